@@ -1,0 +1,33 @@
+#pragma once
+#include <span>
+#include <string_view>
+
+#include "core/ids.hpp"
+#include "core/request.hpp"
+#include "core/training_log.hpp"
+
+namespace adsim::core {
+
+// The platform's learned click model. It sees only logged, labelled examples (never the ground
+// truth) and is called once per request for a batch of candidates.
+class CtrModel {
+ public:
+  virtual ~CtrModel() = default;
+  virtual std::string_view name() const = 0;
+  // Writes a raw click probability at the reference (top) position for each ad.
+  virtual void predict(const RequestContext& request, std::span<const AdId> ads, std::span<float> pctr) = 0;
+  // Examples whose attribution window has closed, in release order.
+  virtual void learn(std::span<const LabeledExample> examples) = 0;
+};
+
+// Maps raw model scores to calibrated probabilities, in place, for a batch.
+class Calibrator {
+ public:
+  virtual ~Calibrator() = default;
+  virtual std::string_view name() const = 0;
+  virtual void calibrate(std::span<float> p) const = 0;
+  // The same released examples the model learns from, with the raw score served for each.
+  virtual void learn(std::span<const LabeledExample> examples) = 0;
+};
+
+}  // namespace adsim::core

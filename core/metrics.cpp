@@ -1,0 +1,49 @@
+#include "core/metrics.hpp"
+
+namespace adsim::core {
+
+Counters& Counters::operator+=(const Counters& o) {
+  sessions += o.sessions;
+  requests += o.requests;
+  filled_requests += o.filled_requests;
+  impressions += o.impressions;
+  clicks += o.clicks;
+  conversions += o.conversions;
+  hides += o.hides;
+  reports += o.reports;
+  users_left += o.users_left;
+  reserve_excluded += o.reserve_excluded;
+  reserve_bound += o.reserve_bound;
+  late_clicks += o.late_clicks;
+  candidates_retrieved += o.candidates_retrieved;
+  candidates_prerank += o.candidates_prerank;
+  candidates_ranked += o.candidates_ranked;
+  candidates_auction += o.candidates_auction;
+  revenue += o.revenue;
+  overspend += o.overspend;
+  forgone += o.forgone;
+  advertiser_value += o.advertiser_value;
+  sum_pctr_shown += o.sum_pctr_shown;
+  sum_true_ctr_shown += o.sum_true_ctr_shown;
+  for (std::size_t i = 0; i < funnel_cost_us.size(); ++i) funnel_cost_us[i] += o.funnel_cost_us[i];
+  return *this;
+}
+
+Rates Rates::of(const Counters& c) {
+  auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+  Rates r;
+  const auto imps = static_cast<double>(c.impressions);
+  r.ctr = ratio(static_cast<double>(c.clicks), imps);
+  r.fill_rate = ratio(static_cast<double>(c.filled_requests), static_cast<double>(c.requests));
+  r.avg_cpc = ratio(c.revenue.units(), static_cast<double>(c.clicks));
+  r.rpm = ratio(c.revenue.units() * 1000.0, static_cast<double>(c.requests));
+  r.hide_rate = ratio(static_cast<double>(c.hides), imps);
+  r.report_rate = ratio(static_cast<double>(c.reports), imps);
+  r.calibration_ratio = ratio(c.sum_pctr_shown, static_cast<double>(c.clicks));
+  double cost = 0;
+  for (double x : c.funnel_cost_us) cost += x;
+  r.funnel_cost_us_per_request = ratio(cost, static_cast<double>(c.requests));
+  return r;
+}
+
+}  // namespace adsim::core

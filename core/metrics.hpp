@@ -1,0 +1,114 @@
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/money.hpp"
+#include "core/sim_time.hpp"
+
+namespace adsim::core {
+
+// Additive counts: an interval's and the whole run's metrics are the same struct, so a total is
+// exactly the sum of its intervals.
+struct Counters {
+  std::uint64_t sessions = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t filled_requests = 0;  // requests that showed at least one ad
+  std::uint64_t impressions = 0;
+  std::uint64_t clicks = 0;           // clicks billed or not, counted when they happen
+  std::uint64_t conversions = 0;
+  std::uint64_t hides = 0;
+  std::uint64_t reports = 0;
+  std::uint64_t users_left = 0;
+  std::uint64_t reserve_excluded = 0;     // candidates dropped by the reserve price
+  std::uint64_t reserve_bound = 0;        // awarded slots whose price the reserve set
+  std::uint64_t late_clicks = 0;          // clicks that reached the platform after the attribution window
+  std::uint64_t candidates_retrieved = 0;
+  std::uint64_t candidates_prerank = 0;   // kept by pre-ranking (<= N1)
+  std::uint64_t candidates_ranked = 0;    // kept by ranking (<= N2)
+  std::uint64_t candidates_auction = 0;   // took part in the auction after pacing
+  Money revenue{0};
+  Money overspend{0};
+  Money forgone{0};
+  double advertiser_value = 0.0;  // micros: value of clicks to their advertisers
+  double sum_pctr_shown = 0.0;    // calibration of what was shown: sum pCTR (slot-adjusted) vs clicks
+  double sum_true_ctr_shown = 0.0;
+  std::array<double, 4> funnel_cost_us{};  // retrieval, pre-rank, rank, prediction
+
+  Counters& operator+=(const Counters& o);
+};
+
+// Derived figures, computed the same way wherever they are shown.
+struct Rates {
+  double ctr = 0, fill_rate = 0, avg_cpc = 0, rpm = 0, hide_rate = 0, report_rate = 0,
+         calibration_ratio = 0, funnel_cost_us_per_request = 0;
+  static Rates of(const Counters& c);
+};
+
+struct IntervalMetrics {
+  SimTime start = 0;
+  SimTime end = 0;
+  Counters counts;
+  std::uint64_t active_users = 0;  // users who have not left
+  double mean_fatigue = 0.0;       // over active users, at the end of the interval
+  double budget_exhausted_share = 0.0;  // campaigns with no daily budget left at the end
+};
+
+struct CampaignTotals {
+  CampaignId campaign = 0;
+  AdvertiserId advertiser = 0;
+  std::uint64_t impressions = 0;
+  std::uint64_t clicks = 0;
+  std::uint64_t conversions = 0;
+  Money spend{0};
+  Money daily_budget{0};
+  Money overspend{0};
+  Money forgone{0};
+  double value = 0.0;  // micros
+  SimTime first_exhausted_at = -1;
+  std::uint32_t days_exhausted = 0;
+};
+
+struct RunSummary {
+  std::string scenario_name;
+  std::uint64_t seed = 0;
+  SimTime simulated = 0;
+  double wall_seconds = 0.0;
+  std::uint64_t events = 0;
+  bool interrupted = false;
+  Counters totals;
+  std::uint64_t users = 0;
+  std::uint64_t active_users = 0;
+  double mean_fatigue = 0.0;
+  std::vector<CampaignTotals> campaigns;
+};
+
+// One candidate of a sampled auction, with everything needed to see why it won or lost.
+struct AuctionLogCandidate {
+  AdId ad = 0;
+  CampaignId campaign = 0;
+  double bid = 0.0;               // micros per click, before pacing
+  double pacing_multiplier = 1.0;
+  bool participated = true;       // false if the pacer throttled it out
+  double pctr = 0.0;
+  double true_ctr = 0.0;
+  double quality = 1.0;
+  double rank_score = 0.0;
+  int slot = -1;                  // -1: not shown
+  double price = 0.0;             // micros per click, if shown
+  bool reserve_bound = false;
+};
+
+struct AuctionLogEntry {
+  std::uint64_t request_id = 0;
+  SimTime time = 0;
+  std::uint32_t user = 0;
+  std::uint32_t retrieved = 0;
+  std::uint32_t after_prerank = 0;
+  std::uint32_t after_rank = 0;
+  std::vector<AuctionLogCandidate> candidates;  // the ranked set, in rank-score order
+};
+
+}  // namespace adsim::core

@@ -1,0 +1,18 @@
+#pragma once
+#include "core/metrics.hpp"
+
+namespace adsim::core {
+
+// How front-ends and result stores watch a run. Called on the simulation's thread; an observer that
+// needs another thread (the GUI) copies what it needs and returns quickly. The kernel never waits.
+class SimObserver {
+ public:
+  virtual ~SimObserver() = default;
+  virtual void on_interval(const IntervalMetrics& /*interval*/) {}
+  virtual void on_auction(const AuctionLogEntry& /*entry*/) {}
+  // Progress, a few times per simulated hour; `end` is the planned end of the run.
+  virtual void on_progress(SimTime /*now*/, SimTime /*end*/, std::uint64_t /*requests*/) {}
+  virtual void on_finish(const RunSummary& /*summary*/) {}
+};
+
+}  // namespace adsim::core

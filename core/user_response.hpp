@@ -1,0 +1,47 @@
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "core/ids.hpp"
+#include "core/random_streams.hpp"
+#include "core/request.hpp"
+#include "core/sim_time.hpp"
+
+namespace adsim::core {
+
+struct ShownAd {
+  AdId ad = 0;
+  int slot = 0;
+};
+
+struct ImpressionOutcome {
+  bool examined = false;
+  bool clicked = false;
+  bool converted = false;
+  bool hidden = false;
+  bool reported = false;
+  SimTime click_delay = 0;       // from impression to click
+  SimTime conversion_delay = 0;  // from click to conversion
+};
+
+// The user's state that ads change: fatigue (decays with time) and whether they stay.
+struct UserState {
+  float& fatigue;
+  SimTime& fatigue_updated;
+  bool leaves = false;  // set by the response when the user leaves the platform after this page
+};
+
+// Ground truth: how users respond to ads. Hidden from the platform; lives in models/.
+class UserResponse {
+ public:
+  virtual ~UserResponse() = default;
+  virtual std::string_view name() const = 0;
+  // P(click | ad shown in the top slot) for each ad: the number pCTR is compared against.
+  virtual void true_ctr(const RequestContext& request, std::span<const AdId> ads, std::span<float> out) const = 0;
+  // Samples what the user does with the ads shown on one page, and updates their state.
+  virtual void respond(const RequestContext& request, std::span<const ShownAd> shown,
+                       std::span<ImpressionOutcome> outcomes, UserState& state, Rng& rng) const = 0;
+};
+
+}  // namespace adsim::core

@@ -1,0 +1,76 @@
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/money.hpp"
+#include "core/sim_time.hpp"
+
+namespace adsim::core {
+
+// Users as parallel arrays: a million of them are scanned and updated, so layout matters.
+struct UserPopulation {
+  int dim = 0;
+  std::vector<std::uint8_t> region;
+  std::vector<std::uint8_t> age_band;
+  std::vector<std::uint8_t> device;
+  std::vector<float> embedding;          // size() x dim, unit-norm interest vectors
+  std::vector<std::uint64_t> interests;  // bit c set: category c is among the user's top interests
+  std::vector<float> fatigue;            // grows with ad load and bad ads, decays over time
+  std::vector<SimTime> fatigue_updated;  // when fatigue was last brought up to date (lazy decay)
+  std::vector<std::uint8_t> left;        // 1 once the user has left the platform
+
+  std::size_t size() const { return region.size(); }
+  std::span<const float> embedding_of(UserId u) const {
+    return {embedding.data() + static_cast<std::size_t>(u) * static_cast<std::size_t>(dim),
+            static_cast<std::size_t>(dim)};
+  }
+};
+
+struct Campaign {
+  AdvertiserId advertiser = 0;
+  Money daily_budget{0};  // 0 means no daily cap
+  Money total_budget{0};  // 0 means no lifetime cap
+  Money bid{0};           // per billing event
+  BillingModel billing = BillingModel::kCpc;
+  double value_per_click = 0.0;  // the advertiser's private value, micros (for surplus)
+  SimTime flight_start = 0;
+  SimTime flight_end = 0;  // exclusive
+  std::uint32_t region_mask = ~0u;   // bit r: region r targeted
+  std::uint32_t age_mask = ~0u;      // bit a: age band a targeted
+  std::uint64_t interest_mask = 0;   // 0: no interest targeting; else user must share a category
+  AdId first_ad = 0;
+  std::uint32_t ad_count = 0;
+};
+
+// Ads as parallel arrays; true quality is ground truth the platform never reads.
+struct AdCatalog {
+  int dim = 0;
+  std::vector<CampaignId> campaign;
+  std::vector<std::uint16_t> category;
+  std::vector<float> true_quality;  // in (0, 1): drives attractiveness, hides and reports
+  std::vector<float> embedding;     // size() x dim, unit norm
+  std::vector<SimTime> available_from;  // cold-start ads appear during the run
+
+  std::size_t size() const { return campaign.size(); }
+  std::span<const float> embedding_of(AdId a) const {
+    return {embedding.data() + static_cast<std::size_t>(a) * static_cast<std::size_t>(dim),
+            static_cast<std::size_t>(dim)};
+  }
+};
+
+struct World {
+  int num_regions = 1;
+  int num_age_bands = 1;
+  int num_devices = 1;
+  int num_categories = 1;
+  int dim = 16;
+  std::vector<float> category_centroids;  // num_categories x dim, unit norm
+  std::uint32_t num_advertisers = 0;
+  UserPopulation users;
+  std::vector<Campaign> campaigns;
+  AdCatalog ads;
+};
+
+}  // namespace adsim::core

@@ -1,0 +1,40 @@
+#pragma once
+#include <vector>
+
+namespace adsim::models {
+
+// Parameters of the hidden ground truth: how users examine slots, click, convert, hide and report
+// ads, and how ads tire them until they leave. The platform never reads these.
+struct GroundTruthParams {
+  // P(click | examined) = sigmoid(base_logit + affinity_weight * cos(user, ad)
+  //                               + quality_weight * (quality - 0.5) - fatigue_weight * fatigue)
+  double base_logit = -3.6;
+  double affinity_weight = 2.5;
+  double quality_weight = 2.0;
+  double fatigue_weight = 0.5;
+  // P(user examines slot s); slots past the end use the last entry.
+  std::vector<double> examination = {1.0, 0.7, 0.5, 0.35, 0.25, 0.2, 0.15, 0.1};
+  double click_delay_median_s = 15.0;  // lognormal delay from impression to click
+  double click_delay_sigma = 1.0;
+  double conversion_rate = 0.05;       // P(convert | click) for an ad of quality 0.5; scales with quality
+  double conversion_delay_median_s = 1800.0;
+  double conversion_delay_sigma = 1.0;
+  // P(hide | examined) = sigmoid(hide_base_logit + hide_irrelevance_weight * (1 - cos)
+  //                              + hide_quality_weight * (0.5 - quality))
+  double hide_base_logit = -6.5;
+  double hide_irrelevance_weight = 2.0;
+  double hide_quality_weight = 4.0;
+  // P(report | examined) = sigmoid(report_base_logit + report_quality_weight * (0.5 - quality))
+  double report_base_logit = -9.0;
+  double report_quality_weight = 6.0;
+  // Fatigue: added per ad examined, per hide and per report; decays with a half-life.
+  double fatigue_per_impression = 0.01;
+  double fatigue_per_hide = 0.3;
+  double fatigue_per_report = 1.0;
+  double fatigue_half_life_hours = 6.0;
+  // P(leave after a page) = sigmoid(churn_base_logit + churn_fatigue_weight * fatigue)
+  double churn_base_logit = -11.0;
+  double churn_fatigue_weight = 2.0;
+};
+
+}  // namespace adsim::models

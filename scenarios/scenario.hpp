@@ -1,0 +1,50 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/world_spec.hpp"
+#include "models/ground_truth_params.hpp"
+
+namespace adsim::scenarios {
+
+struct AuctionSpec {
+  std::string mechanism = "gsp";
+  int slots = 4;
+  std::vector<double> position_factors = {1.0, 0.7, 0.5, 0.35};  // platform's slot click factors
+  double reserve = 0.05;           // currency units per click
+  double quality_exponent = 1.0;   // alpha
+};
+
+struct ModelSpec {
+  std::string ctr_model = "historical";  // the platform's click model
+  double prior_ctr = 0.02;               // Beta prior mean for smoothed historical CTR
+  double prior_strength = 200.0;         // Beta prior pseudo-impressions
+  std::string calibrator = "none";
+  double attribution_window_minutes = 30.0;  // clicks later than this are lost to training
+};
+
+struct PacingSpec {
+  std::string pacer = "none";
+};
+
+// A whole scenario: every knob of a run, with defaults. scenarios/ fills it from TOML and --set.
+struct Scenario {
+  std::string name = "unnamed";
+  std::string description;
+  std::string lesson;  // what the scenario teaches (bundled scenarios)
+  core::WorldSpec world;
+  core::TrafficSpec traffic;
+  core::FunnelSpec funnel;
+  AuctionSpec auction;
+  models::GroundTruthParams truth;
+  ModelSpec model;
+  PacingSpec pacing;
+  core::RunSpec run;
+
+  // Provenance, recorded with every run.
+  std::string source_path;
+  std::string source_text;
+  std::vector<std::string> overrides;  // "key.path=value" as given
+};
+
+}  // namespace adsim::scenarios
