@@ -18,6 +18,7 @@ struct Counters {
   std::uint64_t filled_requests = 0;  // requests that showed at least one ad
   std::uint64_t impressions = 0;
   std::uint64_t clicks = 0;           // clicks billed or not, counted when they happen
+  std::uint64_t billed_clicks = 0;    // clicks charged to a budget (the rest came after it ran out)
   std::uint64_t conversions = 0;
   std::uint64_t hides = 0;
   std::uint64_t reports = 0;
@@ -33,7 +34,9 @@ struct Counters {
   Money overspend{0};
   Money forgone{0};
   double advertiser_value = 0.0;  // micros: value of clicks to their advertisers
-  double sum_pctr_shown = 0.0;    // calibration of what was shown: sum pCTR (slot-adjusted) vs clicks
+  // Calibration of what was shown, on the top-slot basis: the platform's pCTR against the hidden
+  // true CTR of the same impressions (a simulator can measure bias without label noise).
+  double sum_pctr_shown = 0.0;
   double sum_true_ctr_shown = 0.0;
   std::array<double, 4> funnel_cost_us{};  // retrieval, pre-rank, rank, prediction
 
@@ -43,7 +46,8 @@ struct Counters {
 // Derived figures, computed the same way wherever they are shown.
 struct Rates {
   double ctr = 0, fill_rate = 0, avg_cpc = 0, rpm = 0, hide_rate = 0, report_rate = 0,
-         calibration_ratio = 0, funnel_cost_us_per_request = 0;
+         calibration_ratio = 0,  // sum pCTR / sum true CTR over shown ads; 1 is calibrated
+         funnel_cost_us_per_request = 0;
   static Rates of(const Counters& c);
 };
 

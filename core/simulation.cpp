@@ -45,12 +45,12 @@ bool Simulation::step() {
 }
 
 void Simulation::run_until(SimTime end) {
-  while (!stop_requested_) {
+  while (!stopped()) {
     drop_cancelled_top();
     if (queue_.empty() || queue_.top().time > end) break;
     step();
   }
-  if (!stop_requested_ && now_ < end) now_ = end;
+  if (!stopped() && now_ < end) now_ = end;
 }
 
 }  // namespace adsim::core

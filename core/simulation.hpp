@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <queue>
 #include <vector>
@@ -48,7 +49,7 @@ class Simulation {
   SimTime now() const { return now_; }
   std::uint64_t events_processed() const { return processed_; }
   std::size_t pending() const { return queue_.size() - cancelled_in_queue_; }
-  bool stopped() const { return stop_requested_; }
+  bool stopped() const { return stop_requested_ || (stop_token_ && stop_token_->load(std::memory_order_relaxed)); }
 
   EventId schedule(SimTime at, Priority priority, EventHandler& handler, std::uint32_t kind = 0,
                    std::uint64_t payload = 0);
@@ -67,6 +68,8 @@ class Simulation {
   // only through the handler path (the kernel is single-threaded).
   void stop() { stop_requested_ = true; }
   void clear_stop() { stop_requested_ = false; }
+  // A flag another thread may set (Ctrl-C, a GUI's Stop button); checked between events.
+  void set_stop_token(const std::atomic<bool>* token) { stop_token_ = token; }
   SimTime next_event_time() const;
 
  private:
@@ -91,6 +94,7 @@ class Simulation {
   EventId next_id_ = 1;
   std::uint64_t processed_ = 0;
   bool stop_requested_ = false;
+  const std::atomic<bool>* stop_token_ = nullptr;
 };
 
 }  // namespace adsim::core

@@ -1,0 +1,165 @@
+#include "core/ad_server.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <functional>
+#include <stdexcept>
+
+#include "core/vector_math.hpp"
+
+namespace adsim::core {
+namespace {
+
+// Non-negative floats order the same as their bit patterns, so a score and a tie-breaker pack into
+// one integer that sorts fast and never ties. Ties in score go to the lower ad id.
+inline std::uint64_t pack(float score, AdId ad) {
+  return (static_cast<std::uint64_t>(std::bit_cast<std::uint32_t>(score)) << 32) | static_cast<std::uint32_t>(~ad);
+}
+inline AdId unpack_ad(std::uint64_t key) { return ~static_cast<std::uint32_t>(key); }
+
+}  // namespace
+
+AdServer::AdServer(const World& world, AdServerConfig config, AdServerComponents components)
+    : world_(world), config_(std::move(config)), components_(components), index_(world) {
+  if (!components_.ctr_model || !components_.auction)
+    throw std::invalid_argument("AdServer: a click model and an auction mechanism are required");
+  if (config_.slots < 1 || config_.slots > kMaxSlots) throw std::invalid_argument("AdServer: slots out of range");
+  if (config_.position_factors.size() < static_cast<std::size_t>(config_.slots))
+    throw std::invalid_argument("AdServer: need a position factor per slot");
+  live_.assign(world.ads.size(), 0);
+  bid_.resize(world.campaigns.size());
+  for (std::size_t c = 0; c < world.campaigns.size(); ++c) bid_[c] = static_cast<float>(world.campaigns[c].bid.micros);
+  quality_.assign(world.ads.size(), 1.0);
+  category_relevance_.resize(static_cast<std::size_t>(world.num_categories));
+  keys_.resize(index_.largest_cell());
+  const auto n2 = static_cast<std::size_t>(config_.funnel.rank_keep);
+  for (auto* v : {&ranked_.bid, &ranked_.pacing_multiplier, &ranked_.quality, &ranked_.rank_score, &ranked_.price,
+                  &auction_bid_, &auction_pctr_, &auction_quality_, &auction_rank_})
+    v->resize(n2);
+  ranked_.ad.resize(n2);
+  ranked_.campaign.resize(n2);
+  ranked_.participates.resize(n2);
+  ranked_.raw_score.resize(n2);
+  ranked_.pctr.resize(n2);
+  ranked_.slot.resize(n2);
+  ranked_.reserve_bound.resize(n2);
+  auction_to_ranked_.resize(n2);
+}
+
+void AdServer::serve(const RequestContext& request, Rng& pacing_rng, ServeOutcome& out) {
+  out = ServeOutcome{};
+  // 1-2. Retrieval from the targeting index and pre-ranking by bid x category relevance (top N1).
+  const std::size_t kept = retrieve_and_prerank(request);
+  // 3a. Ranking by a light model (bid x embedding affinity) keeps the top N2.
+  const std::size_t n = rank(request, kept);
+  out.retrieved = static_cast<std::uint32_t>(keys_retrieved_);
+  out.after_prerank = static_cast<std::uint32_t>(kept);
+  out.after_rank = static_cast<std::uint32_t>(n);
+  // 3b-5. Learned pCTR and calibration, pacing, auction.
+  predict_and_price(request, n, pacing_rng, out);
+}
+
+std::size_t AdServer::retrieve_and_prerank(const RequestContext& request) {
+  const auto dim = static_cast<std::size_t>(world_.dim);
+  for (int c = 0; c < world_.num_categories; ++c) {
+    const float cos = dot(request.user_embedding.data(), &world_.category_centroids[static_cast<std::size_t>(c) * dim], dim);
+    category_relevance_[static_cast<std::size_t>(c)] = std::max(0.0f, 1.0f + cos);
+  }
+  const TargetingIndex::CellView cell = index_.cell(request.region, request.age_band);
+  const std::uint64_t interests = request.interests;
+  std::size_t n = 0;
+  // Branch-free scan: every entry is written, and the write position advances only for eligible ads.
+  for (std::size_t i = 0; i < cell.ads.size(); ++i) {
+    const AdId ad = cell.ads[i];
+    const std::uint64_t mask = cell.interest_masks[i];
+    const bool eligible = live_[ad] & ((mask == 0) | ((mask & interests) != 0));
+    const float score = bid_[cell.campaigns[i]] * category_relevance_[cell.categories[i]];
+    keys_[n] = pack(score, ad);
+    n += eligible ? 1 : 0;
+  }
+  keys_retrieved_ = n;
+  const auto n1 = static_cast<std::size_t>(config_.funnel.prerank_keep);
+  if (n <= n1) return n;
+  std::nth_element(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(n1), keys_.begin() + static_cast<std::ptrdiff_t>(n),
+                   std::greater<>());
+  return n1;
+}
+
+std::size_t AdServer::rank(const RequestContext& request, std::size_t kept) {
+  const auto dim = static_cast<std::size_t>(world_.dim);
+  const float* user = request.user_embedding.data();
+  for (std::size_t i = 0; i < kept; ++i) {
+    const AdId ad = unpack_ad(keys_[i]);
+    const float affinity = 1.0f + dot(user, &world_.ads.embedding[static_cast<std::size_t>(ad) * dim], dim);
+    keys_[i] = pack(bid_[world_.ads.campaign[ad]] * affinity * affinity, ad);
+  }
+  const auto n2 = static_cast<std::size_t>(config_.funnel.rank_keep);
+  if (kept <= n2) return kept;
+  std::nth_element(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(n2), keys_.begin() + static_cast<std::ptrdiff_t>(kept),
+                   std::greater<>());
+  return n2;
+}
+
+void AdServer::predict_and_price(const RequestContext& request, std::size_t n, Rng& pacing_rng, ServeOutcome& out) {
+  RankedCandidates& r = ranked_;
+  r.size = n;
+  for (std::size_t i = 0; i < n; ++i) {
+    const AdId ad = unpack_ad(keys_[i]);
+    const CampaignId c = world_.ads.campaign[ad];
+    r.ad[i] = ad;
+    r.campaign[i] = c;
+    r.bid[i] = bid_[c];
+    r.pacing_multiplier[i] = 1.0;
+    r.participates[i] = 1;
+    r.quality[i] = quality_[ad];
+    r.rank_score[i] = 0.0;
+    r.slot[i] = -1;
+    r.price[i] = 0.0;
+    r.reserve_bound[i] = 0;
+  }
+  if (n == 0) return;
+
+  // 3b. The learned click model (one virtual call per batch), then calibration.
+  components_.ctr_model->predict(request, {r.ad.data(), n}, {r.raw_score.data(), n});
+  std::copy_n(r.raw_score.begin(), n, r.pctr.begin());
+  if (components_.calibrator) components_.calibrator->calibrate({r.pctr.data(), n});
+
+  // 4. Pacing: throttle or scale each campaign's bid.
+  if (components_.pacer)
+    components_.pacer->apply(request.time, {r.campaign.data(), n}, {r.pacing_multiplier.data(), n},
+                             {r.participates.data(), n}, pacing_rng);
+
+  // 5. Auction over the participants.
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!r.participates[i]) continue;
+    auction_bid_[m] = r.bid[i] * r.pacing_multiplier[i];
+    auction_pctr_[m] = r.pctr[i];
+    auction_quality_[m] = r.quality[i];
+    auction_to_ranked_[m] = static_cast<std::uint32_t>(i);
+    ++m;
+  }
+  out.participants = static_cast<std::uint32_t>(m);
+  AuctionRules rules;
+  rules.slots = config_.slots;
+  rules.position_factors = config_.position_factors;
+  rules.reserve = config_.reserve_micros;
+  rules.quality_exponent = config_.quality_exponent;
+  AuctionResult result;
+  components_.auction->run({{auction_bid_.data(), m}, {auction_pctr_.data(), m}, {auction_quality_.data(), m}}, rules,
+                           {auction_rank_.data(), m}, result);
+  for (std::size_t j = 0; j < m; ++j) r.rank_score[auction_to_ranked_[j]] = auction_rank_[j];
+  out.below_reserve = static_cast<std::uint32_t>(result.below_reserve);
+  out.filled = result.filled;
+  for (int s = 0; s < result.filled; ++s) {
+    const SlotAward& award = result.slots[static_cast<std::size_t>(s)];
+    const std::uint32_t i = auction_to_ranked_[award.candidate];
+    r.slot[i] = s;
+    r.price[i] = award.price;
+    r.reserve_bound[i] = award.reserve_bound ? 1 : 0;
+    out.winner[static_cast<std::size_t>(s)] = i;
+  }
+}
+
+}  // namespace adsim::core

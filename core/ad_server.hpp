@@ -1,0 +1,102 @@
+#pragma once
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/auction_mechanism.hpp"
+#include "core/ctr_model.hpp"
+#include "core/pacer.hpp"
+#include "core/request.hpp"
+#include "core/targeting_index.hpp"
+#include "core/world.hpp"
+#include "core/world_spec.hpp"
+
+namespace adsim::core {
+
+struct AdServerConfig {
+  FunnelSpec funnel;
+  int slots = 4;
+  std::vector<double> position_factors = {1.0, 0.7, 0.5, 0.35};
+  double reserve_micros = 0.0;  // per click
+  double quality_exponent = 1.0;
+};
+
+// The components the ad server calls, once per request each. The server does not own them.
+struct AdServerComponents {
+  CtrModel* ctr_model = nullptr;        // required
+  Calibrator* calibrator = nullptr;     // optional: identity when null
+  Pacer* pacer = nullptr;               // optional: no pacing when null
+  const AuctionMechanism* auction = nullptr;  // required
+};
+
+// The ranked set of one request (at most N2 candidates), as parallel arrays. Valid until the next
+// serve(); the marketplace reads winners from it and the auction log copies it.
+struct RankedCandidates {
+  std::size_t size = 0;
+  std::vector<AdId> ad;
+  std::vector<CampaignId> campaign;
+  std::vector<double> bid;                // micros per click, before pacing
+  std::vector<double> pacing_multiplier;
+  std::vector<std::uint8_t> participates;
+  std::vector<float> raw_score;           // model output before calibration
+  std::vector<float> pctr;                // calibrated
+  std::vector<double> quality;
+  std::vector<double> rank_score;         // 0 for candidates the pacer kept out
+  std::vector<int> slot;                  // -1: not shown
+  std::vector<double> price;              // micros per click, for winners
+  std::vector<std::uint8_t> reserve_bound;
+};
+
+struct ServeOutcome {
+  std::uint32_t retrieved = 0;
+  std::uint32_t after_prerank = 0;
+  std::uint32_t after_rank = 0;
+  std::uint32_t participants = 0;
+  std::uint32_t below_reserve = 0;
+  int filled = 0;
+  std::array<std::uint32_t, kMaxSlots> winner{};  // index into RankedCandidates, by slot
+};
+
+// Steps 1-5 of one ad request (DESIGN.md "the hot path"): retrieval, pre-ranking, ranking with the
+// learned click model, pacing, auction. Response, billing and logging are the marketplace's.
+// No allocation per request: every buffer is sized at construction.
+class AdServer {
+ public:
+  AdServer(const World& world, AdServerConfig config, AdServerComponents components);
+
+  void serve(const RequestContext& request, Rng& pacing_rng, ServeOutcome& out);
+  const RankedCandidates& ranked() const { return ranked_; }
+  const AdServerConfig& config() const { return config_; }
+
+  // State the marketplace keeps current: which ads may be served, current bids, quality scores.
+  void set_ad_live(AdId ad, bool live) { live_[ad] = live ? 1 : 0; }
+  bool ad_live(AdId ad) const { return live_[ad] != 0; }
+  void set_campaign_bid(CampaignId c, double micros) { bid_[c] = static_cast<float>(micros); }
+  double campaign_bid(CampaignId c) const { return bid_[c]; }
+  void set_quality(AdId ad, double q) { quality_[ad] = q; }
+  double quality(AdId ad) const { return quality_[ad]; }
+  const TargetingIndex& index() const { return index_; }
+
+ private:
+  std::size_t retrieve_and_prerank(const RequestContext& request);
+  std::size_t rank(const RequestContext& request, std::size_t kept);
+  void predict_and_price(const RequestContext& request, std::size_t n, Rng& pacing_rng, ServeOutcome& out);
+
+  const World& world_;
+  AdServerConfig config_;
+  AdServerComponents components_;
+  TargetingIndex index_;
+  std::vector<std::uint8_t> live_;   // per ad
+  std::vector<float> bid_;           // per campaign, micros per click
+  std::vector<double> quality_;      // per ad, platform's quality score
+  // Scratch buffers, reused by every request.
+  std::vector<float> category_relevance_;
+  std::vector<std::uint64_t> keys_;  // (score bits << 32) | ~ad: unique, so selection is deterministic
+  std::size_t keys_retrieved_ = 0;
+  RankedCandidates ranked_;
+  std::vector<double> auction_bid_, auction_pctr_, auction_quality_, auction_rank_;
+  std::vector<std::uint32_t> auction_to_ranked_;
+};
+
+}  // namespace adsim::core

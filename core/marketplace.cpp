@@ -1,0 +1,470 @@
+#include "core/marketplace.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include <boost/random/bernoulli_distribution.hpp>
+#include <boost/random/exponential_distribution.hpp>
+#include <boost/random/geometric_distribution.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
+
+namespace adsim::core {
+
+Marketplace::Marketplace(World world, MarketplaceConfig config, MarketplaceComponents components)
+    : world_(std::move(world)),
+      config_(std::move(config)),
+      components_(std::move(components)),
+      streams_(config_.run.seed),
+      budgets_(world_.campaigns),
+      server_(world_, config_.server,
+              AdServerComponents{components_.ctr_model.get(), components_.calibrator.get(), components_.pacer.get(),
+                                 components_.auction.get()}),
+      horizon_(static_cast<SimTime>(std::llround(config_.run.days * static_cast<double>(kDay)))),
+      traffic_rng_(streams_.stream("traffic.sessions")),
+      session_rng_(streams_.stream("traffic.users")),
+      response_rng_(streams_.stream("truth.response")),
+      pacing_rng_(streams_.stream("platform.pacing")),
+      log_rng_(streams_.stream("platform.auction_log")) {
+  if (!components_.truth) throw std::invalid_argument("Marketplace: a ground-truth user response is required");
+  if (config_.traffic.hourly_profile.size() != 24) throw std::invalid_argument("Marketplace: hourly profile needs 24 entries");
+  const double weight_sum = std::accumulate(config_.traffic.hourly_profile.begin(), config_.traffic.hourly_profile.end(), 0.0);
+  if (!(weight_sum > 0)) throw std::invalid_argument("Marketplace: hourly profile must have a positive sum");
+  for (double w : config_.traffic.hourly_profile)
+    hourly_rate_per_us_.push_back(config_.traffic.sessions_per_day * (w / weight_sum) / static_cast<double>(kHour));
+
+  const std::size_t users = world_.users.size();
+  active_users_ = users;
+  logged_impressions_.assign(world_.ads.size(), 0.0);
+  logged_negative_.assign(world_.ads.size(), 0.0);
+  campaign_totals_.resize(world_.campaigns.size());
+  campaign_in_flight_.assign(world_.campaigns.size(), 0);
+  for (CampaignId c = 0; c < world_.campaigns.size(); ++c) {
+    campaign_totals_[c].campaign = c;
+    campaign_totals_[c].advertiser = world_.campaigns[c].advertiser;
+    campaign_totals_[c].daily_budget = world_.campaigns[c].daily_budget;
+  }
+  // Mean fatigue is estimated on a fixed sample of users: exact for small worlds, and cheap enough
+  // to take at every snapshot for a million users.
+  {
+    constexpr std::size_t kSample = 65'536;
+    Rng rng = streams_.stream("metrics.fatigue_sample");
+    if (users <= kSample) {
+      fatigue_sample_.resize(users);
+      std::iota(fatigue_sample_.begin(), fatigue_sample_.end(), UserId{0});
+    } else {
+      boost::random::uniform_int_distribution<UserId> pick(0, static_cast<UserId>(users - 1));
+      fatigue_sample_.resize(kSample);
+      for (auto& u : fatigue_sample_) u = pick(rng);
+    }
+  }
+
+  for (CampaignId c = 0; c < world_.campaigns.size(); ++c) {
+    refresh_campaign(c, 0);
+    const Campaign& k = world_.campaigns[c];
+    if (k.flight_start > 0 && k.flight_start < horizon_) sim_.schedule(k.flight_start, Priority::kCampaignLifecycle, *this, kCampaignChange, c);
+    if (k.flight_end > 0 && k.flight_end < horizon_) sim_.schedule(k.flight_end, Priority::kCampaignLifecycle, *this, kCampaignChange, c);
+  }
+  for (AdId a = 0; a < world_.ads.size(); ++a) {
+    const SimTime t = world_.ads.available_from[a];
+    if (t > 0 && t < horizon_) sim_.schedule(t, Priority::kCampaignLifecycle, *this, kCampaignChange, world_.ads.campaign[a]);
+  }
+  for (SimTime d = kDay; d < horizon_; d += kDay) sim_.schedule(d, Priority::kDayBoundary, *this, kDayBoundary);
+  sim_.schedule(std::min(config_.joiner_interval, horizon_), Priority::kModelRefresh, *this, kJoinerTick);
+  if (components_.pacer && components_.pacer->control_interval() > 0)
+    sim_.schedule(std::min(components_.pacer->control_interval(), horizon_), Priority::kControl, *this, kPacingTick);
+  sim_.schedule(std::min(config_.run.snapshot_interval, horizon_), Priority::kSnapshot, *this, kSnapshot);
+  schedule_next_session(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+void Marketplace::handle(const Event& e, Simulation&) {
+  switch (static_cast<Kind>(e.kind)) {
+    case kSessionArrival: on_session(e.time); break;
+    case kRequest: on_request(e.time, e.payload); break;
+    case kClick: on_click(e.time, e.payload); break;
+    case kConversion: on_conversion(static_cast<AdId>(e.payload)); break;
+    case kDayBoundary: on_day_boundary(e.time); break;
+    case kCampaignChange: refresh_campaign(static_cast<CampaignId>(e.payload), e.time); break;
+    case kJoinerTick: on_joiner_tick(e.time); break;
+    case kPacingTick:
+      components_.pacer->on_control_tick(e.time, budgets_);
+      if (e.time + components_.pacer->control_interval() <= horizon_)
+        sim_.schedule(e.time + components_.pacer->control_interval(), Priority::kControl, *this, kPacingTick);
+      break;
+    case kSnapshot: on_snapshot(e.time); break;
+  }
+}
+
+// Sessions follow a Poisson process whose rate is constant within each hour of the day. Because
+// exponential gaps are memoryless, a gap that crosses an hour boundary is redrawn from the boundary
+// at the next hour's rate, which samples the piecewise-constant process exactly.
+void Marketplace::schedule_next_session(SimTime after) {
+  boost::random::exponential_distribution<double> unit_exp(1.0);
+  SimTime t = after;
+  for (int guard = 0; guard < 24 * 400; ++guard) {
+    if (t >= horizon_) return;
+    const SimTime boundary = (t / kHour + 1) * kHour;
+    const double rate = hourly_rate_per_us_[static_cast<std::size_t>(time_of_day(t) / kHour)];
+    if (rate > 0) {
+      const double gap = unit_exp(traffic_rng_) / rate;
+      if (static_cast<double>(t) + gap < static_cast<double>(boundary)) {
+        t += std::max<SimTime>(1, static_cast<SimTime>(gap));
+        if (t < horizon_) sim_.schedule(t, Priority::kRequest, *this, kSessionArrival);
+        return;
+      }
+    }
+    t = boundary;
+  }
+}
+
+std::uint32_t Marketplace::session_requests() {
+  const double p = 1.0 / std::max(1.0, config_.traffic.requests_per_session);
+  if (p >= 1.0) return 1;
+  boost::random::geometric_distribution<std::uint32_t, double> extra(p);
+  return 1 + std::min<std::uint32_t>(extra(session_rng_), 10'000);
+}
+
+void Marketplace::on_session(SimTime now) {
+  schedule_next_session(now);
+  boost::random::uniform_int_distribution<UserId> pick(0, static_cast<UserId>(world_.users.size() - 1));
+  const UserId u = pick(session_rng_);
+  if (world_.users.left[u]) return;  // a user who left no longer visits: traffic lost to ads
+  ++interval_.sessions;
+  const std::uint64_t remaining_after_first = session_requests() - 1;
+  on_request(now, static_cast<std::uint64_t>(u) | (remaining_after_first << 32));
+}
+
+// One ad request end to end: the ad server runs steps 1-5 (retrieval to auction), then here the
+// hidden truth responds (6) and billing, training log and metrics are updated (7).
+void Marketplace::on_request(SimTime now, std::uint64_t payload) {
+  const auto u = static_cast<UserId>(payload & 0xffffffffULL);
+  const std::uint64_t remaining = payload >> 32;
+  UserPopulation& users = world_.users;
+  if (users.left[u]) return;
+
+  RequestContext request;
+  request.request_id = next_request_id_++;
+  request.time = now;
+  request.user = u;
+  request.region = users.region[u];
+  request.age_band = users.age_band[u];
+  request.device = users.device[u];
+  request.hour = static_cast<std::uint8_t>(time_of_day(now) / kHour);
+  request.interests = users.interests[u];
+  request.user_embedding = users.embedding_of(u);
+
+  ServeOutcome served;
+  server_.serve(request, pacing_rng_, served);
+
+  Counters& m = interval_;
+  ++m.requests;
+  m.candidates_retrieved += served.retrieved;
+  m.candidates_prerank += served.after_prerank;
+  m.candidates_ranked += served.after_rank;
+  m.candidates_auction += served.participants;
+  m.reserve_excluded += served.below_reserve;
+  const FunnelSpec& f = config_.server.funnel;
+  m.funnel_cost_us[0] += served.retrieved * f.retrieval_cost_us;
+  m.funnel_cost_us[1] += served.retrieved * f.prerank_cost_us;
+  m.funnel_cost_us[2] += served.after_prerank * f.rank_cost_us;
+  m.funnel_cost_us[3] += served.after_rank * f.predict_cost_us;
+  if (config_.run.auction_log_rate > 0 &&
+      boost::random::bernoulli_distribution<double>(config_.run.auction_log_rate)(log_rng_))
+    log_auction(request, served);
+
+  // 6. The user's response to the page.
+  const RankedCandidates& ranked = server_.ranked();
+  const auto shown_count = static_cast<std::size_t>(served.filled);
+  std::array<ShownAd, kMaxSlots> shown;
+  std::array<AdId, kMaxSlots> shown_ads;
+  std::array<float, kMaxSlots> true_ctr;
+  std::array<ImpressionOutcome, kMaxSlots> outcomes;
+  for (std::size_t s = 0; s < shown_count; ++s) {
+    shown_ads[s] = ranked.ad[served.winner[s]];
+    shown[s] = {shown_ads[s], static_cast<int>(s)};
+  }
+  UserState state{users.fatigue[u], users.fatigue_updated[u]};
+  if (shown_count > 0) {
+    ++m.filled_requests;
+    components_.truth->true_ctr(request, {shown_ads.data(), shown_count}, {true_ctr.data(), shown_count});
+  }
+  components_.truth->respond(request, {shown.data(), shown_count}, {outcomes.data(), shown_count}, state, response_rng_);
+
+  // 7. Impressions are logged for training; clicks and conversions arrive later as events.
+  for (std::size_t s = 0; s < shown_count; ++s) {
+    const std::uint32_t i = served.winner[s];
+    const AdId ad = ranked.ad[i];
+    const CampaignId c = ranked.campaign[i];
+    const ImpressionOutcome& o = outcomes[s];
+    ++m.impressions;
+    ++campaign_totals_[c].impressions;
+    m.sum_pctr_shown += ranked.pctr[i];
+    m.sum_true_ctr_shown += true_ctr[s];
+    m.reserve_bound += ranked.reserve_bound[i];
+    m.hides += o.hidden;
+    m.reports += o.reported;
+
+    LabeledExample logged;
+    LoggedImpression& imp = logged.impression;
+    imp.impression_id = next_impression_id_++;
+    imp.request_id = request.request_id;
+    imp.served_at = now;
+    imp.user = u;
+    imp.ad = ad;
+    imp.campaign = c;
+    imp.slot = static_cast<std::uint8_t>(s);
+    imp.region = request.region;
+    imp.age_band = request.age_band;
+    imp.device = request.device;
+    imp.hour = request.hour;
+    imp.raw_score = ranked.raw_score[i];
+    imp.pctr = ranked.pctr[i];
+    logged.hidden = o.hidden;
+    logged.reported = o.reported;
+    pending_log_.push_back(logged);
+
+    if (o.clicked) {
+      std::uint32_t slab;
+      if (free_clicks_.empty()) {
+        slab = static_cast<std::uint32_t>(click_slab_.size());
+        click_slab_.emplace_back();
+      } else {
+        slab = free_clicks_.back();
+        free_clicks_.pop_back();
+      }
+      click_slab_[slab] = {imp.impression_id, ad, c, Money::from_micros_rounded(ranked.price[i])};
+      sim_.schedule(now + o.click_delay, Priority::kFeedback, *this, kClick, slab);
+      if (o.converted)
+        sim_.schedule(now + o.click_delay + o.conversion_delay, Priority::kFeedback, *this, kConversion, ad);
+    }
+  }
+
+  if (state.leaves) {
+    users.left[u] = 1;
+    ++m.users_left;
+    --active_users_;
+    return;
+  }
+  if (remaining > 0) {
+    boost::random::exponential_distribution<double> gap(1.0 / config_.traffic.seconds_between_requests);
+    const SimTime next = now + std::max<SimTime>(kMillisecond, from_seconds(gap(session_rng_)));
+    if (next < horizon_)
+      sim_.schedule(next, Priority::kRequest, *this, kRequest, static_cast<std::uint64_t>(u) | ((remaining - 1) << 32));
+  }
+}
+
+void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
+  const PendingClick click = click_slab_[slab_index];
+  free_clicks_.push_back(static_cast<std::uint32_t>(slab_index));
+  Counters& m = interval_;
+  CampaignTotals& totals = campaign_totals_[click.campaign];
+  ++m.clicks;
+  ++totals.clicks;
+  const double value = world_.campaigns[click.campaign].value_per_click;
+  m.advertiser_value += value;
+  totals.value += value;
+
+  const BudgetLedger::ChargeResult charge = budgets_.charge(click.campaign, click.price, now);
+  m.revenue += charge.billed;
+  m.overspend += charge.overspend;
+  m.forgone += charge.forgone;
+  if (charge.billed.micros > 0) {
+    ++m.billed_clicks;
+    if (components_.pacer) components_.pacer->on_charge(click.campaign, charge.billed, now);
+  }
+  if (!budgets_.has_budget(click.campaign) && server_.ad_live(world_.campaigns[click.campaign].first_ad)) {
+    if (totals.first_exhausted_at < 0) totals.first_exhausted_at = now;
+    refresh_campaign(click.campaign, now);
+  }
+
+  // The click joins its impression in the training log only inside the attribution window.
+  if (click.impression_id >= first_pending_id_) {
+    LabeledExample& logged = pending_log_[click.impression_id - first_pending_id_];
+    if (now - logged.impression.served_at <= config_.attribution_window) {
+      logged.clicked = true;
+      return;
+    }
+  }
+  ++m.late_clicks;
+}
+
+void Marketplace::on_conversion(AdId ad) {
+  ++interval_.conversions;
+  ++campaign_totals_[world_.ads.campaign[ad]].conversions;
+}
+
+void Marketplace::on_day_boundary(SimTime now) {
+  budgets_.start_day();
+  for (CampaignId c = 0; c < world_.campaigns.size(); ++c) refresh_campaign(c, now);
+  if (components_.pacer) components_.pacer->on_day_start(now, budgets_);
+}
+
+void Marketplace::refresh_campaign(CampaignId c, SimTime now) {
+  const Campaign& k = world_.campaigns[c];
+  const bool in_flight = k.flight_start <= now && now < k.flight_end;
+  campaign_in_flight_[c] = in_flight ? 1 : 0;
+  const bool live = in_flight && budgets_.has_budget(c);
+  for (AdId a = k.first_ad; a < k.first_ad + k.ad_count; ++a)
+    server_.set_ad_live(a, live && world_.ads.available_from[a] <= now);
+}
+
+// The online joiner: impressions whose attribution window has closed are released, with whatever
+// click joined them, to the click model, the calibrator and the quality score.
+void Marketplace::on_joiner_tick(SimTime now) {
+  release_batch_.clear();
+  while (!pending_log_.empty() && pending_log_.front().impression.served_at + config_.attribution_window <= now) {
+    LabeledExample e = pending_log_.front();
+    e.released_at = now;
+    release_batch_.push_back(e);
+    pending_log_.pop_front();
+    ++first_pending_id_;
+  }
+  if (!release_batch_.empty()) {
+    components_.ctr_model->learn(release_batch_);
+    if (components_.calibrator) components_.calibrator->learn(release_batch_);
+    const double prior_neg = config_.quality_prior_rate * config_.quality_prior_strength;
+    for (const LabeledExample& e : release_batch_) {
+      const AdId a = e.impression.ad;
+      logged_impressions_[a] += 1.0;
+      logged_negative_[a] += (e.hidden || e.reported) ? 1.0 : 0.0;
+      const double rate = (logged_negative_[a] + prior_neg) / (logged_impressions_[a] + config_.quality_prior_strength);
+      server_.set_quality(a, 1.0 / (1.0 + config_.quality_penalty * rate));
+    }
+  }
+  if (now + config_.joiner_interval <= horizon_)
+    sim_.schedule(now + config_.joiner_interval, Priority::kModelRefresh, *this, kJoinerTick);
+}
+
+double Marketplace::mean_fatigue(SimTime now) const {
+  double sum = 0;
+  std::size_t n = 0;
+  for (UserId u : fatigue_sample_) {
+    if (world_.users.left[u]) continue;
+    sum += components_.truth->fatigue_at(world_.users.fatigue[u], world_.users.fatigue_updated[u], now);
+    ++n;
+  }
+  return n ? sum / static_cast<double>(n) : 0.0;
+}
+
+void Marketplace::on_snapshot(SimTime now) {
+  IntervalMetrics snap;
+  snap.start = interval_start_;
+  snap.end = now;
+  snap.counts = interval_;
+  snap.active_users = active_users_;
+  snap.mean_fatigue = mean_fatigue(now);
+  std::size_t in_flight = 0, exhausted = 0;
+  for (CampaignId c = 0; c < world_.campaigns.size(); ++c) {
+    if (!campaign_in_flight_[c]) continue;
+    ++in_flight;
+    exhausted += budgets_.has_budget(c) ? 0 : 1;
+  }
+  snap.budget_exhausted_share = in_flight ? static_cast<double>(exhausted) / static_cast<double>(in_flight) : 0.0;
+  totals_ += interval_;
+  interval_ = Counters{};
+  interval_start_ = now;
+  for (SimObserver* o : observers_) {
+    o->on_interval(snap);
+    o->on_progress(now, horizon_, totals_.requests);
+  }
+  if (now < horizon_)
+    sim_.schedule(std::min(now + config_.run.snapshot_interval, horizon_), Priority::kSnapshot, *this, kSnapshot);
+}
+
+void Marketplace::log_auction(const RequestContext& request, const ServeOutcome& served) {
+  const RankedCandidates& r = server_.ranked();
+  AuctionLogEntry entry;
+  entry.request_id = request.request_id;
+  entry.time = request.time;
+  entry.user = request.user;
+  entry.retrieved = served.retrieved;
+  entry.after_prerank = served.after_prerank;
+  entry.after_rank = served.after_rank;
+  std::vector<float> truth(r.size);
+  components_.truth->true_ctr(request, {r.ad.data(), r.size}, truth);
+  entry.candidates.resize(r.size);
+  for (std::size_t i = 0; i < r.size; ++i) {
+    AuctionLogCandidate& c = entry.candidates[i];
+    c.ad = r.ad[i];
+    c.campaign = r.campaign[i];
+    c.bid = r.bid[i];
+    c.pacing_multiplier = r.pacing_multiplier[i];
+    c.participated = r.participates[i] != 0;
+    c.pctr = r.pctr[i];
+    c.true_ctr = truth[i];
+    c.quality = r.quality[i];
+    c.rank_score = r.rank_score[i];
+    c.slot = r.slot[i];
+    c.price = r.price[i];
+    c.reserve_bound = r.reserve_bound[i] != 0;
+  }
+  // Shown ads first by slot, then the rest by rank score; ad id settles exact ties.
+  std::sort(entry.candidates.begin(), entry.candidates.end(), [](const AuctionLogCandidate& a, const AuctionLogCandidate& b) {
+    const int sa = a.slot < 0 ? kMaxSlots : a.slot, sb = b.slot < 0 ? kMaxSlots : b.slot;
+    if (sa != sb) return sa < sb;
+    if (a.rank_score != b.rank_score) return a.rank_score > b.rank_score;
+    return a.ad < b.ad;
+  });
+  for (SimObserver* o : observers_) o->on_auction(entry);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+void Marketplace::run_until(SimTime t) {
+  const auto start = std::chrono::steady_clock::now();
+  sim_.run_until(std::min(t, horizon_));
+  final_summary_.wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+RunSummary Marketplace::run() {
+  run_until(horizon_);
+  return finish();
+}
+
+RunSummary Marketplace::finish() {
+  if (finished_) return final_summary_;
+  // A run stopped early still reports its last, partial interval so totals equal the sum of rows.
+  if (sim_.now() < horizon_ && (interval_.requests > 0 || interval_.clicks > 0)) {
+    const auto saved = config_.run.snapshot_interval;
+    on_snapshot(sim_.now());
+    config_.run.snapshot_interval = saved;
+  }
+  const double wall = final_summary_.wall_seconds;
+  final_summary_ = summary();
+  final_summary_.wall_seconds = wall;
+  finished_ = true;
+  for (SimObserver* o : observers_) o->on_finish(final_summary_);
+  return final_summary_;
+}
+
+RunSummary Marketplace::summary() const {
+  RunSummary s;
+  s.scenario_name = config_.scenario_name;
+  s.seed = config_.run.seed;
+  s.simulated = sim_.now();
+  s.wall_seconds = final_summary_.wall_seconds;
+  s.events = sim_.events_processed();
+  s.interrupted = sim_.now() < horizon_;
+  s.totals = totals_;
+  s.totals += interval_;
+  s.users = world_.users.size();
+  s.active_users = active_users_;
+  s.mean_fatigue = mean_fatigue(sim_.now());
+  s.campaigns = campaign_totals_;
+  for (CampaignId c = 0; c < s.campaigns.size(); ++c) {
+    CampaignTotals& t = s.campaigns[c];
+    t.spend = budgets_.spent_total(c);
+    t.overspend = budgets_.overspend_total(c);
+    t.forgone = budgets_.forgone_total(c);
+    t.days_exhausted = budgets_.days_exhausted(c);
+  }
+  return s;
+}
+
+}  // namespace adsim::core

@@ -1,0 +1,142 @@
+#pragma once
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/ad_server.hpp"
+#include "core/budget_ledger.hpp"
+#include "core/metrics.hpp"
+#include "core/random_streams.hpp"
+#include "core/ring_buffer.hpp"
+#include "core/sim_observer.hpp"
+#include "core/simulation.hpp"
+#include "core/training_log.hpp"
+#include "core/user_response.hpp"
+#include "core/world.hpp"
+#include "core/world_spec.hpp"
+
+namespace adsim::core {
+
+struct MarketplaceConfig {
+  std::string scenario_name;
+  TrafficSpec traffic;
+  RunSpec run;
+  AdServerConfig server;
+  SimTime attribution_window = 30 * kMinute;  // clicks later than this never reach training
+  SimTime joiner_interval = kMinute;          // how often closed windows are released to training
+  // Platform quality score: 1 / (1 + penalty x smoothed hide-or-report rate) from logged feedback.
+  double quality_penalty = 20.0;
+  double quality_prior_rate = 0.005;
+  double quality_prior_strength = 200.0;
+};
+
+struct MarketplaceComponents {
+  std::unique_ptr<UserResponse> truth;
+  std::unique_ptr<CtrModel> ctr_model;
+  std::unique_ptr<Calibrator> calibrator;  // may be null
+  std::unique_ptr<Pacer> pacer;            // may be null
+  std::unique_ptr<AuctionMechanism> auction;
+};
+
+// The simulated marketplace: users arrive and make ad requests, the ad server fills them, the hidden
+// truth decides what users do, and delayed clicks bill campaigns and feed the platform's training
+// log. One object per run; two runs in one process share nothing.
+class Marketplace final : public EventHandler {
+ public:
+  Marketplace(World world, MarketplaceConfig config, MarketplaceComponents components);
+  Marketplace(const Marketplace&) = delete;
+  Marketplace& operator=(const Marketplace&) = delete;
+
+  void add_observer(SimObserver& observer) { observers_.push_back(&observer); }
+  // Another thread may set this to stop the run between two events.
+  void set_stop_token(const std::atomic<bool>* token) { sim_.set_stop_token(token); }
+
+  // Runs to the end of the scenario (or until stopped), then notifies observers with the summary.
+  RunSummary run();
+  // Runs until simulated time t (for stepping front-ends); finish() ends the run.
+  void run_until(SimTime t);
+  RunSummary finish();
+
+  SimTime horizon() const { return horizon_; }
+  SimTime now() const { return sim_.now(); }
+  bool finished() const { return finished_; }
+  const World& world() const { return world_; }
+  const BudgetLedger& budgets() const { return budgets_; }
+  const Counters& totals() const { return totals_; }
+  const Simulation& simulation() const { return sim_; }
+  const AdServer& ad_server() const { return server_; }
+  const MarketplaceConfig& config() const { return config_; }
+  RunSummary summary() const;
+
+  void handle(const Event& event, Simulation& sim) override;
+
+ private:
+  enum Kind : std::uint32_t {
+    kSessionArrival,
+    kRequest,
+    kClick,
+    kConversion,
+    kDayBoundary,
+    kCampaignChange,
+    kJoinerTick,
+    kPacingTick,
+    kSnapshot,
+  };
+  struct PendingClick {
+    std::uint64_t impression_id;
+    AdId ad;
+    CampaignId campaign;
+    Money price;
+  };
+
+  void schedule_next_session(SimTime after);
+  void on_session(SimTime now);
+  void on_request(SimTime now, std::uint64_t payload);
+  void on_click(SimTime now, std::uint64_t slab_index);
+  void on_conversion(AdId ad);
+  void on_day_boundary(SimTime now);
+  void on_joiner_tick(SimTime now);
+  void on_snapshot(SimTime now);
+  void refresh_campaign(CampaignId c, SimTime now);
+  void log_auction(const RequestContext& request, const ServeOutcome& served);
+  double mean_fatigue(SimTime now) const;
+  std::uint32_t session_requests();
+
+  World world_;
+  MarketplaceConfig config_;
+  MarketplaceComponents components_;
+  RandomStreams streams_;
+  Simulation sim_;
+  BudgetLedger budgets_;
+  AdServer server_;
+  SimTime horizon_;
+  std::vector<SimObserver*> observers_;
+
+  Rng traffic_rng_, session_rng_, response_rng_, pacing_rng_, log_rng_;
+  std::vector<double> hourly_rate_per_us_;  // session arrival rate in each hour of the day
+
+  // Training log: impressions wait here until their attribution window closes.
+  RingBuffer<LabeledExample> pending_log_;
+  std::uint64_t next_impression_id_ = 0;
+  std::uint64_t first_pending_id_ = 0;
+  std::vector<LabeledExample> release_batch_;
+
+  std::vector<PendingClick> click_slab_;
+  std::vector<std::uint32_t> free_clicks_;
+
+  // Platform-side negative feedback counts behind the quality score.
+  std::vector<double> logged_impressions_, logged_negative_;
+
+  Counters totals_, interval_;
+  SimTime interval_start_ = 0;
+  std::uint64_t next_request_id_ = 0;
+  std::uint64_t active_users_ = 0;
+  std::vector<UserId> fatigue_sample_;
+  std::vector<CampaignTotals> campaign_totals_;
+  std::vector<std::uint8_t> campaign_in_flight_;
+  bool finished_ = false;
+  RunSummary final_summary_;
+};
+
+}  // namespace adsim::core

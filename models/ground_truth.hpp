@@ -1,0 +1,40 @@
+#pragma once
+#include "core/user_response.hpp"
+#include "core/world.hpp"
+#include "models/ground_truth_params.hpp"
+
+namespace adsim::models {
+
+// The hidden truth of how users respond to ads: position-based examination times an
+// attractiveness that rises with user-ad affinity and ad quality and falls with fatigue. Hides and
+// reports are likelier for poor or irrelevant ads; they tire users, and tired users leave.
+class GroundTruth final : public core::UserResponse {
+ public:
+  GroundTruth(const core::World& world, GroundTruthParams params);
+
+  std::string_view name() const override { return "ground_truth"; }
+  void true_ctr(const core::RequestContext& request, std::span<const core::AdId> ads,
+                std::span<float> out) const override;
+  double fatigue_at(float fatigue, core::SimTime updated, core::SimTime now) const override {
+    return decayed_fatigue(fatigue, updated, now);
+  }
+  void respond(const core::RequestContext& request, std::span<const core::ShownAd> shown,
+               std::span<core::ImpressionOutcome> outcomes, core::UserState& state,
+               core::Rng& rng) const override;
+
+  // P(click | examined) for one user-ad pair at the given fatigue.
+  double click_probability(std::span<const float> user, core::AdId ad, double fatigue) const;
+  double examination(int slot) const;
+  // Brings fatigue up to `now` by exponential decay.
+  double decayed_fatigue(double fatigue, core::SimTime since, core::SimTime now) const;
+  const GroundTruthParams& params() const { return params_; }
+
+ private:
+  double affinity(std::span<const float> user, core::AdId ad) const;
+
+  const core::World& world_;
+  GroundTruthParams params_;
+  double decay_per_us_;  // ln 2 / half-life
+};
+
+}  // namespace adsim::models
