@@ -13,13 +13,13 @@
 
 namespace adsim::core {
 
-Marketplace::Marketplace(World world, MarketplaceConfig config, MarketplaceComponents components)
+Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config, MarketplaceComponents components)
     : world_(std::move(world)),
       config_(std::move(config)),
       components_(std::move(components)),
       streams_(config_.run.seed),
-      budgets_(world_.campaigns),
-      server_(world_, config_.server,
+      budgets_((world_ ? *world_ : throw std::invalid_argument("Marketplace: no world")).campaigns),
+      server_(*world_, config_.server,
               AdServerComponents{components_.ctr_model.get(), components_.calibrator.get(), components_.pacer.get(),
                                  components_.auction.get()}),
       horizon_(static_cast<SimTime>(std::llround(config_.run.days * static_cast<double>(kDay)))),
@@ -35,16 +35,16 @@ Marketplace::Marketplace(World world, MarketplaceConfig config, MarketplaceCompo
   for (double w : config_.traffic.hourly_profile)
     hourly_rate_per_us_.push_back(config_.traffic.sessions_per_day * (w / weight_sum) / static_cast<double>(kHour));
 
-  const std::size_t users = world_.users.size();
+  const std::size_t users = world_->users.size();
   active_users_ = users;
-  logged_impressions_.assign(world_.ads.size(), 0.0);
-  logged_negative_.assign(world_.ads.size(), 0.0);
-  campaign_totals_.resize(world_.campaigns.size());
-  campaign_in_flight_.assign(world_.campaigns.size(), 0);
-  for (CampaignId c = 0; c < world_.campaigns.size(); ++c) {
+  logged_impressions_.assign(world_->ads.size(), 0.0);
+  logged_negative_.assign(world_->ads.size(), 0.0);
+  campaign_totals_.resize(world_->campaigns.size());
+  campaign_in_flight_.assign(world_->campaigns.size(), 0);
+  for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
     campaign_totals_[c].campaign = c;
-    campaign_totals_[c].advertiser = world_.campaigns[c].advertiser;
-    campaign_totals_[c].daily_budget = world_.campaigns[c].daily_budget;
+    campaign_totals_[c].advertiser = world_->campaigns[c].advertiser;
+    campaign_totals_[c].daily_budget = world_->campaigns[c].daily_budget;
   }
   // Mean fatigue is estimated on a fixed sample of users: exact for small worlds, and cheap enough
   // to take at every snapshot for a million users.
@@ -61,15 +61,15 @@ Marketplace::Marketplace(World world, MarketplaceConfig config, MarketplaceCompo
     }
   }
 
-  for (CampaignId c = 0; c < world_.campaigns.size(); ++c) {
+  for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
     refresh_campaign(c, 0);
-    const Campaign& k = world_.campaigns[c];
+    const Campaign& k = world_->campaigns[c];
     if (k.flight_start > 0 && k.flight_start < horizon_) sim_.schedule(k.flight_start, Priority::kCampaignLifecycle, *this, kCampaignChange, c);
     if (k.flight_end > 0 && k.flight_end < horizon_) sim_.schedule(k.flight_end, Priority::kCampaignLifecycle, *this, kCampaignChange, c);
   }
-  for (AdId a = 0; a < world_.ads.size(); ++a) {
-    const SimTime t = world_.ads.available_from[a];
-    if (t > 0 && t < horizon_) sim_.schedule(t, Priority::kCampaignLifecycle, *this, kCampaignChange, world_.ads.campaign[a]);
+  for (AdId a = 0; a < world_->ads.size(); ++a) {
+    const SimTime t = world_->ads.available_from[a];
+    if (t > 0 && t < horizon_) sim_.schedule(t, Priority::kCampaignLifecycle, *this, kCampaignChange, world_->ads.campaign[a]);
   }
   for (SimTime d = kDay; d < horizon_; d += kDay) sim_.schedule(d, Priority::kDayBoundary, *this, kDayBoundary);
   sim_.schedule(std::min(config_.joiner_interval, horizon_), Priority::kModelRefresh, *this, kJoinerTick);
@@ -131,9 +131,9 @@ std::uint32_t Marketplace::session_requests() {
 
 void Marketplace::on_session(SimTime now) {
   schedule_next_session(now);
-  boost::random::uniform_int_distribution<UserId> pick(0, static_cast<UserId>(world_.users.size() - 1));
+  boost::random::uniform_int_distribution<UserId> pick(0, static_cast<UserId>(world_->users.size() - 1));
   const UserId u = pick(session_rng_);
-  if (world_.users.left[u]) return;  // a user who left no longer visits: traffic lost to ads
+  if (world_->users.left[u]) return;  // a user who left no longer visits: traffic lost to ads
   ++interval_.sessions;
   const std::uint64_t remaining_after_first = session_requests() - 1;
   on_request(now, static_cast<std::uint64_t>(u) | (remaining_after_first << 32));
@@ -144,7 +144,7 @@ void Marketplace::on_session(SimTime now) {
 void Marketplace::on_request(SimTime now, std::uint64_t payload) {
   const auto u = static_cast<UserId>(payload & 0xffffffffULL);
   const std::uint64_t remaining = payload >> 32;
-  UserPopulation& users = world_.users;
+  UserPopulation& users = world_->users;
   if (users.left[u]) return;
 
   RequestContext request;
@@ -265,7 +265,7 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
   CampaignTotals& totals = campaign_totals_[click.campaign];
   ++m.clicks;
   ++totals.clicks;
-  const double value = world_.campaigns[click.campaign].value_per_click;
+  const double value = world_->campaigns[click.campaign].value_per_click;
   m.advertiser_value += value;
   totals.value += value;
 
@@ -277,7 +277,7 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
     ++m.billed_clicks;
     if (components_.pacer) components_.pacer->on_charge(click.campaign, charge.billed, now);
   }
-  if (!budgets_.has_budget(click.campaign) && server_.ad_live(world_.campaigns[click.campaign].first_ad)) {
+  if (!budgets_.has_budget(click.campaign) && server_.ad_live(world_->campaigns[click.campaign].first_ad)) {
     if (totals.first_exhausted_at < 0) totals.first_exhausted_at = now;
     refresh_campaign(click.campaign, now);
   }
@@ -295,22 +295,22 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
 
 void Marketplace::on_conversion(AdId ad) {
   ++interval_.conversions;
-  ++campaign_totals_[world_.ads.campaign[ad]].conversions;
+  ++campaign_totals_[world_->ads.campaign[ad]].conversions;
 }
 
 void Marketplace::on_day_boundary(SimTime now) {
   budgets_.start_day();
-  for (CampaignId c = 0; c < world_.campaigns.size(); ++c) refresh_campaign(c, now);
+  for (CampaignId c = 0; c < world_->campaigns.size(); ++c) refresh_campaign(c, now);
   if (components_.pacer) components_.pacer->on_day_start(now, budgets_);
 }
 
 void Marketplace::refresh_campaign(CampaignId c, SimTime now) {
-  const Campaign& k = world_.campaigns[c];
+  const Campaign& k = world_->campaigns[c];
   const bool in_flight = k.flight_start <= now && now < k.flight_end;
   campaign_in_flight_[c] = in_flight ? 1 : 0;
   const bool live = in_flight && budgets_.has_budget(c);
   for (AdId a = k.first_ad; a < k.first_ad + k.ad_count; ++a)
-    server_.set_ad_live(a, live && world_.ads.available_from[a] <= now);
+    server_.set_ad_live(a, live && world_->ads.available_from[a] <= now);
 }
 
 // The online joiner: impressions whose attribution window has closed are released, with whatever
@@ -344,8 +344,8 @@ double Marketplace::mean_fatigue(SimTime now) const {
   double sum = 0;
   std::size_t n = 0;
   for (UserId u : fatigue_sample_) {
-    if (world_.users.left[u]) continue;
-    sum += components_.truth->fatigue_at(world_.users.fatigue[u], world_.users.fatigue_updated[u], now);
+    if (world_->users.left[u]) continue;
+    sum += components_.truth->fatigue_at(world_->users.fatigue[u], world_->users.fatigue_updated[u], now);
     ++n;
   }
   return n ? sum / static_cast<double>(n) : 0.0;
@@ -359,7 +359,7 @@ void Marketplace::on_snapshot(SimTime now) {
   snap.active_users = active_users_;
   snap.mean_fatigue = mean_fatigue(now);
   std::size_t in_flight = 0, exhausted = 0;
-  for (CampaignId c = 0; c < world_.campaigns.size(); ++c) {
+  for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
     if (!campaign_in_flight_[c]) continue;
     ++in_flight;
     exhausted += budgets_.has_budget(c) ? 0 : 1;
@@ -453,7 +453,7 @@ RunSummary Marketplace::summary() const {
   s.interrupted = sim_.now() < horizon_;
   s.totals = totals_;
   s.totals += interval_;
-  s.users = world_.users.size();
+  s.users = world_->users.size();
   s.active_users = active_users_;
   s.mean_fatigue = mean_fatigue(sim_.now());
   s.campaigns = campaign_totals_;

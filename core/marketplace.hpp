@@ -44,7 +44,9 @@ struct MarketplaceComponents {
 // log. One object per run; two runs in one process share nothing.
 class Marketplace final : public EventHandler {
  public:
-  Marketplace(World world, MarketplaceConfig config, MarketplaceComponents components);
+  // The world is passed on the heap so that components built before the marketplace (the ground
+  // truth, models) can hold references to it that stay valid.
+  Marketplace(std::unique_ptr<World> world, MarketplaceConfig config, MarketplaceComponents components);
   Marketplace(const Marketplace&) = delete;
   Marketplace& operator=(const Marketplace&) = delete;
 
@@ -61,7 +63,7 @@ class Marketplace final : public EventHandler {
   SimTime horizon() const { return horizon_; }
   SimTime now() const { return sim_.now(); }
   bool finished() const { return finished_; }
-  const World& world() const { return world_; }
+  const World& world() const { return *world_; }
   const BudgetLedger& budgets() const { return budgets_; }
   const Counters& totals() const { return totals_; }
   const Simulation& simulation() const { return sim_; }
@@ -103,7 +105,7 @@ class Marketplace final : public EventHandler {
   double mean_fatigue(SimTime now) const;
   std::uint32_t session_requests();
 
-  World world_;
+  std::unique_ptr<World> world_;
   MarketplaceConfig config_;
   MarketplaceComponents components_;
   RandomStreams streams_;

@@ -21,6 +21,8 @@ struct ModelSpec {
   double prior_strength = 200.0;         // Beta prior pseudo-impressions
   std::string calibrator = "none";
   double attribution_window_minutes = 30.0;  // clicks later than this are lost to training
+  // Platform quality score = 1 / (1 + quality_penalty x smoothed hide-or-report rate).
+  double quality_penalty = 20.0;
 };
 
 struct PacingSpec {
