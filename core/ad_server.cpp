@@ -147,8 +147,11 @@ void AdServer::predict_and_price(const RequestContext& request, std::size_t n, R
   rules.reserve = config_.reserve_micros;
   rules.quality_exponent = config_.quality_exponent;
   AuctionResult result;
-  components_.auction->run({{auction_bid_.data(), m}, {auction_pctr_.data(), m}, {auction_quality_.data(), m}}, rules,
-                           {auction_rank_.data(), m}, result);
+  AuctionCandidates candidates;
+  candidates.bid = {auction_bid_.data(), m};
+  candidates.pctr = {auction_pctr_.data(), m};
+  candidates.quality = {auction_quality_.data(), m};
+  components_.auction->run(candidates, rules, {auction_rank_.data(), m}, result);
   for (std::size_t j = 0; j < m; ++j) r.rank_score[auction_to_ranked_[j]] = auction_rank_[j];
   out.below_reserve = static_cast<std::uint32_t>(result.below_reserve);
   out.filled = result.filled;
