@@ -1,0 +1,58 @@
+#include "models/ftrl.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace adsim::models {
+
+Ftrl::Ftrl(int bits, FtrlParams params) : bits_(bits), params_(params) {
+  if (bits < 1 || bits > 30) throw std::invalid_argument("Ftrl: hash bits must be in [1, 30]");
+  if (!(params.alpha > 0.0) || params.beta < 0.0 || params.l1 < 0.0 || params.l2 < 0.0) {
+    throw std::invalid_argument("Ftrl: need alpha > 0 and beta, l1, l2 >= 0");
+  }
+  const std::size_t size = std::size_t{1} << bits;
+  z_.assign(size, 0.0);
+  n_.assign(size, 0.0);
+  w_.assign(size, 0.0f);
+}
+
+void Ftrl::add_logits(float shared, std::span<const std::uint32_t> index, std::size_t stride,
+                      std::span<const std::uint8_t> count, std::span<float> logit) const {
+  const float* w = w_.data();
+  for (std::size_t k = 0; k < logit.size(); ++k) {
+    const std::uint32_t* idx = index.data() + k * stride;
+    float s = shared;
+    for (std::size_t j = 0; j < count[k]; ++j) s += w[idx[j]];
+    logit[k] = s;
+  }
+}
+
+double Ftrl::update(std::span<const std::uint32_t> index, bool label, double logit_offset) {
+  // Algorithm 1 of McMahan et al. (2013), with x_i = 1 for every listed coordinate:
+  //   p = σ(Σ w_i),  g = p − y,
+  //   σ_i = (sqrt(n_i + g²) − sqrt(n_i)) / α,  z_i += g − σ_i · w_i,  n_i += g²,
+  //   w_i = 0 if |z_i| ≤ λ1, else −(z_i − sgn(z_i) λ1) / ((β + sqrt(n_i)) / α + λ2).
+  // A coordinate listed twice (a hash collision inside one example) is updated twice in turn.
+  const double p = sigmoid(static_cast<double>(partial_logit(index)) + logit_offset);
+  apply_gradient(index, p - (label ? 1.0 : 0.0));
+  return p;
+}
+
+void Ftrl::apply_gradient(std::span<const std::uint32_t> index, double g) {
+  const double g2 = g * g;
+  const double inv_alpha = 1.0 / params_.alpha;
+  for (std::uint32_t i : index) {
+    const double n_old = n_[i];
+    const double n_new = n_old + g2;
+    const double sigma = (std::sqrt(n_new) - std::sqrt(n_old)) * inv_alpha;
+    z_[i] += g - sigma * static_cast<double>(w_[i]);
+    n_[i] = n_new;
+    w_[i] = weight_from(z_[i], n_new);
+  }
+}
+
+std::size_t Ftrl::nonzero_weights() const {
+  return static_cast<std::size_t>(std::count_if(w_.begin(), w_.end(), [](float w) { return w != 0.0f; }));
+}
+
+}  // namespace adsim::models

@@ -1,0 +1,121 @@
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/random_streams.hpp"
+#include "core/request.hpp"
+#include "core/sim_time.hpp"
+#include "core/training_log.hpp"
+#include "core/world.hpp"
+#include "models/ad_counters.hpp"
+#include "models/features.hpp"
+#include "models/ftrl.hpp"
+#include "models/offline_metrics.hpp"
+
+namespace adsim::models {
+
+// The recalibration after negative downsampling: a model trained on all positives and a share w of
+// negatives predicts p on the downsampled data; on the real data the odds are w times smaller:
+//     q = p / (p + (1 − p) / w),  i.e.  logit(q) = logit(p) + ln(w).
+inline double recalibrate_downsampled(double p, double w) { return p / (p + (1.0 - p) / w); }
+
+// When learned examples change the model.
+//   refresh_interval == 0: continuously, as learn() receives them.
+//   refresh_interval  > 0: learn() only buffers (and scores them for validation); refresh(now)
+//                          applies the buffer. The pipeline calls refresh() every interval of
+//                          simulated time (Priority::kModelRefresh).
+struct LearnerConfig {
+  FeatureConfig features;
+  FtrlParams ftrl;
+  AdCounterConfig counters;
+  double downsample_rate = 1.0;  // w in (0, 1]: share of negative examples kept for training
+  bool recalibrate = true;       // apply q = p / (p + (1 − p) / w) to predictions
+  core::SimTime refresh_interval = 0;
+  // Decayed counter features are re-bucketed for every ad at least this often (during predict).
+  core::SimTime counter_sweep_interval = 10 * core::kMinute;
+  // Progressive validation of the model's predictions at the logged slot.
+  enum class Segment : std::uint8_t { kNone, kRegion, kAgeBand, kDevice, kSlot, kHour };
+  Segment segment_by = Segment::kRegion;
+  ValidatorConfig validation;  // segments = 0: sized from the world for segment_by
+};
+
+// What a learner is taught to predict from a labelled example.
+enum class LearnTarget : std::uint8_t { kClick, kNegativeFeedback /* hidden or reported */ };
+
+// Hashed-feature logistic regression learnt online by FTRL-Proximal, with per-ad decayed counters,
+// negative downsampling, recalibration, a refresh schedule and built-in progressive validation.
+// LogisticCtrModel and NegativeFeedbackModel are thin wrappers around it.
+//
+// learn(), for each example in release order:
+//   1. extract features at the logged slot (counter features as known now),
+//   2. score it with the current model: that prediction goes to the validator (progressive
+//      validation: scored before it is learned),
+//   3. keep it for training if positive, or with probability w if negative (downsampling stream),
+//   4. continuous mode: update the counters with it and, if kept, take one FTRL step;
+//      periodic mode: buffer it for refresh(), which does step 4 for the buffer in order.
+// The model therefore changes only when the schedule says so; counters follow the same schedule.
+class HashedLogisticLearner {
+ public:
+  // `world` must outlive the learner; its arrays must not be resized meanwhile.
+  HashedLogisticLearner(const core::World& world, LearnerConfig config, LearnTarget target, core::Rng downsample_rng);
+
+  const LearnerConfig& config() const { return config_; }
+
+  // Probabilities at the reference slot for each ad (recalibrated if configured). One feature pass
+  // for the request, one per distinct ad category, then ~12 lookups per candidate.
+  void predict(const core::RequestContext& request, std::span<const core::AdId> ads, std::span<float> p);
+  // Logits (before the recalibration offset) for a user context; the slot is taken from `user`.
+  void predict_logits(const UserContext& user, core::SimTime now, std::span<const core::AdId> ads, std::span<float> logit);
+  // The model's current (recalibrated) prediction for a logged impression, at its logged slot.
+  float predict_logged(const core::LoggedImpression& impression) const;
+
+  void learn(std::span<const core::LabeledExample> examples);
+  // Applies buffered examples (periodic mode) and re-buckets every ad's decayed counters.
+  void refresh(core::SimTime now);
+
+  // ln(w) when recalibrating after downsampling, else 0: added to every served logit.
+  double logit_offset() const { return logit_offset_; }
+
+  ProgressiveValidator& validator() { return validator_; }
+  const ProgressiveValidator& validator() const { return validator_; }
+  const AdCounters& counters() const { return counters_; }
+  const FeatureExtractor& extractor() const { return extractor_; }
+  const Ftrl& ftrl() const { return ftrl_; }
+
+  std::uint64_t examples_seen() const { return seen_; }
+  std::uint64_t examples_trained() const { return trained_; }  // FTRL steps taken
+  std::size_t buffered() const { return pending_.size(); }
+
+ private:
+  bool label_of(const core::LabeledExample& e) const {
+    return target_ == LearnTarget::kClick ? e.clicked : (e.hidden || e.reported);
+  }
+  int segment_of(const core::LoggedImpression& i) const;
+  void apply(const core::LabeledExample& e, bool train);
+  void sweep(core::SimTime now);
+
+  LearnerConfig config_;
+  LearnTarget target_;
+  core::Rng rng_;
+  FeatureExtractor extractor_;
+  Ftrl ftrl_;
+  AdCounters counters_;
+  ProgressiveValidator validator_;
+  double logit_offset_ = 0.0;
+  float logit_offset_f_ = 0.0f;
+
+  std::vector<core::LabeledExample> pending_;
+  std::vector<std::uint8_t> pending_train_;
+  core::SimTime last_sweep_ = 0;
+  std::uint64_t seen_ = 0;
+  std::uint64_t trained_ = 0;
+
+  // Per-request cache of the category group's partial logit, stamped with a request epoch.
+  std::vector<float> category_logit_;
+  std::vector<std::uint64_t> category_epoch_;
+  std::uint64_t epoch_ = 0;
+};
+
+}  // namespace adsim::models
