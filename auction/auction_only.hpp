@@ -1,0 +1,130 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auction/allocation.hpp"
+#include "auction/auction_metrics.hpp"
+#include "auction/bidding.hpp"
+#include "auction/value_distribution.hpp"
+#include "core/auction_mechanism.hpp"
+#include "core/random_streams.hpp"
+
+// "Auction-only rounds": N auctions among n value-driven bidders with no user model, for
+// classroom experiments (issue 3, item 3) and for the auction benchmarks. Values are in whatever
+// unit the distribution is in (the scenario layer uses micros); prices come out in the same unit.
+namespace adsim::auction {
+
+enum class ValueModel : std::uint8_t {
+  // Each taking-part bidder draws a value per click from its distribution; pCTR is 1 (an item).
+  kDistribution,
+  // AuctionGym-style: each bidder owns items with an embedding and a value; per auction a
+  // Gaussian context is drawn, true CTR = sigmoid(context . embedding), and each bidder bids on
+  // the item maximising value x CTR (an oracle allocator), with pCTR = that CTR.
+  kContextualItems,
+};
+
+enum class ReserveRule : std::uint8_t {
+  kFixed,             // `reserve` (and `slot_reserves`) as given
+  kMyerson,           // reserve = myerson_reserve(values): optimal for i.i.d. bidders
+  kMyersonPerBidder,  // each bidder's own Myerson reserve from its distribution, as a
+                      // per-candidate reserve (with `reserve` still the global floor)
+};
+
+struct ContextualItems {
+  int items_per_bidder = 12;
+  int embedding_dim = 5;
+  double embedding_sd = 1.0;  // item embedding coordinates ~ Normal(0, sd)
+  double context_sd = 1.0;    // context coordinates ~ Normal(0, sd), drawn per auction
+  ValueDistribution item_values = ValueDistribution::lognormal(0.1, 0.2);  // per click, drawn once per item
+};
+
+// Budgets and a per-bidder pacing multiplier (AuctionNet-style). Spend is expected payment.
+struct BudgetPacing {
+  double budget = 0.0;              // per bidder per episode; 0: unlimited
+  std::vector<double> bidder_budgets;  // optional, one per bidder (overrides `budget`)
+  std::uint64_t episode_rounds = 0; // budgets and multipliers reset every this many auctions; 0: never
+  int ticks = 0;                    // pacing updates per episode; 0: no pacing (multiplier stays 1)
+  double gain = 1.0;                // m <- clamp(m exp(gain (1 - spend / target)))
+  double min_multiplier = 0.05;
+  double max_multiplier = 1.0;      // > 1 lets an under-spending bidder bid above its value
+};
+
+struct AuctionOnlyConfig {
+  int bidders = 2;
+  int bidders_per_auction = 0;  // drawn uniformly without replacement each auction; 0: all
+  int slots = 1;
+  std::vector<double> position_factors;  // size >= slots, non-increasing; empty: all 1
+  MechanismKind mechanism = MechanismKind::kGsp;
+  double quality_exponent = 1.0;  // every candidate has quality 1 here, so it has no effect
+  double reserve = 0.0;
+  ReserveRule reserve_rule = ReserveRule::kFixed;
+  std::vector<double> slot_reserves;  // per-slot reserves (max'd with the global one)
+  ValueModel value_model = ValueModel::kDistribution;
+  ValueDistribution values = ValueDistribution::uniform(0.0, 1.0);
+  std::vector<ValueDistribution> bidder_values;  // optional, one per bidder (asymmetric values)
+  StrategySpec strategy;                         // every bidder's, unless bidder_strategies is set
+  std::vector<StrategySpec> bidder_strategies;   // optional, one per bidder
+  ContextualItems items;                         // kContextualItems only
+  BudgetPacing budgets;
+  std::uint64_t rounds = 10'000;
+  std::uint64_t seed = 1;
+};
+
+// Empty if the configuration can run, else a message naming the offending field.
+std::string check_config(const AuctionOnlyConfig& config);
+
+struct BidderOutcome {
+  std::uint64_t auctions = 0;  // auctions it took part in
+  std::uint64_t wins = 0;      // slots won
+  double value = 0.0;          // expected value of what it won
+  double payment = 0.0;        // expected payment
+  double surplus = 0.0;        // value - payment
+  double budget_left = 0.0;    // at the end (current episode)
+  double multiplier = 1.0;     // pacing multiplier at the end
+  double preferred_shading = 0.0;  // learning shader's preferred factor (0 for other strategies)
+};
+
+struct AuctionOnlyResult {
+  AuctionMetricsReport metrics;
+  std::vector<BidderOutcome> bidders;
+  double reserve = 0.0;  // the global reserve used (after a Myerson rule)
+  std::uint64_t budget_exclusions = 0;  // bidder-auctions skipped because the budget was short
+};
+
+class AuctionOnlyRunner {
+ public:
+  // Throws std::invalid_argument with check_config's message if the config is invalid.
+  explicit AuctionOnlyRunner(AuctionOnlyConfig config);
+  ~AuctionOnlyRunner();
+  AuctionOnlyRunner(AuctionOnlyRunner&&) noexcept;
+  AuctionOnlyRunner& operator=(AuctionOnlyRunner&&) noexcept;
+
+  // Runs more auctions; no allocation in steady state.
+  void run(std::uint64_t auctions);
+  std::uint64_t auctions_run() const;
+  AuctionOnlyResult result() const;
+  const AuctionMetrics& metrics() const;
+  const AuctionOnlyConfig& config() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Runs config.rounds auctions.
+AuctionOnlyResult run_auction_only(const AuctionOnlyConfig& config);
+
+// The shape of AuctionGym's SP_Oracle configuration: 6 bidders with 12 items each, 2 drawn per
+// auction, 5-dimensional Gaussian context, true CTR = sigmoid(context . item embedding), oracle
+// item choice, truthful bids, single-slot second price, item values lognormal(0.1, 0.2).
+AuctionOnlyConfig auctiongym_sp_oracle_config(std::uint64_t seed = 1);
+
+// The shape of AuctionNet's test configuration: 48 bidders, each with fresh values per opportunity
+// (bidder b's values uniform on [0, 2 mu_b], mu_b lognormal across bidders), 3-slot GSP with slot
+// factors (1, 0.8, 0.6), a reserve, per-episode budgets and a per-bidder pacing multiplier updated
+// 48 times per episode.
+AuctionOnlyConfig auctionnet_config(std::uint64_t seed = 1);
+
+}  // namespace adsim::auction
