@@ -1,0 +1,443 @@
+#include "scenarios/scenario_loader.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include <toml++/toml.h>
+
+#include "scenarios/did_you_mean.hpp"
+#include "scenarios/scenario_schema.hpp"
+
+namespace adsim::scenarios {
+namespace {
+
+constexpr const char* kOverrideFile = "--set";
+constexpr const char* kReferenceDoc = "docs/scenario-reference.md";
+
+// Where a value came from. source 0 is the file, 1.. the overrides in order, so that comparing
+// (source, line, column) tells which of two keys was set last.
+struct Origin {
+  int source = 0;
+  int line = 0;
+  int column = 0;
+};
+
+// Maps positions in a parsed TOML text to positions the user sees. For the file this is the
+// identity; an override "key=value" is parsed as "v = value", so its columns shift into the argument.
+struct PositionMap {
+  int source = 0;
+  int column_shift = 0;  // added to columns on line 1
+  bool single_line = false;
+
+  Origin origin(const toml::source_region& region) const {
+    int line = static_cast<int>(region.begin.line);
+    int column = static_cast<int>(region.begin.column);
+    if (single_line) {
+      column = line == 1 ? column + column_shift : 1 + column_shift + 4;  // multi-line value: its start
+      line = 1;
+    }
+    return {source, line, column};
+  }
+};
+
+bool is_section(std::string_view path) {
+  for (const std::string& key : scenario_key_paths()) {
+    if (key.size() > path.size() && key.compare(0, path.size(), path) == 0 && key[path.size()] == '.') return true;
+  }
+  return false;
+}
+
+std::vector<std::string> section_paths() {
+  std::vector<std::string> out;
+  for (const std::string& key : scenario_key_paths()) {
+    for (auto dot = key.find('.'); dot != std::string::npos; dot = key.find('.', dot + 1)) {
+      std::string section = key.substr(0, dot);
+      if (std::find(out.begin(), out.end(), section) == out.end()) out.push_back(std::move(section));
+    }
+  }
+  return out;
+}
+
+std::string describe_node(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string (\"" + node.as_string()->get() + "\")";
+    case toml::node_type::integer: return "an integer (" + std::to_string(node.as_integer()->get()) + ")";
+    case toml::node_type::floating_point:
+      return "a floating-point number (" + format_number(node.as_floating_point()->get()) + ")";
+    case toml::node_type::boolean: return node.as_boolean()->get() ? "a boolean (true)" : "a boolean (false)";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+std::string expected_for(KeyKind kind) {
+  switch (kind) {
+    case KeyKind::kInteger: return "expected an integer";
+    case KeyKind::kNumber: return "expected a number";
+    case KeyKind::kBool: return "expected a boolean (true or false)";
+    case KeyKind::kString: return "expected a string";
+    case KeyKind::kEnum: return "expected a string";
+    case KeyKind::kNumberArray: return "expected an array of numbers";
+  }
+  return "expected a value";
+}
+
+std::string_view trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t");
+  return s.substr(first, last - first + 1);
+}
+
+std::string suggestion_suffix(std::optional<std::string> guess) {
+  return guess ? " — did you mean '" + *guess + "'?" : std::string{};
+}
+
+class Loader {
+ public:
+  Loader(Scenario& scenario, std::string file) : scenario_(scenario), file_(std::move(file)) {}
+
+  void load_document(std::string_view text) {
+    const std::string& file = file_;
+    const std::size_t first = diagnostics_.size();
+    try {
+      const toml::table root = toml::parse(text, std::string_view{file});
+      walk(root, "", PositionMap{0, 0, false});
+    } catch (const toml::parse_error& e) {
+      const auto& begin = e.source().begin;
+      diagnostics_.push_back(
+          {file, static_cast<int>(begin.line), static_cast<int>(begin.column), "", std::string(e.description())});
+    }
+    std::stable_sort(diagnostics_.begin() + static_cast<std::ptrdiff_t>(first), diagnostics_.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) {
+                       return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                     });
+  }
+
+  void report_unreadable(std::string message) { diagnostics_.push_back({file_, 0, 0, "", std::move(message)}); }
+
+  void apply_override(std::string_view argument, int source) {
+    const std::string arg(argument);
+    const auto eq = argument.find('=');
+    if (eq == std::string_view::npos) {
+      add({source, 1, 1}, "", "malformed override '" + arg + "': expected key.path=value");
+      return;
+    }
+    const std::string_view raw_key = argument.substr(0, eq);
+    const std::string key(trim(raw_key));
+    if (key.empty()) {
+      add({source, 1, 1}, "", "malformed override '" + arg + "': missing key before '='");
+      return;
+    }
+    const Origin key_origin{source, 1, static_cast<int>(raw_key.find_first_not_of(" \t")) + 1};
+    const KeySpec* spec = find_key_spec(key);
+    if (spec == nullptr) {
+      if (is_section(key)) {
+        add(key_origin, key, "'" + key + "' is a section, not a key: set one of its keys, e.g. --set " +
+                                 first_key_of(key) + "=...");
+      } else {
+        report_unknown(key_origin, key, false);
+      }
+      return;
+    }
+
+    const std::string_view raw_value = argument.substr(eq + 1);
+    const auto lead = raw_value.find_first_not_of(" \t");
+    const std::string_view value_text = trim(raw_value);
+    const int value_column = static_cast<int>(eq + 1 + (lead == std::string_view::npos ? 0 : lead)) + 1;
+    const Origin value_origin{source, 1, value_column};
+    const bool textual = spec->kind == KeyKind::kString || spec->kind == KeyKind::kEnum;
+    if (value_text.empty() && !textual) {
+      add(value_origin, key, "missing value after '='");
+      return;
+    }
+
+    // "v = " puts the value at column 5; shift columns so they point into the argument.
+    const PositionMap map{source, value_column - 5, true};
+    std::optional<KeyValue> value;
+    toml::table parsed;
+    const toml::node* node = nullptr;
+    try {
+      parsed = toml::parse("v = " + std::string(value_text), std::string_view{kOverrideFile});
+      node = parsed.get("v");
+      if (parsed.size() != 1 || node == nullptr) {
+        add(value_origin, key, "expected a single value, got '" + std::string(value_text) + "'");
+        return;
+      }
+      if (textual && !node->is_string()) {
+        value = std::string(value_text);  // a bare word or number given for a string key
+      } else {
+        value = convert(*spec, *node, key, map);
+      }
+    } catch (const toml::parse_error& e) {
+      if (textual) {
+        value = std::string(value_text);  // --set auction.mechanism=vcg
+      } else {
+        add(map.origin(e.source()), key, "invalid value '" + std::string(value_text) + "': " +
+                                             std::string(e.description()));
+        return;
+      }
+    }
+    if (value) assign(*spec, *value, key, value_origin, node, map);
+  }
+
+  void check_cross_fields() {
+    for (const auto& [rule, message] : cross_field_problems(scenario_)) {
+      const bool involves_bad_key = std::any_of(rule->keys.begin(), rule->keys.end(), [&](const std::string& k) {
+        return failed_keys_.count(k) > 0;
+      });
+      if (involves_bad_key) continue;  // fix the key first; its old value would mislead here
+      // Blame the key the user set last: that is the one that broke the rule.
+      const std::string* blamed = &rule->keys.front();
+      std::optional<Origin> where;
+      for (const std::string& k : rule->keys) {
+        const auto it = origins_.find(k);
+        if (it == origins_.end()) continue;
+        const Origin& o = it->second;
+        if (!where || std::tie(o.source, o.line, o.column) > std::tie(where->source, where->line, where->column)) {
+          where = o;
+          blamed = &k;
+        }
+      }
+      add(where.value_or(Origin{0, 0, 0}), *blamed, message);
+    }
+  }
+
+  std::vector<Diagnostic> take() { return std::move(diagnostics_); }
+
+ private:
+  void add(const Origin& origin, std::string key_path, std::string message) {
+    diagnostics_.push_back({origin.source == 0 ? file_ : std::string(kOverrideFile), origin.line, origin.column,
+                            std::move(key_path), std::move(message)});
+  }
+
+  static std::string first_key_of(const std::string& section) {
+    for (const std::string& key : scenario_key_paths()) {
+      if (key.compare(0, section.size() + 1, section + ".") == 0) return key;
+    }
+    return section;
+  }
+
+  void report_unknown(const Origin& origin, const std::string& path, bool is_table) {
+    std::optional<std::string> guess;
+    if (is_table) {
+      static const std::vector<std::string> sections = section_paths();
+      guess = suggest_key_path(path, sections);
+    }
+    if (!guess) guess = suggest_key_path(path, scenario_key_paths());
+    std::string message = std::string(is_table ? "unknown section '" : "unknown key '") + path + "'";
+    if (guess) {
+      message += suggestion_suffix(guess);
+    } else {
+      message += std::string(" (the keys are listed in ") + kReferenceDoc + ")";
+    }
+    add(origin, path, std::move(message));
+  }
+
+  void walk(const toml::table& table, const std::string& prefix, const PositionMap& map) {
+    // toml++ iterates keys alphabetically; visit them in document order so reports read top-down.
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (auto&& [key, node] : table) entries.emplace_back(&key, &node);
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return a.first->source().begin < b.first->source().begin; });
+    for (const auto& [key, node] : entries) {
+      const std::string path = prefix.empty() ? std::string(key->str()) : prefix + "." + std::string(key->str());
+      const Origin key_origin = map.origin(key->source());
+      if (const KeySpec* spec = find_key_spec(path)) {
+        if (auto value = convert(*spec, *node, path, map)) {
+          assign(*spec, *value, path, map.origin(node->source()), node, map);
+        } else {
+          failed_keys_.insert(path);
+        }
+      } else if (is_section(path)) {
+        if (const toml::table* section = node->as_table()) {
+          walk(*section, path, map);
+        } else {
+          add(key_origin, path, "'" + path + "' is a section: expected a table like [" + path + "], got " +
+                                    describe_node(*node));
+        }
+      } else {
+        report_unknown(key_origin, path, node->is_table());
+      }
+    }
+  }
+
+  // The node as a value of the key's kind, or nothing (with diagnostics) when its type is wrong.
+  std::optional<KeyValue> convert(const KeySpec& spec, const toml::node& node, const std::string& path,
+                                  const PositionMap& map) {
+    const Origin at = map.origin(node.source());
+    auto wrong_type = [&]() -> std::optional<KeyValue> {
+      std::string message = expected_for(spec.kind) + ", got " + describe_node(node);
+      if (spec.kind == KeyKind::kInteger && node.is_floating_point()) {
+        message += "; integer keys take whole numbers written without a decimal point";
+      }
+      add(at, path, std::move(message));
+      return std::nullopt;
+    };
+    switch (spec.kind) {
+      case KeyKind::kInteger:
+        if (!node.is_integer()) return wrong_type();
+        return KeyValue{node.as_integer()->get()};
+      case KeyKind::kNumber:
+        if (node.is_integer()) return KeyValue{static_cast<double>(node.as_integer()->get())};
+        if (node.is_floating_point()) return KeyValue{node.as_floating_point()->get()};
+        return wrong_type();
+      case KeyKind::kBool:
+        if (!node.is_boolean()) return wrong_type();
+        return KeyValue{node.as_boolean()->get()};
+      case KeyKind::kString:
+      case KeyKind::kEnum:
+        if (!node.is_string()) return wrong_type();
+        return KeyValue{node.as_string()->get()};
+      case KeyKind::kNumberArray: {
+        const toml::array* array = node.as_array();
+        if (array == nullptr) return wrong_type();
+        std::vector<double> values;
+        bool ok = true;
+        for (std::size_t i = 0; i < array->size(); ++i) {
+          const toml::node& element = *array->get(i);
+          if (element.is_integer()) {
+            values.push_back(static_cast<double>(element.as_integer()->get()));
+          } else if (element.is_floating_point()) {
+            values.push_back(element.as_floating_point()->get());
+          } else {
+            add(map.origin(element.source()), path + "[" + std::to_string(i) + "]",
+                "expected a number, got " + describe_node(element));
+            ok = false;
+          }
+        }
+        if (!ok) return std::nullopt;
+        return KeyValue{std::move(values)};
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Checks the value against the key's constraints; sets it only when valid. `node` (may be null
+  // for bare-word overrides) places problems with single array entries.
+  void assign(const KeySpec& spec, const KeyValue& value, const std::string& path, const Origin& at,
+              const toml::node* node, const PositionMap& map) {
+    const std::vector<KeyProblem> problems = spec.problems(value);
+    if (problems.empty()) {
+      spec.set(scenario_, value);
+      origins_[path] = at;
+      failed_keys_.erase(path);  // a later override may fix what the file got wrong
+      return;
+    }
+    failed_keys_.insert(path);
+    const toml::array* array = node != nullptr ? node->as_array() : nullptr;
+    for (const KeyProblem& problem : problems) {
+      if (problem.element && array != nullptr && *problem.element < array->size()) {
+        add(map.origin(array->get(*problem.element)->source()), path + "[" + std::to_string(*problem.element) + "]",
+            problem.message);
+      } else {
+        add(at, path, problem.message);
+      }
+    }
+  }
+
+  Scenario& scenario_;
+  std::string file_;
+  std::vector<Diagnostic> diagnostics_;
+  std::unordered_map<std::string, Origin> origins_;
+  std::unordered_set<std::string> failed_keys_;
+};
+
+void apply_all(Loader& loader, std::span<const std::string> overrides, Scenario& scenario) {
+  int source = 1;
+  for (const std::string& item : overrides) {
+    loader.apply_override(item, source++);
+    scenario.overrides.push_back(item);
+  }
+  loader.check_cross_fields();
+}
+
+std::string format_all(const std::vector<Diagnostic>& diagnostics) {
+  std::string out;
+  for (const Diagnostic& d : diagnostics) {
+    if (!out.empty()) out += '\n';
+    out += format_diagnostic(d);
+  }
+  return out;
+}
+
+Scenario load(std::optional<std::string_view> text, const std::string& source_name, std::string unreadable,
+              std::span<const std::string> overrides) {
+  Scenario scenario;
+  Loader loader(scenario, source_name);
+  if (text) {
+    loader.load_document(*text);
+    scenario.source_text = std::string(*text);
+  } else {
+    loader.report_unreadable(std::move(unreadable));
+  }
+  apply_all(loader, overrides, scenario);
+  std::vector<Diagnostic> diagnostics = loader.take();
+  if (!diagnostics.empty()) throw ScenarioError(std::move(diagnostics));
+  scenario.source_path = source_name;
+  return scenario;
+}
+
+}  // namespace
+
+std::string format_diagnostic(const Diagnostic& d) {
+  std::string out = d.file;
+  if (d.line > 0) {
+    out += ":" + std::to_string(d.line);
+    if (d.column > 0) out += ":" + std::to_string(d.column);
+  }
+  out += ": ";
+  if (!d.key_path.empty()) out += d.key_path + ": ";
+  out += d.message;
+  return out;
+}
+
+ScenarioError::ScenarioError(std::vector<Diagnostic> diagnostics)
+    : std::runtime_error(format_all(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+Scenario parse_scenario(std::string_view text, std::string source_name, std::span<const std::string> overrides) {
+  return load(text, source_name, "", overrides);
+}
+
+Scenario load_scenario_file(const std::filesystem::path& path, std::span<const std::string> overrides) {
+  const std::string name = path.string();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return load(std::nullopt, name, "cannot read scenario file: no such file", overrides);
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    return load(std::nullopt, name, "cannot read scenario file: it is a directory", overrides);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return load(std::nullopt, name, "cannot read scenario file: " + std::generic_category().message(errno),
+                overrides);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load(text.str(), name, "", overrides);
+}
+
+Scenario apply_overrides(const Scenario& base, std::span<const std::string> overrides) {
+  Scenario scenario = base;
+  Loader loader(scenario, base.source_path);
+  apply_all(loader, overrides, scenario);
+  std::vector<Diagnostic> diagnostics = loader.take();
+  if (!diagnostics.empty()) throw ScenarioError(std::move(diagnostics));
+  return scenario;
+}
+
+}  // namespace adsim::scenarios

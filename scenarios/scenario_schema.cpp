@@ -1,0 +1,692 @@
+#include "scenarios/scenario_schema.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <sstream>
+#include <type_traits>
+
+#include "core/ids.hpp"
+#include "core/sim_time.hpp"
+#include "scenarios/did_you_mean.hpp"
+
+namespace adsim::scenarios {
+namespace {
+
+// ---- Values and accessors ------------------------------------------------------------------
+
+template <typename T>
+KeyValue to_key_value(const T& v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return v;
+  } else if constexpr (std::is_integral_v<T>) {
+    return static_cast<std::int64_t>(v);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<double>(v);
+  } else {
+    static_assert(std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<double>>);
+    return v;
+  }
+}
+
+template <typename T>
+T from_key_value(const KeyValue& v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return std::get<bool>(v);
+  } else if constexpr (std::is_integral_v<T>) {
+    return static_cast<T>(std::get<std::int64_t>(v));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(std::get<double>(v));
+  } else {
+    return std::get<T>(v);
+  }
+}
+
+struct Access {
+  std::function<KeyValue(const Scenario&)> get;
+  std::function<void(Scenario&, const KeyValue&)> set;
+};
+
+// A field of one of Scenario's sections: field(&Scenario::world, &core::WorldSpec::users).
+template <typename Section, typename T>
+Access field(Section Scenario::*section, T Section::*member) {
+  return {[=](const Scenario& s) { return to_key_value((s.*section).*member); },
+          [=](Scenario& s, const KeyValue& v) { (s.*section).*member = from_key_value<T>(v); }};
+}
+
+// A top-level field of Scenario: field(&Scenario::name).
+template <typename T>
+Access field(T Scenario::*member) {
+  return {[=](const Scenario& s) { return to_key_value(s.*member); },
+          [=](Scenario& s, const KeyValue& v) { s.*member = from_key_value<T>(v); }};
+}
+
+// A SimTime field exposed in a human unit (the key name states the unit): minutes(..) etc.
+Access sim_time_in(core::SimTime unit, core::SimTime core::RunSpec::*member) {
+  return {[=](const Scenario& s) {
+            return KeyValue{static_cast<double>(s.run.*member) / static_cast<double>(unit)};
+          },
+          [=](Scenario& s, const KeyValue& v) {
+            s.run.*member = static_cast<core::SimTime>(std::llround(std::get<double>(v) * static_cast<double>(unit)));
+          }};
+}
+
+// ---- Ranges ---------------------------------------------------------------------------------
+
+Range closed(double lo, double hi) { return {Bound{lo, true}, Bound{hi, true}}; }
+Range open_closed(double lo, double hi) { return {Bound{lo, false}, Bound{hi, true}}; }
+Range open(double lo, double hi) { return {Bound{lo, false}, Bound{hi, false}}; }
+Range at_least(double lo) { return {Bound{lo, true}, std::nullopt}; }
+
+constexpr double kMinutesPerYear = 366.0 * 24.0 * 60.0;
+constexpr double kSecondsPerDay = 24.0 * 60.0 * 60.0;
+
+// ---- Entry builders: one line per key in the table below ------------------------------------
+
+KeySpec make(std::string path, KeyKind kind, Access access, std::string unit, std::string meaning) {
+  KeySpec k;
+  k.path = std::move(path);
+  k.kind = kind;
+  k.unit = std::move(unit);
+  k.meaning = std::move(meaning);
+  k.get = std::move(access.get);
+  k.set = std::move(access.set);
+  return k;
+}
+
+KeySpec integer(std::string path, Access access, Range range, std::string unit, std::string meaning) {
+  KeySpec k = make(std::move(path), KeyKind::kInteger, std::move(access), std::move(unit), std::move(meaning));
+  k.range = range;
+  return k;
+}
+
+KeySpec number(std::string path, Access access, Range range, std::string unit, std::string meaning) {
+  KeySpec k = make(std::move(path), KeyKind::kNumber, std::move(access), std::move(unit), std::move(meaning));
+  k.range = range;
+  return k;
+}
+
+KeySpec probability(std::string path, Access access, std::string meaning) {
+  return number(std::move(path), std::move(access), closed(0, 1), "probability",
+                std::move(meaning));
+}
+
+KeySpec text(std::string path, Access access, std::size_t min_length, std::string meaning) {
+  KeySpec k = make(std::move(path), KeyKind::kString, std::move(access), "", std::move(meaning));
+  k.min_length = min_length;
+  return k;
+}
+
+KeySpec choice(std::string path, Access access, std::vector<std::string> allowed, std::string meaning) {
+  KeySpec k = make(std::move(path), KeyKind::kEnum, std::move(access), "", std::move(meaning));
+  k.allowed = std::move(allowed);
+  return k;
+}
+
+KeySpec numbers(std::string path, Access access, std::size_t min_length, std::size_t max_length, Range each,
+                std::string unit, std::string meaning) {
+  KeySpec k = make(std::move(path), KeyKind::kNumberArray, std::move(access), std::move(unit), std::move(meaning));
+  k.min_length = min_length;
+  k.max_length = max_length;
+  k.range = each;
+  return k;
+}
+
+// Relative weights: non-negative, not all zero.
+KeySpec weights(std::string path, Access access, std::size_t min_length, std::size_t max_length, std::string unit,
+                std::string meaning) {
+  KeySpec k = numbers(std::move(path), std::move(access), min_length, max_length, at_least(0), std::move(unit),
+                      std::move(meaning));
+  k.positive_sum = true;
+  return k;
+}
+
+std::vector<KeySpec> build_schema() {
+  using core::FunnelSpec;
+  using core::RunSpec;
+  using core::TrafficSpec;
+  using core::WorldSpec;
+  using models::GroundTruthParams;
+  const auto max_slots = static_cast<std::size_t>(core::kMaxSlots);
+  const auto s = &Scenario::world;
+  const auto t = &Scenario::traffic;
+  const auto f = &Scenario::funnel;
+  const auto a = &Scenario::auction;
+  const auto g = &Scenario::truth;
+  const auto m = &Scenario::model;
+  const auto p = &Scenario::pacing;
+  const auto r = &Scenario::run;
+
+  return {
+      // Top level
+      text("name", field(&Scenario::name), 1, "Short name of the scenario, recorded with every run."),
+      text("description", field(&Scenario::description), 0, "What the scenario sets up, in a sentence or two."),
+      text("lesson", field(&Scenario::lesson), 0, "The trade-off the scenario teaches (bundled scenarios)."),
+
+      // [world]: users
+      integer("world.users", field(s, &WorldSpec::users), closed(1, 50'000'000), "users",
+              "Size of the user population."),
+      integer("world.embedding_dim", field(s, &WorldSpec::embedding_dim), closed(1, 256), "dimensions",
+              "Dimension of the user and ad interest embeddings."),
+      weights("world.region_weights", field(s, &WorldSpec::region_weights), 1, 32, "relative weight",
+              "Share of users in each region; one entry per region (the count defines the regions)."),
+      weights("world.age_band_weights", field(s, &WorldSpec::age_band_weights), 1, 8, "relative weight",
+              "Share of users in each age band; one entry per band."),
+      weights("world.device_weights", field(s, &WorldSpec::device_weights), 1, 8, "relative weight",
+              "Share of users on each device (mobile, desktop, tablet, ...); one entry per device."),
+      integer("world.interest_categories", field(s, &WorldSpec::interest_categories), closed(1, 64), "categories",
+              "Number of interest categories users and ads are drawn around."),
+      number("world.interest_concentration", field(s, &WorldSpec::interest_concentration), closed(0, 100), "",
+             "How tightly a user's interests cluster on one category (higher: more focused)."),
+      integer("world.user_top_interests", field(s, &WorldSpec::user_top_interests), closed(1, 64), "categories",
+              "Categories a user counts as interested in for interest targeting."),
+      // [world]: advertisers, campaigns, ads
+      integer("world.advertisers", field(s, &WorldSpec::advertisers), closed(1, 1'000'000), "advertisers",
+              "Number of advertisers."),
+      integer("world.campaigns", field(s, &WorldSpec::campaigns), closed(1, 10'000'000), "campaigns",
+              "Number of campaigns, spread over the advertisers."),
+      integer("world.ads", field(s, &WorldSpec::ads), closed(1, 50'000'000), "ads",
+              "Number of ads, spread over the campaigns."),
+      number("world.daily_budget_median", field(s, &WorldSpec::daily_budget_median), open_closed(0, 1e9),
+             "currency units per day", "Median daily budget of a campaign; budgets are lognormal across campaigns."),
+      number("world.daily_budget_sigma", field(s, &WorldSpec::daily_budget_sigma), closed(0, 5), "log-scale",
+             "Lognormal shape (sigma of the log) of daily budgets across campaigns."),
+      number("world.total_budget_days", field(s, &WorldSpec::total_budget_days), closed(0, 3660), "days",
+             "Lifetime budget of a campaign as this many daily budgets; 0 means no lifetime budget."),
+      number("world.bid_median", field(s, &WorldSpec::bid_median), open_closed(0, 1e6), "currency units per click",
+             "Median CPC bid of a campaign; bids are lognormal across campaigns."),
+      number("world.bid_sigma", field(s, &WorldSpec::bid_sigma), closed(0, 5), "log-scale",
+             "Lognormal shape (sigma of the log) of bids across campaigns."),
+      number("world.value_over_bid", field(s, &WorldSpec::value_over_bid), open_closed(0, 100), "ratio",
+             "An advertiser's value of a click relative to its bid."),
+      probability("world.region_targeting_share", field(s, &WorldSpec::region_targeting_share),
+                  "Share of campaigns that target a subset of regions."),
+      probability("world.age_targeting_share", field(s, &WorldSpec::age_targeting_share),
+                  "Share of campaigns that target a subset of age bands."),
+      probability("world.interest_targeting_share", field(s, &WorldSpec::interest_targeting_share),
+                  "Share of campaigns that target users by interest."),
+      number("world.ad_quality_alpha", field(s, &WorldSpec::ad_quality_alpha), open_closed(0, 1000), "",
+             "Alpha of the Beta distribution of an ad's hidden true quality."),
+      number("world.ad_quality_beta", field(s, &WorldSpec::ad_quality_beta), open_closed(0, 1000), "",
+             "Beta of the Beta distribution of an ad's hidden true quality."),
+      number("world.ad_interest_noise", field(s, &WorldSpec::ad_interest_noise), closed(0, 10), "embedding units",
+             "Spread of an ad's embedding around its category centroid."),
+      probability("world.late_start_share", field(s, &WorldSpec::late_start_share),
+                  "Share of campaigns whose flight starts during the run instead of at its start."),
+      probability("world.new_ad_share", field(s, &WorldSpec::new_ad_share),
+                  "Share of ads that arrive during the run (cold start)."),
+
+      // [traffic]
+      number("traffic.sessions_per_day", field(t, &TrafficSpec::sessions_per_day), open_closed(0, 1e9),
+             "sessions per day", "Mean number of user sessions per simulated day."),
+      weights("traffic.hourly_profile", field(t, &TrafficSpec::hourly_profile), 24, 24, "relative rate",
+              "Relative session arrival rate in each hour of the day, hour 0 first."),
+      number("traffic.requests_per_session", field(t, &TrafficSpec::requests_per_session), closed(1, 1000),
+             "requests", "Mean number of ad requests per session (geometric, at least one)."),
+      number("traffic.seconds_between_requests", field(t, &TrafficSpec::seconds_between_requests),
+             open_closed(0, kSecondsPerDay), "seconds",
+             "Mean time between two ad requests of a session (exponential)."),
+
+      // [funnel]
+      integer("funnel.prerank_keep", field(f, &FunnelSpec::prerank_keep), closed(1, 1'000'000), "candidates",
+              "Candidates pre-ranking keeps for ranking (N1)."),
+      integer("funnel.rank_keep", field(f, &FunnelSpec::rank_keep), closed(1, 1'000'000), "candidates",
+              "Candidates ranking keeps for click prediction and the auction (N2)."),
+      number("funnel.retrieval_cost_us", field(f, &FunnelSpec::retrieval_cost_us), closed(0, 1e6),
+             "microseconds per candidate", "Server time to retrieve one candidate."),
+      number("funnel.prerank_cost_us", field(f, &FunnelSpec::prerank_cost_us), closed(0, 1e6),
+             "microseconds per candidate", "Server time to pre-rank one candidate."),
+      number("funnel.rank_cost_us", field(f, &FunnelSpec::rank_cost_us), closed(0, 1e6), "microseconds per candidate",
+             "Server time to rank one candidate with the light model."),
+      number("funnel.predict_cost_us", field(f, &FunnelSpec::predict_cost_us), closed(0, 1e6),
+             "microseconds per candidate", "Server time to predict the click probability of one candidate."),
+
+      // [auction]
+      choice("auction.mechanism", field(a, &AuctionSpec::mechanism), {"gsp", "vcg", "first_price"},
+             "Auction mechanism: generalized second price, VCG, or first price."),
+      integer("auction.slots", field(a, &AuctionSpec::slots), closed(1, core::kMaxSlots), "slots",
+              "Ad slots per request."),
+      numbers("auction.position_factors", field(a, &AuctionSpec::position_factors), 1, max_slots, closed(0, 1),
+              "click factor", "The platform's click factor of each slot, top slot first (at least one per slot)."),
+      number("auction.reserve", field(a, &AuctionSpec::reserve), closed(0, 1e6), "currency units per click",
+             "Reserve price: the lowest price an ad can win a slot at; 0 means none."),
+      number("auction.quality_exponent", field(a, &AuctionSpec::quality_exponent), closed(0, 10), "",
+             "Exponent alpha of quality in the rank score bid x pCTR x quality^alpha."),
+
+      // [truth]
+      number("truth.base_logit", field(g, &GroundTruthParams::base_logit), closed(-30, 30), "logit",
+             "Intercept of the true click model P(click | examined)."),
+      number("truth.affinity_weight", field(g, &GroundTruthParams::affinity_weight), closed(0, 20),
+             "logit per unit cosine", "Weight of user-ad embedding similarity in the true click model."),
+      number("truth.quality_weight", field(g, &GroundTruthParams::quality_weight), closed(0, 20),
+             "logit per unit quality", "Weight of the ad's true quality in the true click model."),
+      number("truth.fatigue_weight", field(g, &GroundTruthParams::fatigue_weight), closed(0, 20),
+             "logit per unit fatigue", "How much user fatigue lowers the true click logit."),
+      numbers("truth.examination", field(g, &GroundTruthParams::examination), 1, max_slots, closed(0, 1),
+              "probability", "Probability that a user examines each slot, top first; later slots use the last entry."),
+      number("truth.click_delay_median_s", field(g, &GroundTruthParams::click_delay_median_s),
+             open_closed(0, kSecondsPerDay), "seconds", "Median delay from impression to click (lognormal)."),
+      number("truth.click_delay_sigma", field(g, &GroundTruthParams::click_delay_sigma), closed(0, 5), "log-scale",
+             "Lognormal shape of the click delay."),
+      probability("truth.conversion_rate", field(g, &GroundTruthParams::conversion_rate),
+                  "Probability that a click converts, for an ad of quality 0.5 (scales with quality)."),
+      number("truth.conversion_delay_median_s", field(g, &GroundTruthParams::conversion_delay_median_s),
+             open_closed(0, 30 * kSecondsPerDay), "seconds", "Median delay from click to conversion (lognormal)."),
+      number("truth.conversion_delay_sigma", field(g, &GroundTruthParams::conversion_delay_sigma), closed(0, 5),
+             "log-scale", "Lognormal shape of the conversion delay."),
+      number("truth.hide_base_logit", field(g, &GroundTruthParams::hide_base_logit), closed(-30, 30), "logit",
+             "Intercept of the probability that a user hides an examined ad."),
+      number("truth.hide_irrelevance_weight", field(g, &GroundTruthParams::hide_irrelevance_weight), closed(0, 20),
+             "logit per unit cosine", "How much irrelevance (1 - cosine similarity) raises the hide logit."),
+      number("truth.hide_quality_weight", field(g, &GroundTruthParams::hide_quality_weight), closed(0, 20),
+             "logit per unit quality", "How much low quality (0.5 - quality) raises the hide logit."),
+      number("truth.report_base_logit", field(g, &GroundTruthParams::report_base_logit), closed(-30, 30), "logit",
+             "Intercept of the probability that a user reports an examined ad."),
+      number("truth.report_quality_weight", field(g, &GroundTruthParams::report_quality_weight), closed(0, 20),
+             "logit per unit quality", "How much low quality (0.5 - quality) raises the report logit."),
+      number("truth.fatigue_per_impression", field(g, &GroundTruthParams::fatigue_per_impression), closed(0, 100),
+             "fatigue units", "Fatigue a user gains per ad examined."),
+      number("truth.fatigue_per_hide", field(g, &GroundTruthParams::fatigue_per_hide), closed(0, 100), "fatigue units",
+             "Fatigue a user gains per ad hidden."),
+      number("truth.fatigue_per_report", field(g, &GroundTruthParams::fatigue_per_report), closed(0, 100),
+             "fatigue units", "Fatigue a user gains per ad reported."),
+      number("truth.fatigue_half_life_hours", field(g, &GroundTruthParams::fatigue_half_life_hours),
+             open_closed(0, 366 * 24), "hours", "Half-life of user fatigue."),
+      number("truth.churn_base_logit", field(g, &GroundTruthParams::churn_base_logit), closed(-30, 30), "logit",
+             "Intercept of the probability that a user leaves the platform after a page."),
+      number("truth.churn_fatigue_weight", field(g, &GroundTruthParams::churn_fatigue_weight), closed(0, 20),
+             "logit per unit fatigue", "How much fatigue raises the churn logit."),
+
+      // [model]
+      choice("model.ctr_model", field(m, &ModelSpec::ctr_model), {"historical", "global", "oracle", "logistic"},
+             "The platform's click model: smoothed historical CTR per ad, one global CTR, the true probability "
+             "(oracle), or online logistic regression."),
+      number("model.prior_ctr", field(m, &ModelSpec::prior_ctr), open(0, 1), "probability",
+             "Mean of the Beta prior that smooths historical CTRs."),
+      number("model.prior_strength", field(m, &ModelSpec::prior_strength), open_closed(0, 1e9), "impressions",
+             "Weight of the Beta prior, in pseudo-impressions."),
+      choice("model.calibrator", field(m, &ModelSpec::calibrator), {"none", "platt", "isotonic"},
+             "Calibrator that maps model scores to probabilities."),
+      number("model.attribution_window_minutes", field(m, &ModelSpec::attribution_window_minutes),
+             open_closed(0, kMinutesPerYear), "minutes",
+             "Clicks later than this after the impression are lost to training."),
+
+      // [pacing]
+      choice("pacing.pacer", field(p, &PacingSpec::pacer), {"none", "throttling", "dual_descent", "pid"},
+             "Budget pacer of every campaign."),
+
+      // [run]
+      integer("run.seed", field(r, &RunSpec::seed), at_least(0), "",
+              "Seed every random stream of the run is derived from."),
+      number("run.days", field(r, &RunSpec::days), open_closed(0, 366), "days", "Simulated length of the run."),
+      number("run.snapshot_minutes", sim_time_in(core::kMinute, &RunSpec::snapshot_interval),
+             closed(0.1, kMinutesPerYear), "minutes", "Simulated time between two metric snapshots."),
+      probability("run.auction_log_rate", field(r, &RunSpec::auction_log_rate),
+                  "Share of requests whose full auction is logged."),
+  };
+}
+
+std::vector<CrossFieldRule> build_cross_field_rules() {
+  auto le_rule = [](std::string small_key, std::string large_key, std::string why) {
+    CrossFieldRule rule;
+    rule.keys = {small_key, large_key};
+    rule.description = "`" + small_key + "` <= `" + large_key + "`: " + why + ".";
+    rule.check = [=](const Scenario& s) -> std::optional<std::string> {
+      const auto small = std::get<std::int64_t>(find_key_spec(small_key)->get(s));
+      const auto large = std::get<std::int64_t>(find_key_spec(large_key)->get(s));
+      if (small <= large) return std::nullopt;
+      return small_key + " (" + std::to_string(small) + ") must be <= " + large_key + " (" + std::to_string(large) +
+             "): " + why;
+    };
+    return rule;
+  };
+  std::vector<CrossFieldRule> rules;
+  rules.push_back(le_rule("funnel.rank_keep", "funnel.prerank_keep",
+                          "ranking keeps a subset of the candidates pre-ranking kept"));
+  rules.push_back(le_rule("world.advertisers", "world.campaigns", "every advertiser runs at least one campaign"));
+  rules.push_back(le_rule("world.campaigns", "world.ads", "every campaign has at least one ad"));
+  rules.push_back(le_rule("world.user_top_interests", "world.interest_categories",
+                          "a user cannot be interested in more categories than exist"));
+  {
+    CrossFieldRule rule;
+    rule.keys = {"auction.position_factors", "auction.slots"};
+    rule.description =
+        "`auction.position_factors` has at least `auction.slots` entries: every slot needs a click factor.";
+    rule.check = [](const Scenario& s) -> std::optional<std::string> {
+      if (s.auction.position_factors.size() >= static_cast<std::size_t>(s.auction.slots)) return std::nullopt;
+      return "auction.position_factors has " + std::to_string(s.auction.position_factors.size()) +
+             " entries but auction.slots is " + std::to_string(s.auction.slots) +
+             ": every slot needs a click factor";
+    };
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+// ---- Text rendering -------------------------------------------------------------------------
+
+// Shortest text that reads back as the same double. Integral values in a sane range print
+// without exponent so ranges read "[1, 50000000]", not "[1, 5e+07]".
+std::string format_double(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (v == std::trunc(v) && std::fabs(v) < 1e16) {
+    return std::to_string(static_cast<std::int64_t>(v));
+  }
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
+
+std::string toml_float(double v) {
+  std::string text = format_double(v);
+  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";  // 'n': nan, inf
+  return text;
+}
+
+std::string toml_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += separator;
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string with_unit(const std::string& text, const std::string& unit) {
+  return unit.empty() ? text : text + " (" + unit + ")";
+}
+
+std::string markdown_cell(std::string text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_number(double value) { return format_double(value); }
+
+// ---- Range ----------------------------------------------------------------------------------
+
+bool Range::contains(double v) const {
+  if (std::isnan(v)) return false;
+  if (min && (min->inclusive ? v < min->value : v <= min->value)) return false;
+  if (max && (max->inclusive ? v > max->value : v >= max->value)) return false;
+  return true;
+}
+
+std::string Range::describe() const {
+  if (min && max) {
+    return std::string(min->inclusive ? "[" : "(") + format_double(min->value) + ", " + format_double(max->value) +
+           (max->inclusive ? "]" : ")");
+  }
+  if (min) return std::string(min->inclusive ? ">= " : "> ") + format_double(min->value);
+  if (max) return std::string(max->inclusive ? "<= " : "< ") + format_double(max->value);
+  return "any";
+}
+
+// ---- KeySpec --------------------------------------------------------------------------------
+
+std::string KeySpec::section() const {
+  const auto dot = path.rfind('.');
+  return dot == std::string::npos ? std::string{} : path.substr(0, dot);
+}
+
+std::string KeySpec::name() const {
+  const auto dot = path.rfind('.');
+  return dot == std::string::npos ? path : path.substr(dot + 1);
+}
+
+const char* key_kind_name(KeyKind kind) {
+  switch (kind) {
+    case KeyKind::kInteger: return "integer";
+    case KeyKind::kNumber: return "number";
+    case KeyKind::kBool: return "boolean";
+    case KeyKind::kString: return "string";
+    case KeyKind::kEnum: return "string";
+    case KeyKind::kNumberArray: return "array of numbers";
+  }
+  return "?";
+}
+
+std::string KeySpec::type_description() const {
+  if (kind == KeyKind::kEnum) return "enum";
+  if (kind != KeyKind::kNumberArray) return key_kind_name(kind);
+  if (min_length == max_length) return "array of " + std::to_string(min_length) + " numbers";
+  if (max_length == std::numeric_limits<std::size_t>::max()) {
+    return "array of at least " + std::to_string(min_length) + " numbers";
+  }
+  return "array of " + std::to_string(min_length) + " to " + std::to_string(max_length) + " numbers";
+}
+
+std::string KeySpec::constraint_description() const {
+  switch (kind) {
+    case KeyKind::kInteger:
+    case KeyKind::kNumber: return range.describe();
+    case KeyKind::kBool: return "true or false";
+    case KeyKind::kString: return min_length > 0 ? "not empty" : "any";
+    case KeyKind::kEnum: return join(allowed, ", ");
+    case KeyKind::kNumberArray: {
+      std::string text = "each " + range.describe();
+      if (positive_sum) text += "; not all zero";
+      return text;
+    }
+  }
+  return "";
+}
+
+std::vector<KeyProblem> KeySpec::problems(const KeyValue& value) const {
+  std::vector<KeyProblem> out;
+  auto check_number = [&](double v, std::optional<std::size_t> element) {
+    if (range.contains(v)) return;
+    const std::string rule = range.min && range.max ? "in " + range.describe() : range.describe();
+    out.push_back({element, "out of range: must be " + with_unit(rule, unit) + ", got " + format_double(v)});
+  };
+  switch (kind) {
+    case KeyKind::kInteger: check_number(static_cast<double>(std::get<std::int64_t>(value)), std::nullopt); break;
+    case KeyKind::kNumber: check_number(std::get<double>(value), std::nullopt); break;
+    case KeyKind::kBool: break;
+    case KeyKind::kString:
+      if (std::get<std::string>(value).size() < min_length) out.push_back({std::nullopt, "must not be empty"});
+      break;
+    case KeyKind::kEnum: {
+      const auto& v = std::get<std::string>(value);
+      if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) break;
+      std::string message = "invalid value '" + v + "': must be one of " + join(allowed, ", ");
+      if (const auto guess = closest_word(v, allowed)) message += " — did you mean '" + *guess + "'?";
+      out.push_back({std::nullopt, std::move(message)});
+      break;
+    }
+    case KeyKind::kNumberArray: {
+      const auto& v = std::get<std::vector<double>>(value);
+      if (v.size() < min_length || v.size() > max_length) {
+        std::string expected;
+        if (min_length == max_length) {
+          expected = "exactly " + std::to_string(min_length);
+        } else if (max_length == std::numeric_limits<std::size_t>::max()) {
+          expected = "at least " + std::to_string(min_length);
+        } else {
+          expected = std::to_string(min_length) + " to " + std::to_string(max_length);
+        }
+        out.push_back({std::nullopt, "expected " + expected + " entries, got " + std::to_string(v.size())});
+      }
+      for (std::size_t i = 0; i < v.size(); ++i) check_number(v[i], i);
+      if (positive_sum && !v.empty() && std::all_of(v.begin(), v.end(), [](double x) { return x == 0.0; })) {
+        out.push_back({std::nullopt, "entries must not all be zero"});
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+// ---- Tables ---------------------------------------------------------------------------------
+
+const std::vector<KeySpec>& scenario_schema() {
+  static const std::vector<KeySpec> schema = build_schema();
+  return schema;
+}
+
+const std::vector<CrossFieldRule>& scenario_cross_field_rules() {
+  static const std::vector<CrossFieldRule> rules = build_cross_field_rules();
+  return rules;
+}
+
+const std::vector<SectionInfo>& scenario_sections() {
+  static const std::vector<SectionInfo> sections = {
+      {"", "Top level"},
+      {"world", "Users, advertisers, campaigns and ads the world is generated from"},
+      {"traffic", "How users arrive"},
+      {"funnel", "The selection funnel and its compute-cost model"},
+      {"auction", "The auction"},
+      {"truth", "Hidden ground truth of user behaviour (the platform never reads it)"},
+      {"model", "The platform's click model and calibration"},
+      {"pacing", "Budget pacing"},
+      {"run", "Length, seed and recording of a run"},
+  };
+  return sections;
+}
+
+const KeySpec* find_key_spec(std::string_view path) {
+  for (const KeySpec& spec : scenario_schema()) {
+    if (spec.path == path) return &spec;
+  }
+  return nullptr;
+}
+
+const std::vector<std::string>& scenario_key_paths() {
+  static const std::vector<std::string> paths = [] {
+    std::vector<std::string> out;
+    for (const KeySpec& spec : scenario_schema()) out.push_back(spec.path);
+    return out;
+  }();
+  return paths;
+}
+
+std::vector<std::pair<const CrossFieldRule*, std::string>> cross_field_problems(const Scenario& scenario) {
+  std::vector<std::pair<const CrossFieldRule*, std::string>> out;
+  for (const CrossFieldRule& rule : scenario_cross_field_rules()) {
+    if (auto problem = rule.check(scenario)) out.emplace_back(&rule, std::move(*problem));
+  }
+  return out;
+}
+
+// ---- TOML and Markdown ----------------------------------------------------------------------
+
+std::string render_toml_value(const KeyValue& value) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          return v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          return std::to_string(v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          return toml_float(v);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return toml_string(v);
+        } else {
+          std::vector<std::string> parts;
+          parts.reserve(v.size());
+          for (const double x : v) parts.push_back(toml_float(x));
+          return "[" + join(parts, ", ") + "]";
+        }
+      },
+      value);
+}
+
+std::string render_scenario_toml(const Scenario& scenario) {
+  std::ostringstream out;
+  for (const SectionInfo& section : scenario_sections()) {
+    bool first = true;
+    for (const KeySpec& spec : scenario_schema()) {
+      if (spec.section() != section.name) continue;
+      if (first) {
+        if (!section.name.empty()) out << "\n[" << section.name << "]  # " << section.title << "\n";
+        first = false;
+      }
+      out << spec.name() << " = " << render_toml_value(spec.get(scenario)) << "\n";
+    }
+  }
+  return out.str();
+}
+
+std::string scenario_reference_markdown() {
+  const Scenario defaults;
+  std::ostringstream out;
+  out << "# Scenario file reference\n\n"
+         "<!-- Generated from the schema in scenarios/scenario_schema.cpp; do not edit by hand. Regenerate with\n"
+         "     ADSIM_UPDATE_DOCS=1 <build>/tests/adsim_scenarios_tests --gtest_filter='ScenarioReference*' -->\n\n"
+         "A scenario is a [TOML](https://toml.io) file. Every key is optional: a key left out keeps the default "
+         "below, so an empty file is a valid scenario. Top-level keys come first, then one table per section:\n\n"
+         "```toml\n"
+         "name = \"funnel-size\"\n"
+         "description = \"Small vs. large ranking funnel\"\n\n"
+         "[world]\n"
+         "users = 50000\n\n"
+         "[auction]\n"
+         "mechanism = \"vcg\"\n"
+         "slots = 3\n"
+         "```\n\n"
+         "Any key can be overridden from the command line with `--set key.path=value`, where the value is "
+         "written as in TOML (`--set world.users=5000`, `--set traffic.hourly_profile=[1,1,...]`); for string "
+         "keys a bare word is accepted (`--set auction.mechanism=vcg`). Overrides are applied after the file "
+         "and checked by the same rules.\n\n"
+         "- **Types.** *integer* keys take TOML integers only (`1.5` is rejected); *number* keys and arrays "
+         "take integers or floats; *enum* keys take one of the strings listed under Range.\n"
+         "- **Ranges.** `[a, b]` includes both ends, `(a, b]` excludes `a`; `>= a` has no upper limit. "
+         "Times are stated in the unit their key names (`run.snapshot_minutes`, `truth.click_delay_median_s`).\n"
+         "- **Errors.** Every problem is reported as `file:line:column: key.path: message` (overrides name "
+         "`--set` as the file, with the column inside the argument). Unknown keys are rejected with a "
+         "suggestion of the key that was probably meant. A rule across keys (below) is reported at the key set last.\n";
+  for (const SectionInfo& section : scenario_sections()) {
+    out << "\n## " << (section.name.empty() ? std::string("Top level") : "[" + section.name + "]") << "\n\n";
+    if (!section.name.empty()) out << section.title << ".\n\n";
+    out << "| Key | Type | Unit | Default | Range | Meaning |\n"
+           "|---|---|---|---|---|---|\n";
+    for (const KeySpec& spec : scenario_schema()) {
+      if (spec.section() != section.name) continue;
+      out << "| `" << spec.path << "` | " << markdown_cell(spec.type_description()) << " | "
+          << markdown_cell(spec.unit) << " | `" << markdown_cell(render_toml_value(spec.get(defaults)))
+          << "` | " << markdown_cell(spec.constraint_description()) << " | " << markdown_cell(spec.meaning)
+          << " |\n";
+    }
+  }
+  out << "\n## Rules across keys\n\nChecked after every key is valid on its own:\n\n";
+  for (const CrossFieldRule& rule : scenario_cross_field_rules()) out << "- " << rule.description << "\n";
+  return out.str();
+}
+
+}  // namespace adsim::scenarios
