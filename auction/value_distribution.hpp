@@ -25,7 +25,7 @@ enum class DistributionKind : std::uint8_t { kUniform, kExponential, kLognormal,
 // describe that same distribution, so theory computed from it matches what is drawn.
 class ValueDistribution {
  public:
-  ValueDistribution() : ValueDistribution(uniform(0.0, 1.0)) {}
+  ValueDistribution() = default;  // uniform(0, 1)
 
   // The factories throw std::invalid_argument on bad parameters.
   static ValueDistribution uniform(double low, double high);
