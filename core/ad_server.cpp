@@ -6,6 +6,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "core/top_k.hpp"
 #include "core/vector_math.hpp"
 
 namespace adsim::core {
@@ -28,11 +29,13 @@ AdServer::AdServer(const World& world, AdServerConfig config, AdServerComponents
   if (config_.position_factors.size() < static_cast<std::size_t>(config_.slots))
     throw std::invalid_argument("AdServer: need a position factor per slot");
   live_.assign(world.ads.size(), 0);
+  live_bid_.assign(world.ads.size(), 0.0f);
   bid_.resize(world.campaigns.size());
   for (std::size_t c = 0; c < world.campaigns.size(); ++c) bid_[c] = static_cast<float>(world.campaigns[c].bid.micros);
   quality_.assign(world.ads.size(), 1.0);
   category_relevance_.resize(static_cast<std::size_t>(world.num_categories));
   keys_.resize(index_.largest_cell());
+  scratch_.resize(index_.largest_cell());
   const auto n2 = static_cast<std::size_t>(config_.funnel.rank_keep);
   for (auto* v : {&ranked_.bid, &ranked_.pacing_multiplier, &ranked_.quality, &ranked_.rank_score, &ranked_.price,
                   &auction_bid_, &auction_pctr_, &auction_quality_, &auction_rank_})
@@ -45,6 +48,12 @@ AdServer::AdServer(const World& world, AdServerConfig config, AdServerComponents
   ranked_.slot.resize(n2);
   ranked_.reserve_bound.resize(n2);
   auction_to_ranked_.resize(n2);
+}
+
+void AdServer::set_campaign_bid(CampaignId c, double micros) {
+  bid_[c] = static_cast<float>(micros);
+  const Campaign& k = world_.campaigns[c];
+  for (AdId a = k.first_ad; a < k.first_ad + k.ad_count; ++a) live_bid_[a] = live_[a] ? bid_[c] : 0.0f;
 }
 
 void AdServer::serve(const RequestContext& request, Rng& pacing_rng, ServeOutcome& out) {
@@ -69,36 +78,43 @@ std::size_t AdServer::retrieve_and_prerank(const RequestContext& request) {
   const TargetingIndex::CellView cell = index_.cell(request.region, request.age_band);
   const std::uint64_t interests = request.interests;
   std::size_t n = 0;
+  selector_.reset();
   // Branch-free scan: every entry is written, and the write position advances only for eligible ads.
   for (std::size_t i = 0; i < cell.ads.size(); ++i) {
     const AdId ad = cell.ads[i];
     const std::uint64_t mask = cell.interest_masks[i];
-    const bool eligible = live_[ad] & ((mask == 0) | ((mask & interests) != 0));
-    const float score = bid_[cell.campaigns[i]] * category_relevance_[cell.categories[i]];
-    keys_[n] = pack(score, ad);
+    const float bid = live_bid_[ad];
+    const bool eligible = (bid > 0.0f) & ((mask == 0) | ((mask & interests) != 0));
+    const float score = bid * category_relevance_[cell.categories[i]];
+    const std::uint64_t key = pack(score, ad);
+    keys_[n] = key;
+    selector_.add(i, key, eligible ? 1u : 0u);
     n += eligible ? 1 : 0;
   }
   keys_retrieved_ = n;
-  const auto n1 = static_cast<std::size_t>(config_.funnel.prerank_keep);
-  if (n <= n1) return n;
-  std::nth_element(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(n1), keys_.begin() + static_cast<std::ptrdiff_t>(n),
-                   std::greater<>());
-  return n1;
+  return selector_.select(keys_.data(), n, static_cast<std::size_t>(config_.funnel.prerank_keep), scratch_.data());
 }
 
 std::size_t AdServer::rank(const RequestContext& request, std::size_t kept) {
   const auto dim = static_cast<std::size_t>(world_.dim);
   const float* user = request.user_embedding.data();
-  for (std::size_t i = 0; i < kept; ++i) {
-    const AdId ad = unpack_ad(keys_[i]);
-    const float affinity = 1.0f + dot(user, &world_.ads.embedding[static_cast<std::size_t>(ad) * dim], dim);
-    keys_[i] = pack(bid_[world_.ads.campaign[ad]] * affinity * affinity, ad);
-  }
-  const auto n2 = static_cast<std::size_t>(config_.funnel.rank_keep);
-  if (kept <= n2) return kept;
-  std::nth_element(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(n2), keys_.begin() + static_cast<std::ptrdiff_t>(kept),
-                   std::greater<>());
-  return n2;
+  const float* embeddings = world_.ads.embedding.data();
+  selector_.reset();
+  auto score_all = [&](auto dot_product) {
+    constexpr std::size_t kAhead = 8;  // embeddings of random ads come from L3: ask early
+    for (std::size_t i = 0; i < kept; ++i) {
+      if (i + kAhead < kept) __builtin_prefetch(embeddings + static_cast<std::size_t>(unpack_ad(keys_[i + kAhead])) * dim);
+      const AdId ad = unpack_ad(keys_[i]);
+      const float affinity = std::max(0.0f, 1.0f + dot_product(user, &world_.ads.embedding[static_cast<std::size_t>(ad) * dim]));
+      const std::uint64_t key = pack(bid_[world_.ads.campaign[ad]] * affinity * affinity, ad);
+      keys_[i] = key;
+      selector_.add(i, key, 1u);
+    }
+  };
+  // The common dimension gets a loop of fixed length, which the compiler unrolls and vectorizes.
+  if (dim == 16) score_all([](const float* a, const float* b) { return dot_fixed<16>(a, b); });
+  else score_all([dim](const float* a, const float* b) { return dot(a, b, dim); });
+  return selector_.select(keys_.data(), kept, static_cast<std::size_t>(config_.funnel.rank_keep), scratch_.data());
 }
 
 void AdServer::predict_and_price(const RequestContext& request, std::size_t n, Rng& pacing_rng, ServeOutcome& out) {

@@ -9,6 +9,7 @@
 #include "core/pacer.hpp"
 #include "core/request.hpp"
 #include "core/targeting_index.hpp"
+#include "core/top_k.hpp"
 #include "core/world.hpp"
 #include "core/world_spec.hpp"
 
@@ -70,9 +71,12 @@ class AdServer {
   const AdServerConfig& config() const { return config_; }
 
   // State the marketplace keeps current: which ads may be served, current bids, quality scores.
-  void set_ad_live(AdId ad, bool live) { live_[ad] = live ? 1 : 0; }
+  void set_ad_live(AdId ad, bool live) {
+    live_[ad] = live ? 1 : 0;
+    live_bid_[ad] = live ? bid_[world_.ads.campaign[ad]] : 0.0f;
+  }
   bool ad_live(AdId ad) const { return live_[ad] != 0; }
-  void set_campaign_bid(CampaignId c, double micros) { bid_[c] = static_cast<float>(micros); }
+  void set_campaign_bid(CampaignId c, double micros);
   double campaign_bid(CampaignId c) const { return bid_[c]; }
   void set_quality(AdId ad, double q) { quality_[ad] = q; }
   double quality(AdId ad) const { return quality_[ad]; }
@@ -88,11 +92,16 @@ class AdServer {
   AdServerComponents components_;
   TargetingIndex index_;
   std::vector<std::uint8_t> live_;   // per ad
+  // Per ad: its campaign's bid if the ad may be served, else 0. Retrieval reads one array per
+  // candidate instead of two (liveness and the campaign's bid).
+  std::vector<float> live_bid_;
   std::vector<float> bid_;           // per campaign, micros per click
   std::vector<double> quality_;      // per ad, platform's quality score
   // Scratch buffers, reused by every request.
   std::vector<float> category_relevance_;
   std::vector<std::uint64_t> keys_;  // (score bits << 32) | ~ad: unique, so selection is deterministic
+  std::vector<std::uint64_t> scratch_;
+  TopKSelector selector_;
   std::size_t keys_retrieved_ = 0;
   RankedCandidates ranked_;
   std::vector<double> auction_bid_, auction_pctr_, auction_quality_, auction_rank_;

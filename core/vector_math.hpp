@@ -13,6 +13,14 @@ inline float dot(const float* a, const float* b, std::size_t n) {
   return s;
 }
 
+template <std::size_t N>
+inline float dot_fixed(const float* a, const float* b) {
+  float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+  for (std::size_t i = 0; i < N; ++i) s += a[i] * b[i];
+  return s;
+}
+
 inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 inline double logit(double p) { return std::log(p / (1.0 - p)); }
 

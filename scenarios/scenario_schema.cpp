@@ -312,6 +312,8 @@ std::vector<KeySpec> build_schema() {
       number("model.attribution_window_minutes", field(m, &ModelSpec::attribution_window_minutes),
              open_closed(0, kMinutesPerYear), "minutes",
              "Clicks later than this after the impression are lost to training."),
+      number("model.quality_penalty", field(m, &ModelSpec::quality_penalty), closed(0, 10000), "per unit rate",
+             "Quality score = 1 / (1 + penalty x smoothed rate of hides and reports the platform logged for the ad)."),
 
       // [pacing]
       choice("pacing.pacer", field(p, &PacingSpec::pacer), {"none", "throttling", "dual_descent", "pid"},

@@ -9,7 +9,7 @@ packages=(
   libeigen3-dev
   libsqlite3-dev libsqlitecpp-dev sqlite3
   libtomlplusplus-dev
-  libspdlog-dev libfmt-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   qt6-base-dev qt6-charts-dev libqt6charts6 libqt6test6 libgl-dev
   xvfb xauth

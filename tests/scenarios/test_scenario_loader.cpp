@@ -124,6 +124,7 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(model.prior_strength);
   ADSIM_EXPECT_FIELD(model.calibrator);
   ADSIM_EXPECT_FIELD(model.attribution_window_minutes);
+  ADSIM_EXPECT_FIELD(model.quality_penalty);
   ADSIM_EXPECT_FIELD(pacing.pacer);
   ADSIM_EXPECT_FIELD(run.seed);
   ADSIM_EXPECT_FIELD(run.days);
@@ -631,7 +632,7 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 74u);
+  EXPECT_EQ(scenario_schema().size(), 75u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
   EXPECT_EQ(sizeof(core::WorldSpec), 224u);
   EXPECT_EQ(sizeof(core::TrafficSpec), 48u);

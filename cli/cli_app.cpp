@@ -1,0 +1,245 @@
+#include "cli/cli_app.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/report.hpp"
+#include "scenarios/factory.hpp"
+#include "scenarios/result_store.hpp"
+#include "scenarios/scenario_loader.hpp"
+#include "scenarios/scenario_schema.hpp"
+
+namespace adsim::cli {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kUsage = R"(adsim — ads auction and ranking simulator (headless)
+
+Usage:
+  adsim run SCENARIO [--seed N] [--db FILE] [--set KEY=VALUE]... [--json] [--quiet]
+  adsim check SCENARIO [--set KEY=VALUE]...
+  adsim list
+  adsim reference
+  adsim --help | --version
+
+Commands:
+  run        Run a scenario and print a summary (a table, or JSON with --json).
+  check      Validate a scenario and its overrides without running it.
+  list       List the bundled scenarios with their descriptions.
+  reference  Print the scenario reference: every key with its unit, default and range.
+
+Options:
+  --seed N          random seed (overrides run.seed)
+  --db FILE         append the run's results to this SQLite file (created if missing)
+  --set KEY=VALUE   override any scenario key, repeatable, e.g. --set auction.reserve=0.1
+                    or --set traffic.hourly_profile=[1,1,2,...] (TOML values)
+  --json            print the summary as one JSON object instead of a table
+  -q, --quiet       no progress on stderr
+  -v, --verbose     debug logging on stderr
+  --log-level L     trace, debug, info, warn (default), error or off
+
+SCENARIO is a path to a .toml file or the name of a bundled scenario (see `adsim list`),
+e.g. `adsim run quickstart`.
+
+Exit codes: 0 ok, 2 bad input (scenario, option or path), 1 internal error,
+130 interrupted by Ctrl-C (results so far are saved and the run is marked interrupted).
+)";
+
+fs::path bundled_dir() {
+  if (const char* env = std::getenv("ADSIM_SCENARIO_DIR")) return env;
+  return ADSIM_SCENARIO_DIR;
+}
+
+// A path if it exists, else a bundled scenario of that name.
+fs::path resolve_scenario(const std::string& name) {
+  fs::path p(name);
+  if (fs::exists(p)) return p;
+  if (p.extension().empty() && p.parent_path().empty()) {
+    fs::path b = bundled_dir() / (name + ".toml");
+    if (fs::exists(b)) return b;
+  }
+  return p;  // the loader reports the missing file by name
+}
+
+std::vector<fs::path> bundled_scenarios() {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(bundled_dir(), ec))
+    if (e.path().extension() == ".toml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Progress on stderr, at most every two wall seconds, once a run has taken more than two.
+class Progress final : public core::SimObserver {
+ public:
+  explicit Progress(std::ostream& err) : err_(err), start_(std::chrono::steady_clock::now()), last_(start_) {}
+  void on_progress(core::SimTime now, core::SimTime end, std::uint64_t requests) override {
+    const auto t = std::chrono::steady_clock::now();
+    if (t - last_ < std::chrono::seconds(2)) return;
+    last_ = t;
+    const double wall = std::chrono::duration<double>(t - start_).count();
+    err_ << fmt::format("\r[adsim] simulated {} of {} ({:3.0f} %)  {:>12} requests  {:>9.0f} requests/s ", clock(now),
+                        clock(end), 100.0 * static_cast<double>(now) / static_cast<double>(end), requests,
+                        static_cast<double>(requests) / wall)
+         << std::flush;
+    shown_ = true;
+  }
+  void done() {
+    if (shown_) err_ << "\n";
+  }
+
+ private:
+  std::ostream& err_;
+  std::chrono::steady_clock::time_point start_, last_;
+  bool shown_ = false;
+};
+
+void configure_logging(std::ostream& err, const std::string& level, bool verbose) {
+  (void)err;
+  auto logger = spdlog::get("adsim");
+  if (!logger) logger = spdlog::stderr_color_mt("adsim");
+  spdlog::set_default_logger(logger);
+  spdlog::level::level_enum l = spdlog::level::from_str(level);
+  if (verbose && l > spdlog::level::debug) l = spdlog::level::debug;
+  spdlog::set_level(l);
+}
+
+int do_list(std::ostream& out) {
+  for (const fs::path& p : bundled_scenarios()) {
+    try {
+      const scenarios::Scenario s = scenarios::load_scenario_file(p);
+      out << fmt::format("{:<22} {}\n", p.stem().string(), s.description);
+    } catch (const std::exception& e) {
+      out << fmt::format("{:<22} (does not load: {})\n", p.stem().string(), e.what());
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::atomic<bool>* stop) {
+  po::options_description opts("Options");
+  std::vector<std::string> overrides;
+  std::string db, log_level = "warn";
+  std::optional<std::uint64_t> seed;
+  opts.add_options()
+      ("help,h", "show this help")
+      ("version", "print the version")
+      ("seed", po::value<std::uint64_t>()->notifier([&](std::uint64_t v) { seed = v; }), "random seed (overrides run.seed)")
+      ("db", po::value(&db), "SQLite file to append the run's results to (created if missing)")
+      ("set", po::value(&overrides)->composing(), "override a scenario key: KEY=VALUE (repeatable)")
+      ("json", "print the summary as one JSON object")
+      ("quiet,q", "no progress output on stderr")
+      ("verbose,v", "debug logging on stderr")
+      ("log-level", po::value(&log_level), "trace, debug, info, warn, error or off (default warn)")
+      ("command", po::value<std::string>(), "")
+      ("scenario", po::value<std::string>(), "");
+  po::positional_options_description pos;
+  pos.add("command", 1).add("scenario", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    err << "adsim: " << e.what() << "\nRun 'adsim --help' for usage.\n";
+    return kExitBadInput;
+  }
+  if (vm.count("help") || args.empty()) {
+    (args.empty() ? err : out) << kUsage;
+    return args.empty() ? kExitBadInput : kExitOk;
+  }
+  if (vm.count("version")) {
+    out << "adsim " << ADSIM_VERSION << "\n";
+    return kExitOk;
+  }
+  configure_logging(err, log_level, vm.count("verbose") > 0);
+  const std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
+  if (command == "list") return do_list(out);
+  if (command == "reference") {
+    out << scenarios::scenario_reference_markdown();
+    return kExitOk;
+  }
+  if (command != "run" && command != "check") {
+    err << "adsim: unknown command '" << command << "'\nRun 'adsim --help' for usage.\n";
+    return kExitBadInput;
+  }
+  if (!vm.count("scenario")) {
+    err << "adsim: '" << command << "' needs a scenario file or bundled name\n";
+    return kExitBadInput;
+  }
+  if (seed) overrides.push_back(fmt::format("run.seed={}", *seed));
+
+  // 1. Everything the user gave is checked before any file is written.
+  scenarios::Scenario scenario;
+  try {
+    scenario = scenarios::load_scenario_file(resolve_scenario(vm["scenario"].as<std::string>()), overrides);
+  } catch (const scenarios::ScenarioError& e) {
+    err << e.what() << (std::string_view(e.what()).ends_with('\n') ? "" : "\n");
+    return kExitBadInput;
+  }
+  if (command == "check") {
+    out << fmt::format("{}: ok ({})\n", scenario.source_path, scenario.name);
+    return kExitOk;
+  }
+  std::unique_ptr<core::Marketplace> market;
+  try {
+    spdlog::info("building world for '{}' (seed {})", scenario.name, scenario.run.seed);
+    market = scenarios::build_marketplace(scenario);
+  } catch (const scenarios::BuildError& e) {
+    err << scenario.source_path << ": " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  std::optional<scenarios::ResultStore> store;
+  std::unique_ptr<scenarios::RunRecorder> recorder;
+  try {
+    if (!db.empty()) store.emplace(scenarios::ResultStore::open(db));
+  } catch (const scenarios::ResultStoreError& e) {
+    err << "adsim: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+
+  // 2. The run. From here on, a failure is ours, and the database records how the run ended.
+  try {
+    if (store) {
+      recorder = store->begin_run(scenario, scenario.run.seed);
+      market->add_observer(*recorder);
+    }
+    Progress progress(err);
+    if (!vm.count("quiet") && !vm.count("json")) market->add_observer(progress);
+    market->set_stop_token(stop);
+    const core::RunSummary summary = market->run();
+    progress.done();
+    if (recorder) recorder->finish(summary);
+    if (vm.count("json")) out << summary_json(summary).dump(2) << "\n";
+    else out << summary_table(summary);
+    if (recorder) err << fmt::format("results: {} (run {})\n", db, recorder->run_id());
+    if (summary.interrupted) {
+      err << fmt::format("adsim: interrupted at simulated {}; results so far are saved\n", clock(summary.simulated));
+      return kExitInterrupted;
+    }
+    return kExitOk;
+  } catch (const std::exception& e) {
+    if (recorder && !recorder->finished()) {
+      try {
+        recorder->mark_failed(e.what());
+      } catch (...) {
+      }
+    }
+    err << "adsim: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+}
+
+}  // namespace adsim::cli

@@ -1,0 +1,151 @@
+#include "cli/report.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace adsim::cli {
+
+using core::Rates;
+
+std::string clock(core::SimTime t) {
+  if (t < 0) return "-";
+  const auto day = t / core::kDay;
+  const auto tod = t % core::kDay;
+  const auto h = tod / core::kHour, m = (tod % core::kHour) / core::kMinute;
+  return day > 0 ? fmt::format("d{} {:02}:{:02}", day + 1, h, m) : fmt::format("{:02}:{:02}", h, m);
+}
+
+namespace {
+std::string thousands(std::uint64_t v) {
+  const std::string digits = std::to_string(v);
+  std::string s;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
+  return s;
+}
+std::string money(core::Money m) { return fmt::format("{:.2f}", m.units()); }
+}  // namespace
+
+std::string summary_table(const core::RunSummary& s, int top_campaigns) {
+  const core::Counters& t = s.totals;
+  const Rates r = Rates::of(t);
+  std::string out;
+  auto line = [&](std::string_view a, std::string b, std::string_view c, std::string d, std::string_view e, std::string f) {
+    out += fmt::format("  {:<18}{:>14}    {:<18}{:>12}    {:<20}{:>10}\n", a, b, c, d, e, f);
+  };
+  out += fmt::format("{} (seed {}){}\n", s.scenario_name, s.seed, s.interrupted ? "  [INTERRUPTED]" : "");
+  const double days = static_cast<double>(s.simulated) / static_cast<double>(core::kDay);
+  out += fmt::format("simulated {:.2f} day(s) in {:.2f} s wall: {} ad requests/s, {} events\n\n", days, s.wall_seconds,
+                     s.wall_seconds > 0 ? thousands(static_cast<std::uint64_t>(static_cast<double>(t.requests) / s.wall_seconds)) : "-",
+                     thousands(s.events));
+  out += "Traffic and revenue\n";
+  line("ad requests", thousands(t.requests), "impressions", thousands(t.impressions), "fill rate", fmt::format("{:.1f} %", 100 * r.fill_rate));
+  line("clicks", thousands(t.clicks), "CTR", fmt::format("{:.3f} %", 100 * r.ctr), "conversions", thousands(t.conversions));
+  line("revenue", money(t.revenue), "RPM (per 1000 req)", fmt::format("{:.3f}", r.rpm), "average CPC", fmt::format("{:.4f}", r.avg_cpc));
+  line("advertiser value", fmt::format("{:.2f}", t.advertiser_value / 1e6), "billed clicks", thousands(t.billed_clicks), "sessions", thousands(t.sessions));
+  out += "Counter-metrics\n";
+  line("hides", thousands(t.hides), "hide rate", fmt::format("{:.3f} %", 100 * r.hide_rate), "reports", thousands(t.reports));
+  line("users who left", thousands(t.users_left), "active users", thousands(s.active_users), "mean fatigue", fmt::format("{:.3f}", s.mean_fatigue));
+  out += "Platform\n";
+  line("pCTR / true CTR", fmt::format("{:.3f}", r.calibration_ratio), "reserve-bound slots", thousands(t.reserve_bound), "below reserve", thousands(t.reserve_excluded));
+  line("late clicks", thousands(t.late_clicks), "overspend", money(t.overspend), "unbilled (forgone)", money(t.forgone));
+  const double req = std::max<double>(1.0, static_cast<double>(t.requests));
+  line("retrieved / req", fmt::format("{:.0f}", static_cast<double>(t.candidates_retrieved) / req), "pre-ranked / req",
+       fmt::format("{:.0f}", static_cast<double>(t.candidates_prerank) / req), "ranked / req",
+       fmt::format("{:.0f}", static_cast<double>(t.candidates_ranked) / req));
+  line("funnel cost / req", fmt::format("{:.0f} us", r.funnel_cost_us_per_request), "", "", "", "");
+
+  std::vector<const core::CampaignTotals*> by_spend;
+  int exhausted = 0;
+  core::SimTime first_exhausted = -1;
+  for (const auto& c : s.campaigns) {
+    by_spend.push_back(&c);
+    if (c.first_exhausted_at >= 0) {
+      ++exhausted;
+      if (first_exhausted < 0 || c.first_exhausted_at < first_exhausted) first_exhausted = c.first_exhausted_at;
+    }
+  }
+  std::stable_sort(by_spend.begin(), by_spend.end(), [](auto* a, auto* b) { return a->spend > b->spend; });
+  out += fmt::format("\nCampaigns: {}, {} ran out of daily budget{}\n", s.campaigns.size(), exhausted,
+                     exhausted ? fmt::format(" (first at {})", clock(first_exhausted)) : "");
+  if (top_campaigns > 0 && !by_spend.empty()) {
+    out += fmt::format("  {:>8} {:>10} {:>11} {:>8} {:>11} {:>11} {:>7} {:>9}\n", "campaign", "advertiser", "impressions",
+                       "clicks", "spend", "daily budg.", "CPC", "exhausted");
+    for (int i = 0; i < top_campaigns && i < static_cast<int>(by_spend.size()); ++i) {
+      const auto& c = *by_spend[static_cast<std::size_t>(i)];
+      out += fmt::format("  {:>8} {:>10} {:>11} {:>8} {:>11} {:>11} {:>7} {:>9}\n", c.campaign, c.advertiser,
+                         thousands(c.impressions), thousands(c.clicks), money(c.spend), money(c.daily_budget),
+                         c.clicks ? fmt::format("{:.3f}", c.spend.units() / static_cast<double>(c.clicks)) : "-",
+                         clock(c.first_exhausted_at));
+    }
+  }
+  return out;
+}
+
+nlohmann::ordered_json summary_json(const core::RunSummary& s) {
+  const core::Counters& t = s.totals;
+  const Rates r = Rates::of(t);
+  nlohmann::ordered_json j;
+  j["scenario"] = s.scenario_name;
+  j["seed"] = s.seed;
+  j["interrupted"] = s.interrupted;
+  j["simulated_seconds"] = core::to_seconds(s.simulated);
+  j["wall_seconds"] = s.wall_seconds;
+  j["events"] = s.events;
+  j["sessions"] = t.sessions;
+  j["requests"] = t.requests;
+  j["filled_requests"] = t.filled_requests;
+  j["impressions"] = t.impressions;
+  j["clicks"] = t.clicks;
+  j["billed_clicks"] = t.billed_clicks;
+  j["conversions"] = t.conversions;
+  j["ctr"] = r.ctr;
+  j["revenue"] = t.revenue.units();
+  j["fill_rate"] = r.fill_rate;
+  j["avg_cpc"] = r.avg_cpc;
+  j["rpm"] = r.rpm;
+  j["advertiser_value"] = t.advertiser_value / 1e6;
+  j["hides"] = t.hides;
+  j["reports"] = t.reports;
+  j["hide_rate"] = r.hide_rate;
+  j["report_rate"] = r.report_rate;
+  j["users"] = s.users;
+  j["active_users"] = s.active_users;
+  j["users_left"] = t.users_left;
+  j["mean_fatigue"] = s.mean_fatigue;
+  j["pctr_over_true_ctr"] = r.calibration_ratio;
+  j["reserve_bound_slots"] = t.reserve_bound;
+  j["below_reserve_candidates"] = t.reserve_excluded;
+  j["late_clicks"] = t.late_clicks;
+  j["overspend"] = t.overspend.units();
+  j["forgone"] = t.forgone.units();
+  j["funnel"] = {{"retrieved", t.candidates_retrieved},
+                 {"after_prerank", t.candidates_prerank},
+                 {"after_rank", t.candidates_ranked},
+                 {"in_auction", t.candidates_auction},
+                 {"cost_us_per_request", r.funnel_cost_us_per_request}};
+  auto campaigns = nlohmann::ordered_json::array();
+  for (const auto& c : s.campaigns) {
+    campaigns.push_back({{"campaign", c.campaign},
+                         {"advertiser", c.advertiser},
+                         {"impressions", c.impressions},
+                         {"clicks", c.clicks},
+                         {"conversions", c.conversions},
+                         {"spend", c.spend.units()},
+                         {"daily_budget", c.daily_budget.units()},
+                         {"overspend", c.overspend.units()},
+                         {"forgone", c.forgone.units()},
+                         {"value", c.value / 1e6},
+                         {"first_exhausted_seconds", c.first_exhausted_at < 0 ? nlohmann::ordered_json(nullptr)
+                                                                              : nlohmann::ordered_json(core::to_seconds(c.first_exhausted_at))},
+                         {"days_exhausted", c.days_exhausted}});
+  }
+  j["campaigns"] = std::move(campaigns);
+  return j;
+}
+
+}  // namespace adsim::cli

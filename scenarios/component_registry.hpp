@@ -1,0 +1,20 @@
+#pragma once
+#include <memory>
+
+#include "core/auction_mechanism.hpp"
+#include "core/ctr_model.hpp"
+#include "core/pacer.hpp"
+#include "core/user_response.hpp"
+#include "core/world.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace adsim::scenarios {
+
+// Names in scenario files map to implementations here, in one place, so adding a mechanism, model
+// or pacer means adding one branch (and a schema value).
+std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::World& world, const core::UserResponse& truth);
+std::unique_ptr<core::Calibrator> make_calibrator(const Scenario& s, const core::World& world);
+std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World& world);
+std::unique_ptr<core::AuctionMechanism> make_auction(const Scenario& s);
+
+}  // namespace adsim::scenarios

@@ -1,0 +1,52 @@
+#include "scenarios/factory.hpp"
+
+#include <cmath>
+
+#include "core/world_generator.hpp"
+#include "models/ground_truth.hpp"
+#include "models/historical_ctr.hpp"
+#include "models/oracle_ctr_model.hpp"
+#include "scenarios/component_registry.hpp"
+
+namespace adsim::scenarios {
+
+core::MarketplaceConfig marketplace_config(const Scenario& s) {
+  core::MarketplaceConfig c;
+  c.scenario_name = s.name;
+  c.traffic = s.traffic;
+  c.run = s.run;
+  c.server.funnel = s.funnel;
+  c.server.slots = s.auction.slots;
+  c.server.position_factors = s.auction.position_factors;
+  c.server.reserve_micros = s.auction.reserve * 1e6;
+  c.server.quality_exponent = s.auction.quality_exponent;
+  c.attribution_window = static_cast<core::SimTime>(std::llround(s.model.attribution_window_minutes * static_cast<double>(core::kMinute)));
+  c.quality_penalty = s.model.quality_penalty;
+  return c;
+}
+
+std::unique_ptr<core::Marketplace> build_marketplace(const Scenario& s) {
+  const core::MarketplaceConfig config = marketplace_config(s);
+  const core::RandomStreams streams(s.run.seed);
+  const auto horizon = static_cast<core::SimTime>(std::llround(s.run.days * static_cast<double>(core::kDay)));
+  std::unique_ptr<core::World> world;
+  try {
+    world = std::make_unique<core::World>(core::generate_world(s.world, streams, horizon));
+  } catch (const std::invalid_argument& e) {
+    throw BuildError(e.what());
+  }
+  core::MarketplaceComponents parts;
+  auto truth = std::make_unique<models::GroundTruth>(*world, s.truth);
+  parts.ctr_model = make_ctr_model(s, *world, *truth);
+  parts.calibrator = make_calibrator(s, *world);
+  parts.pacer = make_pacer(s, *world);
+  parts.auction = make_auction(s);
+  parts.truth = std::move(truth);
+  try {
+    return std::make_unique<core::Marketplace>(std::move(world), config, std::move(parts));
+  } catch (const std::invalid_argument& e) {
+    throw BuildError(e.what());
+  }
+}
+
+}  // namespace adsim::scenarios
