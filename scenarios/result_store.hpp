@@ -1,0 +1,182 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/metrics.hpp"
+#include "core/sim_observer.hpp"
+#include "core/sim_time.hpp"
+#include "scenarios/scenario.hpp"
+
+// The SQLite result store: every run, its time series, per-campaign totals and the sampled auction
+// log. docs/results-schema.md describes the tables for people who query them.
+namespace adsim::scenarios {
+
+namespace detail {
+struct ResultConnection;  // the shared SQLite connection, defined in result_store.cpp
+}
+
+// Every failure of the store (bad path, not a database, newer schema, write error) names the file.
+class ResultStoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class RunStatus { kRunning, kCompleted, kInterrupted, kFailed };
+std::string_view to_string(RunStatus status);
+RunStatus run_status_from_string(std::string_view text);  // throws ResultStoreError if unknown
+
+// Until core/ exposes the build's version, this is what runs.adsim_version records.
+inline constexpr std::string_view kResultsAdsimVersion = "0.1.0";
+
+// One row of `runs`. Summary fields are zero (and finished_at empty) while the run is running.
+struct RunRow {
+  std::int64_t run_id = 0;
+  std::string scenario_name;
+  std::string scenario_path;  // absolute; empty when the scenario did not come from a file
+  std::string scenario_text;
+  std::uint64_t seed = 0;
+  std::vector<std::string> overrides;
+  RunStatus status = RunStatus::kRunning;
+  std::string started_at;   // ISO-8601 UTC wall clock
+  std::string finished_at;  // empty while running
+  double wall_seconds = 0.0;
+  double planned_days = 0.0;
+  core::SimTime snapshot_interval_us = 0;
+  double auction_log_rate = 0.0;
+  std::string adsim_version;
+  std::string error_message;
+  // Summary, written when the run ends however it ends.
+  core::SimTime simulated_us = 0;
+  std::uint64_t events = 0;
+  std::uint64_t intervals = 0;         // rows in `intervals`
+  std::uint64_t auction_samples = 0;   // rows in `auction_requests`
+  std::uint64_t users = 0;
+  std::uint64_t active_users = 0;
+  double mean_fatigue = 0.0;
+  core::Counters totals;
+  core::Rates rates;
+};
+
+struct IntervalRow {
+  std::int64_t run_id = 0;
+  std::int64_t interval_index = 0;  // 0, 1, 2, ... in the order the simulation reported them
+  core::IntervalMetrics metrics;
+  core::Rates rates;  // as stored; always Rates::of(metrics.counts)
+};
+
+struct CampaignTotalsRow {
+  std::int64_t run_id = 0;
+  core::CampaignTotals totals;
+};
+
+struct AuctionRequestRow {
+  std::int64_t run_id = 0;
+  core::AuctionLogEntry entry;  // candidates are left empty: they are rows of their own
+};
+
+struct AuctionCandidateRow {
+  std::int64_t run_id = 0;
+  std::uint64_t request_id = 0;
+  std::int64_t rank = 0;  // position in the ranked set, 0 = highest rank score
+  core::AuctionLogCandidate candidate;
+};
+
+struct RecorderOptions {
+  // Buffered rows are written in one transaction at the first interval boundary at least this much
+  // simulated time after the previous write. Each commit waits for the disk (fsync, 1-20 ms), so
+  // this, not the row count, is what writing costs a run; a crash loses at most this much.
+  core::SimTime flush_every = core::kHour;
+  // ...or as soon as this many rows are waiting (about 100 bytes each), which bounds memory when
+  // the auction log is dense.
+  std::size_t max_buffered_rows = 50'000;
+};
+
+class ResultStore;
+
+// Records one run. Hand it to the simulation as its observer; call finish() (or mark_failed()) when
+// the simulation returns. Rows reach the database in batches, one transaction per batch, so the
+// database is consistent at every moment; an unfinished recorder that is destroyed (Ctrl-C, an
+// exception) writes what it holds and marks the run 'interrupted'.
+// Single-threaded: use it from the thread that runs the simulation (the GUI's worker thread).
+class RunRecorder final : public core::SimObserver {
+ public:
+  ~RunRecorder() override;
+  RunRecorder(const RunRecorder&) = delete;
+  RunRecorder& operator=(const RunRecorder&) = delete;
+
+  std::int64_t run_id() const;
+  bool finished() const;
+
+  void on_interval(const core::IntervalMetrics& interval) override;
+  void on_auction(const core::AuctionLogEntry& entry) override;
+  // on_finish does nothing: the owner decides the status (it knows whether it stopped the run).
+
+  // Writes everything still buffered, the campaign totals and the summary in one transaction.
+  // `status` is kCompleted or kInterrupted (kCompleted becomes kInterrupted if summary.interrupted).
+  // Throws std::logic_error if the run is already finished or status is kRunning.
+  void finish(const core::RunSummary& summary, RunStatus status);
+  void finish(const core::RunSummary& summary);  // status from summary.interrupted
+  // Ends the run as 'failed' with this message; buffered rows are kept for diagnosis.
+  void mark_failed(std::string_view message);
+  // Writes buffered rows now (normally not needed).
+  void flush();
+
+ private:
+  friend class ResultStore;
+  struct Impl;
+  explicit RunRecorder(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+class ResultStore {
+ public:
+  enum class Mode { kReadWrite, kReadOnly };
+
+  // kReadWrite creates the file and schema if the file does not exist. An existing database is only
+  // inspected: nothing is written to it until begin_run(), so a run whose set-up fails leaves it
+  // byte-identical. kReadOnly (reports) requires an existing file and never writes.
+  // Throws ResultStoreError naming the path: missing directory, read-only file or directory, not a
+  // SQLite database, not an adsim database, schema newer than this build.
+  static ResultStore open(const std::filesystem::path& path, Mode mode = Mode::kReadWrite);
+
+  ResultStore(ResultStore&&) noexcept;
+  ResultStore& operator=(ResultStore&&) noexcept;
+  ~ResultStore();
+
+  const std::filesystem::path& path() const;
+  // The database's schema version: 0 for an empty database that has no adsim tables yet.
+  int schema_version() const;
+  static int current_schema_version();
+
+  // Inserts the `runs` row (status 'running') in its own committed transaction, creating or
+  // upgrading the schema first if needed. The recorder shares the connection: it may outlive this
+  // object, but both must be used from one thread at a time.
+  std::unique_ptr<RunRecorder> begin_run(const Scenario& scenario, std::uint64_t seed,
+                                         RecorderOptions options = {});
+
+  std::vector<RunRow> read_runs() const;
+  std::optional<RunRow> read_run(std::int64_t run_id) const;
+  std::vector<IntervalRow> read_intervals(std::int64_t run_id) const;
+  std::vector<CampaignTotalsRow> read_campaign_totals(std::int64_t run_id) const;
+  std::vector<AuctionRequestRow> read_auction_requests(std::int64_t run_id) const;
+  std::vector<AuctionCandidateRow> read_auction_candidates(std::int64_t run_id) const;
+  // The sampled auctions with their candidates, as the simulation reported them.
+  std::vector<core::AuctionLogEntry> read_auction_log(std::int64_t run_id) const;
+
+  // Every row of the run in every table, in key order, as canonical text without run_id and the
+  // wall-clock columns (started_at, finished_at, wall_seconds): equal text <=> equal results.
+  std::string dump_run_rows(std::int64_t run_id) const;
+
+ private:
+  explicit ResultStore(std::shared_ptr<detail::ResultConnection> connection);
+  std::shared_ptr<detail::ResultConnection> connection_;
+};
+
+}  // namespace adsim::scenarios
