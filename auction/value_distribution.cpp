@@ -159,12 +159,17 @@ double ValueDistribution::variance() const {
     case DistributionKind::kExponential: return a_ * a_;
     case DistributionKind::kLognormal: return (std::exp(b_ * b_) - 1.0) * std::exp(2.0 * a_ + b_ * b_);
     case DistributionKind::kEmpirical: {
+      // A mixture of uniforms on the gaps, each with weight 1/(m-1): within-gap variance
+      // (width^2 / 12) plus the spread of the gap midpoints around the mean (no cancellation).
       const auto& p = *points_;
-      double second = 0.0;  // E[X^2] of uniform on [x, y] is (x^2 + xy + y^2) / 3
-      for (std::size_t j = 0; j + 1 < p.size(); ++j) second += (p[j] * p[j] + p[j] * p[j + 1] + p[j + 1] * p[j + 1]) / 3.0;
-      second /= static_cast<double>(p.size() - 1);
       const double m = mean();
-      return second - m * m;
+      double s = 0.0;
+      for (std::size_t j = 0; j + 1 < p.size(); ++j) {
+        const double width = p[j + 1] - p[j];
+        const double mid = 0.5 * (p[j] + p[j + 1]) - m;
+        s += width * width / 12.0 + mid * mid;
+      }
+      return s / static_cast<double>(p.size() - 1);
     }
   }
   return 0.0;
