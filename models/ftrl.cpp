@@ -11,8 +11,7 @@ Ftrl::Ftrl(int bits, FtrlParams params) : bits_(bits), params_(params) {
     throw std::invalid_argument("Ftrl: need alpha > 0 and beta, l1, l2 >= 0");
   }
   const std::size_t size = std::size_t{1} << bits;
-  z_.assign(size, 0.0);
-  n_.assign(size, 0.0);
+  state_.assign(size, State{});
   w_.assign(size, 0.0f);
 }
 
@@ -33,6 +32,7 @@ double Ftrl::update(std::span<const std::uint32_t> index, bool label, double log
   //   σ_i = (sqrt(n_i + g²) − sqrt(n_i)) / α,  z_i += g − σ_i · w_i,  n_i += g²,
   //   w_i = 0 if |z_i| ≤ λ1, else −(z_i − sgn(z_i) λ1) / ((β + sqrt(n_i)) / α + λ2).
   // A coordinate listed twice (a hash collision inside one example) is updated twice in turn.
+  prefetch(index);  // the state's cache lines load while the prediction is computed
   const double p = sigmoid(static_cast<double>(partial_logit(index)) + logit_offset);
   apply_gradient(index, p - (label ? 1.0 : 0.0));
   return p;
@@ -41,13 +41,20 @@ double Ftrl::update(std::span<const std::uint32_t> index, bool label, double log
 void Ftrl::apply_gradient(std::span<const std::uint32_t> index, double g) {
   const double g2 = g * g;
   const double inv_alpha = 1.0 / params_.alpha;
+  const double den0 = params_.beta * inv_alpha + params_.l2;  // (β + s)/α + λ2 = s/α + den0
+  const double l1 = params_.l1;
+  State* state = state_.data();
+  float* w = w_.data();
   for (std::uint32_t i : index) {
-    const double n_old = n_[i];
-    const double n_new = n_old + g2;
-    const double sigma = (std::sqrt(n_new) - std::sqrt(n_old)) * inv_alpha;
-    z_[i] += g - sigma * static_cast<double>(w_[i]);
-    n_[i] = n_new;
-    w_[i] = weight_from(z_[i], n_new);
+    State& st = state[i];
+    const double s_old = st.sqrt_n;
+    const double s_new = std::sqrt(s_old * s_old + g2);
+    const double sigma = (s_new - s_old) * inv_alpha;
+    const double z = st.z + g - sigma * static_cast<double>(w[i]);
+    st.z = z;
+    st.sqrt_n = s_new;
+    const double shrunk = z > l1 ? z - l1 : (z < -l1 ? z + l1 : 0.0);  // 0 when |z| <= λ1
+    w[i] = static_cast<float>(-shrunk / (s_new * inv_alpha + den0));
   }
 }
 

@@ -145,6 +145,7 @@ void HashedLogisticLearner::learn(std::span<const core::LabeledExample> examples
     // Progressive validation: the prediction at the logged slot before this example is learned.
     const UserContext u = UserContext::of_impression(i, extractor_.interests_of(i.user));
     const int n = extractor_.extract(u, i.ad, index);
+    if (config_.refresh_interval == 0) ftrl_.prefetch({index.data(), static_cast<std::size_t>(n)});
     const float logit = ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)});
     validator_.add(sigmoid(logit + logit_offset_f_), y, segment_of(i));
     // Downsampling draws only for negatives, so the stream's use depends on the labels alone.
