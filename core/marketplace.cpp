@@ -365,6 +365,8 @@ void Marketplace::on_snapshot(SimTime now) {
     exhausted += budgets_.has_budget(c) ? 0 : 1;
   }
   snap.budget_exhausted_share = in_flight ? static_cast<double>(exhausted) / static_cast<double>(in_flight) : 0.0;
+  snap.campaign_spend_today.resize(world_->campaigns.size());
+  for (CampaignId c = 0; c < world_->campaigns.size(); ++c) snap.campaign_spend_today[c] = budgets_.spent_today(c);
   totals_ += interval_;
   interval_ = Counters{};
   interval_start_ = now;

@@ -58,6 +58,9 @@ struct IntervalMetrics {
   std::uint64_t active_users = 0;  // users who have not left
   double mean_fatigue = 0.0;       // over active users, at the end of the interval
   double budget_exhausted_share = 0.0;  // campaigns with no daily budget left at the end
+  // Each campaign's spend so far today at the end of the interval (index = campaign id), for spend
+  // curves. Empty when the marketplace is configured not to report it.
+  std::vector<Money> campaign_spend_today;
 };
 
 struct CampaignTotals {
