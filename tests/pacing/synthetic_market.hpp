@@ -204,7 +204,7 @@ inline MarketRun run_market(const MarketSpec& spec, const std::vector<MarketCamp
     } else if (t == next_tick) {
       pacer.on_control_tick(t, ledger);
       next_tick += tick;
-    } else if (t == next_bid) {
+    } else if (bidder && t == next_bid) {
       bidder->update(t, &pacer);
       next_bid += bid_tick;
     } else if (t == t_pend) {
