@@ -182,9 +182,18 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (seed) overrides.push_back(fmt::format("run.seed={}", *seed));
 
   // 1. Everything the user gave is checked before any file is written.
+  const std::string scenario_arg = vm["scenario"].as<std::string>();
+  const fs::path scenario_path = resolve_scenario(scenario_arg);
+  if (!fs::exists(scenario_path) && fs::path(scenario_arg).extension().empty() &&
+      fs::path(scenario_arg).parent_path().empty()) {
+    std::string names;
+    for (const fs::path& p : bundled_scenarios()) names += (names.empty() ? "" : ", ") + p.stem().string();
+    err << fmt::format("adsim: '{}' is neither a scenario file nor a bundled scenario (bundled: {})\n", scenario_arg, names);
+    return kExitBadInput;
+  }
   scenarios::Scenario scenario;
   try {
-    scenario = scenarios::load_scenario_file(resolve_scenario(vm["scenario"].as<std::string>()), overrides);
+    scenario = scenarios::load_scenario_file(scenario_path, overrides);
   } catch (const scenarios::ScenarioError& e) {
     err << e.what() << (std::string_view(e.what()).ends_with('\n') ? "" : "\n");
     return kExitBadInput;

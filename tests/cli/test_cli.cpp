@@ -1,0 +1,182 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_app.hpp"
+#include "scenarios/result_store.hpp"
+
+namespace adsim::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+Result run(std::vector<std::string> args, const std::atomic<bool>* stop = nullptr) {
+  std::ostringstream out, err;
+  const int code = run_cli(args, out, err, stop);
+  return {code, out.str(), err.str()};
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("adsim_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  fs::path dir_;
+  // A quick scenario: quickstart shortened to a quarter day.
+  std::vector<std::string> quick(std::vector<std::string> extra = {}) {
+    std::vector<std::string> a = {"run", std::string(ADSIM_SOURCE_DIR) + "/scenarios/quickstart.toml", "--quiet",
+                                  "--set", "run.days=0.25"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+};
+
+TEST_F(CliTest, RunPrintsSummaryTableAndExitsZero) {
+  const Result r = run(quick());
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("ad requests"), std::string::npos);
+  EXPECT_NE(r.out.find("revenue"), std::string::npos);
+  EXPECT_NE(r.out.find("hides"), std::string::npos);
+  EXPECT_NE(r.out.find("Campaigns: 150"), std::string::npos);
+}
+
+TEST_F(CliTest, JsonSummaryHasTheHeadlineFiguresAndCampaigns) {
+  const Result r = run(quick({"--json"}));
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"requests", "impressions", "clicks", "ctr", "revenue", "fill_rate", "avg_cpc", "hides", "reports"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_GT(j["requests"].get<double>(), 1000);
+  EXPECT_NEAR(j["ctr"].get<double>(), j["clicks"].get<double>() / j["impressions"].get<double>(), 1e-12);
+  ASSERT_EQ(j["campaigns"].size(), 150u);
+  double spend = 0;
+  for (const auto& c : j["campaigns"]) spend += c["spend"].get<double>();
+  EXPECT_NEAR(spend, j["revenue"].get<double>(), 1e-6);
+}
+
+TEST_F(CliTest, SameSeedWritesIdenticalRowsAndAnotherSeedDoesNot) {
+  const fs::path db = dir_ / "r.db";
+  ASSERT_EQ(run(quick({"--db", db.string(), "--seed", "5"})).code, kExitOk);
+  ASSERT_EQ(run(quick({"--db", db.string(), "--seed", "5"})).code, kExitOk);
+  ASSERT_EQ(run(quick({"--db", db.string(), "--seed", "6"})).code, kExitOk);
+  auto store = scenarios::ResultStore::open(db, scenarios::ResultStore::Mode::kReadOnly);
+  const auto runs = store.read_runs();
+  ASSERT_EQ(runs.size(), 3u);
+  const std::string a = store.dump_run_rows(runs[0].run_id), b = store.dump_run_rows(runs[1].run_id),
+                    c = store.dump_run_rows(runs[2].run_id);
+  EXPECT_GT(a.size(), 1000u);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_EQ(runs[0].status, scenarios::RunStatus::kCompleted);
+  EXPECT_EQ(runs[0].seed, 5u);
+  EXPECT_EQ(runs[0].overrides, (std::vector<std::string>{"run.days=0.25", "run.seed=5"}));
+}
+
+TEST_F(CliTest, BadInputIsExitTwoAndLeavesAnExistingDatabaseUntouched) {
+  const fs::path db = dir_ / "keep.db";
+  ASSERT_EQ(run(quick({"--db", db.string()})).code, kExitOk);
+  const std::string before = read_file(db);
+  ASSERT_FALSE(before.empty());
+
+  const fs::path bad = dir_ / "bad.toml";
+  std::ofstream(bad) << "[world]\nusers = 100\nadvertisers = -3\n\n[auction]\nslotz = 2\n";
+  Result r = run({"run", bad.string(), "--db", db.string()});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_NE(r.err.find(bad.string() + ":3:15: world.advertisers"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(":6:1: auction.slotz"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean 'auction.slots'"), std::string::npos) << r.err;
+
+  r = run(quick({"--db", db.string(), "--set", "world.daily_budget_median=-5"}));
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_NE(r.err.find("world.daily_budget_median"), std::string::npos);
+  r = run({"run", (dir_ / "missing.toml").string(), "--db", db.string()});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_NE(r.err.find("missing.toml"), std::string::npos);
+  r = run({"run", "no_such_bundled", "--db", db.string()});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_NE(r.err.find("quickstart"), std::string::npos) << "lists the bundled scenarios";
+  r = run(quick({"--db", db.string(), "--frobnicate"}));
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_EQ(read_file(db), before) << "a rejected run must not touch the database";
+}
+
+TEST_F(CliTest, UnwritableDatabaseIsBadInputWithAClearMessage) {
+  // /proc is read-only even for root, which ignores directory permissions.
+  Result r = run(quick({"--db", "/proc/adsim_results.db"}));
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_NE(r.err.find("/proc/adsim_results.db"), std::string::npos) << r.err;
+  r = run(quick({"--db", (dir_ / "no" / "such" / "dir" / "x.db").string()}));
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_NE(r.err.find("x.db"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, NotADatabaseIsRejectedAndLeftAlone) {
+  const fs::path db = dir_ / "notes.txt";
+  std::ofstream(db) << "these are my notes, not a database\n";
+  const std::string before = read_file(db);
+  const Result r = run(quick({"--db", db.string()}));
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_NE(r.err.find("notes.txt"), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(db), before);
+}
+
+TEST_F(CliTest, InterruptMarksRunInterruptedAndKeepsTheDatabaseConsistent) {
+  const fs::path db = dir_ / "int.db";
+  std::atomic<bool> stop{false};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    stop = true;
+  });
+  // Long enough that the stop always lands mid-run.
+  const Result r = run({"run", std::string(ADSIM_SOURCE_DIR) + "/scenarios/quickstart.toml", "--quiet", "--db",
+                        db.string(), "--set", "run.days=30"},
+                       &stop);
+  stopper.join();
+  EXPECT_EQ(r.code, kExitInterrupted) << r.err;
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos);
+  auto store = scenarios::ResultStore::open(db, scenarios::ResultStore::Mode::kReadOnly);
+  const auto runs = store.read_runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, scenarios::RunStatus::kInterrupted);
+  // Totals in the runs row equal the sum of the interval rows that were written.
+  std::uint64_t requests = 0;
+  for (const auto& i : store.read_intervals(runs[0].run_id)) requests += i.metrics.counts.requests;
+  EXPECT_EQ(requests, runs[0].totals.requests);
+  EXPECT_GT(requests, 0u);
+}
+
+TEST_F(CliTest, HelpListReferenceAndCheck) {
+  Result r = run({"--help"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_NE(r.out.find("--set KEY=VALUE"), std::string::npos);
+  r = run({"list"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_NE(r.out.find("marketplace"), std::string::npos);
+  EXPECT_NE(r.out.find("quickstart"), std::string::npos);
+  r = run({"reference"});
+  EXPECT_NE(r.out.find("`auction.reserve`"), std::string::npos);
+  r = run({"check", "quickstart"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  r = run({});
+  EXPECT_EQ(r.code, kExitBadInput);
+}
+
+}  // namespace
+}  // namespace adsim::cli
