@@ -12,7 +12,7 @@
 namespace adsim::auction {
 
 namespace {
-constexpr int kTableIntervals = 4096;
+constexpr int kHalfTable = 4096;
 }
 
 FirstPriceEquilibrium::FirstPriceEquilibrium(ValueDistribution dist, int bidders, double reserve)
@@ -22,30 +22,46 @@ FirstPriceEquilibrium::FirstPriceEquilibrium(ValueDistribution dist, int bidders
   low_ = std::max(reserve, dist_.lower());
   if (dist_.kind() == DistributionKind::kUniform) return;  // closed form
 
-  const double top = std::isfinite(dist_.upper()) ? dist_.upper() : dist_.quantile(1.0 - 1e-10);
-  if (!(top > low_)) {
+  // Knots equally spaced in probability between F(L) and 1 - 1e-10 (1 if bounded): dense where
+  // values are likely, sparse in a long tail, where b flattens out (b -> a constant as F -> 1).
+  const bool bounded = std::isfinite(dist_.upper());
+  const double q0 = dist_.cdf(low_);
+  const double q1 = bounded ? 1.0 : 1.0 - 1e-10;
+  const double top = bounded ? dist_.upper() : dist_.quantile(q1);
+  if (!(top > low_) || !(q1 > q0)) {
     // The reserve is above (almost) every value: nobody bids to win.
     top_ = low_;
     top_bid_ = low_;
+    knots_.assign(1, low_);
     table_.assign(1, low_);
     return;
   }
-  top_ = top;
-  step_ = (top_ - low_) / kTableIntervals;
-  table_.resize(kTableIntervals + 1);
+  // Half the knots equally spaced in probability (dense where values are likely), half equally
+  // spaced in value (so no interval of a long tail is wide): at most 2 x 4096 intervals.
+  knots_.reserve(2 * kHalfTable + 2);
+  for (int t = 0; t <= kHalfTable; ++t) {
+    knots_.push_back(low_ + (top - low_) * t / kHalfTable);
+    if (t > 0 && t < kHalfTable) knots_.push_back(std::clamp(dist_.quantile(q0 + (q1 - q0) * t / kHalfTable), low_, top));
+  }
+  std::sort(knots_.begin(), knots_.end());
+  knots_.erase(std::unique(knots_.begin(), knots_.end()), knots_.end());
+  knots_.front() = low_;
+  knots_.back() = top;
+  table_.resize(knots_.size());
   const int m = n_ - 1;
   auto integrand = [&](double x) { return std::pow(dist_.cdf(x), m); };
   double integral = 0.0;  // G(v) = integral_L^v F^(n-1)
   table_[0] = low_;
-  for (int t = 1; t <= kTableIntervals; ++t) {
-    const double a = low_ + step_ * (t - 1);
-    const double v = t == kTableIntervals ? top_ : low_ + step_ * t;
-    integral += boost::math::quadrature::gauss_kronrod<double, 15>::integrate(integrand, a, v, 0, 0.0);
+  for (std::size_t t = 1; t < knots_.size(); ++t) {
+    const double a = knots_[t - 1];
+    const double v = knots_[t];
+    if (v > a) integral += boost::math::quadrature::gauss_kronrod<double, 15>::integrate(integrand, a, v, 0, 0.0);
     const double fn = std::pow(dist_.cdf(v), m);
     // Where F^(n-1) underflows the ratio is lost; the bid there is within (v - L) of L anyway and
-    // such values have probability below 1e-300.
+    // such values have probability below 1e-280.
     table_[t] = fn > 1e-280 ? v - integral / fn : low_ + (v - low_) * (n_ - 1) / n_;
   }
+  top_ = top;
   top_bid_ = table_.back();
 }
 
@@ -60,9 +76,10 @@ double FirstPriceEquilibrium::bid(double v) const {
     return v - x * (1.0 - ratio) / n_;
   }
   if (v >= top_) return top_bid_;
-  const double pos = (v - low_) / step_;
-  const auto t = std::min(static_cast<int>(pos), kTableIntervals - 1);
-  const double frac = pos - t;
+  // knots_[t] <= v < knots_[t+1], so the interval has positive width.
+  const auto it = std::upper_bound(knots_.begin(), knots_.end(), v);
+  const auto t = static_cast<std::size_t>(it - knots_.begin()) - 1;
+  const double frac = (v - knots_[t]) / (knots_[t + 1] - knots_[t]);
   return table_[t] + frac * (table_[t + 1] - table_[t]);
 }
 
