@@ -88,7 +88,7 @@ class Ftrl {
   std::size_t nonzero_weights() const;
 
  private:
-  struct State {
+  struct alignas(16) State {
     double z = 0.0;
     double sqrt_n = 0.0;
   };
