@@ -60,6 +60,58 @@ TEST(Ftrl, MatchesHandTrace) {
   EXPECT_EQ(f.weight(5), 0.0f);
 }
 
+// Algorithm 1 as printed: w computed lazily, in double, from (z, n) when a coordinate is used.
+struct ReferenceFtrl {
+  FtrlParams p;
+  std::vector<double> z, n;
+  explicit ReferenceFtrl(std::size_t size, FtrlParams params) : p(params), z(size, 0.0), n(size, 0.0) {}
+  double w(std::uint32_t i) const {
+    if (std::abs(z[i]) <= p.l1) return 0.0;
+    const double sign = z[i] < 0.0 ? -1.0 : 1.0;
+    return -(z[i] - sign * p.l1) / ((p.beta + std::sqrt(n[i])) / p.alpha + p.l2);
+  }
+  double update(const std::vector<std::uint32_t>& x, bool y) {
+    double logit = 0.0;
+    for (std::uint32_t i : x) logit += w(i);
+    const double prob = 1.0 / (1.0 + std::exp(-logit));
+    const double g = prob - (y ? 1.0 : 0.0);
+    for (std::uint32_t i : x) {
+      const double wi = w(i);
+      const double sigma = (std::sqrt(n[i] + g * g) - std::sqrt(n[i])) / p.alpha;
+      z[i] += g - sigma * wi;
+      n[i] += g * g;
+    }
+    return prob;
+  }
+};
+
+TEST(Ftrl, MatchesTheLazyDoublePrecisionAlgorithm) {
+  // Random lists over 64 coordinates, odd and even lengths, with repeated coordinates: the eager
+  // float-weight implementation (and its two-at-a-time loop) must follow Algorithm 1.
+  const FtrlParams params{0.2, 1.0, 0.5, 0.5};
+  Ftrl f(6, params);
+  ReferenceFtrl ref(64, params);
+  std::uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::uint32_t>(state >> 33);
+  };
+  for (int e = 0; e < 3'000; ++e) {
+    std::vector<std::uint32_t> x(1 + next() % 9);
+    for (auto& i : x) i = next() % 64;
+    if (e % 7 == 0) x.push_back(x.front());  // a repeated coordinate
+    const bool y = next() % 4 == 0;
+    const double p_ref = ref.update(x, y);
+    const double p = f.update(x, y);
+    ASSERT_NEAR(p, p_ref, 1e-5) << "example " << e;
+  }
+  for (std::uint32_t i = 0; i < 64; ++i) {
+    EXPECT_NEAR(f.z(i), ref.z[i], 1e-4 * (1.0 + std::abs(ref.z[i])));
+    EXPECT_NEAR(f.n(i), ref.n[i], 1e-6 * (1.0 + ref.n[i]));
+    EXPECT_NEAR(f.weight(i), ref.w(i), 1e-5 * (1.0 + std::abs(ref.w(i))));
+  }
+}
+
 TEST(Ftrl, PredictAndBatchLogitsAgree) {
   Ftrl f(6, FtrlParams{0.3, 1.0, 0.0, 0.0});
   const std::array<std::uint32_t, 3> a = {3, 9, 17};
