@@ -5,7 +5,9 @@
 #include <stdexcept>
 #include <string>
 
-#include <boost/random/bernoulli_distribution.hpp>
+#include <cmath>
+
+#include <boost/random/uniform_int_distribution.hpp>
 
 namespace adsim::pacing {
 
@@ -41,6 +43,7 @@ PacerBase::PacerBase(std::string name, SpendPlan plan, const std::vector<Strateg
   learn_in_apply_ = plan_.learns_from_apply();
 
   hot_.assign(n, Hot{});
+  out_.assign(n, PacingOutput{});
   slice_spend_.assign(n, 0.0);
   slice_charges_.assign(n, 0);
   slice_opportunities_start_.assign(n, 0);
@@ -50,7 +53,8 @@ PacerBase::PacerBase(std::string name, SpendPlan plan, const std::vector<Strateg
   last_update_.assign(n, 0);
   for (std::size_t c = 0; c < n; ++c) {
     const auto id = static_cast<CampaignId>(c);
-    rules_[rule_of_[c]]->start_day(id, hot_[c].out);
+    rules_[rule_of_[c]]->start_day(id, out_[c]);
+    publish(id);
     reset_slice(id, 0);
   }
 }
@@ -61,17 +65,29 @@ void PacerBase::apply(SimTime now, std::span<const CampaignId> campaigns, std::s
   if (pass_through_) return;
   const std::uint64_t seq = ++request_seq_;
   const std::size_t n = campaigns.size();
+  // Full 64-bit range: Boost returns the engine's output as is (no rejection, no float conversion).
+  boost::random::uniform_int_distribution<std::uint64_t> draw;
   for (std::size_t i = 0; i < n; ++i) {
     Hot& h = hot_[campaigns[i]];
     if (h.stamp != seq) {
       h.stamp = seq;
       ++h.opportunities;
-      const double p = h.out.pass_rate;
-      h.admitted = p >= 1.0 || boost::random::bernoulli_distribution<double>(p)(rng) ? 1 : 0;
+      h.admitted = h.always || draw(rng) < h.threshold ? 1 : 0;
     }
-    bid_multiplier[i] *= h.out.multiplier;
+    bid_multiplier[i] *= h.multiplier;
     participates[i] = static_cast<std::uint8_t>(participates[i] & h.admitted);
   }
+}
+
+void PacerBase::publish(CampaignId c) {
+  const PacingOutput& o = out_[c];
+  Hot& h = hot_[c];
+  h.multiplier = o.multiplier;
+  h.always = o.pass_rate >= 1.0 ? 1 : 0;
+  // For p < 1, p 2^64 <= 2^64 - 2^11: exact in a double and below the uint64 limit.
+  h.threshold = o.pass_rate >= 1.0 ? ~std::uint64_t{0}
+                : o.pass_rate > 0.0 ? static_cast<std::uint64_t>(std::ldexp(o.pass_rate, 64))
+                                    : 0;
 }
 
 void PacerBase::on_charge(CampaignId campaign, core::Money amount, SimTime) {
@@ -107,7 +123,8 @@ void PacerBase::update_campaign(CampaignId c, SimTime now, const core::BudgetLed
     s.unit = budget * static_cast<double>(elapsed) / static_cast<double>(core::kDay);
     s.opportunities = static_cast<std::uint32_t>(hot_[c].opportunities - slice_opportunities_start_[c]);
     s.charges = slice_charges_[c];
-    rules_[rule_of_[c]]->update(c, s, hot_[c].out);
+    rules_[rule_of_[c]]->update(c, s, out_[c]);
+    publish(c);
   }
   last_spent_[c] = budgets.spent_today(c).as_double_micros();
   reset_slice(c, now);
@@ -126,7 +143,8 @@ void PacerBase::on_day_start(SimTime now, const core::BudgetLedger& budgets) {
   plan_.start_day(now, budgets);
   for (std::size_t c = 0; c < hot_.size(); ++c) {
     const auto id = static_cast<CampaignId>(c);
-    rules_[rule_of_[c]]->start_day(id, hot_[c].out);
+    rules_[rule_of_[c]]->start_day(id, out_[c]);
+    publish(id);
     last_spent_[c] = budgets.spent_today(id).as_double_micros();
     reset_slice(id, now);
   }

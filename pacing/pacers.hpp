@@ -20,8 +20,7 @@ namespace adsim::pacing {
 //
 // Per request, apply() is one pass over the batch whatever the mix of strategies: each campaign's
 // rule has already reduced its decision to a bid multiplier and a pass-through rate, so a
-// candidate costs one cache line of state and, only if its campaign is throttled, one Bernoulli
-// draw. A campaign that appears several times in a batch (several ads) is admitted or throttled
+// candidate costs one cache line of state and, only if its campaign is throttled, one draw. A campaign that appears several times in a batch (several ads) is admitted or throttled
 // once per request, with one draw. apply() never allocates.
 //
 // Per control tick, each rule updates its own campaigns: the pacer reads the ledger's spend today,
@@ -46,8 +45,8 @@ class PacerBase : public core::Pacer {
   std::size_t strategy_count() const { return rules_.size(); }
   std::uint32_t strategy_of(core::CampaignId c) const { return rule_of_[c]; }
   const ControlRule& strategy(std::size_t index) const { return *rules_[index]; }
-  double multiplier(core::CampaignId c) const { return hot_[c].out.multiplier; }
-  double pass_rate(core::CampaignId c) const { return hot_[c].out.pass_rate; }
+  double multiplier(core::CampaignId c) const { return out_[c].multiplier; }
+  double pass_rate(core::CampaignId c) const { return out_[c].pass_rate; }
   // Requests the campaign has reached since the pacer was built (throttled ones included), modulo
   // 2^32. Counted only by pacers that do something (not by an all-"none" pacer).
   std::uint32_t opportunities(core::CampaignId c) const { return hot_[c].opportunities; }
@@ -57,13 +56,18 @@ class PacerBase : public core::Pacer {
             std::vector<std::uint32_t> strategy_of_campaign);
 
  private:
-  // What apply() touches: one 32-byte record per campaign, never straddling a cache line.
+  // What apply() touches: one 32-byte record per campaign, never straddling a cache line. The
+  // pass-through rate p is kept as an integer threshold, so a throttling decision is one 64-bit draw
+  // and an integer compare: P(draw < threshold) = floor(p 2^64) / 2^64.
   struct alignas(32) Hot {
-    PacingOutput out;
-    std::uint64_t stamp = 0;         // request sequence number of the last apply() that saw it
-    std::uint32_t opportunities = 0; // wraps after 4e9; ticks use differences
-    std::uint8_t admitted = 1;       // this request's throttling decision
+    double multiplier = 1.0;
+    std::uint64_t threshold = 0;
+    std::uint64_t stamp = 0;          // request sequence number of the last apply() that saw it
+    std::uint32_t opportunities = 0;  // wraps after 4e9; ticks use differences
+    std::uint8_t always = 1;          // p >= 1: no draw
+    std::uint8_t admitted = 1;        // this request's throttling decision
   };
+  void publish(core::CampaignId c);  // out_[c] -> hot_[c]
   void update_campaign(core::CampaignId c, core::SimTime now, const core::BudgetLedger& budgets);
   void reset_slice(core::CampaignId c, core::SimTime now);
 
@@ -78,6 +82,7 @@ class PacerBase : public core::Pacer {
   bool learn_in_apply_ = false;
   std::uint64_t request_seq_ = 0;
   std::vector<Hot> hot_;
+  std::vector<PacingOutput> out_;  // what the rules write
   // Per campaign, since its last update.
   std::vector<double> slice_spend_;
   std::vector<std::uint32_t> slice_charges_;
