@@ -104,6 +104,21 @@ Table<IntervalRow> make_intervals() {
   return t;
 }
 
+Table<CampaignSpendRow> make_campaign_spend() {
+  using R = CampaignSpendRow;
+  Table<R> t;
+  t.name = "campaign_spend";
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  c.push_back(integer<R>("interval_index", [](auto& r) -> auto& { return r.interval_index; }));
+  c.push_back(integer<R>("campaign_id", [](auto& r) -> auto& { return r.campaign; }));
+  c.push_back(money<R>("spend_today_micros", [](auto& r) -> auto& { return r.spend_today; }));
+  t.primary_key = {"run_id", "interval_index", "campaign_id"};
+  t.table_constraints = kRunForeignKey;
+  t.without_rowid = true;  // many small rows
+  return t;
+}
+
 Table<CampaignTotalsRow> make_campaign_totals() {
   using R = CampaignTotalsRow;
   Table<R> t;
@@ -188,13 +203,14 @@ void append_upgrade(std::vector<std::string>& out, const Table<Row>& t, int vers
 }  // namespace
 
 Schema make_schema() {
-  return Schema{make_runs(), make_intervals(), make_campaign_totals(), make_auction_requests(),
-                make_auction_candidates()};
+  return Schema{make_runs(), make_intervals(), make_campaign_spend(), make_campaign_totals(),
+                make_auction_requests(), make_auction_candidates()};
 }
 
 std::vector<Schema::TableInfo> Schema::tables(int db_version) const {
   return {{runs.name, "run_id", runs.column_names(db_version)},
           {intervals.name, intervals.key_list(), intervals.column_names(db_version)},
+          {campaign_spend.name, campaign_spend.key_list(), campaign_spend.column_names(db_version)},
           {campaign_totals.name, campaign_totals.key_list(), campaign_totals.column_names(db_version)},
           {auction_requests.name, auction_requests.key_list(), auction_requests.column_names(db_version)},
           {auction_candidates.name, auction_candidates.key_list(), auction_candidates.column_names(db_version)}};
@@ -204,6 +220,7 @@ std::vector<std::string> Schema::create_all_sql() const {
   std::vector<std::string> out;
   append_create(out, runs);
   append_create(out, intervals);
+  append_create(out, campaign_spend);
   append_create(out, campaign_totals);
   append_create(out, auction_requests);
   append_create(out, auction_candidates);
@@ -214,6 +231,7 @@ std::vector<std::string> Schema::upgrade_sql(int to_version) const {
   std::vector<std::string> out;
   append_upgrade(out, runs, to_version);
   append_upgrade(out, intervals, to_version);
+  append_upgrade(out, campaign_spend, to_version);
   append_upgrade(out, campaign_totals, to_version);
   append_upgrade(out, auction_requests, to_version);
   append_upgrade(out, auction_candidates, to_version);

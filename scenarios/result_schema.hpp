@@ -246,6 +246,7 @@ void add_counter_columns(std::vector<Column<Row>>& out, CountsOf counts, std::st
   u64("filled_requests", &core::Counters::filled_requests);
   u64("impressions", &core::Counters::impressions);
   u64("clicks", &core::Counters::clicks);
+  u64("billed_clicks", &core::Counters::billed_clicks);
   u64("conversions", &core::Counters::conversions);
   u64("hides", &core::Counters::hides);
   u64("reports", &core::Counters::reports);
@@ -293,6 +294,7 @@ void add_rate_columns(std::vector<Column<Row>>& out, CountsOf counts, RatesOf ra
 struct Schema {
   Table<RunRow> runs;
   Table<IntervalRow> intervals;
+  Table<CampaignSpendRow> campaign_spend;
   Table<CampaignTotalsRow> campaign_totals;
   Table<AuctionRequestRow> auction_requests;
   Table<AuctionCandidateRow> auction_candidates;

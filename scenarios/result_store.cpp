@@ -210,6 +210,7 @@ struct RunRecorder::Impl {
         run(std::move(r)),
         options(o),
         insert_interval(conn->db, conn->schema.intervals.insert_sql()),
+        insert_spend(conn->db, conn->schema.campaign_spend.insert_sql()),
         insert_request(conn->db, conn->schema.auction_requests.insert_sql()),
         insert_candidate(conn->db, conn->schema.auction_candidates.insert_sql()),
         started(std::chrono::steady_clock::now()) {}
@@ -219,12 +220,14 @@ struct RunRecorder::Impl {
   RunRow run;
   RecorderOptions options;
   SQLite::Statement insert_interval;
+  SQLite::Statement insert_spend;
   SQLite::Statement insert_request;
   SQLite::Statement insert_candidate;
   std::chrono::steady_clock::time_point started;
   int uncaught_at_start = std::uncaught_exceptions();
 
   std::vector<IntervalRow> intervals;
+  std::vector<CampaignSpendRow> spend;
   std::vector<AuctionRequestRow> requests;
   std::vector<AuctionCandidateRow> candidates;
 
@@ -239,16 +242,18 @@ struct RunRecorder::Impl {
   std::uint64_t samples_recorded = 0;
   bool finished = false;
 
-  std::size_t buffered() const { return intervals.size() + requests.size() + candidates.size(); }
+  std::size_t buffered() const { return intervals.size() + spend.size() + requests.size() + candidates.size(); }
 
   void clear_buffers() {
     intervals.clear();  // keeps capacity: no allocation per batch in steady state
+    spend.clear();
     requests.clear();
     candidates.clear();
   }
 
   void reset_statements() noexcept {
     insert_interval.tryReset();
+    insert_spend.tryReset();
     insert_request.tryReset();
     insert_candidate.tryReset();
   }
@@ -259,6 +264,7 @@ struct RunRecorder::Impl {
     for (const auto& r : requests) exec_insert(insert_request, s.auction_requests, r);
     for (const auto& r : candidates) exec_insert(insert_candidate, s.auction_candidates, r);
     for (const auto& r : intervals) exec_insert(insert_interval, s.intervals, r);
+    for (const auto& r : spend) exec_insert(insert_spend, s.campaign_spend, r);
   }
 
   void ensure_open(const char* what) const {
@@ -364,11 +370,20 @@ bool RunRecorder::finished() const { return impl_->finished; }
 void RunRecorder::on_interval(const core::IntervalMetrics& interval) {
   auto& m = *impl_;
   m.ensure_open("on_interval");
-  IntervalRow row;
+  IntervalRow& row = m.intervals.emplace_back();
   row.run_id = m.run.run_id;
   row.interval_index = static_cast<std::int64_t>(m.intervals_recorded++);
-  row.metrics = interval;
-  m.intervals.push_back(row);
+  // Field by field: the per-campaign spend goes to its own table, not into the buffer twice.
+  row.metrics.start = interval.start;
+  row.metrics.end = interval.end;
+  row.metrics.counts = interval.counts;
+  row.metrics.active_users = interval.active_users;
+  row.metrics.mean_fatigue = interval.mean_fatigue;
+  row.metrics.budget_exhausted_share = interval.budget_exhausted_share;
+  for (std::size_t c = 0; c < interval.campaign_spend_today.size(); ++c)
+    if (interval.campaign_spend_today[c].micros != 0)
+      m.spend.push_back(CampaignSpendRow{row.run_id, row.interval_index, static_cast<core::CampaignId>(c),
+                                         interval.campaign_spend_today[c]});
   m.interval_totals += interval.counts;
   m.last_interval_end = interval.end;
   m.last_active_users = interval.active_users;
@@ -532,6 +547,11 @@ std::optional<RunRow> ResultStore::read_run(std::int64_t run_id) const {
 
 std::vector<IntervalRow> ResultStore::read_intervals(std::int64_t run_id) const {
   const auto& t = connection_->schema.intervals;
+  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+}
+
+std::vector<CampaignSpendRow> ResultStore::read_campaign_spend(std::int64_t run_id) const {
+  const auto& t = connection_->schema.campaign_spend;
   return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
 }
 

@@ -67,8 +67,17 @@ struct RunRow {
 struct IntervalRow {
   std::int64_t run_id = 0;
   std::int64_t interval_index = 0;  // 0, 1, 2, ... in the order the simulation reported them
-  core::IntervalMetrics metrics;
+  core::IntervalMetrics metrics;    // campaign_spend_today stays empty: see CampaignSpendRow
   core::Rates rates;  // as stored; always Rates::of(metrics.counts)
+};
+
+// A campaign's spend so far today at the end of an interval (IntervalMetrics::campaign_spend_today).
+// Only campaigns that have spent something today have a row.
+struct CampaignSpendRow {
+  std::int64_t run_id = 0;
+  std::int64_t interval_index = 0;
+  core::CampaignId campaign = 0;
+  core::Money spend_today{0};
 };
 
 struct CampaignTotalsRow {
@@ -164,6 +173,7 @@ class ResultStore {
   std::vector<RunRow> read_runs() const;
   std::optional<RunRow> read_run(std::int64_t run_id) const;
   std::vector<IntervalRow> read_intervals(std::int64_t run_id) const;
+  std::vector<CampaignSpendRow> read_campaign_spend(std::int64_t run_id) const;
   std::vector<CampaignTotalsRow> read_campaign_totals(std::int64_t run_id) const;
   std::vector<AuctionRequestRow> read_auction_requests(std::int64_t run_id) const;
   std::vector<AuctionCandidateRow> read_auction_candidates(std::int64_t run_id) const;

@@ -1,6 +1,9 @@
 #include "scenarios/result_store.hpp"
 
+#include "core/marketplace.hpp"
+#include "scenarios/factory.hpp"
 #include "scenarios/result_schema.hpp"
+#include "scenarios/scenario_loader.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -8,6 +11,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -86,6 +91,7 @@ core::IntervalMetrics make_interval(int i) {
   c.filled_requests = 900 * k + 3;
   c.impressions = 3000 * k + 11;
   c.clicks = 61 * k;
+  c.billed_clicks = 59 * k;
   c.conversions = 3 * k;
   c.hides = 5 * k;
   c.reports = k;
@@ -107,6 +113,9 @@ core::IntervalMetrics make_interval(int i) {
   m.active_users = 9999 - static_cast<std::uint64_t>(i);
   m.mean_fatigue = 0.123456789012345678 * (i + 1);
   m.budget_exhausted_share = 1.0 / (3 + i);
+  // Campaign 1 has not spent yet today: no row for it.
+  m.campaign_spend_today = {core::Money::from_micros(1'000'000 * (i + 1)), core::Money::from_micros(0),
+                            core::Money::from_micros(9'007'199'254'740'993LL)};
   return m;
 }
 
@@ -192,6 +201,7 @@ void expect_counters_eq(const core::Counters& a, const core::Counters& b) {
   EXPECT_EQ(a.filled_requests, b.filled_requests);
   EXPECT_EQ(a.impressions, b.impressions);
   EXPECT_EQ(a.clicks, b.clicks);
+  EXPECT_EQ(a.billed_clicks, b.billed_clicks);
   EXPECT_EQ(a.conversions, b.conversions);
   EXPECT_EQ(a.hides, b.hides);
   EXPECT_EQ(a.reports, b.reports);
@@ -263,7 +273,8 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
   ASSERT_TRUE(fs::exists(path));
   SQLite::Database db(path, SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), ResultStore::current_schema_version());
-  for (const char* t : {"runs", "intervals", "campaign_totals", "auction_requests", "auction_candidates"})
+  for (const char* t :
+       {"runs", "intervals", "campaign_spend", "campaign_totals", "auction_requests", "auction_candidates"})
     EXPECT_TRUE(db.tableExists(t)) << t;
 
   const auto runs = column_names(db, "runs");
@@ -274,14 +285,15 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
   const auto intervals = column_names(db, "intervals");
   for (const char* c :
        {"run_id", "interval_index", "start_us", "end_us", "sessions", "requests", "filled_requests", "impressions",
-        "clicks", "conversions", "hides", "reports", "users_left", "reserve_excluded", "reserve_bound", "late_clicks",
+        "clicks", "billed_clicks", "conversions", "hides", "reports", "users_left", "reserve_excluded",
+        "reserve_bound", "late_clicks",
         "candidates_retrieved", "candidates_prerank", "candidates_ranked", "candidates_auction", "revenue_micros",
         "overspend_micros", "forgone_micros", "advertiser_value_micros", "sum_pctr_shown", "sum_true_ctr_shown",
         "funnel_retrieval_cost_us", "funnel_prerank_cost_us", "funnel_rank_cost_us", "funnel_predict_cost_us",
         "active_users", "mean_fatigue", "budget_exhausted_share", "ctr", "fill_rate", "avg_cpc", "rpm", "hide_rate",
         "report_rate", "calibration_ratio", "funnel_cost_us_per_request"})
     EXPECT_TRUE(intervals.count(c)) << c;
-  EXPECT_EQ(intervals.size(), 41u);
+  EXPECT_EQ(intervals.size(), 42u);
   const auto candidates = column_names(db, "auction_candidates");
   for (const char* c : {"run_id", "request_id", "rank", "ad_id", "campaign_id", "bid_micros", "pacing_multiplier",
                         "participated", "pctr", "true_ctr", "quality", "rank_score", "slot", "price_micros",
@@ -368,6 +380,17 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
     EXPECT_EQ(intervals[i].metrics.budget_exhausted_share, ms[i].budget_exhausted_share);
     expect_rates_eq(intervals[i].rates, core::Rates::of(ms[i].counts));
   }
+
+  const auto spend = store.read_campaign_spend(run_id);
+  ASSERT_EQ(spend.size(), 2 * ms.size());
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    EXPECT_EQ(spend[2 * i].interval_index, static_cast<std::int64_t>(i));
+    EXPECT_EQ(spend[2 * i].campaign, 0u);
+    EXPECT_EQ(spend[2 * i].spend_today, ms[i].campaign_spend_today[0]);
+    EXPECT_EQ(spend[2 * i + 1].campaign, 2u);
+    EXPECT_EQ(spend[2 * i + 1].spend_today.micros, 9'007'199'254'740'993LL);
+  }
+  EXPECT_TRUE(intervals[0].metrics.campaign_spend_today.empty());
 
   const auto campaigns = store.read_campaign_totals(run_id);
   ASSERT_EQ(campaigns.size(), 2u);
@@ -747,7 +770,7 @@ TEST(ResultStoreDeterminism, IdenticalRunsDumpIdenticalRows) {
   const auto dump_a = store.dump_run_rows(a);
   EXPECT_EQ(dump_a, store.dump_run_rows(b));
   // The dump covers every table and leaves out run ids and wall-clock columns.
-  for (const char* needle : {"[runs]", "[intervals]", "[campaign_totals]", "[auction_requests]",
+  for (const char* needle : {"[runs]", "[intervals]", "[campaign_spend]", "[campaign_totals]", "[auction_requests]",
                              "[auction_candidates]", "revenue_micros=", "pctr=", "status=\"completed\"",
                              "first_exhausted_us=NULL"})
     EXPECT_NE(dump_a.find(needle), std::string::npos) << needle;
@@ -917,4 +940,95 @@ TEST(ResultStorePerformance, SampledAuctionLogOfALargeRunIsCheap) {
   std::cout << "[          ] 96 intervals + 2016 auctions x 100 candidates written in " << seconds << " s\n";
   EXPECT_EQ(store.read_auction_candidates(recorder->run_id()).size(), 201'600u);
   EXPECT_LT(seconds, 10.0);  // typically well under a second; generous for a loaded CI machine
+}
+
+// --- With the real engine: the property the design promises ("a GUI run and a CLI run of the same
+// scenario and seed write identical result rows"), and Ctrl-C leaving a consistent database.
+
+namespace {
+
+scenarios::Scenario quick_scenario() {
+  const std::vector<std::string> overrides = {"run.days=0.25", "run.auction_log_rate=0.02"};
+  return scenarios::load_scenario_file(fs::path(ADSIM_SOURCE_DIR) / "scenarios" / "quickstart.toml", overrides);
+}
+
+// Stops the run (as the CLI's Ctrl-C handler does) once `after` intervals have been reported.
+class StopAfter final : public core::SimObserver {
+ public:
+  StopAfter(std::atomic<bool>& stop, int after) : stop_(stop), after_(after) {}
+  void on_interval(const core::IntervalMetrics&) override {
+    if (++seen_ == after_) stop_ = true;
+  }
+
+ private:
+  std::atomic<bool>& stop_;
+  int after_;
+  int seen_ = 0;
+};
+
+}  // namespace
+
+TEST(ResultStoreEndToEnd, CliStyleAndSteppedGuiStyleRunsWriteIdenticalRows) {
+  TempDir dir;
+  auto store = ResultStore::open(dir / "results.db");
+  const auto scenario = quick_scenario();
+  const std::uint64_t seed = scenario.run.seed;
+
+  // CLI: run() to the end.
+  auto cli_market = scenarios::build_marketplace(scenario);
+  auto cli = store.begin_run(scenario, seed);
+  cli_market->add_observer(*cli);
+  cli->finish(cli_market->run());
+
+  // GUI: a worker thread steps the simulation in uneven slices, then finishes.
+  auto gui_market = scenarios::build_marketplace(scenario);
+  auto gui = store.begin_run(scenario, seed);
+  gui_market->add_observer(*gui);
+  const core::SimTime horizon = gui_market->horizon();
+  for (core::SimTime t = 37 * core::kMinute + 11;; t += 37 * core::kMinute + 11) {
+    gui_market->run_until(std::min(t, horizon));
+    if (t >= horizon) break;
+  }
+  gui->finish(gui_market->finish());
+
+  const auto runs = store.read_runs();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].status, RunStatus::kCompleted);
+  EXPECT_EQ(runs[1].status, RunStatus::kCompleted);
+  EXPECT_GT(runs[0].totals.requests, 1000u);
+  EXPECT_GT(runs[0].auction_samples, 10u);
+  EXPECT_FALSE(store.read_campaign_totals(cli->run_id()).empty());
+  EXPECT_FALSE(store.read_campaign_spend(cli->run_id()).empty());
+  EXPECT_FALSE(store.read_auction_candidates(cli->run_id()).empty());
+  const auto intervals = store.read_intervals(cli->run_id());
+  ASSERT_FALSE(intervals.empty());
+  core::Counters sum;
+  for (const auto& row : intervals) sum += row.metrics.counts;
+  EXPECT_LE(sum.requests, runs[0].totals.requests);
+  EXPECT_EQ(store.dump_run_rows(cli->run_id()), store.dump_run_rows(gui->run_id()));
+}
+
+TEST(ResultStoreEndToEnd, StoppedRunIsMarkedInterruptedWithConsistentRows) {
+  TempDir dir;
+  auto store = ResultStore::open(dir / "results.db");
+  const auto scenario = quick_scenario();
+  auto market = scenarios::build_marketplace(scenario);
+  std::atomic<bool> stop{false};
+  StopAfter stopper(stop, 5);
+  market->set_stop_token(&stop);
+  auto recorder = store.begin_run(scenario, scenario.run.seed);
+  market->add_observer(*recorder);
+  market->add_observer(stopper);
+  const auto summary = market->run();
+  EXPECT_TRUE(summary.interrupted);
+  recorder->finish(summary);
+  const auto run = store.read_run(recorder->run_id());
+  EXPECT_EQ(run->status, RunStatus::kInterrupted);
+  EXPECT_LT(run->simulated_us, market->horizon());
+  EXPECT_GE(store.read_intervals(recorder->run_id()).size(), 5u);
+  // Every logged auction has its candidates, and nothing is left half-written.
+  for (const auto& entry : store.read_auction_log(recorder->run_id())) EXPECT_FALSE(entry.candidates.empty());
+  SQLite::Database db(store.path(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM pragma_foreign_key_check").getInt(), 0);
 }
