@@ -1,11 +1,11 @@
 #include "pacing/pacers.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <stdexcept>
 #include <string>
-
-#include <cmath>
+#include <utility>
 
 #include <boost/random/uniform_int_distribution.hpp>
 
