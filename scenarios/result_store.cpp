@@ -34,6 +34,14 @@ std::string_view to_string(RunStatus status) {
   return "unknown";
 }
 
+std::string_view results_adsim_version() {
+#ifdef ADSIM_VERSION
+  return ADSIM_VERSION;
+#else
+  return "unknown";
+#endif
+}
+
 RunStatus run_status_from_string(std::string_view text) {
   for (auto s : {RunStatus::kRunning, RunStatus::kCompleted, RunStatus::kInterrupted, RunStatus::kFailed})
     if (to_string(s) == text) return s;
@@ -159,10 +167,21 @@ void exec_insert(SQLite::Statement& statement, const rs::Table<Row>& table, cons
   statement.reset();
 }
 
+// An empty database may have been given its schema by another process since it was opened.
+void refresh_if_empty(ResultConnection& c) {
+  if (c.schema_version != 0) return;
+  try {
+    inspect(c);
+  } catch (const SQLite::Exception& e) {
+    fail_sqlite(c.path, "reading the schema version", e);
+  }
+}
+
 template <class Row>
-std::vector<Row> read_rows(const ResultConnection& c, const rs::Table<Row>& table, const std::string& where,
+std::vector<Row> read_rows(ResultConnection& c, const rs::Table<Row>& table, const std::string& where,
                            std::optional<std::int64_t> run_id, const std::string& order_by) {
   std::vector<Row> out;
+  refresh_if_empty(c);
   if (c.schema_version == 0) return out;
   try {
     SQLite::Statement s(c.db, table.select_sql(c.schema_version, where, order_by));
@@ -517,7 +536,7 @@ std::unique_ptr<RunRecorder> ResultStore::begin_run(const Scenario& scenario, st
   row.planned_days = scenario.run.days;
   row.snapshot_interval_us = scenario.run.snapshot_interval;
   row.auction_log_rate = scenario.run.auction_log_rate;
-  row.adsim_version = std::string(kResultsAdsimVersion);
+  row.adsim_version = std::string(results_adsim_version());
   std::unique_ptr<RunRecorder::Impl> impl;
   try {
     SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -587,8 +606,9 @@ std::vector<core::AuctionLogEntry> ResultStore::read_auction_log(std::int64_t ru
 }
 
 std::string ResultStore::dump_run_rows(std::int64_t run_id) const {
-  const auto& c = *connection_;
+  auto& c = *connection_;
   std::string out;
+  refresh_if_empty(c);
   if (c.schema_version == 0) return out;
   const auto skipped = [](std::string_view column) {
     return column == "run_id" || column == "started_at" || column == "finished_at" || column == "wall_seconds";

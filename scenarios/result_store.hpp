@@ -32,8 +32,9 @@ enum class RunStatus { kRunning, kCompleted, kInterrupted, kFailed };
 std::string_view to_string(RunStatus status);
 RunStatus run_status_from_string(std::string_view text);  // throws ResultStoreError if unknown
 
-// Until core/ exposes the build's version, this is what runs.adsim_version records.
-inline constexpr std::string_view kResultsAdsimVersion = "0.1.0";
+// What runs.adsim_version records: the project version when this library is compiled with
+// ADSIM_VERSION defined (as cli/ and gui/ are), else "unknown".
+std::string_view results_adsim_version();
 
 // One row of `runs`. Summary fields are zero (and finished_at empty) while the run is running.
 struct RunRow {

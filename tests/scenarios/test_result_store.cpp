@@ -352,7 +352,8 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
   EXPECT_EQ(run.planned_days, 0.5);
   EXPECT_EQ(run.snapshot_interval_us, 15 * core::kMinute);
   EXPECT_EQ(run.auction_log_rate, 0.25);
-  EXPECT_EQ(run.adsim_version, scenarios::kResultsAdsimVersion);
+  EXPECT_EQ(run.adsim_version, scenarios::results_adsim_version());
+  EXPECT_FALSE(run.adsim_version.empty());
   EXPECT_EQ(run.error_message, "");
   EXPECT_EQ(run.simulated_us, summary.simulated);
   EXPECT_EQ(run.events, summary.events);
@@ -707,6 +708,17 @@ TEST(ResultStoreOpen, OpeningWithoutStartingARunLeavesDatabaseByteIdentical) {
   EXPECT_EQ(file_bytes(path), before);
   EXPECT_EQ(fs::last_write_time(path), mtime);
   EXPECT_FALSE(fs::exists(dir / "results.db-journal"));
+
+  // A reader that opened an empty file before another connection recorded the first run sees it.
+  const auto shared = dir / "shared.db";
+  write_file(shared, "");
+  auto early_reader = ResultStore::open(shared, ResultStore::Mode::kReadOnly);
+  EXPECT_TRUE(early_reader.read_runs().empty());
+  {
+    auto writer = ResultStore::open(shared);
+    record_fake_run(writer, 1);
+  }
+  EXPECT_EQ(early_reader.read_runs().size(), 1u);
 
   // An empty file (e.g. made by `touch`) is a valid empty database: it stays empty until a run.
   const auto empty = dir / "empty.db";
