@@ -42,7 +42,7 @@ void BM_ServeOneRequest(benchmark::State& state) {
     r.interests = w.users.interests[u];
     r.user_embedding = w.users.embedding_of(u);
     core::ServeOutcome out;
-    server.serve(r, rng, out);
+    server.serve(r, rng, false, out);
     retrieved += out.retrieved;
     benchmark::DoNotOptimize(out);
   }

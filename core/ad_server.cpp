@@ -6,6 +6,8 @@
 #include <functional>
 #include <stdexcept>
 
+#include <boost/random/uniform_int_distribution.hpp>
+
 #include "core/top_k.hpp"
 #include "core/vector_math.hpp"
 
@@ -48,6 +50,29 @@ AdServer::AdServer(const World& world, AdServerConfig config, AdServerComponents
   ranked_.slot.resize(n2);
   ranked_.reserve_bound.resize(n2);
   auction_to_ranked_.resize(n2);
+  auction_to_ranked_scratch_.resize(n2);
+}
+
+// Exploration traffic: slots go to participants drawn uniformly at random among those whose bid
+// meets the reserve, and each pays the reserve. The rank scores the mechanism computed are kept for
+// the log. What this costs shows up as the revenue of exploration requests versus the others.
+void AdServer::explore_allocation(std::size_t m, Rng& rng, AuctionResult& result) {
+  std::size_t eligible = 0;
+  for (std::size_t j = 0; j < m; ++j)
+    if (auction_bid_[j] >= config_.reserve_micros) auction_to_ranked_scratch_[eligible++] = static_cast<std::uint32_t>(j);
+  const std::size_t k = std::min<std::size_t>(eligible, static_cast<std::size_t>(config_.slots));
+  for (std::size_t s = 0; s < k; ++s) {  // partial Fisher-Yates
+    boost::random::uniform_int_distribution<std::size_t> pick(s, eligible - 1);
+    std::swap(auction_to_ranked_scratch_[s], auction_to_ranked_scratch_[pick(rng)]);
+    const std::uint32_t j = auction_to_ranked_scratch_[s];
+    SlotAward& award = result.slots[s];
+    award = SlotAward{};
+    award.candidate = j;
+    award.price = std::min(config_.reserve_micros, auction_bid_[j]);
+    award.rank_score = auction_rank_[j];
+    award.reserve_bound = true;
+  }
+  result.filled = static_cast<int>(k);
 }
 
 void AdServer::set_campaign_bid(CampaignId c, double micros) {
@@ -56,7 +81,7 @@ void AdServer::set_campaign_bid(CampaignId c, double micros) {
   for (AdId a = k.first_ad; a < k.first_ad + k.ad_count; ++a) live_bid_[a] = live_[a] ? bid_[c] : 0.0f;
 }
 
-void AdServer::serve(const RequestContext& request, Rng& pacing_rng, ServeOutcome& out) {
+void AdServer::serve(const RequestContext& request, Rng& rng, bool explore, ServeOutcome& out) {
   out = ServeOutcome{};
   // 1-2. Retrieval from the targeting index and pre-ranking by bid x category relevance (top N1).
   const std::size_t kept = retrieve_and_prerank(request);
@@ -66,7 +91,7 @@ void AdServer::serve(const RequestContext& request, Rng& pacing_rng, ServeOutcom
   out.after_prerank = static_cast<std::uint32_t>(kept);
   out.after_rank = static_cast<std::uint32_t>(n);
   // 3b-5. Learned pCTR and calibration, pacing, auction.
-  predict_and_price(request, n, pacing_rng, out);
+  predict_and_price(request, n, rng, explore, out);
 }
 
 std::size_t AdServer::retrieve_and_prerank(const RequestContext& request) {
@@ -106,7 +131,7 @@ std::size_t AdServer::rank(const RequestContext& request, std::size_t kept) {
       if (i + kAhead < kept) __builtin_prefetch(embeddings + static_cast<std::size_t>(unpack_ad(keys_[i + kAhead])) * dim);
       const AdId ad = unpack_ad(keys_[i]);
       const float affinity = std::max(0.0f, 1.0f + dot_product(user, &world_.ads.embedding[static_cast<std::size_t>(ad) * dim]));
-      const std::uint64_t key = pack(bid_[world_.ads.campaign[ad]] * affinity * affinity, ad);
+      const std::uint64_t key = pack(live_bid_[ad] * affinity * affinity, ad);
       keys_[i] = key;
       selector_.add(i, key, 1u);
     }
@@ -117,7 +142,7 @@ std::size_t AdServer::rank(const RequestContext& request, std::size_t kept) {
   return selector_.select(keys_.data(), kept, static_cast<std::size_t>(config_.funnel.rank_keep), scratch_.data());
 }
 
-void AdServer::predict_and_price(const RequestContext& request, std::size_t n, Rng& pacing_rng, ServeOutcome& out) {
+void AdServer::predict_and_price(const RequestContext& request, std::size_t n, Rng& rng, bool explore, ServeOutcome& out) {
   RankedCandidates& r = ranked_;
   r.size = n;
   for (std::size_t i = 0; i < n; ++i) {
@@ -140,11 +165,18 @@ void AdServer::predict_and_price(const RequestContext& request, std::size_t n, R
   components_.ctr_model->predict(request, {r.ad.data(), n}, {r.raw_score.data(), n});
   std::copy_n(r.raw_score.begin(), n, r.pctr.begin());
   if (components_.calibrator) components_.calibrator->calibrate({r.pctr.data(), n});
+  if (config_.optimism_bonus > 0 && !impression_counts_.empty()) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const double p = r.pctr[i];
+      const double bonus = config_.optimism_bonus * std::sqrt(p * (1.0 - p) / (impression_counts_[r.ad[i]] + 1.0));
+      r.pctr[i] = static_cast<float>(std::min(1.0, p + bonus));
+    }
+  }
 
   // 4. Pacing: throttle or scale each campaign's bid.
   if (components_.pacer)
     components_.pacer->apply(request.time, {r.campaign.data(), n}, {r.pacing_multiplier.data(), n},
-                             {r.participates.data(), n}, pacing_rng);
+                             {r.participates.data(), n}, rng);
 
   // 5. Auction over the participants.
   std::size_t m = 0;
@@ -168,6 +200,10 @@ void AdServer::predict_and_price(const RequestContext& request, std::size_t n, R
   candidates.pctr = {auction_pctr_.data(), m};
   candidates.quality = {auction_quality_.data(), m};
   components_.auction->run(candidates, rules, {auction_rank_.data(), m}, result);
+  if (explore) {
+    explore_allocation(m, rng, result);
+    out.explored = true;
+  }
   for (std::size_t j = 0; j < m; ++j) r.rank_score[auction_to_ranked_[j]] = auction_rank_[j];
   out.below_reserve = static_cast<std::uint32_t>(result.below_reserve);
   out.filled = result.filled;

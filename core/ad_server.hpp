@@ -21,6 +21,8 @@ struct AdServerConfig {
   std::vector<double> position_factors = {1.0, 0.7, 0.5, 0.35};
   double reserve_micros = 0.0;  // per click
   double quality_exponent = 1.0;
+  // Cold start: pCTR += bonus x sqrt(p (1 - p) / (n + 1)) for an ad with n logged impressions.
+  double optimism_bonus = 0.0;
 };
 
 // The components the ad server calls, once per request each. The server does not own them.
@@ -56,6 +58,7 @@ struct ServeOutcome {
   std::uint32_t participants = 0;
   std::uint32_t below_reserve = 0;
   int filled = 0;
+  bool explored = false;
   std::array<std::uint32_t, kMaxSlots> winner{};  // index into RankedCandidates, by slot
 };
 
@@ -66,7 +69,11 @@ class AdServer {
  public:
   AdServer(const World& world, AdServerConfig config, AdServerComponents components);
 
-  void serve(const RequestContext& request, Rng& pacing_rng, ServeOutcome& out);
+  // `explore`: this request is randomized exploration traffic (winners drawn at random among the
+  // participants that meet the reserve, each paying the reserve).
+  void serve(const RequestContext& request, Rng& rng, bool explore, ServeOutcome& out);
+  // Logged impressions per ad (the platform's own counts), for the optimism bonus.
+  void set_impression_counts(std::span<const double> counts) { impression_counts_ = counts; }
   const RankedCandidates& ranked() const { return ranked_; }
   const AdServerConfig& config() const { return config_; }
 
@@ -85,7 +92,8 @@ class AdServer {
  private:
   std::size_t retrieve_and_prerank(const RequestContext& request);
   std::size_t rank(const RequestContext& request, std::size_t kept);
-  void predict_and_price(const RequestContext& request, std::size_t n, Rng& pacing_rng, ServeOutcome& out);
+  void predict_and_price(const RequestContext& request, std::size_t n, Rng& rng, bool explore, ServeOutcome& out);
+  void explore_allocation(std::size_t m, Rng& rng, AuctionResult& result);
 
   const World& world_;
   AdServerConfig config_;
@@ -105,7 +113,8 @@ class AdServer {
   std::size_t keys_retrieved_ = 0;
   RankedCandidates ranked_;
   std::vector<double> auction_bid_, auction_pctr_, auction_quality_, auction_rank_;
-  std::vector<std::uint32_t> auction_to_ranked_;
+  std::vector<std::uint32_t> auction_to_ranked_, auction_to_ranked_scratch_;
+  std::span<const double> impression_counts_;
 };
 
 }  // namespace adsim::core

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "core/ids.hpp"
+#include "core/metrics.hpp"
 #include "core/request.hpp"
 #include "core/training_log.hpp"
 
@@ -18,6 +19,21 @@ class CtrModel {
   virtual void predict(const RequestContext& request, std::span<const AdId> ads, std::span<float> pctr) = 0;
   // Examples whose attribution window has closed, in release order.
   virtual void learn(std::span<const LabeledExample> examples) = 0;
+  // Models that apply what they learned on a schedule (every N simulated minutes) report the
+  // interval here; the marketplace then calls refresh() at each multiple of it. 0: continuous.
+  virtual SimTime refresh_interval() const { return 0; }
+  virtual void refresh(SimTime /*now*/) {}
+};
+
+// Progressive validation of what the platform served: each released example is scored with the
+// prediction made at serving time (so before any learning from it) against its joined label.
+class PredictionEvaluator {
+ public:
+  virtual ~PredictionEvaluator() = default;
+  virtual void observe(std::span<const LabeledExample> examples) = 0;
+  // Metrics of the examples observed since the previous call (one interval of a time series).
+  virtual ModelMetrics take_window() = 0;
+  virtual ModelMetrics total() const = 0;
 };
 
 // Maps raw model scores to calibrated probabilities, in place, for a batch.

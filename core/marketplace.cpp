@@ -27,7 +27,8 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
       session_rng_(streams_.stream("traffic.users")),
       response_rng_(streams_.stream("truth.response")),
       pacing_rng_(streams_.stream("platform.pacing")),
-      log_rng_(streams_.stream("platform.auction_log")) {
+      log_rng_(streams_.stream("platform.auction_log")),
+      explore_rng_(streams_.stream("platform.exploration")) {
   if (!components_.truth) throw std::invalid_argument("Marketplace: a ground-truth user response is required");
   if (config_.traffic.hourly_profile.size() != 24) throw std::invalid_argument("Marketplace: hourly profile needs 24 entries");
   const double weight_sum = std::accumulate(config_.traffic.hourly_profile.begin(), config_.traffic.hourly_profile.end(), 0.0);
@@ -39,6 +40,7 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
   active_users_ = users;
   logged_impressions_.assign(world_->ads.size(), 0.0);
   logged_negative_.assign(world_->ads.size(), 0.0);
+  server_.set_impression_counts(logged_impressions_);
   campaign_totals_.resize(world_->campaigns.size());
   campaign_in_flight_.assign(world_->campaigns.size(), 0);
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
@@ -73,6 +75,8 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
   }
   for (SimTime d = kDay; d < horizon_; d += kDay) sim_.schedule(d, Priority::kDayBoundary, *this, kDayBoundary);
   sim_.schedule(std::min(config_.joiner_interval, horizon_), Priority::kModelRefresh, *this, kJoinerTick);
+  if (const SimTime every = components_.ctr_model->refresh_interval(); every > 0 && every <= horizon_)
+    sim_.schedule(every, Priority::kModelRefresh, *this, kModelRefresh);
   if (components_.pacer && components_.pacer->control_interval() > 0)
     sim_.schedule(std::min(components_.pacer->control_interval(), horizon_), Priority::kControl, *this, kPacingTick);
   sim_.schedule(std::min(config_.run.snapshot_interval, horizon_), Priority::kSnapshot, *this, kSnapshot);
@@ -97,6 +101,11 @@ void Marketplace::handle(const Event& e, Simulation&) {
         sim_.schedule(e.time + components_.pacer->control_interval(), Priority::kControl, *this, kPacingTick);
       break;
     case kSnapshot: on_snapshot(e.time); break;
+    case kModelRefresh:
+      components_.ctr_model->refresh(e.time);
+      if (e.time + components_.ctr_model->refresh_interval() <= horizon_)
+        sim_.schedule(e.time + components_.ctr_model->refresh_interval(), Priority::kModelRefresh, *this, kModelRefresh);
+      break;
   }
 }
 
@@ -158,8 +167,10 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
   request.interests = users.interests[u];
   request.user_embedding = users.embedding_of(u);
 
+  const bool explore = config_.exploration_share > 0 &&
+                       boost::random::bernoulli_distribution<double>(config_.exploration_share)(explore_rng_);
   ServeOutcome served;
-  server_.serve(request, pacing_rng_, served);
+  server_.serve(request, pacing_rng_, explore, served);
 
   Counters& m = interval_;
   ++m.requests;
@@ -168,6 +179,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
   m.candidates_ranked += served.after_rank;
   m.candidates_auction += served.participants;
   m.reserve_excluded += served.below_reserve;
+  m.explore_requests += served.explored ? 1 : 0;
   const FunnelSpec& f = config_.server.funnel;
   m.funnel_cost_us[0] += served.retrieved * f.retrieval_cost_us;
   m.funnel_cost_us[1] += served.retrieved * f.prerank_cost_us;
@@ -237,7 +249,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
         slab = free_clicks_.back();
         free_clicks_.pop_back();
       }
-      click_slab_[slab] = {imp.impression_id, ad, c, Money::from_micros_rounded(ranked.price[i])};
+      click_slab_[slab] = {imp.impression_id, ad, c, Money::from_micros_rounded(ranked.price[i]), served.explored};
       sim_.schedule(now + o.click_delay, Priority::kFeedback, *this, kClick, slab);
       if (o.converted)
         sim_.schedule(now + o.click_delay + o.conversion_delay, Priority::kFeedback, *this, kConversion, ad);
@@ -271,6 +283,7 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
 
   const BudgetLedger::ChargeResult charge = budgets_.charge(click.campaign, click.price, now);
   m.revenue += charge.billed;
+  if (click.explore) m.explore_revenue += charge.billed;
   m.overspend += charge.overspend;
   m.forgone += charge.forgone;
   if (charge.billed.micros > 0) {
@@ -325,6 +338,7 @@ void Marketplace::on_joiner_tick(SimTime now) {
     ++first_pending_id_;
   }
   if (!release_batch_.empty()) {
+    if (components_.evaluator) components_.evaluator->observe(release_batch_);  // scored before learning
     components_.ctr_model->learn(release_batch_);
     if (components_.calibrator) components_.calibrator->learn(release_batch_);
     const double prior_neg = config_.quality_prior_rate * config_.quality_prior_strength;
@@ -365,6 +379,7 @@ void Marketplace::on_snapshot(SimTime now) {
     exhausted += budgets_.has_budget(c) ? 0 : 1;
   }
   snap.budget_exhausted_share = in_flight ? static_cast<double>(exhausted) / static_cast<double>(in_flight) : 0.0;
+  if (components_.evaluator) snap.model = components_.evaluator->take_window();
   snap.campaign_spend_today.resize(world_->campaigns.size());
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) snap.campaign_spend_today[c] = budgets_.spent_today(c);
   totals_ += interval_;
@@ -458,6 +473,7 @@ RunSummary Marketplace::summary() const {
   s.users = world_->users.size();
   s.active_users = active_users_;
   s.mean_fatigue = mean_fatigue(sim_.now());
+  if (components_.evaluator) s.model = components_.evaluator->total();
   s.campaigns = campaign_totals_;
   for (CampaignId c = 0; c < s.campaigns.size(); ++c) {
     CampaignTotals& t = s.campaigns[c];

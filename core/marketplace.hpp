@@ -29,6 +29,7 @@ struct MarketplaceConfig {
   double quality_penalty = 20.0;
   double quality_prior_rate = 0.005;
   double quality_prior_strength = 200.0;
+  double exploration_share = 0.0;  // share of requests served by randomized exploration
 };
 
 struct MarketplaceComponents {
@@ -37,6 +38,7 @@ struct MarketplaceComponents {
   std::unique_ptr<Calibrator> calibrator;  // may be null
   std::unique_ptr<Pacer> pacer;            // may be null
   std::unique_ptr<AuctionMechanism> auction;
+  std::unique_ptr<PredictionEvaluator> evaluator;  // may be null: no model metrics
 };
 
 // The simulated marketplace: users arrive and make ad requests, the ad server fills them, the hidden
@@ -84,12 +86,14 @@ class Marketplace final : public EventHandler {
     kJoinerTick,
     kPacingTick,
     kSnapshot,
+    kModelRefresh,
   };
   struct PendingClick {
     std::uint64_t impression_id;
     AdId ad;
     CampaignId campaign;
     Money price;
+    bool explore;
   };
 
   void schedule_next_session(SimTime after);
@@ -115,7 +119,7 @@ class Marketplace final : public EventHandler {
   SimTime horizon_;
   std::vector<SimObserver*> observers_;
 
-  Rng traffic_rng_, session_rng_, response_rng_, pacing_rng_, log_rng_;
+  Rng traffic_rng_, session_rng_, response_rng_, pacing_rng_, log_rng_, explore_rng_;
   std::vector<double> hourly_rate_per_us_;  // session arrival rate in each hour of the day
 
   // Training log: impressions wait here until their attribution window closes.

@@ -10,6 +10,26 @@
 
 namespace adsim::core {
 
+// Offline metrics of the platform's click predictions (progressive validation of served pCTR
+// against joined labels). NaN where undefined (e.g. AUC without clicks).
+struct ModelMetrics {
+  struct Bin {
+    double lower = 0.0;  // edges of the bin in p
+    double upper = 0.0;
+    std::uint64_t count = 0;
+    double mean_p = 0.0;
+    double observed = 0.0;  // click rate of the examples in the bin
+  };
+  std::uint64_t examples = 0;
+  std::uint64_t clicks = 0;
+  double auc = 0.0;
+  double log_loss = 0.0;
+  double normalized_entropy = 0.0;
+  double calibration_ratio = 0.0;  // sum p / sum clicks
+  double ece = 0.0;                // expected calibration error
+  std::vector<Bin> reliability;    // equal-width bins of p
+};
+
 // Additive counts: an interval's and the whole run's metrics are the same struct, so a total is
 // exactly the sum of its intervals.
 struct Counters {
@@ -26,6 +46,8 @@ struct Counters {
   std::uint64_t reserve_excluded = 0;     // candidates dropped by the reserve price
   std::uint64_t reserve_bound = 0;        // awarded slots whose price the reserve set
   std::uint64_t late_clicks = 0;          // clicks that reached the platform after the attribution window
+  std::uint64_t explore_requests = 0;     // requests served by randomized exploration
+  Money explore_revenue{0};               // revenue from clicks on exploration requests
   std::uint64_t candidates_retrieved = 0;
   std::uint64_t candidates_prerank = 0;   // kept by pre-ranking (<= N1)
   std::uint64_t candidates_ranked = 0;    // kept by ranking (<= N2)
@@ -61,6 +83,7 @@ struct IntervalMetrics {
   // Each campaign's spend so far today at the end of the interval (index = campaign id), for spend
   // curves. Empty when the marketplace is configured not to report it.
   std::vector<Money> campaign_spend_today;
+  ModelMetrics model;  // served predictions released during the interval
 };
 
 struct CampaignTotals {
@@ -89,6 +112,7 @@ struct RunSummary {
   std::uint64_t users = 0;
   std::uint64_t active_users = 0;
   double mean_fatigue = 0.0;
+  ModelMetrics model;  // all served predictions released during the run
   std::vector<CampaignTotals> campaigns;
 };
 

@@ -32,8 +32,8 @@ class LogisticCtrModel final : public core::CtrModel {
     learner_.predict(request, ads, pctr);
   }
   void learn(std::span<const core::LabeledExample> examples) override { learner_.learn(examples); }
-  void refresh(core::SimTime now) { learner_.refresh(now); }
-  core::SimTime refresh_interval() const { return learner_.config().refresh_interval; }
+  void refresh(core::SimTime now) override { learner_.refresh(now); }
+  core::SimTime refresh_interval() const override { return learner_.config().refresh_interval; }
 
   // Progressive validation of the predictions at the logged slot (see HashedLogisticLearner).
   ProgressiveValidator& validator() { return learner_.validator(); }

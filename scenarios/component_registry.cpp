@@ -3,11 +3,20 @@
 #include "auction/first_price.hpp"
 #include "auction/gsp.hpp"
 #include "auction/vcg.hpp"
+#include <cmath>
+
+#include "models/calibrators.hpp"
+#include "models/global_ctr_model.hpp"
 #include "models/historical_ctr.hpp"
+#include "models/logistic_ctr_model.hpp"
 #include "models/oracle_ctr_model.hpp"
+#include "models/served_prediction_evaluator.hpp"
 #include "scenarios/factory.hpp"
 
 namespace adsim::scenarios {
+namespace {
+core::SimTime minutes(double m) { return static_cast<core::SimTime>(std::llround(m * static_cast<double>(core::kMinute))); }
+}  // namespace
 
 std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::World& world,
                                                const core::UserResponse& truth) {
@@ -16,12 +25,40 @@ std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::Wo
     return std::make_unique<models::HistoricalCtrModel>(world.ads.size(), s.model.prior_ctr, s.model.prior_strength,
                                                         s.auction.position_factors);
   if (name == "oracle") return std::make_unique<models::OracleCtrModel>(truth);
-  throw BuildError("model.ctr_model = '" + name + "' is not available in this build");
+  if (name == "global") {
+    models::GlobalCtrConfig c;
+    c.prior_rate = s.model.prior_ctr;
+    c.prior_strength = s.model.prior_strength;
+    return std::make_unique<models::GlobalCtrModel>(c);
+  }
+  if (name == "logistic") {
+    models::LearnerConfig c;
+    c.features.hash_bits = s.model.hash_bits;
+    c.features.position = s.model.position_mode == "naive" ? models::PositionMode::kNaive : models::PositionMode::kFeature;
+    c.features.counter_prior_rate = s.model.prior_ctr;
+    c.ftrl = {s.model.ftrl_alpha, s.model.ftrl_beta, s.model.ftrl_l1, s.model.ftrl_l2};
+    c.downsample_rate = s.model.downsample_rate;
+    c.recalibrate = s.model.recalibrate;
+    c.refresh_interval = minutes(s.model.refresh_minutes);
+    return std::make_unique<models::LogisticCtrModel>(world, c, core::RandomStreams(s.run.seed).stream("ctr_model.downsample"));
+  }
+  throw BuildError("model.ctr_model = '" + name + "' is not a known click model");
 }
 
 std::unique_ptr<core::Calibrator> make_calibrator(const Scenario& s, const core::World&) {
-  if (s.model.calibrator == "none") return nullptr;
-  throw BuildError("model.calibrator = '" + s.model.calibrator + "' is not available in this build");
+  const std::string& name = s.model.calibrator;
+  if (name == "none") return nullptr;
+  models::CalibratorConfig c;
+  c.window = static_cast<std::size_t>(s.model.calibration_window);
+  c.refit_interval = minutes(s.model.calibration_refit_minutes);
+  if (name == "platt") return std::make_unique<models::PlattCalibrator>(c);
+  if (name == "isotonic") return std::make_unique<models::IsotonicCalibrator>(c);
+  throw BuildError("model.calibrator = '" + name + "' is not a known calibrator");
+}
+
+std::unique_ptr<core::PredictionEvaluator> make_evaluator(const Scenario& s) {
+  return std::make_unique<models::ServedPredictionEvaluator>(
+      s.auction.position_factors, models::CalibrationBinning{s.model.reliability_bins, s.model.reliability_max});
 }
 
 std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World&) {

@@ -16,5 +16,6 @@ std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::Wo
 std::unique_ptr<core::Calibrator> make_calibrator(const Scenario& s, const core::World& world);
 std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World& world);
 std::unique_ptr<core::AuctionMechanism> make_auction(const Scenario& s);
+std::unique_ptr<core::PredictionEvaluator> make_evaluator(const Scenario& s);
 
 }  // namespace adsim::scenarios

@@ -22,6 +22,8 @@ core::MarketplaceConfig marketplace_config(const Scenario& s) {
   c.server.quality_exponent = s.auction.quality_exponent;
   c.attribution_window = static_cast<core::SimTime>(std::llround(s.model.attribution_window_minutes * static_cast<double>(core::kMinute)));
   c.quality_penalty = s.model.quality_penalty;
+  c.exploration_share = s.model.exploration_share;
+  c.server.optimism_bonus = s.model.optimism_bonus;
   return c;
 }
 
@@ -41,6 +43,7 @@ std::unique_ptr<core::Marketplace> build_marketplace(const Scenario& s) {
   parts.calibrator = make_calibrator(s, *world);
   parts.pacer = make_pacer(s, *world);
   parts.auction = make_auction(s);
+  parts.evaluator = make_evaluator(s);
   parts.truth = std::move(truth);
   try {
     return std::make_unique<core::Marketplace>(std::move(world), config, std::move(parts));

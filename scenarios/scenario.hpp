@@ -23,6 +23,25 @@ struct ModelSpec {
   double attribution_window_minutes = 30.0;  // clicks later than this are lost to training
   // Platform quality score = 1 / (1 + quality_penalty x smoothed hide-or-report rate).
   double quality_penalty = 20.0;
+  // Online logistic regression (ctr_model = "logistic"): hashed features, FTRL-Proximal.
+  int hash_bits = 20;
+  double ftrl_alpha = 0.05;
+  double ftrl_beta = 1.0;
+  double ftrl_l1 = 1.0;
+  double ftrl_l2 = 1.0;
+  double refresh_minutes = 0.0;  // 0: learn continuously; else apply what was learned every N minutes
+  double downsample_rate = 1.0;  // w: share of non-clicks kept for training
+  bool recalibrate = true;       // q = p / (p + (1 - p) / w) after downsampling
+  std::string position_mode = "feature";  // "feature": slot as a feature, served at the top; "naive"
+  // Calibrators fitted on a recent window of released examples.
+  int calibration_window = 50'000;
+  double calibration_refit_minutes = 15.0;
+  // Exploration (cold start).
+  double exploration_share = 0.0;  // share of requests whose winners are drawn at random
+  double optimism_bonus = 0.0;     // pCTR += bonus x sqrt(p (1 - p) / (impressions + 1))
+  // Reliability diagram of served predictions: equal-width bins over [0, reliability_max].
+  int reliability_bins = 10;
+  double reliability_max = 0.2;
 };
 
 struct PacingSpec {

@@ -119,6 +119,10 @@ KeySpec text(std::string path, Access access, std::size_t min_length, std::strin
   return k;
 }
 
+KeySpec boolean(std::string path, Access access, std::string meaning) {
+  return make(std::move(path), KeyKind::kBool, std::move(access), "", std::move(meaning));
+}
+
 KeySpec choice(std::string path, Access access, std::vector<std::string> allowed, std::string meaning) {
   KeySpec k = make(std::move(path), KeyKind::kEnum, std::move(access), "", std::move(meaning));
   k.allowed = std::move(allowed);
@@ -314,6 +318,37 @@ std::vector<KeySpec> build_schema() {
              "Clicks later than this after the impression are lost to training."),
       number("model.quality_penalty", field(m, &ModelSpec::quality_penalty), closed(0, 10000), "per unit rate",
              "Quality score = 1 / (1 + penalty x smoothed rate of hides and reports the platform logged for the ad)."),
+      integer("model.hash_bits", field(m, &ModelSpec::hash_bits), closed(8, 28), "bits",
+              "Logistic model: features are hashed into 2^hash_bits weights."),
+      number("model.ftrl_alpha", field(m, &ModelSpec::ftrl_alpha), open_closed(0, 100), "",
+             "FTRL-Proximal learning-rate scale alpha (McMahan et al. 2013)."),
+      number("model.ftrl_beta", field(m, &ModelSpec::ftrl_beta), closed(0, 100), "",
+             "FTRL-Proximal learning-rate smoothing beta."),
+      number("model.ftrl_l1", field(m, &ModelSpec::ftrl_l1), closed(0, 1000), "",
+             "FTRL-Proximal L1 regularization lambda1 (sparsity)."),
+      number("model.ftrl_l2", field(m, &ModelSpec::ftrl_l2), closed(0, 1000), "",
+             "FTRL-Proximal L2 regularization lambda2."),
+      number("model.refresh_minutes", field(m, &ModelSpec::refresh_minutes), closed(0, kMinutesPerYear), "minutes",
+             "Logistic model: 0 learns continuously; otherwise what was learned is applied every this many minutes."),
+      number("model.downsample_rate", field(m, &ModelSpec::downsample_rate), open_closed(0, 1), "probability",
+             "Negative downsampling: share w of non-click examples kept for training (clicks are all kept)."),
+      boolean("model.recalibrate", field(m, &ModelSpec::recalibrate),
+              "Correct predictions for downsampling with q = p / (p + (1 - p) / w); false shows what it fixes."),
+      choice("model.position_mode", field(m, &ModelSpec::position_mode), {"feature", "naive"},
+             "Position bias: 'feature' trains with the slot as a feature and serves at the top slot; 'naive' "
+             "ignores the slot."),
+      integer("model.calibration_window", field(m, &ModelSpec::calibration_window), closed(100, 10'000'000),
+              "examples", "Calibrators (platt, isotonic) are fitted on this many most recent examples."),
+      number("model.calibration_refit_minutes", field(m, &ModelSpec::calibration_refit_minutes),
+             closed(0, kMinutesPerYear), "minutes", "How often calibrators are refitted; 0 after every batch."),
+      probability("model.exploration_share", field(m, &ModelSpec::exploration_share),
+                  "Share of requests served by exploration: winners drawn at random, each paying the reserve."),
+      number("model.optimism_bonus", field(m, &ModelSpec::optimism_bonus), closed(0, 100), "",
+             "Cold start: pCTR += bonus x sqrt(p (1 - p) / (impressions + 1)) for each ad; 0 disables."),
+      integer("model.reliability_bins", field(m, &ModelSpec::reliability_bins), closed(2, 100), "bins",
+              "Bins of the reliability diagram of served predictions."),
+      number("model.reliability_max", field(m, &ModelSpec::reliability_max), open_closed(0, 1), "probability",
+             "Upper end of the reliability diagram (click probabilities are small); higher ones fall in the last bin."),
 
       // [pacing]
       choice("pacing.pacer", field(p, &PacingSpec::pacer), {"none", "throttling", "dual_descent", "pid"},

@@ -125,6 +125,21 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(model.calibrator);
   ADSIM_EXPECT_FIELD(model.attribution_window_minutes);
   ADSIM_EXPECT_FIELD(model.quality_penalty);
+  ADSIM_EXPECT_FIELD(model.hash_bits);
+  ADSIM_EXPECT_FIELD(model.ftrl_alpha);
+  ADSIM_EXPECT_FIELD(model.ftrl_beta);
+  ADSIM_EXPECT_FIELD(model.ftrl_l1);
+  ADSIM_EXPECT_FIELD(model.ftrl_l2);
+  ADSIM_EXPECT_FIELD(model.refresh_minutes);
+  ADSIM_EXPECT_FIELD(model.downsample_rate);
+  ADSIM_EXPECT_FIELD(model.recalibrate);
+  ADSIM_EXPECT_FIELD(model.position_mode);
+  ADSIM_EXPECT_FIELD(model.calibration_window);
+  ADSIM_EXPECT_FIELD(model.calibration_refit_minutes);
+  ADSIM_EXPECT_FIELD(model.exploration_share);
+  ADSIM_EXPECT_FIELD(model.optimism_bonus);
+  ADSIM_EXPECT_FIELD(model.reliability_bins);
+  ADSIM_EXPECT_FIELD(model.reliability_max);
   ADSIM_EXPECT_FIELD(pacing.pacer);
   ADSIM_EXPECT_FIELD(run.seed);
   ADSIM_EXPECT_FIELD(run.days);
@@ -632,17 +647,17 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 75u);
+  EXPECT_EQ(scenario_schema().size(), 90u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
   EXPECT_EQ(sizeof(core::WorldSpec), 224u);
   EXPECT_EQ(sizeof(core::TrafficSpec), 48u);
   EXPECT_EQ(sizeof(core::FunnelSpec), 40u);
   EXPECT_EQ(sizeof(AuctionSpec), 80u);
   EXPECT_EQ(sizeof(models::GroundTruthParams), 184u);
-  EXPECT_EQ(sizeof(ModelSpec), 96u);
+  EXPECT_EQ(sizeof(ModelSpec), 240u);
   EXPECT_EQ(sizeof(PacingSpec), 32u);
   EXPECT_EQ(sizeof(core::RunSpec), 32u);
-  EXPECT_EQ(sizeof(Scenario), 920u);
+  EXPECT_EQ(sizeof(Scenario), 1064u);
 #endif
 }
 
