@@ -100,30 +100,44 @@ std::size_t AdServer::retrieve_and_prerank(const RequestContext& request) {
     const float cos = dot(request.user_embedding.data(), &world_.category_centroids[static_cast<std::size_t>(c) * dim], dim);
     category_relevance_[static_cast<std::size_t>(c)] = std::max(0.0f, 1.0f + cos);
   }
-  const TargetingIndex::CellView cell = index_.cell(request.region, request.age_band);
   const std::uint64_t interests = request.interests;
-  std::size_t n = 0;
+  std::size_t n = 0;       // eligible ads found
+  std::size_t entries = 0; // entries scanned (keys_ positions used)
+  std::uint64_t max_key = 0;
   selector_.reset();
-  // Branch-free scan: every entry is written, and the write position advances only for eligible ads.
-  for (std::size_t i = 0; i < cell.ads.size(); ++i) {
-    const AdId ad = cell.ads[i];
-    const std::uint64_t mask = cell.interest_masks[i];
-    const float bid = live_bid_[ad];
-    const bool eligible = (bid > 0.0f) & ((mask == 0) | ((mask & interests) != 0));
-    const float score = bid * category_relevance_[cell.categories[i]];
-    const std::uint64_t key = pack(score, ad);
-    keys_[n] = key;
-    selector_.add(i, key, eligible ? 1u : 0u);
-    n += eligible ? 1 : 0;
+  // Branch-free scan: every entry is written at its own position (0 if the ad is not eligible), so
+  // no store address depends on data; the selection skips the zeros. `shared` holds the user's
+  // categories below this list's: an entry also targeting one of those was taken from that list.
+  auto scan = [&](const TargetingIndex::ListView& list, std::uint64_t shared) {
+    for (std::size_t i = 0; i < list.ads.size(); ++i, ++entries) {
+      const AdId ad = list.ads[i];
+      const float bid = live_bid_[ad];
+      const bool eligible = (bid > 0.0f) & ((list.interest_masks[i] & shared) == 0);
+      const float score = bid * category_relevance_[list.categories[i]];
+      const auto count = static_cast<std::uint32_t>(eligible);
+      const std::uint64_t key = TopKSelector::masked(pack(score, ad), count);
+      keys_[entries] = key;
+      selector_.add(entries, key, count);
+      max_key = std::max(max_key, key);
+      n += count;
+    }
+  };
+  scan(index_.broad(request.region, request.age_band), 0);
+  for (std::uint64_t rest = interests; rest != 0; rest &= rest - 1) {
+    const int c = std::countr_zero(rest);
+    if (c >= world_.num_categories) break;
+    scan(index_.interest(request.region, request.age_band, c), interests & ((std::uint64_t{1} << c) - 1));
   }
+  selector_.set_max(max_key);
   keys_retrieved_ = n;
-  return selector_.select(keys_.data(), n, static_cast<std::size_t>(config_.funnel.prerank_keep), scratch_.data());
+  return selector_.select(keys_.data(), entries, n, static_cast<std::size_t>(config_.funnel.prerank_keep), scratch_.data());
 }
 
 std::size_t AdServer::rank(const RequestContext& request, std::size_t kept) {
   const auto dim = static_cast<std::size_t>(world_.dim);
   const float* user = request.user_embedding.data();
   const float* embeddings = world_.ads.embedding.data();
+  std::uint64_t max_key = 0;
   selector_.reset();
   auto score_all = [&](auto dot_product) {
     constexpr std::size_t kAhead = 8;  // embeddings of random ads come from L3: ask early
@@ -134,12 +148,14 @@ std::size_t AdServer::rank(const RequestContext& request, std::size_t kept) {
       const std::uint64_t key = pack(live_bid_[ad] * affinity * affinity, ad);
       keys_[i] = key;
       selector_.add(i, key, 1u);
+      max_key = std::max(max_key, key);
     }
   };
   // The common dimension gets a loop of fixed length, which the compiler unrolls and vectorizes.
   if (dim == 16) score_all([](const float* a, const float* b) { return dot_fixed<16>(a, b); });
   else score_all([dim](const float* a, const float* b) { return dot(a, b, dim); });
-  return selector_.select(keys_.data(), kept, static_cast<std::size_t>(config_.funnel.rank_keep), scratch_.data());
+  selector_.set_max(max_key);
+  return selector_.select(keys_.data(), kept, kept, static_cast<std::size_t>(config_.funnel.rank_keep), scratch_.data());
 }
 
 void AdServer::predict_and_price(const RequestContext& request, std::size_t n, Rng& rng, bool explore, ServeOutcome& out) {

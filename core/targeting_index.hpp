@@ -7,31 +7,40 @@
 
 namespace adsim::core {
 
-// Inverted index from the targeting attributes every request has (region x age band) to the ads
-// that target them, stored as contiguous parallel arrays per cell so retrieval is a linear scan.
-// Interest targeting is checked during the scan with one mask test (it is a disjunction over
-// categories, which a per-key list would return with duplicates).
+// Inverted index from the targeting attributes of a request (region x age band, then interests) to
+// the ads that target them, stored as contiguous parallel arrays so retrieval is a linear scan.
+//
+// Each (region, age band) cell has a "broad" list (campaigns without interest targeting) and one
+// list per interest category (campaigns targeting that category). A request scans the broad list
+// and the lists of its own interest categories. A campaign that targets several of the user's
+// categories sits in several of those lists; it is taken only from the list of the lowest one
+// (the scan skips entries whose mask shares a lower category with the user), so each ad is
+// retrieved exactly once.
 class TargetingIndex {
  public:
   explicit TargetingIndex(const World& world);
 
-  struct CellView {
+  struct ListView {
     std::span<const AdId> ads;
-    std::span<const CampaignId> campaigns;
     std::span<const std::uint16_t> categories;
-    std::span<const std::uint64_t> interest_masks;  // 0: campaign does not target interests
+    std::span<const std::uint64_t> interest_masks;  // 0 in the broad list
   };
-  CellView cell(int region, int age_band) const;
+  ListView broad(int region, int age_band) const { return list(region, age_band, 0); }
+  ListView interest(int region, int age_band, int category) const { return list(region, age_band, category + 1); }
   std::size_t entries() const { return ads_.size(); }
-  std::size_t largest_cell() const;
+  // The most entries one request can scan: broad list plus every category list of the cell.
+  std::size_t largest_cell() const { return largest_cell_; }
 
  private:
+  ListView list(int region, int age_band, int slot) const;
+
   int num_age_bands_;
-  std::vector<std::uint32_t> cell_begin_;  // cells + 1 offsets
+  int lists_per_cell_;
+  std::vector<std::uint32_t> list_begin_;  // offsets, cells x lists_per_cell + 1
   std::vector<AdId> ads_;
-  std::vector<CampaignId> campaigns_;
   std::vector<std::uint16_t> categories_;
   std::vector<std::uint64_t> interest_masks_;
+  std::size_t largest_cell_ = 0;
 };
 
 }  // namespace adsim::core

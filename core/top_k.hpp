@@ -21,16 +21,29 @@ class TopKSelector {
     std::memset(hist_.data(), 0, sizeof(hist_));
     max_key_ = 0;
   }
-  // Counts key i if `count` is 1 (0 lets a branch-free loop skip ineligible candidates).
+  // Counts key i if `count` is 1 (0 lets a branch-free loop skip ineligible candidates). The caller
+  // keeps the largest counted key in a local and hands it to set_max(): a member updated in the
+  // loop would be reloaded after every store through the (possibly aliasing) key array.
   void add(std::size_t i, std::uint64_t key, std::uint32_t count) {
     hist_[i & 3][key >> kShift] = static_cast<std::uint16_t>(hist_[i & 3][key >> kShift] + count);
-    max_key_ = std::max(max_key_, count ? key : 0);
   }
-  // Moves the k largest of keys[0, n) to keys[0, k) in no particular order; returns min(n, k).
-  // Every key in keys[0, n) must have been add()ed with count 1 since reset(); n < 4 x 65536.
-  // `scratch` must hold n keys.
-  std::size_t select(std::uint64_t* keys, std::size_t n, std::size_t k, std::uint64_t* scratch) const {
-    if (n <= k) return n;
+  void set_max(std::uint64_t max_key) { max_key_ = max_key; }
+  // The key itself if counted, else 0, without a branch.
+  static std::uint64_t masked(std::uint64_t key, std::uint32_t count) { return key & (0 - static_cast<std::uint64_t>(count)); }
+  // Moves the k largest counted keys of keys[0, n) to keys[0, k) in no particular order and returns
+  // how many were kept (min(counted, k)). Keys that were not counted must be 0 (a scan can write
+  // every entry at a fixed position, which keeps store addresses independent of the data);
+  // `counted` is how many add() counted since reset(). n < 4 x 65536; `scratch` holds n keys.
+  std::size_t select(std::uint64_t* keys, std::size_t n, std::size_t counted, std::size_t k,
+                     std::uint64_t* scratch) const {
+    if (counted <= k) {
+      std::size_t m = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        keys[m] = keys[i];
+        m += keys[i] != 0 ? 1 : 0;
+      }
+      return m;
+    }
     if (k == 0) return 0;
     std::size_t above = 0;
     std::uint64_t boundary = max_key_ >> kShift;
@@ -47,7 +60,7 @@ class TopKSelector {
       keys[m] = key;
       m += bucket > boundary ? 1 : 0;
       scratch[t] = key;
-      t += bucket == boundary ? 1 : 0;
+      t += (bucket == boundary) & (key != 0) ? 1 : 0;
     }
     const std::size_t need = k - above;
     if (need < t) std::nth_element(scratch, scratch + need, scratch + t, std::greater<>());
@@ -67,8 +80,13 @@ class TopKSelector {
 inline std::size_t select_top_k(std::uint64_t* keys, std::size_t n, std::size_t k, std::uint64_t* scratch) {
   TopKSelector s;
   s.reset();
-  for (std::size_t i = 0; i < n; ++i) s.add(i, keys[i], 1);
-  return s.select(keys, n, k, scratch);
+  std::uint64_t max_key = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    s.add(i, keys[i], 1);
+    max_key = std::max(max_key, keys[i]);
+  }
+  s.set_max(max_key);
+  return s.select(keys, n, n, k, scratch);
 }
 
 }  // namespace adsim::core
