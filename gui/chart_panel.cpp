@@ -1,0 +1,781 @@
+#include "gui/chart_panel.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <QAction>
+#include <QAreaSeries>
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QDir>
+#include <QFileDialog>
+#include <QGraphicsLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QPixmap>
+#include <QRegularExpression>
+#include <QScatterSeries>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+namespace adsim::gui {
+namespace {
+
+const QColor kPalette[] = {
+    QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c), QColor(0xd6, 0x27, 0x28),
+    QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f),
+    QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf),
+};
+constexpr int kPaletteSize = static_cast<int>(std::size(kPalette));
+const Qt::PenStyle kMetricStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine};
+
+QColor colour(int i) { return kPalette[((i % kPaletteSize) + kPaletteSize) % kPaletteSize]; }
+
+// A step of 1, 2, 2.5 or 5 times a power of ten giving about `ticks` intervals over `span`.
+double nice_step(double span, int ticks) {
+  if (!(span > 0)) return 1.0;
+  const double raw = span / ticks;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+    if (m * mag >= raw) return m * mag;
+  return 10.0 * mag;
+}
+
+QString label_format(double step) {
+  if (step >= 1.0 && std::fabs(step - std::round(step)) < 1e-9) return QStringLiteral("%.0f");
+  const int decimals = std::clamp(static_cast<int>(std::ceil(-std::log10(step) - 1e-9)), 1, 6);
+  const double scaled = step * std::pow(10.0, decimals);
+  return QStringLiteral("%.%1f").arg(decimals + (std::fabs(scaled - std::round(scaled)) > 1e-6 ? 1 : 0));
+}
+
+void set_dynamic_ticks(QValueAxis* axis, double lo, double hi, int ticks) {
+  const double step = nice_step(hi - lo, ticks);
+  axis->setTickType(QValueAxis::TicksDynamic);
+  axis->setTickAnchor(0.0);
+  axis->setTickInterval(step);
+  axis->setLabelFormat(label_format(step));
+  axis->setRange(lo, hi);
+}
+
+QValueAxis* make_axis(const QString& title) {
+  auto* axis = new QValueAxis;
+  axis->setTitleText(title);
+  QFont f = axis->titleFont();
+  f.setPointSizeF(9);
+  f.setBold(false);
+  axis->setTitleFont(f);
+  QFont lf = axis->labelsFont();
+  lf.setPointSizeF(8.5);
+  axis->setLabelsFont(lf);
+  axis->setRange(0, 1);
+  return axis;
+}
+
+// A marker's own visibility follows the legend's, so series kept out of the legend are marked.
+const char* const kNoLegend = "adsim_no_legend";
+
+void hide_from_legend(QChart* chart, QAbstractSeries* series) {
+  series->setProperty(kNoLegend, true);
+  for (QLegendMarker* m : chart->legend()->markers(series)) m->setVisible(false);
+}
+
+void show_legend_if_needed(QChart* chart) {
+  int named = 0;
+  for (QAbstractSeries* s : chart->series())
+    if (!s->property(kNoLegend).toBool()) ++named;
+  chart->legend()->setVisible(named > 1);
+}
+
+}  // namespace
+
+void ChartPanel::AxisRange::add(double v) {
+  if (!std::isfinite(v)) return;
+  if (!any) {
+    lo = hi = v;
+    any = true;
+  } else {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+}
+
+const QStringList& ChartPanel::chart_ids() {
+  static const QStringList ids = {
+      QStringLiteral("revenue"),     QStringLiteral("ctr"),         QStringLiteral("feedback"),
+      QStringLiteral("fatigue"),     QStringLiteral("users"),       QStringLiteral("budgets"),
+      QStringLiteral("spend"),       QStringLiteral("prices"),      QStringLiteral("calibration"),
+      QStringLiteral("reliability"), QStringLiteral("funnel_cost"), QStringLiteral("funnel_kept"),
+  };
+  return ids;
+}
+
+ChartPanel::ChartPanel(QWidget* parent) : QWidget(parent) {
+  build();
+  reset({QStringLiteral("run")});
+}
+
+ChartPanel::~ChartPanel() = default;
+
+QChart* ChartPanel::make_chart(const QString& title) {
+  auto* chart = new QChart;
+  chart->setTitle(title);
+  QFont f = chart->titleFont();
+  f.setPointSizeF(10.5);
+  f.setBold(true);
+  chart->setTitleFont(f);
+  chart->setAnimationOptions(QChart::NoAnimation);
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  QFont lf = chart->legend()->font();
+  lf.setPointSizeF(8.5);
+  chart->legend()->setFont(lf);
+  chart->setMargins(QMargins(4, 4, 4, 4));
+  chart->layout()->setContentsMargins(0, 0, 0, 0);
+  chart->setBackgroundRoundness(0);
+  return chart;
+}
+
+QChartView* ChartPanel::make_view(QChart* chart, const QString& id) {
+  auto* view = new QChartView(chart);
+  view->setObjectName(QStringLiteral("chart_") + id);
+  view->setRenderHint(QPainter::Antialiasing);
+  view->setMinimumSize(320, 230);
+  view->setContextMenuPolicy(Qt::ActionsContextMenu);
+  auto* save = new QAction(tr("Save chart as PNG…"), view);
+  connect(save, &QAction::triggered, this, [this, id] {
+    const QString file =
+        QFileDialog::getSaveFileName(this, tr("Save chart as PNG"), id + QStringLiteral(".png"), tr("PNG images (*.png)"));
+    if (!file.isEmpty()) export_png(id, file);
+  });
+  view->addAction(save);
+  views_.emplace_back(id, view);
+  return view;
+}
+
+ChartPanel::TimeChart& ChartPanel::add_time_chart(const QString& id, const QString& title, const QString& y_title,
+                                                  const QString& y2_title, std::vector<Metric> metrics) {
+  auto c = std::make_unique<TimeChart>();
+  c->id = id;
+  c->chart = make_chart(title);
+  c->x = make_axis(scale_.title);
+  c->chart->addAxis(c->x, Qt::AlignBottom);
+  c->y = make_axis(y_title);
+  c->chart->addAxis(c->y, Qt::AlignLeft);
+  if (!y2_title.isEmpty()) {
+    c->y2 = make_axis(y2_title);
+    c->chart->addAxis(c->y2, Qt::AlignRight);
+  }
+  c->metrics = std::move(metrics);
+  c->view = make_view(c->chart, id);
+  time_charts_.push_back(std::move(c));
+  return *time_charts_.back();
+}
+
+void ChartPanel::build() {
+  scale_ = TimeAxisScale::for_horizon(core::kDay);
+  auto opt = [](bool ok, double v) { return ok ? std::optional<double>(v) : std::nullopt; };
+
+  TimeChart& revenue = add_time_chart(
+      QStringLiteral("revenue"), tr("Revenue and RPM"), tr("revenue (currency units per interval)"),
+      tr("RPM (currency units per 1,000 requests)"),
+      {{tr("revenue"), false, [](const IntervalPoint& p) { return std::optional<double>(p.counts.revenue.units()); }},
+       {tr("RPM"), true, [opt](const IntervalPoint& p) { return opt(p.counts.requests > 0, p.rates.rpm); }}});
+  TimeChart& ctr = add_time_chart(
+      QStringLiteral("ctr"), tr("Click-through rate"), tr("CTR (% of impressions)"), {},
+      {{tr("CTR"), false, [opt](const IntervalPoint& p) { return opt(p.counts.impressions > 0, 100.0 * p.rates.ctr); }}});
+  TimeChart& feedback = add_time_chart(
+      QStringLiteral("feedback"), tr("Hides and reports"), tr("per 1,000 impressions"), {},
+      {{tr("hide rate"), false,
+        [opt](const IntervalPoint& p) { return opt(p.counts.impressions > 0, 1000.0 * p.rates.hide_rate); }},
+       {tr("report rate"), false,
+        [opt](const IntervalPoint& p) { return opt(p.counts.impressions > 0, 1000.0 * p.rates.report_rate); }}});
+  TimeChart& fatigue = add_time_chart(
+      QStringLiteral("fatigue"), tr("Mean user fatigue"), tr("fatigue (units, active users)"), {},
+      {{tr("mean fatigue"), false, [](const IntervalPoint& p) { return std::optional<double>(p.mean_fatigue); }}});
+  TimeChart& users = add_time_chart(
+      QStringLiteral("users"), tr("Active users and users who left"), tr("active users (users)"),
+      tr("users who left (cumulative)"),
+      {{tr("active users"), false,
+        [](const IntervalPoint& p) { return std::optional<double>(static_cast<double>(p.active_users)); }},
+       {tr("users who left"), true,
+        [](const IntervalPoint& p) { return std::optional<double>(static_cast<double>(p.users_left_total)); }}});
+  TimeChart& budgets = add_time_chart(
+      QStringLiteral("budgets"), tr("Campaigns out of daily budget"), tr("% of in-flight campaigns"), {},
+      {{tr("out of budget"), false,
+        [](const IntervalPoint& p) { return std::optional<double>(100.0 * p.budget_exhausted_share); }}});
+  budgets.min_hi = 10.0;
+  TimeChart& calibration = add_time_chart(
+      QStringLiteral("calibration"), tr("Calibration ratio over time (shown ads)"),
+      tr("Σ pCTR / Σ true CTR"), {},
+      {{tr("calibration ratio"), false,
+        [opt](const IntervalPoint& p) { return opt(p.counts.sum_true_ctr_shown > 0, p.rates.calibration_ratio); }}});
+  calibration.reference = 1.0;
+  calibration.min_hi = 1.25;
+
+  // Spend vs. target.
+  spend_chart_ = make_chart(tr("Spend today vs. target (dashed: budget × time of day)"));
+  spend_x_ = make_axis(scale_.title);
+  spend_y_ = make_axis(tr("spend so far today (currency units)"));
+  spend_chart_->addAxis(spend_x_, Qt::AlignBottom);
+  spend_chart_->addAxis(spend_y_, Qt::AlignLeft);
+  QChartView* spend_view = make_view(spend_chart_, QStringLiteral("spend"));
+  auto* spend_box = new QWidget;
+  auto* spend_layout = new QVBoxLayout(spend_box);
+  spend_layout->setContentsMargins(0, 0, 0, 0);
+  auto* controls = new QHBoxLayout;
+  spend_top_n_ = new QSpinBox;
+  spend_top_n_->setObjectName(QStringLiteral("spendTopN"));
+  spend_top_n_->setRange(1, 10);
+  spend_top_n_->setValue(5);
+  spend_top_n_->setToolTip(tr("Show the campaigns with the largest daily budgets"));
+  spend_ids_ = new QLineEdit;
+  spend_ids_->setObjectName(QStringLiteral("spendCampaignIds"));
+  spend_ids_->setPlaceholderText(tr("or campaign ids, e.g. 3, 17, 42"));
+  spend_ids_->setToolTip(tr("Comma-separated campaign ids to plot instead of the top N by budget"));
+  controls->addWidget(new QLabel(tr("Campaigns: top")));
+  controls->addWidget(spend_top_n_);
+  controls->addWidget(new QLabel(tr("by daily budget")));
+  controls->addWidget(spend_ids_, 1);
+  spend_layout->addLayout(controls);
+  spend_layout->addWidget(spend_view, 1);
+  connect(spend_top_n_, &QSpinBox::valueChanged, this, [this] { rebuild_spend(); });
+  connect(spend_ids_, &QLineEdit::editingFinished, this, [this] { rebuild_spend(); });
+
+  // Price distribution.
+  price_chart_ = make_chart(tr("Price distribution (winners of sampled auctions)"));
+  price_x_ = make_axis(tr("price (currency units per click)"));
+  price_y_ = make_axis(tr("% of winning ads"));
+  price_chart_->addAxis(price_x_, Qt::AlignBottom);
+  price_chart_->addAxis(price_y_, Qt::AlignLeft);
+  QChartView* price_view = make_view(price_chart_, QStringLiteral("prices"));
+
+  // Reliability diagram.
+  reliability_chart_ = make_chart(tr("Reliability diagram (logged ranked candidates)"));
+  rel_x_ = make_axis(tr("mean predicted CTR, pCTR (%)"));
+  rel_y_ = make_axis(tr("mean true CTR (%)"));
+  reliability_chart_->addAxis(rel_x_, Qt::AlignBottom);
+  reliability_chart_->addAxis(rel_y_, Qt::AlignLeft);
+  rel_diagonal_ = new QLineSeries;
+  rel_diagonal_->setName(tr("perfectly calibrated"));
+  QPen diag(QColor(0x88, 0x88, 0x88));
+  diag.setStyle(Qt::DashLine);
+  diag.setWidthF(1.2);
+  rel_diagonal_->setPen(diag);
+  reliability_chart_->addSeries(rel_diagonal_);
+  rel_diagonal_->attachAxis(rel_x_);
+  rel_diagonal_->attachAxis(rel_y_);
+  QChartView* reliability_view = make_view(reliability_chart_, QStringLiteral("reliability"));
+
+  // Funnel.
+  auto make_bars = [this](const QString& id, const QString& title, const QString& y_title, const QStringList& categories,
+                          QChart*& chart, QBarSeries*& bars, QValueAxis*& y) {
+    chart = make_chart(title);
+    bars = new QBarSeries;
+    bars->setLabelsVisible(true);
+    bars->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
+    bars->setLabelsPrecision(4);
+    chart->addSeries(bars);
+    auto* x = new QBarCategoryAxis;
+    x->append(categories);
+    QFont lf = x->labelsFont();
+    lf.setPointSizeF(8.5);
+    x->setLabelsFont(lf);
+    chart->addAxis(x, Qt::AlignBottom);
+    bars->attachAxis(x);
+    y = make_axis(y_title);
+    chart->addAxis(y, Qt::AlignLeft);
+    bars->attachAxis(y);
+    return make_view(chart, id);
+  };
+  QChartView* cost_view = make_bars(QStringLiteral("funnel_cost"), tr("Funnel compute cost per request, by stage"),
+                                    tr("µs per request"),
+                                    {tr("retrieval"), tr("pre-ranking"), tr("ranking"), tr("prediction")},
+                                    funnel_cost_chart_, funnel_cost_bars_, funnel_cost_y_);
+  QChartView* kept_view = make_bars(QStringLiteral("funnel_kept"), tr("Candidates at each funnel stage"),
+                                    tr("candidates per request"),
+                                    {tr("retrieved"), tr("kept by pre-ranking"), tr("kept by ranking"), tr("in the auction")},
+                                    funnel_kept_chart_, funnel_kept_bars_, funnel_kept_y_);
+
+  // Pages.
+  pages_ = new QTabWidget(this);
+  pages_->setObjectName(QStringLiteral("chartPages"));
+  auto grid_page = [&](const QString& name, const std::vector<QWidget*>& widgets, int columns) {
+    auto* page = new QWidget;
+    auto* grid = new QGridLayout(page);
+    grid->setContentsMargins(2, 2, 2, 2);
+    grid->setSpacing(4);
+    for (std::size_t i = 0; i < widgets.size(); ++i)
+      grid->addWidget(widgets[i], static_cast<int>(i) / columns, static_cast<int>(i) % columns);
+    pages_->addTab(page, name);
+  };
+  grid_page(tr("Revenue && users"),
+            {revenue.view, ctr.view, feedback.view, users.view, fatigue.view, budgets.view}, 3);
+  grid_page(tr("Budgets && prices"), {spend_box, price_view}, 2);
+  grid_page(tr("Calibration"), {calibration.view, reliability_view}, 2);
+  grid_page(tr("Funnel"), {cost_view, kept_view}, 2);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(pages_);
+}
+
+void ChartPanel::style_series(QLineSeries* s, int track, int metric, int metrics) const {
+  QPen pen;
+  pen.setWidthF(2.0);
+  if (tracks() > 1) {
+    // Compare: one colour per variant, one line style per metric.
+    pen.setColor(colour(track));
+    pen.setStyle(kMetricStyles[std::min(metric, 3)]);
+  } else {
+    pen.setColor(colour(metrics > 1 ? metric : 0));
+    pen.setStyle(Qt::SolidLine);
+  }
+  s->setPen(pen);
+}
+
+void ChartPanel::clear_time_chart(TimeChart& c) {
+  for (auto& per_track : c.series)
+    for (QLineSeries* s : per_track) {
+      c.chart->removeSeries(s);
+      delete s;
+    }
+  c.series.clear();
+  c.range = {};
+  c.range2 = {};
+}
+
+void ChartPanel::reset(const QStringList& track_labels) {
+  track_labels_ = track_labels;
+  runs_.assign(static_cast<std::size_t>(tracks()), nullptr);
+  horizon_ = core::kDay;
+  const int n = tracks();
+  for (auto& c : time_charts_) {
+    clear_time_chart(*c);
+    c->series.resize(static_cast<std::size_t>(n));
+    const int metrics = static_cast<int>(c->metrics.size());
+    for (int t = 0; t < n; ++t) {
+      for (int m = 0; m < metrics; ++m) {
+        const Metric& metric = c->metrics[static_cast<std::size_t>(m)];
+        auto* s = new QLineSeries;
+        s->setName(n > 1 ? track_labels_[t] + QStringLiteral(": ") + metric.name : metric.name);
+        style_series(s, t, m, metrics);
+        c->chart->addSeries(s);
+        s->attachAxis(c->x);
+        s->attachAxis(metric.right_axis && c->y2 ? c->y2 : c->y);
+        c->series[static_cast<std::size_t>(t)].push_back(s);
+      }
+    }
+    if (c->reference && !c->reference_line) {
+      c->reference_line = new QLineSeries;
+      c->reference_line->setName(tr("calibrated (%1)").arg(*c->reference));
+      QPen pen(QColor(0x88, 0x88, 0x88));
+      pen.setStyle(Qt::DashLine);
+      pen.setWidthF(1.2);
+      c->reference_line->setPen(pen);
+      c->chart->addSeries(c->reference_line);
+      c->reference_line->attachAxis(c->x);
+      c->reference_line->attachAxis(c->y);
+    }
+    rescale(c->y, c->range, c->min_hi, true);
+    if (c->y2) rescale(c->y2, c->range2, 0.0, true);
+    show_legend_if_needed(c->chart);
+    // Colour the right axis like its series when a single run is shown, so it is clear which is which.
+    if (c->y2) {
+      c->y2->setLinePenColor(n > 1 ? QColor(Qt::black) : colour(1));
+      c->y->setLinePenColor(n > 1 ? QColor(Qt::black) : colour(0));
+    }
+  }
+  // Distributions.
+  price_lines_.clear();  // children of their area series
+  for (QAreaSeries* a : price_areas_) {
+    price_chart_->removeSeries(a);
+    delete a;
+  }
+  price_areas_.clear();
+  for (QLineSeries* s : rel_lines_) {
+    reliability_chart_->removeSeries(s);
+    delete s;
+  }
+  rel_lines_.clear();
+  for (QScatterSeries* s : rel_points_) {
+    reliability_chart_->removeSeries(s);
+    delete s;
+  }
+  rel_points_.clear();
+  funnel_cost_bars_->clear();
+  funnel_kept_bars_->clear();
+  for (int t = 0; t < n; ++t) {
+    const QColor c = colour(t);
+    auto* upper = new QLineSeries;
+    price_lines_.push_back(upper);
+    auto* area = new QAreaSeries(upper);
+    upper->setParent(area);
+    area->setName(n > 1 ? track_labels_[t] : tr("winners' prices"));
+    QColor fill = c;
+    fill.setAlpha(n > 1 ? 90 : 150);
+    area->setBrush(fill);
+    QPen pen(c);
+    pen.setWidthF(1.5);
+    area->setPen(pen);
+    price_chart_->addSeries(area);
+    area->attachAxis(price_x_);
+    area->attachAxis(price_y_);
+    price_areas_.push_back(area);
+
+    auto* line = new QLineSeries;
+    line->setName(n > 1 ? track_labels_[t] : tr("observed"));
+    QPen lp(c);
+    lp.setWidthF(2.0);
+    line->setPen(lp);
+    reliability_chart_->addSeries(line);
+    line->attachAxis(rel_x_);
+    line->attachAxis(rel_y_);
+    rel_lines_.push_back(line);
+    auto* points = new QScatterSeries;
+    points->setColor(c);
+    points->setBorderColor(c.darker(130));
+    points->setMarkerSize(7.0);
+    reliability_chart_->addSeries(points);
+    points->attachAxis(rel_x_);
+    points->attachAxis(rel_y_);
+    rel_points_.push_back(points);
+    hide_from_legend(reliability_chart_, points);
+
+    for (QBarSeries* bars : {funnel_cost_bars_, funnel_kept_bars_}) {
+      auto* set = new QBarSet(track_labels_[t]);
+      set->setColor(c);
+      set->setLabelColor(QColor(0x20, 0x20, 0x20));
+      for (int i = 0; i < 4; ++i) set->append(0.0);
+      bars->append(set);
+    }
+  }
+  rel_diagonal_->clear();
+  price_x_->setRange(0, 1);
+  price_y_->setRange(0, 10);
+  rel_x_->setRange(0, 5);
+  rel_y_->setRange(0, 5);
+  funnel_cost_y_->setRange(0, 1);
+  funnel_kept_y_->setRange(0, 1);
+  price_chart_->legend()->setVisible(n > 1);
+  reliability_chart_->legend()->setVisible(true);
+  funnel_cost_chart_->legend()->setVisible(n > 1);
+  funnel_kept_chart_->legend()->setVisible(n > 1);
+  spend_campaigns_.clear();
+  rebuild_spend();
+  set_time_range(horizon_);
+}
+
+void ChartPanel::set_time_range(core::SimTime horizon) {
+  horizon_ = horizon;
+  scale_ = TimeAxisScale::for_horizon(horizon);
+  const double hi = scale_.to_axis(horizon);
+  auto apply = [&](QValueAxis* x) {
+    x->setTitleText(scale_.title);
+    const double step = scale_.divisor == static_cast<double>(core::kHour)
+                            ? (hi <= 12 ? 2.0 : hi <= 24 ? 4.0 : hi <= 48 ? 8.0 : 12.0)
+                            : nice_step(hi, 6);
+    x->setTickType(QValueAxis::TicksDynamic);
+    x->setTickAnchor(0.0);
+    x->setTickInterval(step);
+    x->setLabelFormat(label_format(step));
+    x->setRange(0.0, hi);
+  };
+  for (auto& c : time_charts_) {
+    apply(c->x);
+    if (c->reference_line) c->reference_line->replace(QList<QPointF>{{0.0, *c->reference}, {hi, *c->reference}});
+  }
+  apply(spend_x_);
+}
+
+void ChartPanel::rescale(QValueAxis* axis, const AxisRange& range, double min_hi, bool include_zero) const {
+  double lo = range.any ? range.lo : 0.0;
+  double hi = range.any ? range.hi : 1.0;
+  if (include_zero) lo = std::min(lo, 0.0);
+  hi = std::max(hi, min_hi);
+  if (hi <= lo) hi = lo + 1.0;
+  hi = lo + (hi - lo) * 1.08;  // headroom so the line never touches the frame
+  set_dynamic_ticks(axis, lo, hi, 5);
+}
+
+void ChartPanel::update_track(int track, const RunData& run, const RunData::Delta& delta) {
+  if (track < 0 || track >= tracks()) return;
+  runs_[static_cast<std::size_t>(track)] = &run;
+  if (delta.info && run.has_info()) {
+    core::SimTime horizon = run.info().horizon;
+    for (const RunData* other : runs_)
+      if (other && other != &run && other->has_info()) horizon = std::max(horizon, other->info().horizon);
+    set_time_range(horizon);
+  }
+  // The spend chart follows track 0's campaigns; rebuilding it also draws every point so far.
+  const bool rebuilt = delta.info && track == 0;
+  if (rebuilt) rebuild_spend();
+  const auto& points = run.points();
+  if (delta.first_new_interval >= points.size()) return;
+  for (auto& c : time_charts_) {
+    auto& series = c->series[static_cast<std::size_t>(track)];
+    for (std::size_t m = 0; m < c->metrics.size(); ++m) {
+      const Metric& metric = c->metrics[m];
+      QList<QPointF> add;
+      add.reserve(static_cast<qsizetype>(points.size() - delta.first_new_interval));
+      for (std::size_t i = delta.first_new_interval; i < points.size(); ++i) {
+        if (const auto v = metric.value(points[i])) {
+          add.append(QPointF(scale_.to_axis(points[i].end), *v));
+          (metric.right_axis && c->y2 ? c->range2 : c->range).add(*v);
+        }
+      }
+      if (!add.isEmpty()) series[m]->append(add);
+    }
+    rescale(c->y, c->range, c->min_hi, true);
+    if (c->y2) rescale(c->y2, c->range2, 0.0, true);
+  }
+  if (!rebuilt) append_spend(track, run, delta.first_new_interval);
+}
+
+std::vector<core::CampaignId> ChartPanel::chosen_campaigns(const RunData& run) const {
+  std::vector<core::CampaignId> ids;
+  const QString text = spend_ids_->text().trimmed();
+  if (!text.isEmpty() && run.has_info()) {
+    for (const QString& part : text.split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts)) {
+      bool ok = false;
+      const uint id = part.toUInt(&ok);
+      if (ok && id < run.info().daily_budgets.size() && std::find(ids.begin(), ids.end(), id) == ids.end())
+        ids.push_back(id);
+      if (ids.size() >= 10) break;
+    }
+    if (!ids.empty()) return ids;
+  }
+  return run.top_campaigns_by_budget(static_cast<std::size_t>(spend_top_n_->value()));
+}
+
+void ChartPanel::rebuild_spend() {
+  for (auto& per_campaign : spend_series_)
+    for (QLineSeries* s : per_campaign) {
+      spend_chart_->removeSeries(s);
+      delete s;
+    }
+  spend_series_.clear();
+  for (QLineSeries* s : target_series_) {
+    spend_chart_->removeSeries(s);
+    delete s;
+  }
+  target_series_.clear();
+  spend_range_ = {};
+  const RunData* base = runs_.empty() ? nullptr : runs_[0];
+  spend_campaigns_ = base && base->has_info() ? chosen_campaigns(*base) : std::vector<core::CampaignId>{};
+  const int n = tracks();
+  for (std::size_t i = 0; i < spend_campaigns_.size(); ++i) {
+    const core::CampaignId c = spend_campaigns_[i];
+    const QColor col = colour(static_cast<int>(i));
+    const double budget = base->info().daily_budgets[c].units();
+    std::vector<QLineSeries*> per_track;
+    for (int t = 0; t < n; ++t) {
+      auto* s = new QLineSeries;
+      s->setName(n > 1 ? tr("%1: campaign %2").arg(track_labels_[t]).arg(c)
+                       : tr("campaign %1 (budget %2)").arg(c).arg(format_figure(budget, 3)));
+      QPen pen(col);
+      pen.setWidthF(2.0);
+      pen.setStyle(t == 0 ? Qt::SolidLine : Qt::DashDotLine);
+      s->setPen(pen);
+      spend_chart_->addSeries(s);
+      s->attachAxis(spend_x_);
+      s->attachAxis(spend_y_);
+      per_track.push_back(s);
+    }
+    spend_series_.push_back(per_track);
+    // The target: a linear share of the daily budget over each day (a sawtooth over several days).
+    auto* target = new QLineSeries;
+    target->setName(tr("target"));
+    QPen pen(col.lighter(115));
+    pen.setWidthF(1.3);
+    pen.setStyle(Qt::DashLine);
+    target->setPen(pen);
+    if (budget > 0) {
+      QList<QPointF> line;
+      for (core::SimTime day = 0; day < horizon_; day += core::kDay) {
+        const core::SimTime end = std::min(day + core::kDay, horizon_);
+        line.append({scale_.to_axis(day), 0.0});
+        line.append({scale_.to_axis(end), budget * static_cast<double>(end - day) / static_cast<double>(core::kDay)});
+      }
+      target->replace(line);
+      spend_range_.add(budget);
+    }
+    spend_chart_->addSeries(target);
+    target->attachAxis(spend_x_);
+    target->attachAxis(spend_y_);
+    hide_from_legend(spend_chart_, target);
+    target_series_.push_back(target);
+  }
+  for (int t = 0; t < n; ++t)
+    if (runs_.size() > static_cast<std::size_t>(t) && runs_[static_cast<std::size_t>(t)])
+      append_spend(t, *runs_[static_cast<std::size_t>(t)], 0);
+  rescale(spend_y_, spend_range_, 1.0, true);
+  show_legend_if_needed(spend_chart_);
+}
+
+void ChartPanel::append_spend(int track, const RunData& run, std::size_t from) {
+  const auto& points = run.points();
+  for (std::size_t i = 0; i < spend_campaigns_.size(); ++i) {
+    const std::vector<float>& curve = run.spend_curve(spend_campaigns_[i]);
+    QList<QPointF> add;
+    for (std::size_t k = from; k < std::min(points.size(), curve.size()); ++k) {
+      add.append({scale_.to_axis(points[k].end), static_cast<double>(curve[k])});
+      spend_range_.add(curve[k]);
+    }
+    if (!add.isEmpty()) spend_series_[i][static_cast<std::size_t>(track)]->append(add);
+  }
+  rescale(spend_y_, spend_range_, 1.0, true);
+}
+
+void ChartPanel::refresh_distributions(const std::vector<const RunData*>& runs) {
+  const int n = std::min(tracks(), static_cast<int>(runs.size()));
+  // Prices: one histogram over a common range, so A and B are comparable bin by bin.
+  std::vector<double> all;
+  for (int t = 0; t < n; ++t)
+    if (runs[static_cast<std::size_t>(t)]) {
+      const auto& p = runs[static_cast<std::size_t>(t)]->winner_prices();
+      all.insert(all.end(), p.begin(), p.end());
+    }
+  if (!all.empty()) {
+    std::sort(all.begin(), all.end());
+    // The top 1 % is folded into the last bin so one outlier does not squash the picture.
+    double hi = all[static_cast<std::size_t>(0.99 * static_cast<double>(all.size() - 1))];
+    if (hi <= 0) hi = std::max(all.back(), 1e-6);
+    constexpr int kBins = 30;
+    const double width = hi / kBins;
+    double y_max = 0;
+    for (int t = 0; t < n; ++t) {
+      const RunData* run = runs[static_cast<std::size_t>(t)];
+      if (!run) continue;
+      std::vector<double> counts(kBins, 0.0);
+      for (double p : run->winner_prices()) counts[static_cast<std::size_t>(std::clamp(static_cast<int>(p / width), 0, kBins - 1))] += 1;
+      const double total = static_cast<double>(run->winner_prices().size());
+      QList<QPointF> steps;
+      steps.append({0.0, 0.0});
+      for (int b = 0; b < kBins; ++b) {
+        const double share = total > 0 ? 100.0 * counts[static_cast<std::size_t>(b)] / total : 0.0;
+        steps.append({b * width, share});
+        steps.append({(b + 1) * width, share});
+        y_max = std::max(y_max, share);
+      }
+      steps.append({hi, 0.0});
+      price_lines_[static_cast<std::size_t>(t)]->replace(steps);
+    }
+    set_dynamic_ticks(price_x_, 0.0, hi, 6);
+    set_dynamic_ticks(price_y_, 0.0, std::max(1.0, y_max * 1.1), 5);
+  }
+
+  // Reliability.
+  double rel_max = 0;
+  for (int t = 0; t < n; ++t) {
+    const RunData* run = runs[static_cast<std::size_t>(t)];
+    if (!run) continue;
+    QList<QPointF> pts;
+    for (const auto& p : run->reliability().merged()) {
+      pts.append({100.0 * p.mean_pctr, 100.0 * p.mean_true});
+      rel_max = std::max({rel_max, 100.0 * p.mean_pctr, 100.0 * p.mean_true});
+    }
+    rel_lines_[static_cast<std::size_t>(t)]->replace(pts);
+    rel_points_[static_cast<std::size_t>(t)]->replace(pts);
+  }
+  if (rel_max > 0) {
+    const double top = rel_max * 1.08;
+    rel_diagonal_->replace(QList<QPointF>{{0.0, 0.0}, {top, top}});
+    set_dynamic_ticks(rel_x_, 0.0, top, 5);
+    set_dynamic_ticks(rel_y_, 0.0, top, 5);
+  }
+
+  // Funnel bars from the running totals.
+  double cost_max = 0, kept_max = 0;
+  const auto sets_cost = funnel_cost_bars_->barSets();
+  const auto sets_kept = funnel_kept_bars_->barSets();
+  for (int t = 0; t < n && t < sets_cost.size(); ++t) {
+    const RunData* run = runs[static_cast<std::size_t>(t)];
+    if (!run) continue;
+    const core::Counters& c = run->outcome() ? run->outcome()->summary.totals : run->totals();
+    if (c.requests == 0) continue;
+    const double req = static_cast<double>(c.requests);
+    for (int s = 0; s < 4; ++s) {
+      const double v = c.funnel_cost_us[static_cast<std::size_t>(s)] / req;
+      sets_cost[t]->replace(s, v);
+      cost_max = std::max(cost_max, v);
+    }
+    const double kept[4] = {static_cast<double>(c.candidates_retrieved) / req, static_cast<double>(c.candidates_prerank) / req,
+                            static_cast<double>(c.candidates_ranked) / req, static_cast<double>(c.candidates_auction) / req};
+    for (int s = 0; s < 4; ++s) {
+      sets_kept[t]->replace(s, kept[s]);
+      kept_max = std::max(kept_max, kept[s]);
+    }
+  }
+  if (cost_max > 0) set_dynamic_ticks(funnel_cost_y_, 0.0, cost_max * 1.15, 5);
+  if (kept_max > 0) set_dynamic_ticks(funnel_kept_y_, 0.0, kept_max * 1.15, 5);
+}
+
+QChartView* ChartPanel::view(const QString& id) const {
+  for (const auto& [name, v] : views_)
+    if (name == id) return v;
+  return nullptr;
+}
+
+QChart* ChartPanel::chart(const QString& id) const {
+  QChartView* v = view(id);
+  return v ? v->chart() : nullptr;
+}
+
+QXYSeries* ChartPanel::time_series(const QString& id, int track, int index) const {
+  for (const auto& c : time_charts_) {
+    if (c->id != id) continue;
+    if (track < 0 || track >= static_cast<int>(c->series.size())) return nullptr;
+    const auto& per_track = c->series[static_cast<std::size_t>(track)];
+    if (index < 0 || index >= static_cast<int>(per_track.size())) return nullptr;
+    return per_track[static_cast<std::size_t>(index)];
+  }
+  return nullptr;
+}
+
+QXYSeries* ChartPanel::spend_series(core::CampaignId campaign, int track) const {
+  for (std::size_t i = 0; i < spend_campaigns_.size(); ++i)
+    if (spend_campaigns_[i] == campaign && track >= 0 && track < static_cast<int>(spend_series_[i].size()))
+      return spend_series_[i][static_cast<std::size_t>(track)];
+  return nullptr;
+}
+
+QXYSeries* ChartPanel::price_series(int track) const {
+  return track >= 0 && track < static_cast<int>(price_lines_.size()) ? price_lines_[static_cast<std::size_t>(track)] : nullptr;
+}
+
+QXYSeries* ChartPanel::reliability_series(int track) const {
+  return track >= 0 && track < static_cast<int>(rel_lines_.size()) ? rel_lines_[static_cast<std::size_t>(track)] : nullptr;
+}
+
+QBarSet* ChartPanel::funnel_cost_set(int track) const {
+  const auto sets = funnel_cost_bars_->barSets();
+  return track >= 0 && track < sets.size() ? sets[track] : nullptr;
+}
+
+bool ChartPanel::export_png(const QString& id, const QString& file) const {
+  QChartView* v = view(id);
+  if (!v) return false;
+  // A chart on a page that was never shown has no size yet: give it a readable one to render.
+  if (!v->isVisible() && (v->width() < 400 || v->height() < 300)) v->resize(800, 500);
+  return v->grab().save(file, "PNG");
+}
+
+QStringList ChartPanel::export_all(const QString& folder) const {
+  QStringList written;
+  QDir().mkpath(folder);
+  for (const QString& id : chart_ids()) {
+    const QString file = QDir(folder).filePath(id + QStringLiteral(".png"));
+    if (export_png(id, file)) written << file;
+  }
+  return written;
+}
+
+}  // namespace adsim::gui

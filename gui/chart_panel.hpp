@@ -1,0 +1,148 @@
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <QElapsedTimer>
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+#include "gui/formatting.hpp"
+#include "gui/run_data.hpp"
+
+class QAbstractSeries;
+class QAreaSeries;
+class QBarCategoryAxis;
+class QBarSeries;
+class QBarSet;
+class QChart;
+class QChartView;
+class QLineEdit;
+class QLineSeries;
+class QScatterSeries;
+class QSpinBox;
+class QTabWidget;
+class QValueAxis;
+class QXYSeries;
+
+namespace adsim::gui {
+
+// The live charts of one run, or of two runs overlaid (compare: track 0 is A, track 1 is B).
+// Time series grow incrementally from RunData deltas; distributions (prices, reliability, funnel)
+// are recomputed from RunData's accumulators when refresh_distributions() is called.
+class ChartPanel : public QWidget {
+  Q_OBJECT
+ public:
+  // Ids of the charts, also the file names of exported PNGs.
+  static const QStringList& chart_ids();
+
+  explicit ChartPanel(QWidget* parent = nullptr);
+  ~ChartPanel() override;
+
+  // Clears every chart and prepares one track per label ({"quickstart"} or {"A", "B"}).
+  void reset(const QStringList& track_labels);
+  int tracks() const { return static_cast<int>(track_labels_.size()); }
+  // Adds what `delta` says is new in `run`, the data of track `track`.
+  void update_track(int track, const RunData& run, const RunData::Delta& delta);
+  // Recomputes price histogram, reliability diagram and funnel bars from every track's data.
+  void refresh_distributions(const std::vector<const RunData*>& runs);
+
+  QChartView* view(const QString& id) const;
+  QChart* chart(const QString& id) const;
+  QTabWidget* pages() const { return pages_; }
+  // The line of metric `index` of a time-series chart for `track` (tests, export).
+  QXYSeries* time_series(const QString& id, int track, int index) const;
+  // The spend line of a campaign for a track, and the campaigns shown.
+  QXYSeries* spend_series(core::CampaignId campaign, int track) const;
+  const std::vector<core::CampaignId>& spend_campaigns() const { return spend_campaigns_; }
+  // The price histogram of a track: (bin centre, % of winners).
+  QXYSeries* price_series(int track) const;
+  QXYSeries* reliability_series(int track) const;
+  QBarSet* funnel_cost_set(int track) const;
+
+  bool export_png(const QString& id, const QString& file) const;
+  // Writes every chart as <folder>/<id>.png; returns the files written.
+  QStringList export_all(const QString& folder) const;
+
+ private:
+  struct Metric {
+    QString name;
+    bool right_axis = false;
+    std::function<std::optional<double>(const IntervalPoint&)> value;
+  };
+  struct AxisRange {
+    double lo = 0.0, hi = 0.0;
+    bool any = false;
+    void add(double v);
+  };
+  struct TimeChart {
+    QString id;
+    QChart* chart = nullptr;
+    QChartView* view = nullptr;
+    QValueAxis* x = nullptr;
+    QValueAxis* y = nullptr;
+    QValueAxis* y2 = nullptr;
+    std::vector<Metric> metrics;
+    std::vector<std::vector<QLineSeries*>> series;  // [track][metric]
+    AxisRange range, range2;
+    std::optional<double> reference;  // a horizontal reference line (calibration: 1)
+    double min_hi = 0.0;              // the y axis shows at least [0, min_hi]
+    QLineSeries* reference_line = nullptr;
+  };
+
+  QChartView* make_view(QChart* chart, const QString& id);
+  QChart* make_chart(const QString& title);
+  TimeChart& add_time_chart(const QString& id, const QString& title, const QString& y_title,
+                            const QString& y2_title, std::vector<Metric> metrics);
+  void build();
+  void clear_time_chart(TimeChart& c);
+  void style_series(QLineSeries* s, int track, int metric, int metrics) const;
+  void set_time_range(core::SimTime horizon);
+  void rescale(QValueAxis* axis, const AxisRange& range, double min_hi, bool include_zero) const;
+  void rebuild_spend();
+  void append_spend(int track, const RunData& run, std::size_t from);
+  std::vector<core::CampaignId> chosen_campaigns(const RunData& run) const;
+
+  QTabWidget* pages_ = nullptr;
+  std::vector<std::unique_ptr<TimeChart>> time_charts_;
+  QStringList track_labels_;
+  std::vector<const RunData*> runs_;  // as last given, for rebuilding the spend chart
+  TimeAxisScale scale_;
+  core::SimTime horizon_ = core::kDay;
+
+  // Spend vs. target.
+  QChart* spend_chart_ = nullptr;
+  QValueAxis* spend_x_ = nullptr;
+  QValueAxis* spend_y_ = nullptr;
+  QSpinBox* spend_top_n_ = nullptr;
+  QLineEdit* spend_ids_ = nullptr;
+  std::vector<core::CampaignId> spend_campaigns_;
+  std::vector<std::vector<QLineSeries*>> spend_series_;  // [campaign index][track]
+  std::vector<QLineSeries*> target_series_;              // [campaign index]
+  AxisRange spend_range_;
+
+  // Distributions.
+  QChart* price_chart_ = nullptr;
+  QValueAxis* price_x_ = nullptr;
+  QValueAxis* price_y_ = nullptr;
+  std::vector<QLineSeries*> price_lines_;
+  std::vector<QAreaSeries*> price_areas_;
+  QChart* reliability_chart_ = nullptr;
+  QValueAxis* rel_x_ = nullptr;
+  QValueAxis* rel_y_ = nullptr;
+  QLineSeries* rel_diagonal_ = nullptr;
+  std::vector<QLineSeries*> rel_lines_;
+  std::vector<QScatterSeries*> rel_points_;
+  QChart* funnel_cost_chart_ = nullptr;
+  QBarSeries* funnel_cost_bars_ = nullptr;
+  QValueAxis* funnel_cost_y_ = nullptr;
+  QChart* funnel_kept_chart_ = nullptr;
+  QBarSeries* funnel_kept_bars_ = nullptr;
+  QValueAxis* funnel_kept_y_ = nullptr;
+
+  std::vector<std::pair<QString, QChartView*>> views_;
+};
+
+}  // namespace adsim::gui

@@ -1,0 +1,154 @@
+#pragma once
+#include <array>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QMessageBox>
+#include <QPointer>
+
+#include "gui/run_data.hpp"
+#include "gui/scenario_catalog.hpp"
+#include "gui/simulation_runner.hpp"
+#include "scenarios/scenario.hpp"
+
+class QAction;
+class QComboBox;
+class QLabel;
+
+class QProgressBar;
+class QTabWidget;
+class QTextBrowser;
+class QTimer;
+
+namespace adsim::gui {
+
+class AuctionInspector;
+class ChartPanel;
+class ComparePanel;
+class ParameterPanel;
+
+// The adsim-gui main window: scenario picker and parameter panel on the left; live charts, the
+// auction inspector and the A/B comparison on the right; Run / Pause / Step / Reset and the speed
+// in the toolbar; simulated time and requests/s in the status bar.
+//
+// Runs happen on SimulationRunner worker threads. A 50 ms timer (20 Hz) drains their snapshot
+// queues into the charts; the UI never calls into a running marketplace and never waits for one.
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  static constexpr int kDrainIntervalMs = 50;          // 20 Hz
+  static constexpr int kDistributionIntervalMs = 250;  // histograms and tables: 4 Hz
+
+  struct SpeedPreset {
+    QString label;
+    double simulated_seconds_per_wall_second;  // 0: as fast as possible
+  };
+  static const std::vector<SpeedPreset>& speed_presets();
+  static constexpr int kDefaultSpeedIndex = 3;  // 2 h of simulated time per wall second
+
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Scenario. A file that does not load shows the loader's file:line:column message (the same as
+  // `adsim check`) in a dialog and leaves the current scenario and knobs as they were.
+  bool open_scenario_file(const QString& path);
+  bool select_bundled(const QString& id);
+  const std::optional<scenarios::Scenario>& loaded_scenario() const { return loaded_; }
+
+  // Controls (the toolbar's actions call these).
+  void run();
+  void pause();
+  void step();
+  void reset();
+  bool start_compare();
+  void set_speed_index(int index);
+  int speed_index() const;
+  // Where runs are recorded (SQLite, the CLI's schema); empty: not recorded.
+  void set_results_db(const QString& path);
+  const QString& results_db() const { return results_db_; }
+
+  // State.
+  int tracks() const { return track_count_; }
+  bool is_comparing() const { return track_count_ == 2; }
+  // The state of run A (kIdle when no run was started since the last reset).
+  RunnerState state() const;
+  // Every started run has ended and its last batch has been drained.
+  bool all_ended() const;
+  const RunData* run_data(int track) const;
+  QString status_text() const;
+
+  ChartPanel* charts() const { return charts_; }
+  ParameterPanel* parameters() const { return parameters_; }
+  AuctionInspector* inspector() const { return inspector_; }
+  ComparePanel* compare_panel() const { return compare_; }
+  QComboBox* scenario_picker() const { return picker_; }
+  QTabWidget* tabs() const { return tabs_; }
+  // The error dialog shown last, while it is open.
+  QMessageBox* error_dialog() const { return error_dialog_; }
+
+  // Drains the runners now instead of waiting for the timer (tests).
+  void drain();
+  // Exports every chart as PNG into `folder`; returns the files written.
+  QStringList export_all_charts(const QString& folder);
+
+ protected:
+  void closeEvent(class QCloseEvent* event) override;
+
+ private:
+  void build_ui();
+  void build_actions();
+  void populate_picker();
+  void on_picker_changed(int index);
+  void set_scenario(scenarios::Scenario scenario);
+  void show_scenario_text();
+  bool start_runs(std::vector<scenarios::Scenario> variants, const QStringList& labels, bool paused);
+  void retire_runners();
+  void update_controls();
+  void update_status();
+  void show_error(const QString& title, const QString& text);
+  void refresh_distributions();
+  void choose_results_db();
+  void save_scenario_as();
+  void export_charts_dialog();
+  void show_reference();
+
+  // Scenario state.
+  std::vector<BundledScenario> bundled_;
+  std::optional<scenarios::Scenario> loaded_;
+  QString results_db_;
+
+  // Runs.
+  std::array<std::unique_ptr<SimulationRunner>, 2> runners_;
+  std::array<std::unique_ptr<RunData>, 2> data_;
+  std::vector<std::unique_ptr<SimulationRunner>> retired_;  // aborted, joined once they end
+  int track_count_ = 0;
+  bool dirty_distributions_ = false;
+  QElapsedTimer since_distributions_;
+
+  // Widgets.
+  QComboBox* picker_ = nullptr;
+  QTextBrowser* scenario_text_ = nullptr;
+  ParameterPanel* parameters_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+  ChartPanel* charts_ = nullptr;
+  AuctionInspector* inspector_ = nullptr;
+  ComparePanel* compare_ = nullptr;
+  QComboBox* speed_ = nullptr;
+  QLabel* state_label_ = nullptr;
+  QLabel* clock_label_ = nullptr;
+  QLabel* rate_label_ = nullptr;
+  QLabel* db_label_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QAction* run_action_ = nullptr;
+  QAction* pause_action_ = nullptr;
+  QAction* step_action_ = nullptr;
+  QAction* reset_action_ = nullptr;
+  QAction* compare_action_ = nullptr;
+  QTimer* drain_timer_ = nullptr;
+  QPointer<QMessageBox> error_dialog_;
+};
+
+}  // namespace adsim::gui

@@ -1,0 +1,192 @@
+#include "gui/run_data.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace adsim::gui {
+
+// ---------------------------------------------------------------------------------------------
+// ReliabilityBins
+
+void ReliabilityBins::add(double pctr, double true_ctr) {
+  constexpr double kPerDecade = kFineBins / 6.0;
+  const double x = std::max(pctr, 1e-6);
+  int bin = static_cast<int>(std::floor((std::log10(x) + 6.0) * kPerDecade));
+  bin = std::clamp(bin, 0, kFineBins - 1);
+  Bin& b = bins_[static_cast<std::size_t>(bin)];
+  b.count += 1;
+  b.sum_pctr += pctr;
+  b.sum_true += true_ctr;
+  total_ += 1;
+}
+
+std::vector<ReliabilityBins::Point> ReliabilityBins::merged(int target_bins, double min_count) const {
+  std::vector<Point> out;
+  const double needed = std::max(min_count, total_ / std::max(1, target_bins));
+  Bin acc;
+  for (const Bin& b : bins_) {
+    acc.count += b.count;
+    acc.sum_pctr += b.sum_pctr;
+    acc.sum_true += b.sum_true;
+    if (acc.count >= needed) {
+      out.push_back({acc.sum_pctr / acc.count, acc.sum_true / acc.count, acc.count});
+      acc = {};
+    }
+  }
+  if (acc.count >= min_count) out.push_back({acc.sum_pctr / acc.count, acc.sum_true / acc.count, acc.count});
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RunData
+
+void RunData::retain_spend_for(const RunInfo& info) {
+  const std::size_t campaigns = info.daily_budgets.size();
+  const auto interval = std::max<core::SimTime>(1, info.snapshot_interval);
+  const auto planned = static_cast<std::size_t>(info.horizon / interval + 2);
+  retained_index_.assign(campaigns, -1);
+  retained_.clear();
+  if (campaigns * planned <= kMaxRetainedSpendValues) {
+    retained_.resize(campaigns);
+    std::iota(retained_.begin(), retained_.end(), core::CampaignId{0});
+  } else {
+    // A very large run keeps the curves of the campaigns with the largest budgets only.
+    const std::size_t keep = std::max<std::size_t>(16, kMaxRetainedSpendValues / planned);
+    RunData probe;
+    probe.info_ = info;
+    retained_ = probe.top_campaigns_by_budget(keep);
+    std::sort(retained_.begin(), retained_.end());
+  }
+  spend_.assign(retained_.size(), {});
+  for (std::size_t i = 0; i < retained_.size(); ++i) retained_index_[retained_[i]] = static_cast<int>(i);
+}
+
+const std::vector<float>& RunData::spend_curve(core::CampaignId campaign) const {
+  static const std::vector<float> kNone;
+  if (campaign >= retained_index_.size() || retained_index_[campaign] < 0) return kNone;
+  return spend_[static_cast<std::size_t>(retained_index_[campaign])];
+}
+
+std::vector<core::CampaignId> RunData::top_campaigns_by_budget(std::size_t n) const {
+  std::vector<core::CampaignId> ids;
+  if (!info_) return ids;
+  const auto& budgets = info_->daily_budgets;
+  ids.resize(budgets.size());
+  std::iota(ids.begin(), ids.end(), core::CampaignId{0});
+  n = std::min(n, ids.size());
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n), ids.end(),
+                    [&](core::CampaignId a, core::CampaignId b) {
+                      if (budgets[a] != budgets[b]) return budgets[a] > budgets[b];
+                      return a < b;
+                    });
+  ids.resize(n);
+  return ids;
+}
+
+RunData::Delta RunData::apply(RunnerBatch batch) {
+  Delta delta;
+  delta.first_new_interval = points_.size();
+  if (batch.info) {
+    info_ = std::move(*batch.info);
+    retain_spend_for(*info_);
+    delta.info = true;
+  }
+  for (core::IntervalMetrics& m : batch.intervals) {
+    IntervalPoint p;
+    p.start = m.start;
+    p.end = m.end;
+    p.counts = m.counts;
+    p.rates = core::Rates::of(m.counts);
+    p.active_users = m.active_users;
+    p.mean_fatigue = m.mean_fatigue;
+    p.budget_exhausted_share = m.budget_exhausted_share;
+    totals_ += m.counts;
+    p.users_left_total = totals_.users_left;
+    points_.push_back(p);
+    const std::size_t index = points_.size() - 1;
+    for (std::size_t i = 0; i < retained_.size(); ++i) {
+      std::vector<float>& curve = spend_[i];
+      curve.resize(index + 1, 0.0f);
+      const core::CampaignId c = retained_[i];
+      if (c < m.campaign_spend_today.size()) curve[index] = static_cast<float>(m.campaign_spend_today[c].units());
+    }
+  }
+  for (core::AuctionLogEntry& e : batch.auctions) {
+    for (const core::AuctionLogCandidate& c : e.candidates) {
+      reliability_.add(c.pctr, c.true_ctr);
+      if (c.slot >= 0) winner_prices_.push_back(c.price / 1e6);
+    }
+    recent_.push_back(std::move(e));
+    if (recent_.size() > kRecentAuctions) recent_.pop_front();
+  }
+  delta.new_auctions = std::min(batch.auctions.size(), recent_.size());
+  auctions_seen_ += batch.auctions.size();
+  auctions_dropped_ += batch.auctions_dropped;
+  if (batch.progress) {
+    const ProgressSample& s = *batch.progress;
+    delta.progress = true;
+    if (rate_window_.empty() || s.requests_wall_seconds > rate_window_.back().requests_wall_seconds) {
+      rate_window_.push_back(s);
+      while (rate_window_.size() > 2 &&
+             s.requests_wall_seconds - rate_window_.front().requests_wall_seconds > 2.0)
+        rate_window_.pop_front();
+      const ProgressSample& first = rate_window_.front();
+      const double dt = s.requests_wall_seconds - first.requests_wall_seconds;
+      if (rate_window_.size() >= 2 && dt > 0)
+        requests_per_second_ = static_cast<double>(s.requests - first.requests) / dt;
+      else if (s.requests_wall_seconds > 0)
+        requests_per_second_ = static_cast<double>(s.requests) / s.requests_wall_seconds;
+    }
+    progress_ = s;
+  }
+  if (batch.outcome) {
+    outcome_ = std::move(batch.outcome);
+    if (outcome_->run_wall_seconds > 0)
+      requests_per_second_ = static_cast<double>(outcome_->summary.totals.requests) / outcome_->run_wall_seconds;
+    delta.ended = true;
+  }
+  if (batch.error) {
+    error_ = std::move(batch.error);
+    delta.ended = true;
+  }
+  return delta;
+}
+
+std::vector<HeadlineMetric> headline_metrics(const RunData& run) {
+  const core::Counters& t = run.outcome() ? run.outcome()->summary.totals : run.totals();
+  const core::Rates r = core::Rates::of(t);
+  std::uint64_t active = 0;
+  double fatigue = 0, exhausted = 0;
+  if (!run.points().empty()) {
+    active = run.points().back().active_users;
+    fatigue = run.points().back().mean_fatigue;
+    exhausted = run.points().back().budget_exhausted_share;
+  }
+  if (run.outcome()) {
+    active = run.outcome()->summary.active_users;
+    fatigue = run.outcome()->summary.mean_fatigue;
+  }
+  auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+  return {
+      {QStringLiteral("Revenue"), QStringLiteral("currency units"), t.revenue.units()},
+      {QStringLiteral("RPM"), QStringLiteral("currency units per 1,000 requests"), r.rpm},
+      {QStringLiteral("Requests"), QStringLiteral("requests"), d(t.requests)},
+      {QStringLiteral("Fill rate"), QStringLiteral("%"), 100.0 * r.fill_rate},
+      {QStringLiteral("Impressions"), QStringLiteral("impressions"), d(t.impressions)},
+      {QStringLiteral("CTR"), QStringLiteral("%"), 100.0 * r.ctr},
+      {QStringLiteral("Average CPC"), QStringLiteral("currency units per click"), r.avg_cpc},
+      {QStringLiteral("Advertiser value"), QStringLiteral("currency units"), t.advertiser_value / 1e6},
+      {QStringLiteral("Hide rate"), QStringLiteral("per 1,000 impressions"), 1000.0 * r.hide_rate},
+      {QStringLiteral("Report rate"), QStringLiteral("per 1,000 impressions"), 1000.0 * r.report_rate},
+      {QStringLiteral("Users who left"), QStringLiteral("users"), d(t.users_left)},
+      {QStringLiteral("Active users at end"), QStringLiteral("users"), d(active)},
+      {QStringLiteral("Mean user fatigue at end"), QStringLiteral("fatigue units"), fatigue},
+      {QStringLiteral("Calibration ratio"), QStringLiteral("sum pCTR / sum true CTR"), r.calibration_ratio},
+      {QStringLiteral("Funnel cost"), QStringLiteral("µs per request"), r.funnel_cost_us_per_request},
+      {QStringLiteral("Budget-exhausted campaigns at end"), QStringLiteral("% of in-flight"), 100.0 * exhausted},
+      {QStringLiteral("Overspend"), QStringLiteral("currency units"), t.overspend.units()},
+  };
+}
+
+}  // namespace adsim::gui

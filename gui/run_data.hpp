@@ -1,0 +1,126 @@
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <QString>
+
+#include "core/metrics.hpp"
+#include "gui/snapshot_queue.hpp"
+
+namespace adsim::gui {
+
+// One snapshot interval as the charts use it.
+struct IntervalPoint {
+  core::SimTime start = 0;
+  core::SimTime end = 0;
+  core::Counters counts;
+  core::Rates rates;
+  std::uint64_t active_users = 0;
+  std::uint64_t users_left_total = 0;  // cumulative since the start of the run
+  double mean_fatigue = 0.0;
+  double budget_exhausted_share = 0.0;
+};
+
+// Calibration of logged candidates, accumulated in fine logarithmic pCTR bins so memory stays
+// constant however long the run; the diagram merges neighbours into bins with enough candidates.
+class ReliabilityBins {
+ public:
+  static constexpr int kFineBins = 96;  // 1e-6 .. 1, 16 per decade
+  struct Bin {
+    double count = 0, sum_pctr = 0, sum_true = 0;
+  };
+  struct Point {
+    double mean_pctr = 0, mean_true = 0, count = 0;
+  };
+
+  void add(double pctr, double true_ctr);
+  // Bins holding at least max(min_count, total / target_bins) candidates, lowest pCTR first.
+  std::vector<Point> merged(int target_bins = 15, double min_count = 30) const;
+  double total() const { return total_; }
+
+ private:
+  std::array<Bin, kFineBins> bins_{};
+  double total_ = 0;
+};
+
+// Everything the UI knows about one run (one track of the charts), built from drained batches.
+// Lives on the UI thread only.
+class RunData {
+ public:
+  static constexpr std::size_t kRecentAuctions = 1'000;  // kept for the inspector
+  static constexpr std::size_t kMaxRetainedSpendValues = 8'000'000;
+
+  // What one apply() added, so views update incrementally.
+  struct Delta {
+    bool info = false;
+    std::size_t first_new_interval = 0;  // intervals [first_new_interval, points().size()) are new
+    std::size_t new_auctions = 0;        // the last new_auctions of recent_auctions() are new
+    bool progress = false;
+    bool ended = false;
+    bool any() const { return info || new_auctions > 0 || progress || ended; }
+  };
+
+  Delta apply(RunnerBatch batch);
+
+  bool has_info() const { return info_.has_value(); }
+  const RunInfo& info() const { return *info_; }
+  const std::vector<IntervalPoint>& points() const { return points_; }
+  const core::Counters& totals() const { return totals_; }
+  const ProgressSample& progress() const { return progress_; }
+  // Requests per wall second over the last few progress samples.
+  double requests_per_second() const { return requests_per_second_; }
+
+  // Campaigns whose spend curve is kept (all of them unless the run is very large).
+  const std::vector<core::CampaignId>& retained_campaigns() const { return retained_; }
+  // Spend so far today in currency units at the end of each interval; empty if not retained.
+  const std::vector<float>& spend_curve(core::CampaignId campaign) const;
+  // The `n` campaigns with the largest daily budgets, largest first.
+  std::vector<core::CampaignId> top_campaigns_by_budget(std::size_t n) const;
+
+  const std::deque<core::AuctionLogEntry>& recent_auctions() const { return recent_; }
+  std::uint64_t auctions_seen() const { return auctions_seen_; }
+  std::uint64_t auctions_dropped() const { return auctions_dropped_; }
+  const std::vector<double>& winner_prices() const { return winner_prices_; }  // currency units per click
+  const ReliabilityBins& reliability() const { return reliability_; }
+
+  const std::optional<RunOutcome>& outcome() const { return outcome_; }
+  const std::optional<std::string>& error() const { return error_; }
+
+ private:
+  void retain_spend_for(const RunInfo& info);
+
+  std::optional<RunInfo> info_;
+  std::vector<IntervalPoint> points_;
+  core::Counters totals_;
+  ProgressSample progress_;
+  std::deque<ProgressSample> rate_window_;
+  double requests_per_second_ = 0.0;
+
+  std::vector<core::CampaignId> retained_;
+  std::vector<int> retained_index_;  // per campaign: index into spend_, or -1
+  std::vector<std::vector<float>> spend_;
+
+  std::deque<core::AuctionLogEntry> recent_;
+  std::uint64_t auctions_seen_ = 0;
+  std::uint64_t auctions_dropped_ = 0;
+  std::vector<double> winner_prices_;
+  ReliabilityBins reliability_;
+
+  std::optional<RunOutcome> outcome_;
+  std::optional<std::string> error_;
+};
+
+// A headline figure of a run, for the summary and the A/B comparison.
+struct HeadlineMetric {
+  QString name;
+  QString unit;
+  double value = 0.0;
+};
+std::vector<HeadlineMetric> headline_metrics(const RunData& run);
+
+}  // namespace adsim::gui

@@ -1,0 +1,39 @@
+#include "gui/scenario_catalog.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <exception>
+
+#include "scenarios/scenario_loader.hpp"
+
+namespace adsim::gui {
+
+std::filesystem::path bundled_scenario_dir() {
+  if (const char* env = std::getenv("ADSIM_SCENARIO_DIR"); env && *env) return env;
+  return ADSIM_SCENARIO_DIR;
+}
+
+std::vector<BundledScenario> bundled_scenarios() {
+  std::vector<BundledScenario> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(bundled_scenario_dir(), ec)) {
+    if (entry.path().extension() != ".toml") continue;
+    BundledScenario b;
+    b.path = entry.path();
+    b.id = entry.path().stem().string();
+    try {
+      const scenarios::Scenario s = scenarios::load_scenario_file(entry.path());
+      b.name = s.name;
+      b.description = s.description;
+      b.lesson = s.lesson;
+    } catch (const std::exception& e) {
+      b.name = b.id;
+      b.load_error = e.what();
+    }
+    out.push_back(std::move(b));
+  }
+  std::sort(out.begin(), out.end(), [](const BundledScenario& a, const BundledScenario& b) { return a.path < b.path; });
+  return out;
+}
+
+}  // namespace adsim::gui

@@ -1,0 +1,455 @@
+// The main window on the offscreen platform: scenario picker, parameter panel, Run / Pause / Step /
+// Reset, live charts against the run's summary, the auction inspector, compare, export, the error
+// dialog for a bad file, and a GUI run recording the same rows as the CLI.
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+#include <QAction>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QImage>
+#include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QMessageBox>
+#include <QTabWidget>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTextBrowser>
+#include <QToolBar>
+#include <QValueAxis>
+#include <QXYSeries>
+#include <QtTest>
+
+#include "cli/cli_app.hpp"
+#include "gui/auction_inspector.hpp"
+#include "gui/chart_panel.hpp"
+#include "gui/compare_panel.hpp"
+#include "gui/main_window.hpp"
+#include "gui/parameter_panel.hpp"
+#include "scenarios/result_store.hpp"
+#include "scenarios/scenario_schema.hpp"
+
+using adsim::gui::ChartPanel;
+using adsim::gui::MainWindow;
+using adsim::gui::RunData;
+using adsim::gui::RunnerState;
+namespace core = adsim::core;
+namespace scenarios = adsim::scenarios;
+
+namespace {
+
+const QString kQuickstart = QStringLiteral(ADSIM_SOURCE_DIR "/scenarios/quickstart.toml");
+const QString kOutputDir = QStringLiteral(ADSIM_GUI_TEST_OUTPUT_DIR);
+constexpr int kFullSpeed = 6;  // index of "as fast as possible"
+
+double sum_y(const QXYSeries* s) {
+  double sum = 0;
+  for (const QPointF& p : s->points()) sum += p.y();
+  return sum;
+}
+
+bool close(double a, double b, double rel = 1e-9) { return std::fabs(a - b) <= rel * std::max({1.0, std::fabs(a), std::fabs(b)}); }
+
+QString table_text(QTableWidget* t, int row, int col) {
+  auto* item = t->item(row, col);
+  return item ? item->text() : QString();
+}
+
+int row_of(QTableWidget* t, const QString& metric) {
+  for (int r = 0; r < t->rowCount(); ++r)
+    if (table_text(t, r, 0) == metric) return r;
+  return -1;
+}
+
+double parse_figure(QString text) {
+  text.remove(QLatin1Char(',')).remove(QLatin1Char('+')).remove(QStringLiteral(" %"));
+  return text.toDouble();
+}
+
+std::string dump_only_run(const QString& db) {
+  const auto store = scenarios::ResultStore::open(db.toStdString(), scenarios::ResultStore::Mode::kReadOnly);
+  const auto runs = store.read_runs();
+  if (runs.size() != 1) return "<" + std::to_string(runs.size()) + " runs>";
+  return store.dump_run_rows(runs.front().run_id);
+}
+
+}  // namespace
+
+class GuiMainWindowTest : public QObject {
+  Q_OBJECT
+
+ private:
+  std::unique_ptr<MainWindow> window_;
+
+  MainWindow& fresh_window() {
+    window_ = std::make_unique<MainWindow>();
+    window_->resize(1600, 1000);
+    window_->show();
+    if (!QTest::qWaitForWindowExposed(window_.get())) qWarning("window not exposed");
+    return *window_;
+  }
+
+  static bool run_to_end(MainWindow& w, int timeout_ms = 120'000) {
+    QElapsedTimer t;
+    t.start();
+    while (!w.all_ended()) {
+      if (t.elapsed() > timeout_ms) return false;
+      QTest::qWait(20);
+    }
+    return true;
+  }
+
+ private Q_SLOTS:
+  void cleanup() { window_.reset(); }
+
+  void lists_bundled_scenarios_and_loads_quickstart() {
+    MainWindow& w = fresh_window();
+    QComboBox* picker = w.scenario_picker();
+    QVERIFY(picker->findText(QStringLiteral("quickstart")) >= 0);
+    QVERIFY(picker->findText(QStringLiteral("marketplace")) >= 0);
+    QCOMPARE(picker->currentText(), QStringLiteral("quickstart"));
+    QVERIFY(w.loaded_scenario().has_value());
+    QCOMPARE(w.loaded_scenario()->name, std::string("quickstart"));
+    auto* text = w.findChild<QTextBrowser*>(QStringLiteral("scenarioText"));
+    QVERIFY(text);
+    QVERIFY(text->toPlainText().contains(QStringLiteral("A small marketplace for one simulated day")));
+    QVERIFY(text->toPlainText().contains(QStringLiteral("Lesson")));
+    // Picking another bundled scenario loads it (its description in the tooltip, its values in the knobs).
+    QVERIFY(w.select_bundled(QStringLiteral("marketplace")));
+    QCOMPARE(w.loaded_scenario()->name, std::string("marketplace"));
+    auto* prerank = qobject_cast<QSpinBox*>(w.parameters()->editor("funnel.prerank_keep"));
+    QVERIFY(prerank);
+    QCOMPARE(prerank->value(), 1000);
+    QVERIFY(!picker->itemData(picker->currentIndex(), Qt::ToolTipRole).toString().isEmpty());
+  }
+
+  void parameter_panel_has_every_schema_key_and_validates_like_the_cli() {
+    MainWindow& w = fresh_window();
+    adsim::gui::ParameterPanel* panel = w.parameters();
+    for (const scenarios::KeySpec& spec : scenarios::scenario_schema()) {
+      QWidget* editor = panel->editor(spec.path);
+      QVERIFY2(editor, spec.path.c_str());
+      QVERIFY2(editor->toolTip().contains(QString::fromStdString(spec.meaning).toHtmlEscaped()), spec.path.c_str());
+    }
+    QVERIFY(panel->overrides().empty());
+    // A knob turned is an override, applied with the loader's rules.
+    QVERIFY(panel->set_value("auction.reserve", QStringLiteral("0.1")));
+    QVERIFY(panel->set_value("pacing.pacer", QStringLiteral("throttling")));
+    const std::vector<std::string> expected = {"auction.reserve=0.1", "pacing.pacer=throttling"};
+    QCOMPARE(panel->overrides(), expected);
+    QVERIFY(panel->effective().has_value());
+    QCOMPARE(panel->effective()->auction.reserve, 0.1);
+    QCOMPARE(panel->effective()->pacing.pacer, std::string("throttling"));
+    // An invalid combination: shown inline under the key, Run refuses.
+    QVERIFY(panel->set_value("funnel.rank_keep", QStringLiteral("500")));
+    QVERIFY(!panel->effective().has_value());
+    QVERIFY(panel->problems().contains(QStringLiteral("--set")));
+    QVERIFY(!panel->inline_problem("funnel.rank_keep").isEmpty() || !panel->inline_problem("funnel.prerank_keep").isEmpty());
+    auto* run = w.findChild<QToolBar*>(QStringLiteral("runToolbar"))->actions().first();
+    QVERIFY(!run->isEnabled());
+    QVERIFY(panel->set_value("traffic.hourly_profile", QStringLiteral("[1, 2, 3]")));
+    QVERIFY(!panel->inline_problem("traffic.hourly_profile").isEmpty());
+    panel->revert_all();
+    QVERIFY(panel->overrides().empty());
+    QVERIFY(panel->effective().has_value());
+    QVERIFY(run->isEnabled());
+  }
+
+  void run_to_the_end_charts_match_the_summary_and_screenshot() {
+    MainWindow& w = fresh_window();
+    QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
+    w.set_speed_index(kFullSpeed);
+    w.run();
+    QVERIFY(run_to_end(w));
+    const RunData* data = w.run_data(0);
+    QVERIFY(data && data->outcome());
+    const core::RunSummary& summary = data->outcome()->summary;
+    QVERIFY(!summary.interrupted);
+    QCOMPARE(w.state(), RunnerState::kFinished);
+    QVERIFY(w.status_text().contains(QStringLiteral("finished")));
+    QVERIFY(w.status_text().contains(QStringLiteral("requests/s")));
+    QVERIFY(w.status_text().contains(QStringLiteral("day 1 00:00")));
+
+    ChartPanel* charts = w.charts();
+    // Revenue: one point per snapshot interval, adding up to the run's revenue.
+    const QXYSeries* revenue = charts->time_series(QStringLiteral("revenue"), 0, 0);
+    QVERIFY(revenue);
+    QCOMPARE(revenue->count(), 96);
+    QVERIFY(close(sum_y(revenue), summary.totals.revenue.units(), 1e-9));
+    QCOMPARE(revenue->points().last().x(), 24.0);
+    // RPM of the last interval, CTR and counter-metrics consistent with the per-interval counts.
+    const auto& last = data->points().back();
+    QVERIFY(close(charts->time_series(QStringLiteral("revenue"), 0, 1)->points().last().y(), last.rates.rpm));
+    QVERIFY(close(charts->time_series(QStringLiteral("ctr"), 0, 0)->points().last().y(), 100.0 * last.rates.ctr));
+    QCOMPARE(charts->time_series(QStringLiteral("users"), 0, 1)->points().last().y(),
+             static_cast<double>(summary.totals.users_left));
+    QCOMPARE(charts->time_series(QStringLiteral("users"), 0, 0)->points().last().y(),
+             static_cast<double>(summary.active_users));
+    double hides = 0;
+    for (const auto& p : data->points()) hides += static_cast<double>(p.counts.hides);
+    QCOMPARE(hides, static_cast<double>(summary.totals.hides));
+    QVERIFY(charts->time_series(QStringLiteral("calibration"), 0, 0)->count() > 80);
+    QVERIFY(charts->time_series(QStringLiteral("fatigue"), 0, 0)->count() == 96);
+    // Axes are labelled with units and the y range holds the data.
+    auto* y = qobject_cast<QValueAxis*>(charts->chart(QStringLiteral("revenue"))->axes(Qt::Vertical).first());
+    QVERIFY(y->titleText().contains(QStringLiteral("currency units")));
+    double max_rev = 0;
+    for (const QPointF& p : revenue->points()) max_rev = std::max(max_rev, p.y());
+    QVERIFY(y->max() >= max_rev);
+    QVERIFY(charts->chart(QStringLiteral("revenue"))->legend()->isVisible());
+
+    // Spend curves: the campaigns with the largest budgets, last value = spend at the end of the day.
+    QCOMPARE(charts->spend_campaigns().size(), std::size_t{5});
+    const core::CampaignId top = charts->spend_campaigns().front();
+    for (std::size_t c = 0; c < data->info().daily_budgets.size(); ++c)
+      QVERIFY(data->info().daily_budgets[c] <= data->info().daily_budgets[top]);
+    const QXYSeries* spend = charts->spend_series(top, 0);
+    QVERIFY(spend);
+    QCOMPARE(spend->count(), 96);
+    QVERIFY(close(spend->points().last().y(), data->spend_curve(top).back(), 1e-6));
+    // No campaign spends more than its budget plus one in-flight charge.
+    QVERIFY(spend->points().last().y() <= data->info().daily_budgets[top].units() * 1.05);
+
+    // Price histogram over the sampled winners: shares add up to 100 %.
+    QVERIFY(!data->winner_prices().empty());
+    const QXYSeries* prices = charts->price_series(0);
+    double share = 0;
+    for (int i = 1; i + 1 < prices->count(); i += 2) share += prices->at(i).y();
+    QVERIFY(close(share, 100.0, 1e-6));
+    // Reliability diagram: points from the logged candidates.
+    QVERIFY(charts->reliability_series(0)->count() >= 3);
+    // Funnel cost per stage = the run's cost / requests.
+    const auto req = static_cast<double>(summary.totals.requests);
+    for (int s = 0; s < 4; ++s)
+      QVERIFY(close(charts->funnel_cost_set(0)->at(s), summary.totals.funnel_cost_us[static_cast<std::size_t>(s)] / req, 1e-9));
+
+    // Auction inspector: the recent sampled requests; one selected shows its ranked candidates.
+    adsim::gui::AuctionInspector* inspector = w.inspector();
+    QCOMPARE(static_cast<std::size_t>(inspector->model()->rowCount()), data->recent_auctions().size());
+    QVERIFY(inspector->model()->rowCount() > 100);
+    int with_winner = -1;
+    for (int r = inspector->model()->rowCount() - 1; r >= 0 && with_winner < 0; --r)
+      for (const auto& c : inspector->model()->entry(r)->candidates)
+        if (c.slot >= 0) with_winner = r;
+    QVERIFY(with_winner >= 0);
+    inspector->select_row(with_winner);
+    const core::AuctionLogEntry* entry = inspector->model()->entry(with_winner);
+    QCOMPARE(inspector->candidates()->rowCount(), static_cast<int>(entry->candidates.size()));
+    QVERIFY(inspector->funnel()->text().contains(QString::number(entry->request_id)));
+    QVERIFY(inspector->funnel()->text().contains(QStringLiteral("pre-ranking")));
+    QCOMPARE(table_text(inspector->candidates(), 0, 11), QStringLiteral("1"));  // the top slot first
+
+    // Summary table (single run: column A).
+    QTableWidget* table = w.compare_panel()->table();
+    const int rev_row = row_of(table, QStringLiteral("Revenue"));
+    QVERIFY(rev_row >= 0);
+    QVERIFY(close(parse_figure(table_text(table, rev_row, 2)), summary.totals.revenue.units(), 1e-4));
+
+    // Screenshots: the main window after the run, and each chart page and tab.
+    QDir().mkpath(kOutputDir);
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_main_window.png")));
+    const char* pages[] = {"gui_page_revenue_users.png", "gui_page_budgets_prices.png", "gui_page_calibration.png",
+                           "gui_page_funnel.png"};
+    for (int p = 0; p < charts->pages()->count(); ++p) {
+      charts->pages()->setCurrentIndex(p);
+      QTest::qWait(50);
+      QVERIFY(w.grab().save(kOutputDir + QLatin1Char('/') + QLatin1String(pages[p])));
+    }
+    charts->pages()->setCurrentIndex(0);
+    w.tabs()->setCurrentWidget(inspector);
+    QTest::qWait(50);
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_inspector.png")));
+    w.tabs()->setCurrentIndex(0);
+  }
+
+  void pause_step_and_reset() {
+    MainWindow& w = fresh_window();
+    QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
+    const core::SimTime interval = w.loaded_scenario()->run.snapshot_interval;
+    w.set_speed_index(0);  // one simulated minute per second: nothing ends during the test
+    // Step from idle: builds the world and advances exactly one snapshot interval.
+    w.step();
+    QTRY_VERIFY_WITH_TIMEOUT(w.run_data(0) && w.run_data(0)->points().size() == 1 && w.state() == RunnerState::kPaused &&
+                                 w.run_data(0)->progress().now == interval,
+                             20'000);
+    QCOMPARE(w.charts()->time_series(QStringLiteral("revenue"), 0, 0)->count(), 1);
+    QVERIFY(w.status_text().contains(QStringLiteral("paused")));
+    QVERIFY(w.status_text().contains(QStringLiteral("day 0 00:15")));
+    w.step();
+    QTRY_VERIFY_WITH_TIMEOUT(w.run_data(0)->points().size() == 2 && w.run_data(0)->progress().now == 2 * interval, 20'000);
+    QTest::qWait(200);
+    QCOMPARE(w.run_data(0)->points().size(), std::size_t{2});
+    // Run resumes from there (at the chosen speed); Pause stops the clock.
+    w.set_speed_index(5);  // a day per second
+    w.run();
+    QTRY_VERIFY_WITH_TIMEOUT(w.run_data(0)->progress().now >= 3 * core::kHour, 20'000);
+    w.pause();
+    QTRY_VERIFY_WITH_TIMEOUT(w.state() == RunnerState::kPaused, 10'000);
+    QTest::qWait(100);
+    const core::SimTime paused_at = w.run_data(0)->progress().now;
+    QTest::qWait(300);
+    QCOMPARE(w.run_data(0)->progress().now, paused_at);
+    QVERIFY(paused_at < core::kDay);
+    // Reset: back to idle, charts empty, nothing left running.
+    w.reset();
+    QCOMPARE(w.state(), RunnerState::kIdle);
+    QCOMPARE(w.tracks(), 0);
+    QCOMPARE(w.charts()->time_series(QStringLiteral("revenue"), 0, 0)->count(), 0);
+    QCOMPARE(w.inspector()->model()->rowCount(), 0);
+    QVERIFY(w.status_text().contains(QStringLiteral("idle")));
+    // And a new run starts from zero.
+    w.set_speed_index(kFullSpeed);
+    w.run();
+    QVERIFY(run_to_end(w));
+    QCOMPARE(w.charts()->time_series(QStringLiteral("revenue"), 0, 0)->count(), 96);
+  }
+
+  void bad_file_shows_the_cli_message_and_loses_nothing() {
+    MainWindow& w = fresh_window();
+    QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
+    QVERIFY(w.parameters()->set_value("auction.reserve", QStringLiteral("0.12")));
+    QTemporaryDir dir;
+    const QString bad = dir.filePath(QStringLiteral("bad.toml"));
+    {
+      std::ofstream f(bad.toStdString());
+      f << "name = \"bad\"\n[auction]\nslots = \"four\"\nreserv = 0.1\n[world]\nusers = -5\n";
+    }
+    std::ostringstream out, err;
+    QCOMPARE(adsim::cli::run_cli({"check", bad.toStdString()}, out, err), adsim::cli::kExitBadInput);
+    const QString cli_message = QString::fromStdString(err.str()).trimmed();
+    QVERIFY(cli_message.contains(QStringLiteral("bad.toml:3:")));
+    QVERIFY(cli_message.contains(QStringLiteral("auction.slots")));
+
+    QVERIFY(!w.open_scenario_file(bad));
+    QMessageBox* box = w.error_dialog();
+    QVERIFY(box);
+    QVERIFY(box->isVisible());
+    QCOMPARE(box->text().trimmed(), cli_message);
+    // Nothing lost: the scenario, the picker and the knob changed before are as they were.
+    QCOMPARE(w.loaded_scenario()->name, std::string("quickstart"));
+    QCOMPARE(w.scenario_picker()->currentText(), QStringLiteral("quickstart"));
+    const std::vector<std::string> expected = {"auction.reserve=0.12"};
+    QCOMPARE(w.parameters()->overrides(), expected);
+    box->accept();
+    QTRY_VERIFY(!w.error_dialog());
+    // A missing file, too.
+    QVERIFY(!w.open_scenario_file(dir.filePath(QStringLiteral("missing.toml"))));
+    QVERIFY(w.error_dialog());
+    QVERIFY(w.error_dialog()->text().contains(QStringLiteral("missing.toml")));
+    w.error_dialog()->accept();
+    // A good file opens and joins the picker.
+    const QString good = dir.filePath(QStringLiteral("good.toml"));
+    {
+      std::ofstream f(good.toStdString());
+      f << "name = \"tiny\"\ndescription = \"a tiny one\"\n[world]\nusers = 500\n[run]\ndays = 0.1\n";
+    }
+    QVERIFY(w.open_scenario_file(good));
+    QCOMPARE(w.loaded_scenario()->name, std::string("tiny"));
+    QVERIFY(w.scenario_picker()->currentText().startsWith(QStringLiteral("good.toml")));
+  }
+
+  void compare_overlays_two_variants_with_the_same_seed() {
+    MainWindow& w = fresh_window();
+    QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
+    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.5")));
+    w.set_speed_index(kFullSpeed);
+    adsim::gui::ComparePanel* panel = w.compare_panel();
+    panel->set_variant_text(QStringLiteral("run.seed=7"));
+    QVERIFY(!w.start_compare());  // the seed is shared by construction
+    panel->set_variant_text(QStringLiteral("# a higher reserve\nauction.reserve=0.3\n"));
+    QVERIFY(w.start_compare());
+    QVERIFY(w.is_comparing());
+    QVERIFY(run_to_end(w));
+    const RunData* a = w.run_data(0);
+    const RunData* b = w.run_data(1);
+    QVERIFY(a && b && a->outcome() && b->outcome());
+    QCOMPARE(a->outcome()->summary.seed, b->outcome()->summary.seed);
+    QVERIFY(a->outcome()->summary.totals.revenue != b->outcome()->summary.totals.revenue);
+    // Both overlaid, named A and B.
+    const QXYSeries* ra = w.charts()->time_series(QStringLiteral("revenue"), 0, 0);
+    const QXYSeries* rb = w.charts()->time_series(QStringLiteral("revenue"), 1, 0);
+    QVERIFY(ra && rb);
+    QCOMPARE(ra->count(), 48);
+    QCOMPARE(rb->count(), 48);
+    QVERIFY(ra->name().startsWith(QStringLiteral("A")));
+    QVERIFY(rb->name().startsWith(QStringLiteral("B")));
+    QVERIFY(ra->pen().color() != rb->pen().color());
+    QVERIFY(close(sum_y(rb), b->outcome()->summary.totals.revenue.units()));
+    // Headline table: A, B, B - A, %.
+    QTableWidget* table = panel->table();
+    const int r = row_of(table, QStringLiteral("Revenue"));
+    QVERIFY(r >= 0);
+    const double va = a->outcome()->summary.totals.revenue.units();
+    const double vb = b->outcome()->summary.totals.revenue.units();
+    QVERIFY(close(parse_figure(table_text(table, r, 2)), va, 1e-4));
+    QVERIFY(close(parse_figure(table_text(table, r, 3)), vb, 1e-4));
+    QVERIFY(close(parse_figure(table_text(table, r, 4)), vb - va, 1e-3));
+    QVERIFY(close(parse_figure(table_text(table, r, 5)), 100.0 * (vb - va) / va, 1e-2));
+    w.tabs()->setCurrentWidget(panel);
+    QTest::qWait(50);
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_compare_table.png")));
+    w.tabs()->setCurrentIndex(0);
+    QTest::qWait(50);
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_compare_charts.png")));
+  }
+
+  void exports_every_chart_as_png() {
+    MainWindow& w = fresh_window();
+    QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
+    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.25")));
+    w.set_speed_index(kFullSpeed);
+    w.run();
+    QVERIFY(run_to_end(w));
+    QTemporaryDir dir;
+    const QStringList files = w.export_all_charts(dir.path());
+    QCOMPARE(files.size(), ChartPanel::chart_ids().size());
+    for (const QString& f : files) {
+      QImage image(f);
+      QVERIFY2(!image.isNull(), qPrintable(f));
+      QVERIFY2(image.width() >= 300 && image.height() >= 200, qPrintable(f));
+    }
+  }
+
+  void gui_run_records_the_same_rows_as_the_cli() {
+    QTemporaryDir dir;
+    const QString cli_db = dir.filePath(QStringLiteral("cli.sqlite"));
+    const QString gui_db = dir.filePath(QStringLiteral("gui.sqlite"));
+    std::ostringstream out, err;
+    QCOMPARE(adsim::cli::run_cli({"run", kQuickstart.toStdString(), "--db", cli_db.toStdString(), "--quiet"}, out, err), 0);
+
+    MainWindow& w = fresh_window();
+    QVERIFY(w.open_scenario_file(kQuickstart));
+    w.set_results_db(gui_db);
+    w.set_speed_index(kFullSpeed);
+    w.run();
+    QVERIFY(run_to_end(w));
+    QVERIFY(w.run_data(0)->outcome()->result_run_id > 0);
+    const std::string cli_rows = dump_only_run(cli_db);
+    QVERIFY(cli_rows.size() > 10'000);
+    QCOMPARE(dump_only_run(gui_db), cli_rows);
+
+    // With a knob turned, the GUI run equals `adsim run --set` of the same override.
+    const QString cli_db2 = dir.filePath(QStringLiteral("cli2.sqlite"));
+    const QString gui_db2 = dir.filePath(QStringLiteral("gui2.sqlite"));
+    QCOMPARE(adsim::cli::run_cli({"run", kQuickstart.toStdString(), "--db", cli_db2.toStdString(), "--quiet", "--set",
+                                  "auction.reserve=0.1", "--set", "run.days=0.25"},
+                                 out, err),
+             0);
+    QVERIFY(w.parameters()->set_value("auction.reserve", QStringLiteral("0.1")));
+    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.25")));
+    w.set_results_db(gui_db2);
+    w.run();
+    QVERIFY(run_to_end(w));
+    QCOMPARE(dump_only_run(gui_db2), dump_only_run(cli_db2));
+  }
+};
+
+QTEST_MAIN(GuiMainWindowTest)
+#include "gui_main_window_test.moc"
