@@ -57,7 +57,27 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
   line("retrieved / req", fmt::format("{:.0f}", static_cast<double>(t.candidates_retrieved) / req), "pre-ranked / req",
        fmt::format("{:.0f}", static_cast<double>(t.candidates_prerank) / req), "ranked / req",
        fmt::format("{:.0f}", static_cast<double>(t.candidates_ranked) / req));
-  line("funnel cost / req", fmt::format("{:.0f} us", r.funnel_cost_us_per_request), "", "", "", "");
+  line("funnel cost / req", fmt::format("{:.0f} us", r.funnel_cost_us_per_request), "exploration requests",
+       thousands(t.explore_requests), "exploration revenue", money(t.explore_revenue));
+  out += "Auction\n";
+  line("advertiser surplus", fmt::format("{:.2f}", r.advertiser_surplus), "price / bid", fmt::format("{:.3f}", r.price_to_bid),
+       "reserve-bind rate", fmt::format("{:.1f} %", 100 * r.reserve_bind_rate));
+  line("efficiency", t.efficiency_samples ? fmt::format("{:.3f}", r.efficiency) : "-", "  (sampled auctions)",
+       thousands(t.efficiency_samples), "", "");
+  {
+    std::string slots;
+    for (std::size_t k = 0; k < t.slot_impressions.size() && t.slot_impressions[k] > 0; ++k)
+      slots += fmt::format("{}{:.2f}%", slots.empty() ? "" : " / ",
+                           100.0 * static_cast<double>(t.slot_clicks[k]) / static_cast<double>(t.slot_impressions[k]));
+    if (!slots.empty()) out += fmt::format("  {:<18}{}\n", "CTR by slot", slots);
+  }
+  if (s.model.examples > 0) {
+    out += "Click model (progressive validation of served pCTR)\n";
+    line("AUC", fmt::format("{:.4f}", s.model.auc), "log loss", fmt::format("{:.5f}", s.model.log_loss),
+         "normalized entropy", fmt::format("{:.4f}", s.model.normalized_entropy));
+    line("calibration (p/clk)", fmt::format("{:.3f}", s.model.calibration_ratio), "ECE", fmt::format("{:.5f}", s.model.ece),
+         "examples", thousands(s.model.examples));
+  }
 
   std::vector<const core::CampaignTotals*> by_spend;
   int exhausted = 0;
@@ -123,6 +143,29 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
   j["late_clicks"] = t.late_clicks;
   j["overspend"] = t.overspend.units();
   j["forgone"] = t.forgone.units();
+  j["advertiser_surplus"] = r.advertiser_surplus;
+  j["price_to_bid"] = r.price_to_bid;
+  j["reserve_bind_rate"] = r.reserve_bind_rate;
+  j["efficiency"] = r.efficiency;
+  j["efficiency_samples"] = t.efficiency_samples;
+  j["explore_requests"] = t.explore_requests;
+  j["explore_revenue"] = t.explore_revenue.units();
+  {
+    auto slots = nlohmann::ordered_json::array();
+    for (std::size_t k = 0; k < t.slot_impressions.size() && t.slot_impressions[k] > 0; ++k)
+      slots.push_back({{"slot", k},
+                       {"impressions", t.slot_impressions[k]},
+                       {"clicks", t.slot_clicks[k]},
+                       {"revenue", t.slot_revenue[k].units()},
+                       {"avg_price", t.slot_sum_price[k] / 1e6 / static_cast<double>(t.slot_impressions[k])},
+                       {"reserve_bound", t.slot_reserve_bound[k]}});
+    j["slots"] = std::move(slots);
+  }
+  j["model"] = {{"examples", s.model.examples},           {"clicks", s.model.clicks},
+                {"auc", s.model.auc},                     {"log_loss", s.model.log_loss},
+                {"normalized_entropy", s.model.normalized_entropy},
+                {"calibration_ratio", s.model.calibration_ratio},
+                {"ece", s.model.ece}};
   j["funnel"] = {{"retrieved", t.candidates_retrieved},
                  {"after_prerank", t.candidates_prerank},
                  {"after_rank", t.candidates_ranked},
@@ -142,7 +185,11 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
                          {"value", c.value / 1e6},
                          {"first_exhausted_seconds", c.first_exhausted_at < 0 ? nlohmann::ordered_json(nullptr)
                                                                               : nlohmann::ordered_json(core::to_seconds(c.first_exhausted_at))},
-                         {"days_exhausted", c.days_exhausted}});
+                         {"days_exhausted", c.days_exhausted},
+                         {"utilization", c.utilization},
+                         {"pacing_mean_abs_deviation", c.pacing_mean_abs_deviation},
+                         {"pacing_max_abs_deviation", c.pacing_max_abs_deviation},
+                         {"pacing_rms_error", c.pacing_rms_error}});
   }
   j["campaigns"] = std::move(campaigns);
   return j;

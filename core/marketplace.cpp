@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -43,6 +44,8 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
   server_.set_impression_counts(logged_impressions_);
   campaign_totals_.resize(world_->campaigns.size());
   campaign_in_flight_.assign(world_->campaigns.size(), 0);
+  tracking_.assign(world_->campaigns.size(), TrackingStats{});
+  days_in_flight_.assign(world_->campaigns.size(), 0);
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
     campaign_totals_[c].campaign = c;
     campaign_totals_[c].advertiser = world_->campaigns[c].advertiser;
@@ -216,6 +219,11 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     ++m.impressions;
     ++campaign_totals_[c].impressions;
     m.sum_pctr_shown += ranked.pctr[i];
+    m.sum_price_shown += ranked.price[i];
+    m.sum_bid_shown += ranked.bid[i] * ranked.pacing_multiplier[i];
+    ++m.slot_impressions[s];
+    m.slot_reserve_bound[s] += ranked.reserve_bound[i];
+    m.slot_sum_price[s] += ranked.price[i];
     m.sum_true_ctr_shown += true_ctr[s];
     m.reserve_bound += ranked.reserve_bound[i];
     m.hides += o.hidden;
@@ -249,7 +257,8 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
         slab = free_clicks_.back();
         free_clicks_.pop_back();
       }
-      click_slab_[slab] = {imp.impression_id, ad, c, Money::from_micros_rounded(ranked.price[i]), served.explored};
+      click_slab_[slab] = {imp.impression_id, ad, c, Money::from_micros_rounded(ranked.price[i]),
+                           static_cast<std::uint8_t>(s), served.explored};
       sim_.schedule(now + o.click_delay, Priority::kFeedback, *this, kClick, slab);
       if (o.converted)
         sim_.schedule(now + o.click_delay + o.conversion_delay, Priority::kFeedback, *this, kConversion, ad);
@@ -283,6 +292,8 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
 
   const BudgetLedger::ChargeResult charge = budgets_.charge(click.campaign, click.price, now);
   m.revenue += charge.billed;
+  ++m.slot_clicks[click.slot];
+  m.slot_revenue[click.slot] += charge.billed;
   if (click.explore) m.explore_revenue += charge.billed;
   m.overspend += charge.overspend;
   m.forgone += charge.forgone;
@@ -312,6 +323,7 @@ void Marketplace::on_conversion(AdId ad) {
 }
 
 void Marketplace::on_day_boundary(SimTime now) {
+  for (CampaignId c = 0; c < world_->campaigns.size(); ++c) days_in_flight_[c] += campaign_in_flight_[c];
   budgets_.start_day();
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) refresh_campaign(c, now);
   if (components_.pacer) components_.pacer->on_day_start(now, budgets_);
@@ -382,6 +394,23 @@ void Marketplace::on_snapshot(SimTime now) {
   if (components_.evaluator) snap.model = components_.evaluator->take_window();
   snap.campaign_spend_today.resize(world_->campaigns.size());
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) snap.campaign_spend_today[c] = budgets_.spent_today(c);
+  // Spend against the pacer's plan. A snapshot at a day boundary sees the new day's plan (0 so far),
+  // so the last sample of a day is taken just before it: snapshot intervals divide the day.
+  if (components_.pacer) {
+    snap.campaign_target_today.resize(world_->campaigns.size());
+    for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
+      const double target = components_.pacer->target_spend(c, now);
+      snap.campaign_target_today[c] = Money::from_micros_rounded(std::max(0.0, target));
+      const double budget = budgets_.daily_budget(c).as_double_micros();
+      if (target < 0 || !campaign_in_flight_[c] || budget <= 0 || budget > 1e15) continue;
+      const double dev = std::abs(budgets_.spent_today(c).as_double_micros() - target) / budget;
+      TrackingStats& t = tracking_[c];
+      t.sum_abs += dev;
+      t.max_abs = std::max(t.max_abs, dev);
+      t.sum_sq += dev * dev;
+      ++t.samples;
+    }
+  }
   totals_ += interval_;
   interval_ = Counters{};
   interval_start_ = now;
@@ -419,6 +448,31 @@ void Marketplace::log_auction(const RequestContext& request, const ServeOutcome&
     c.slot = r.slot[i];
     c.price = r.price[i];
     c.reserve_bound = r.reserve_bound[i] != 0;
+  }
+  // Allocative efficiency of this auction: expected welfare (value x true click probability in the
+  // slot) of the allocation made, against the best assignment of the same candidates to the slots
+  // (highest value x true CTR to the most examined slot).
+  {
+    const auto k = static_cast<std::size_t>(config_.server.slots);
+    const double e0 = components_.truth->examination(0);
+    std::vector<double> best;
+    best.reserve(r.size);
+    double made = 0.0;
+    for (std::size_t i = 0; i < r.size; ++i) {
+      const double v = world_->campaigns[r.campaign[i]].value_per_click * truth[i];
+      best.push_back(v);
+      if (r.slot[i] >= 0) made += v * components_.truth->examination(r.slot[i]) / e0;
+    }
+    const std::size_t top = std::min(k, best.size());
+    std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(top), best.end(), std::greater<>());
+    std::vector<double> exam(k);
+    for (std::size_t s = 0; s < k; ++s) exam[s] = components_.truth->examination(static_cast<int>(s));
+    std::sort(exam.begin(), exam.end(), std::greater<>());  // best: largest value in the most examined slot
+    double optimum = 0.0;
+    for (std::size_t s = 0; s < top; ++s) optimum += best[s] * exam[s] / e0;
+    ++interval_.efficiency_samples;
+    interval_.sampled_welfare += made;
+    interval_.sampled_best_welfare += optimum;
   }
   // Shown ads first by slot, then the rest by rank score; ad id settles exact ties.
   std::sort(entry.candidates.begin(), entry.candidates.end(), [](const AuctionLogCandidate& a, const AuctionLogCandidate& b) {
@@ -481,6 +535,19 @@ RunSummary Marketplace::summary() const {
     t.overspend = budgets_.overspend_total(c);
     t.forgone = budgets_.forgone_total(c);
     t.days_exhausted = budgets_.days_exhausted(c);
+    const TrackingStats& k = tracking_[c];
+    if (k.samples > 0) {
+      t.pacing_mean_abs_deviation = k.sum_abs / static_cast<double>(k.samples);
+      t.pacing_max_abs_deviation = k.max_abs;
+      t.pacing_rms_error = std::sqrt(k.sum_sq / static_cast<double>(k.samples));
+    }
+    // Days in flight so far, counting the current (possibly partial) day as a fraction.
+    const double days = days_in_flight_[c] + (campaign_in_flight_[c] ? static_cast<double>(time_of_day(sim_.now())) / kDay : 0.0);
+    const double budget = budgets_.daily_budget(c).as_double_micros();
+    if (days > 0 && budget > 0 && budget < 1e15) {
+      t.utilization = t.spend.as_double_micros() / (budget * days);
+      t.underdelivery = std::max(0.0, 1.0 - t.utilization);
+    }
   }
   return s;
 }

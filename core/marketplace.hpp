@@ -93,7 +93,12 @@ class Marketplace final : public EventHandler {
     AdId ad;
     CampaignId campaign;
     Money price;
+    std::uint8_t slot;
     bool explore;
+  };
+  struct TrackingStats {  // spend vs. the pacer's plan, per campaign, as shares of the daily budget
+    double sum_abs = 0, max_abs = 0, sum_sq = 0;
+    std::uint64_t samples = 0;
   };
 
   void schedule_next_session(SimTime after);
@@ -141,6 +146,8 @@ class Marketplace final : public EventHandler {
   std::vector<UserId> fatigue_sample_;
   std::vector<CampaignTotals> campaign_totals_;
   std::vector<std::uint8_t> campaign_in_flight_;
+  std::vector<TrackingStats> tracking_;
+  std::vector<std::uint32_t> days_in_flight_;
   bool finished_ = false;
   RunSummary final_summary_;
 };

@@ -29,6 +29,18 @@ Counters& Counters::operator+=(const Counters& o) {
   sum_pctr_shown += o.sum_pctr_shown;
   sum_true_ctr_shown += o.sum_true_ctr_shown;
   for (std::size_t i = 0; i < funnel_cost_us.size(); ++i) funnel_cost_us[i] += o.funnel_cost_us[i];
+  sum_price_shown += o.sum_price_shown;
+  sum_bid_shown += o.sum_bid_shown;
+  efficiency_samples += o.efficiency_samples;
+  sampled_welfare += o.sampled_welfare;
+  sampled_best_welfare += o.sampled_best_welfare;
+  for (std::size_t s = 0; s < slot_impressions.size(); ++s) {
+    slot_impressions[s] += o.slot_impressions[s];
+    slot_clicks[s] += o.slot_clicks[s];
+    slot_reserve_bound[s] += o.slot_reserve_bound[s];
+    slot_revenue[s] += o.slot_revenue[s];
+    slot_sum_price[s] += o.slot_sum_price[s];
+  }
   return *this;
 }
 
@@ -46,6 +58,10 @@ Rates Rates::of(const Counters& c) {
   double cost = 0;
   for (double x : c.funnel_cost_us) cost += x;
   r.funnel_cost_us_per_request = ratio(cost, static_cast<double>(c.requests));
+  r.advertiser_surplus = (c.advertiser_value - c.revenue.as_double_micros()) / 1e6;
+  r.price_to_bid = ratio(c.sum_price_shown, c.sum_bid_shown);
+  r.reserve_bind_rate = ratio(static_cast<double>(c.reserve_bound), imps);
+  r.efficiency = ratio(c.sampled_welfare, c.sampled_best_welfare);
   return r;
 }
 

@@ -61,6 +61,21 @@ struct Counters {
   double sum_pctr_shown = 0.0;
   double sum_true_ctr_shown = 0.0;
   std::array<double, 4> funnel_cost_us{};  // retrieval, pre-rank, rank, prediction
+  // Auction economics. Prices and bids of shown ads are per click, micros.
+  double sum_price_shown = 0.0;
+  double sum_bid_shown = 0.0;   // after pacing
+  // Allocative efficiency on the sampled auctions (those in the auction log): expected welfare
+  // (value x true click probability in the slot) of the allocation made, and of the best
+  // allocation of the same candidates to the same slots.
+  std::uint64_t efficiency_samples = 0;
+  double sampled_welfare = 0.0;
+  double sampled_best_welfare = 0.0;
+  // Per slot (index = slot).
+  std::array<std::uint64_t, kMaxSlots> slot_impressions{};
+  std::array<std::uint64_t, kMaxSlots> slot_clicks{};
+  std::array<std::uint64_t, kMaxSlots> slot_reserve_bound{};
+  std::array<Money, kMaxSlots> slot_revenue{};
+  std::array<double, kMaxSlots> slot_sum_price{};  // micros per click, shown ads
 
   Counters& operator+=(const Counters& o);
 };
@@ -69,7 +84,11 @@ struct Counters {
 struct Rates {
   double ctr = 0, fill_rate = 0, avg_cpc = 0, rpm = 0, hide_rate = 0, report_rate = 0,
          calibration_ratio = 0,  // sum pCTR / sum true CTR over shown ads; 1 is calibrated
-         funnel_cost_us_per_request = 0;
+         funnel_cost_us_per_request = 0,
+         advertiser_surplus = 0,    // currency units: value of clicks - payments
+         price_to_bid = 0,          // sum price / sum bid over shown ads
+         reserve_bind_rate = 0,     // shown ads whose price the reserve set / shown ads
+         efficiency = 0;            // sampled welfare / best possible welfare
   static Rates of(const Counters& c);
 };
 
@@ -83,6 +102,9 @@ struct IntervalMetrics {
   // Each campaign's spend so far today at the end of the interval (index = campaign id), for spend
   // curves. Empty when the marketplace is configured not to report it.
   std::vector<Money> campaign_spend_today;
+  // Each campaign's planned spend so far today (the pacer's target curve), same indexing; empty
+  // when no pacer plans spend.
+  std::vector<Money> campaign_target_today;
   ModelMetrics model;  // served predictions released during the interval
 };
 
@@ -99,6 +121,13 @@ struct CampaignTotals {
   double value = 0.0;  // micros
   SimTime first_exhausted_at = -1;
   std::uint32_t days_exhausted = 0;
+  // How closely cumulative spend followed the target curve, sampled at every snapshot, as shares
+  // of the daily budget (0 when no pacer plans spend).
+  double pacing_mean_abs_deviation = 0.0;
+  double pacing_max_abs_deviation = 0.0;
+  double pacing_rms_error = 0.0;
+  double utilization = 0.0;    // spend / (daily budget x days in flight)
+  double underdelivery = 0.0;  // unspent share of the budget over the days in flight
 };
 
 struct RunSummary {

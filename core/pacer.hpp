@@ -27,6 +27,9 @@ class Pacer {
   // Called every control_interval() of simulated time when that is > 0.
   virtual SimTime control_interval() const { return 0; }
   virtual void on_control_tick(SimTime /*now*/, const BudgetLedger& /*budgets*/) {}
+  // The planned cumulative spend of campaign c so far today at `now`, micros; negative when this
+  // pacer does not plan spend. Used to measure how closely spend tracks the plan.
+  virtual double target_spend(CampaignId /*campaign*/, SimTime /*now*/) const { return -1.0; }
   // After the ledger has reset daily spend.
   virtual void on_day_start(SimTime /*now*/, const BudgetLedger& /*budgets*/) {}
 };

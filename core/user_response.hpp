@@ -39,6 +39,8 @@ class UserResponse {
   virtual std::string_view name() const = 0;
   // P(click | ad shown in the top slot) for each ad: the number pCTR is compared against.
   virtual void true_ctr(const RequestContext& request, std::span<const AdId> ads, std::span<float> out) const = 0;
+  // P(a user examines slot s): the position effect of the truth.
+  virtual double examination(int slot) const = 0;
   // A user's fatigue as of `now`, given its value when last updated (fatigue decays over time).
   virtual double fatigue_at(float fatigue, SimTime updated, SimTime now) const = 0;
   // Samples what the user does with the ads shown on one page, and updates their state.

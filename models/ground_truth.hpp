@@ -24,7 +24,7 @@ class GroundTruth final : public core::UserResponse {
 
   // P(click | examined) for one user-ad pair at the given fatigue.
   double click_probability(std::span<const float> user, core::AdId ad, double fatigue) const;
-  double examination(int slot) const;
+  double examination(int slot) const override;
   // Brings fatigue up to `now` by exponential decay.
   double decayed_fatigue(double fatigue, core::SimTime since, core::SimTime now) const;
   const GroundTruthParams& params() const { return params_; }

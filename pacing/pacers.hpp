@@ -38,6 +38,9 @@ class PacerBase : public core::Pacer {
   void on_day_start(core::SimTime now, const core::BudgetLedger& budgets) override;
 
   const SpendPlan& plan() const { return plan_; }
+  double target_spend(core::CampaignId c, core::SimTime now) const override {
+    return plan_.day_budget(c) > 0 ? plan_.target_spend(c, now) : -1.0;
+  }
   // For the learned curve when PlanSpec::learn_from_apply is false.
   void record_requests(core::SimTime now, std::uint64_t requests = 1) { plan_.record_requests(now, requests); }
 
