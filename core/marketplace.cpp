@@ -45,7 +45,6 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
   campaign_totals_.resize(world_->campaigns.size());
   campaign_in_flight_.assign(world_->campaigns.size(), 0);
   tracking_.assign(world_->campaigns.size(), TrackingStats{});
-  days_in_flight_.assign(world_->campaigns.size(), 0);
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
     campaign_totals_[c].campaign = c;
     campaign_totals_[c].advertiser = world_->campaigns[c].advertiser;
@@ -323,7 +322,6 @@ void Marketplace::on_conversion(AdId ad) {
 }
 
 void Marketplace::on_day_boundary(SimTime now) {
-  for (CampaignId c = 0; c < world_->campaigns.size(); ++c) days_in_flight_[c] += campaign_in_flight_[c];
   budgets_.start_day();
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) refresh_campaign(c, now);
   if (components_.pacer) components_.pacer->on_day_start(now, budgets_);
@@ -541,8 +539,10 @@ RunSummary Marketplace::summary() const {
       t.pacing_max_abs_deviation = k.max_abs;
       t.pacing_rms_error = std::sqrt(k.sum_sq / static_cast<double>(k.samples));
     }
-    // Days in flight so far, counting the current (possibly partial) day as a fraction.
-    const double days = days_in_flight_[c] + (campaign_in_flight_[c] ? static_cast<double>(time_of_day(sim_.now())) / kDay : 0.0);
+    // Days in flight so far (fractional).
+    const Campaign& campaign = world_->campaigns[c];
+    const double days =
+        static_cast<double>(std::max<SimTime>(0, std::min(sim_.now(), campaign.flight_end) - campaign.flight_start)) / kDay;
     const double budget = budgets_.daily_budget(c).as_double_micros();
     if (days > 0 && budget > 0 && budget < 1e15) {
       t.utilization = t.spend.as_double_micros() / (budget * days);

@@ -147,7 +147,6 @@ class Marketplace final : public EventHandler {
   std::vector<CampaignTotals> campaign_totals_;
   std::vector<std::uint8_t> campaign_in_flight_;
   std::vector<TrackingStats> tracking_;
-  std::vector<std::uint32_t> days_in_flight_;
   bool finished_ = false;
   RunSummary final_summary_;
 };

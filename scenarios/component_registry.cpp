@@ -3,6 +3,7 @@
 #include "auction/first_price.hpp"
 #include "auction/gsp.hpp"
 #include "auction/vcg.hpp"
+#include <algorithm>
 #include <cmath>
 
 #include "models/calibrators.hpp"
@@ -11,7 +12,11 @@
 #include "models/logistic_ctr_model.hpp"
 #include "models/oracle_ctr_model.hpp"
 #include "models/served_prediction_evaluator.hpp"
+#include "pacing/pacers.hpp"
+#include "pacing/spend_plan.hpp"
 #include "scenarios/factory.hpp"
+
+#include <boost/random/discrete_distribution.hpp>
 
 namespace adsim::scenarios {
 namespace {
@@ -61,9 +66,56 @@ std::unique_ptr<core::PredictionEvaluator> make_evaluator(const Scenario& s) {
       s.auction.position_factors, models::CalibrationBinning{s.model.reliability_bins, s.model.reliability_max});
 }
 
-std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World&) {
-  if (s.pacing.pacer == "none") return nullptr;
-  throw BuildError("pacing.pacer = '" + s.pacing.pacer + "' is not available in this build");
+// Every run gets a pacer, "none" included: it paces nothing but holds the spend plan, so the run
+// reports how spend tracked the plan even without pacing (the point of the pacing lesson).
+std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World& world) {
+  const PacingSpec& p = s.pacing;
+  const core::SimTime interval = std::max<core::SimTime>(core::kSecond, minutes(p.control_minutes));
+  pacing::PlanSpec plan;
+  pacing::CurveSpec curve;
+  curve.shape = p.curve == "traffic"   ? pacing::CurveSpec::Shape::kTraffic
+                : p.curve == "learned" ? pacing::CurveSpec::Shape::kLearned
+                                       : pacing::CurveSpec::Shape::kUniform;
+  curve.finish_hour = p.finish_hour;
+  plan.curves = {curve};
+  plan.traffic_profile = s.traffic.hourly_profile;
+  plan.horizon_end = static_cast<core::SimTime>(std::llround(s.run.days * static_cast<double>(core::kDay)));
+
+  pacing::ThrottlingParams throttling;
+  throttling.interval = interval;
+  throttling.initial_rate = p.throttling_initial_rate;
+  throttling.step = p.throttling_step;
+  pacing::DualDescentParams dual;
+  dual.interval = interval;
+  dual.step_size = p.dual_step_size;
+  dual.max_mu = p.dual_max_mu;
+  pacing::PidParams pid;
+  pid.interval = interval;
+  pid.kp = p.pid_kp;
+  pid.ki = p.pid_ki;
+  pid.kd = p.pid_kd;
+  pid.min_phi = p.pid_min_phi;
+  pid.max_phi = p.pid_max_phi;
+  const std::vector<pacing::StrategyParams> strategies = {pacing::NoPacingParams{}, throttling, dual, pid};
+  const std::vector<std::string> names = {"none", "throttling", "dual_descent", "pid"};
+
+  std::vector<std::uint32_t> assignment(world.campaigns.size());
+  if (p.mix.empty()) {
+    const auto it = std::find(names.begin(), names.end(), p.pacer);
+    if (it == names.end()) throw BuildError("pacing.pacer = '" + p.pacer + "' is not a known pacer");
+    std::fill(assignment.begin(), assignment.end(), static_cast<std::uint32_t>(it - names.begin()));
+  } else {
+    std::vector<double> shares(p.mix);
+    shares.resize(strategies.size(), 0.0);
+    core::Rng rng = core::RandomStreams(s.run.seed).stream("pacing.assignment");
+    boost::random::discrete_distribution<std::uint32_t> pick(shares.begin(), shares.end());
+    for (auto& a : assignment) a = pick(rng);
+  }
+  try {
+    return pacing::make_pacer(pacing::SpendPlan(world.campaigns, plan), strategies, std::move(assignment));
+  } catch (const std::invalid_argument& e) {
+    throw BuildError(std::string("pacing: ") + e.what());
+  }
 }
 
 std::unique_ptr<core::AuctionMechanism> make_auction(const Scenario& s) {

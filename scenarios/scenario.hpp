@@ -45,7 +45,22 @@ struct ModelSpec {
 };
 
 struct PacingSpec {
-  std::string pacer = "none";
+  std::string pacer = "none";      // strategy of every campaign, unless `mix` is given
+  // Shares of campaigns using none, throttling, dual_descent, pid (in that order); empty: all use
+  // `pacer`. Campaigns are assigned at random (stream "pacing.assignment") in these proportions.
+  std::vector<double> mix;
+  std::string curve = "uniform";   // target spend curve: uniform, traffic (the hourly profile), learned
+  double finish_hour = 24.0;       // early finish: plan to have spent the day's budget by this hour
+  double control_minutes = 1.0;    // control interval of every pacer
+  double throttling_initial_rate = 0.1;
+  double throttling_step = 0.1;
+  double dual_step_size = 0.2;
+  double dual_max_mu = 20.0;
+  double pid_kp = 0.05;
+  double pid_ki = 0.2;
+  double pid_kd = 0.0;
+  double pid_min_phi = -6.0;
+  double pid_max_phi = 0.0;
 };
 
 // A whole scenario: every knob of a run, with defaults. scenarios/ fills it from TOML and --set.

@@ -352,7 +352,32 @@ std::vector<KeySpec> build_schema() {
 
       // [pacing]
       choice("pacing.pacer", field(p, &PacingSpec::pacer), {"none", "throttling", "dual_descent", "pid"},
-             "Budget pacer of every campaign."),
+             "Budget pacer of every campaign (see docs/pacing.md), unless pacing.mix splits them."),
+      numbers("pacing.mix", field(p, &PacingSpec::mix), 0, 4, closed(0, 1), "share",
+              "Shares of campaigns paced by none, throttling, dual_descent and pid, in that order (missing "
+              "entries are 0; must sum to 1); empty: every campaign uses pacing.pacer."),
+      choice("pacing.curve", field(p, &PacingSpec::curve), {"uniform", "traffic", "learned"},
+             "Target spend curve: uniform in time, proportional to traffic.hourly_profile, or learned from the "
+             "previous simulated day's traffic."),
+      number("pacing.finish_hour", field(p, &PacingSpec::finish_hour), open_closed(0, 24), "hour of day",
+             "Early finish: the plan spends the whole daily budget by this hour; 24 means the end of the day."),
+      number("pacing.control_minutes", field(p, &PacingSpec::control_minutes), closed(0.01, 1440), "minutes",
+             "Control interval: how often every pacer compares spend with its plan and adjusts."),
+      probability("pacing.throttling_initial_rate", field(p, &PacingSpec::throttling_initial_rate),
+                  "Throttling: pass-through rate at the start of each day (slow start)."),
+      number("pacing.throttling_step", field(p, &PacingSpec::throttling_step), open_closed(0, 10), "ratio",
+             "Throttling: the rate is multiplied or divided by (1 + step) each control interval."),
+      number("pacing.dual_step_size", field(p, &PacingSpec::dual_step_size), open_closed(0, 100), "",
+             "Dual descent: step size eta of the multiplier mu per unit of overspend; bid = bid / (1 + mu)."),
+      number("pacing.dual_max_mu", field(p, &PacingSpec::dual_max_mu), closed(0, 1e6), "",
+             "Dual descent: upper bound of mu (bids are never shaded below 1 / (1 + max))."),
+      number("pacing.pid_kp", field(p, &PacingSpec::pid_kp), closed(0, 100), "", "PID: proportional gain."),
+      number("pacing.pid_ki", field(p, &PacingSpec::pid_ki), closed(0, 100), "", "PID: integral gain."),
+      number("pacing.pid_kd", field(p, &PacingSpec::pid_kd), closed(0, 100), "", "PID: derivative gain."),
+      number("pacing.pid_min_phi", field(p, &PacingSpec::pid_min_phi), closed(-50, 0), "log bid factor",
+             "PID: lower bound of phi in bid x exp(phi)."),
+      number("pacing.pid_max_phi", field(p, &PacingSpec::pid_max_phi), closed(0, 5), "log bid factor",
+             "PID: upper bound of phi (above 0 lets the pacer bid above the campaign's bid)."),
 
       // [run]
       integer("run.seed", field(r, &RunSpec::seed), at_least(0), "",
@@ -380,6 +405,19 @@ std::vector<CrossFieldRule> build_cross_field_rules() {
     return rule;
   };
   std::vector<CrossFieldRule> rules;
+  {
+    CrossFieldRule mix;
+    mix.keys = {"pacing.mix"};
+    mix.description = "`pacing.mix`, when given, sums to 1: every campaign gets a pacing strategy.";
+    mix.check = [](const Scenario& sc) -> std::optional<std::string> {
+      if (sc.pacing.mix.empty()) return std::nullopt;
+      double sum = 0;
+      for (double x : sc.pacing.mix) sum += x;
+      if (std::abs(sum - 1.0) <= 1e-9) return std::nullopt;
+      return "pacing.mix must sum to 1 (shares of none, throttling, dual_descent, pid), got " + format_number(sum);
+    };
+    rules.push_back(std::move(mix));
+  }
   rules.push_back(le_rule("funnel.rank_keep", "funnel.prerank_keep",
                           "ranking keeps a subset of the candidates pre-ranking kept"));
   rules.push_back(le_rule("world.advertisers", "world.campaigns", "every advertiser runs at least one campaign"));

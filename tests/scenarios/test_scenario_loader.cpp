@@ -141,6 +141,19 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(model.reliability_bins);
   ADSIM_EXPECT_FIELD(model.reliability_max);
   ADSIM_EXPECT_FIELD(pacing.pacer);
+  ADSIM_EXPECT_FIELD(pacing.mix);
+  ADSIM_EXPECT_FIELD(pacing.curve);
+  ADSIM_EXPECT_FIELD(pacing.finish_hour);
+  ADSIM_EXPECT_FIELD(pacing.control_minutes);
+  ADSIM_EXPECT_FIELD(pacing.throttling_initial_rate);
+  ADSIM_EXPECT_FIELD(pacing.throttling_step);
+  ADSIM_EXPECT_FIELD(pacing.dual_step_size);
+  ADSIM_EXPECT_FIELD(pacing.dual_max_mu);
+  ADSIM_EXPECT_FIELD(pacing.pid_kp);
+  ADSIM_EXPECT_FIELD(pacing.pid_ki);
+  ADSIM_EXPECT_FIELD(pacing.pid_kd);
+  ADSIM_EXPECT_FIELD(pacing.pid_min_phi);
+  ADSIM_EXPECT_FIELD(pacing.pid_max_phi);
   ADSIM_EXPECT_FIELD(run.seed);
   ADSIM_EXPECT_FIELD(run.days);
   ADSIM_EXPECT_FIELD(run.snapshot_interval);
@@ -619,6 +632,7 @@ KeyValue other_value(const KeySpec& spec, const KeyValue& current) {
       break;
     case KeyKind::kNumberArray: {
       auto v = std::get<std::vector<double>>(current);
+      if (v.empty()) return std::vector<double>(std::max<std::size_t>(spec.min_length, 1), 1.0);
       v.front() = other_number(v.front());
       return v;
     }
@@ -647,7 +661,7 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 90u);
+  EXPECT_EQ(scenario_schema().size(), 103u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
   EXPECT_EQ(sizeof(core::WorldSpec), 224u);
   EXPECT_EQ(sizeof(core::TrafficSpec), 48u);
@@ -655,9 +669,9 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   EXPECT_EQ(sizeof(AuctionSpec), 80u);
   EXPECT_EQ(sizeof(models::GroundTruthParams), 184u);
   EXPECT_EQ(sizeof(ModelSpec), 240u);
-  EXPECT_EQ(sizeof(PacingSpec), 32u);
+  EXPECT_EQ(sizeof(PacingSpec), 176u);
   EXPECT_EQ(sizeof(core::RunSpec), 32u);
-  EXPECT_EQ(sizeof(Scenario), 1064u);
+  EXPECT_EQ(sizeof(Scenario), 1208u);
 #endif
 }
 
