@@ -23,8 +23,10 @@ struct Ranking {
   // prices the last slot). Per-slot reserves: the winners in slot order.
   int ranked = 0;
   bool per_slot = false;
-  std::array<std::uint32_t, core::kMaxSlots + 1> index{};
-  std::array<double, core::kMaxSlots + 1> score{};
+  // Only the first `ranked` entries are meaningful (left uninitialised: this is on every request's
+  // stack).
+  std::array<std::uint32_t, core::kMaxSlots + 1> index;
+  std::array<double, core::kMaxSlots + 1> score;
 };
 
 // Writes every candidate's rank score, counts reserve exclusions and allocates the slots: each

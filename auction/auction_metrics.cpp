@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "auction/candidate_view.hpp"
+#include "auction/selection.hpp"
 
 namespace adsim::auction {
 
@@ -47,21 +49,48 @@ void AuctionMetrics::add(const core::AuctionCandidates& candidates, std::span<co
   }
 
   // The first best: the k highest expected values per reference impression, assortatively
-  // matched to the slots (optimal when position factors are non-increasing). Partial selection
-  // into a small sorted array, as in the mechanisms.
-  std::array<double, core::kMaxSlots> top{};
+  // matched to the slots (optimal when position factors are non-increasing). When every slot is
+  // filled, the winners are k candidates, so the k-th best value is at least the lowest winner
+  // value: only candidates at or above it need the insertion, and the test that skips the others
+  // is rarely taken, so it is well predicted.
+  std::array<double, core::kMaxSlots> top;
+  for (int t = 0; t < k; ++t) top[t] = 0.0;
   int count = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double x = value_per_click[i] * c.pctr(i);
-    if (!(x > 0.0)) continue;
-    if (count == k && !(x > top[k - 1])) continue;
+  auto offer = [&](double x) {
+    if (!(x > top[k - 1])) return;  // unfilled entries are 0, below every positive value
     int p = count < k ? count++ : k - 1;
     while (p > 0 && top[p - 1] < x) {
       top[p] = top[p - 1];
       --p;
     }
     top[p] = x;
+  };
+  if (k > 0) {
+    double floor = 0.0;
+    if (result.filled == k) {
+      floor = std::numeric_limits<double>::infinity();
+      for (int s = 0; s < k; ++s) {
+        const std::uint32_t i = result.slots[s].candidate;
+        floor = std::min(floor, value_per_click[i] * c.pctr(i));
+      }
+    }
+    const double* pctr = candidates.pctr.empty() ? nullptr : candidates.pctr.data();
+    floor = std::max(floor, kth_largest_lower_bound(n, k, [&](std::size_t i) {
+      const double x = pctr ? value_per_click[i] * pctr[i] : value_per_click[i];
+      return x > 0.0 ? x : 0.0;
+    }));
+    if (!pctr) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (value_per_click[i] >= floor) offer(value_per_click[i]);
+      }
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {
+        const double x = value_per_click[i] * pctr[i];
+        if (x >= floor) offer(x);
+      }
+    }
   }
+
   double best = 0.0;
   for (int s = 0; s < count; ++s) {
     const double b = top[s] * rules.factor(s);

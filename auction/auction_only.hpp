@@ -44,9 +44,11 @@ struct ContextualItems {
 struct BudgetPacing {
   double budget = 0.0;              // per bidder per episode; 0: unlimited
   std::vector<double> bidder_budgets;  // optional, one per bidder (overrides `budget`)
-  std::uint64_t episode_rounds = 0; // budgets and multipliers reset every this many auctions; 0: never
+  std::uint64_t episode_rounds = 0; // budgets refill every this many auctions; 0: never
   int ticks = 0;                    // pacing updates per episode; 0: no pacing (multiplier stays 1)
-  double gain = 1.0;                // m <- clamp(m exp(gain (1 - spend / target)))
+  // Each tick: m <- clamp(m exp(gain e)), e = (share - spent) / share bounded to [-3, 1], share =
+  // budget left at the tick's start / ticks left. Multipliers carry over between episodes.
+  double gain = 0.1;
   double min_multiplier = 0.05;
   double max_multiplier = 1.0;      // > 1 lets an under-spending bidder bid above its value
 };

@@ -41,6 +41,9 @@ class CandidateView {
   }
 
   std::size_t size() const { return c_.size(); }
+  const core::AuctionCandidates& raw() const { return c_; }
+  QualityWeight weight_mode() const { return weight_; }
+  double alpha() const { return alpha_; }
   double bid(std::size_t i) const { return c_.bid[i]; }
   double pctr(std::size_t i) const { return c_.pctr.empty() ? 1.0 : c_.pctr[i]; }
   double pcvr(std::size_t i) const { return c_.pcvr.empty() ? 0.0 : c_.pcvr[i]; }
@@ -50,15 +53,16 @@ class CandidateView {
   double own_reserve(std::size_t i) const { return c_.reserve.empty() ? 0.0 : c_.reserve[i]; }
 
   // quality^alpha.
-  double weight(std::size_t i) const {
-    switch (weight_) {
+  double weight(std::size_t i) const { return weight_of(weight_, c_.quality.data(), i, alpha_); }
+  static double weight_of(QualityWeight mode, const double* quality, std::size_t i, double alpha) {
+    switch (mode) {
       case QualityWeight::kOne: return 1.0;
-      case QualityWeight::kLinear: return c_.quality[i];
-      case QualityWeight::kSquare: return c_.quality[i] * c_.quality[i];
-      case QualityWeight::kSqrt: return std::sqrt(c_.quality[i]);
+      case QualityWeight::kLinear: return quality[i];
+      case QualityWeight::kSquare: return quality[i] * quality[i];
+      case QualityWeight::kSqrt: return std::sqrt(quality[i]);
       case QualityWeight::kPow: break;
     }
-    return std::pow(c_.quality[i], alpha_);
+    return std::pow(quality[i], alpha);
   }
 
   // Expected value per impression at the reference position implied by the bid (the eCPM scale
@@ -163,8 +167,9 @@ class RulesView {
   bool uniform_reserve_ = true;
   double min_reserve_ = 0.0;
   double global_reserve_ = 0.0;
-  std::array<double, core::kMaxSlots> factor_{};
-  std::array<double, core::kMaxSlots> reserve_{};
+  // Only the first slots_ entries are set (no zero fill: this is built on every request).
+  std::array<double, core::kMaxSlots> factor_;
+  std::array<double, core::kMaxSlots> reserve_;
 };
 
 }  // namespace adsim::auction
