@@ -151,10 +151,10 @@ AuctionInspector::AuctionInspector(QWidget* parent) : QWidget(parent) {
 
   candidates_ = new QTableWidget(this);
   candidates_->setObjectName(QStringLiteral("auctionCandidates"));
-  const QStringList headers = {tr("rank"),       tr("ad"),          tr("campaign"),   tr("bid\n(per click)"),
-                               tr("pacing ×"),   tr("in auction"),  tr("pCTR"),       tr("true CTR"),
-                               tr("pCTR ÷ true"), tr("quality"),    tr("rank score"), tr("slot"),
-                               tr("price\n(per click)"), tr("reserve\nset price")};
+  const QStringList headers = {tr("rank"),     tr("slot"),       tr("price\n(per click)"), tr("ad"),
+                               tr("campaign"), tr("bid\n(per click)"), tr("pacing ×"),  tr("in auction"),
+                               tr("pCTR"),     tr("true CTR"),   tr("pCTR ÷ true"),      tr("quality"),
+                               tr("rank score"), tr("reserve\nset price")};
   candidates_->setColumnCount(static_cast<int>(headers.size()));
   candidates_->setHorizontalHeaderLabels(headers);
   candidates_->verticalHeader()->setVisible(false);
@@ -259,6 +259,8 @@ void AuctionInspector::show_entry(const core::AuctionLogEntry* e) {
     const core::AuctionLogCandidate& c = e->candidates[static_cast<std::size_t>(r)];
     const QStringList cells = {
         QString::number(r + 1),
+        c.slot >= 0 ? QString::number(c.slot + 1) : QStringLiteral("–"),
+        c.slot >= 0 ? units(c.price) : QStringLiteral("–"),
         QString::number(c.ad),
         QString::number(c.campaign),
         units(c.bid),
@@ -269,8 +271,6 @@ void AuctionInspector::show_entry(const core::AuctionLogEntry* e) {
         c.true_ctr > 0 ? format_figure(c.pctr / c.true_ctr, 3) : QStringLiteral("–"),
         format_figure(c.quality, 3),
         format_figure(c.rank_score, 4),
-        c.slot >= 0 ? QString::number(c.slot + 1) : QStringLiteral("–"),
-        c.slot >= 0 ? units(c.price) : QStringLiteral("–"),
         c.slot >= 0 ? (c.reserve_bound ? tr("yes") : tr("no")) : QString(),
     };
     for (int col = 0; col < static_cast<int>(cells.size()); ++col) {

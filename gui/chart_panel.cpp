@@ -46,8 +46,9 @@ double nice_step(double span, int ticks) {
   if (!(span > 0)) return 1.0;
   const double raw = span / ticks;
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  // The first nice step not much smaller than the raw one: between about ticks-1 and ticks+2 labels.
   for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
-    if (m * mag >= raw) return m * mag;
+    if (m * mag >= 0.8 * raw) return m * mag;
   return 10.0 * mag;
 }
 
@@ -193,10 +194,11 @@ void ChartPanel::build() {
       QStringLiteral("ctr"), tr("Click-through rate"), tr("CTR (% of impressions)"), {},
       {{tr("CTR"), false, [opt](const IntervalPoint& p) { return opt(p.counts.impressions > 0, 100.0 * p.rates.ctr); }}});
   TimeChart& feedback = add_time_chart(
-      QStringLiteral("feedback"), tr("Hides and reports"), tr("per 1,000 impressions"), {},
-      {{tr("hide rate"), false,
+      QStringLiteral("feedback"), tr("Hides and reports"), tr("hides per 1,000 impressions"),
+      tr("reports per 1,000 impressions"),
+      {{tr("hides"), false,
         [opt](const IntervalPoint& p) { return opt(p.counts.impressions > 0, 1000.0 * p.rates.hide_rate); }},
-       {tr("report rate"), false,
+       {tr("reports"), true,
         [opt](const IntervalPoint& p) { return opt(p.counts.impressions > 0, 1000.0 * p.rates.report_rate); }}});
   TimeChart& fatigue = add_time_chart(
       QStringLiteral("fatigue"), tr("Mean user fatigue"), tr("fatigue (units, active users)"), {},
@@ -204,9 +206,9 @@ void ChartPanel::build() {
   TimeChart& users = add_time_chart(
       QStringLiteral("users"), tr("Active users and users who left"), tr("active users (users)"),
       tr("users who left (cumulative)"),
-      {{tr("active users"), false,
+      {{tr("active"), false,
         [](const IntervalPoint& p) { return std::optional<double>(static_cast<double>(p.active_users)); }},
-       {tr("users who left"), true,
+       {tr("left"), true,
         [](const IntervalPoint& p) { return std::optional<double>(static_cast<double>(p.users_left_total)); }}});
   TimeChart& budgets = add_time_chart(
       QStringLiteral("budgets"), tr("Campaigns out of daily budget"), tr("% of in-flight campaigns"), {},
@@ -222,7 +224,7 @@ void ChartPanel::build() {
   calibration.min_hi = 1.25;
 
   // Spend vs. target.
-  spend_chart_ = make_chart(tr("Spend today vs. target (dashed: budget × time of day)"));
+  spend_chart_ = make_chart(tr("Spend today vs. target (dashed: daily budget × time of day)"));
   spend_x_ = make_axis(scale_.title);
   spend_y_ = make_axis(tr("spend so far today (currency units)"));
   spend_chart_->addAxis(spend_x_, Qt::AlignBottom);
@@ -252,7 +254,7 @@ void ChartPanel::build() {
 
   // Price distribution.
   price_chart_ = make_chart(tr("Price distribution (winners of sampled auctions)"));
-  price_x_ = make_axis(tr("price (currency units per click)"));
+  price_x_ = make_axis(tr("price (currency units per click; the top 1 % in the last bin)"));
   price_y_ = make_axis(tr("% of winning ads"));
   price_chart_->addAxis(price_x_, Qt::AlignBottom);
   price_chart_->addAxis(price_y_, Qt::AlignLeft);
@@ -302,7 +304,7 @@ void ChartPanel::build() {
                                     funnel_cost_chart_, funnel_cost_bars_, funnel_cost_y_);
   QChartView* kept_view = make_bars(QStringLiteral("funnel_kept"), tr("Candidates at each funnel stage"),
                                     tr("candidates per request"),
-                                    {tr("retrieved"), tr("kept by pre-ranking"), tr("kept by ranking"), tr("in the auction")},
+                                    {tr("retrieved"), tr("pre-ranked"), tr("ranked"), tr("in auction")},
                                     funnel_kept_chart_, funnel_kept_bars_, funnel_kept_y_);
 
   // Pages.
@@ -331,8 +333,10 @@ void ChartPanel::style_series(QLineSeries* s, int track, int metric, int metrics
   QPen pen;
   pen.setWidthF(2.0);
   if (tracks() > 1) {
-    // Compare: one colour per variant, one line style per metric.
+    // Compare: one colour per variant, one line style per metric; A wider, so that where the two
+    // runs agree A still shows around B.
     pen.setColor(colour(track));
+    pen.setWidthF(track == 0 ? 3.2 : 1.6);
     pen.setStyle(kMetricStyles[std::min(metric, 3)]);
   } else {
     pen.setColor(colour(metrics > 1 ? metric : 0));
@@ -578,8 +582,8 @@ void ChartPanel::rebuild_spend() {
     std::vector<QLineSeries*> per_track;
     for (int t = 0; t < n; ++t) {
       auto* s = new QLineSeries;
-      s->setName(n > 1 ? tr("%1: campaign %2").arg(track_labels_[t]).arg(c)
-                       : tr("campaign %1 (budget %2)").arg(c).arg(format_figure(budget, 3)));
+      s->setName(n > 1 ? tr("%1: #%2").arg(track_labels_[t]).arg(c)
+                       : tr("#%1 · %2/day").arg(c).arg(format_figure(budget, 3)));
       QPen pen(col);
       pen.setWidthF(2.0);
       pen.setStyle(t == 0 ? Qt::SolidLine : Qt::DashDotLine);

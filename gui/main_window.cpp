@@ -126,7 +126,7 @@ void MainWindow::build_ui() {
   split->addWidget(tabs_);
   split->setStretchFactor(0, 0);
   split->setStretchFactor(1, 1);
-  split->setSizes({400, 1200});
+  split->setSizes({440, 1160});
   setCentralWidget(split);
 
   // Status bar.

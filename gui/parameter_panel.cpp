@@ -37,6 +37,10 @@ class NumberSpinBox final : public QDoubleSpinBox {
     return QString::fromStdString(scenarios::format_number(value));
   }
   double valueFromText(const QString& text) const override { return text.trimmed().toDouble(); }
+  // The default hint is as wide as the range's extreme with every decimal, which would push the
+  // unit column out of the panel.
+  QSize sizeHint() const override { return {110, QDoubleSpinBox::sizeHint().height()}; }
+  QSize minimumSizeHint() const override { return {70, QDoubleSpinBox::minimumSizeHint().height()}; }
   QValidator::State validate(QString& text, int& /*pos*/) const override {
     bool ok = false;
     text.trimmed().toDouble(&ok);
@@ -83,10 +87,14 @@ std::string strip_index(const std::string& key_path) {
   return bracket == std::string::npos ? key_path : key_path.substr(0, bracket);
 }
 
+QString section_header(const std::string& section) {
+  return QString::fromStdString(section.empty() ? std::string("Top level") : "[" + section + "]");
+}
+
 QString section_title(const std::string& section) {
   for (const scenarios::SectionInfo& s : scenarios::scenario_sections())
-    if (s.name == section) return QString::fromStdString(section.empty() ? s.title : "[" + section + "]  " + s.title);
-  return QString::fromStdString(section.empty() ? std::string("Top level") : "[" + section + "]");
+    if (s.name == section && !section.empty()) return QString::fromStdString(s.title);
+  return {};
 }
 
 }  // namespace
@@ -94,18 +102,15 @@ QString section_title(const std::string& section) {
 const std::vector<std::string>& ParameterPanel::main_knob_paths() {
   static const std::vector<std::string> paths = {
       "auction.reserve",  "auction.slots",     "auction.mechanism", "funnel.prerank_keep", "funnel.rank_keep",
-      "model.ctr_model",  "model.calibrator",  "pacing.pacer",      "run.seed",            "run.days",
+      "model.ctr_model",  "model.calibrator",  "model.recalibrate", "pacing.pacer",        "run.seed",
+      "run.days",
   };
   return paths;
 }
 
 bool ParameterPanel::is_main_knob(const std::string& path) {
   const auto& paths = main_knob_paths();
-  if (std::find(paths.begin(), paths.end(), path) != paths.end()) return true;
-  // Pacing and recalibration switches are the knobs the lessons turn; keys added for them later
-  // belong on top too.
-  if (path.rfind("pacing.", 0) == 0) return true;
-  return path.find("recalibrat") != std::string::npos;
+  return std::find(paths.begin(), paths.end(), path) != paths.end();
 }
 
 ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) { build(); }
@@ -147,21 +152,30 @@ void ParameterPanel::build() {
   for (const KeySpec& spec : schema)
     if (std::find(order.begin(), order.end(), spec.section()) == order.end()) order.push_back(spec.section());
 
-  auto add_section = [&](const QString& key, const QString& title, const std::vector<const KeySpec*>& keys) {
+  auto add_section = [&](const QString& key, const QString& header, const QString& title,
+                         const std::vector<const KeySpec*>& keys) {
     if (keys.empty()) return;
-    auto* section = new CollapsibleSection(title, this);
+    auto* section = new CollapsibleSection(header, this);
     section->setObjectName(QStringLiteral("section_") + key);
+    section->setToolTip(title);
     auto* grid = new QGridLayout(section->body());
     grid->setContentsMargins(14, 2, 2, 6);
     grid->setHorizontalSpacing(6);
     grid->setVerticalSpacing(2);
     grid->setColumnStretch(1, 1);
     int r = 0;
+    if (!title.isEmpty()) {
+      auto* about = new QLabel(title + QLatin1Char('.'), section->body());
+      about->setWordWrap(true);
+      about->setStyleSheet(QStringLiteral("color: palette(dark); font-style: italic;"));
+      grid->addWidget(about, r++, 0, 1, 3);
+    }
     for (const KeySpec* spec : keys) {
       Row row;
       row.spec = spec;
       const QString tip = tooltip_for(*spec);
-      row.label = new QLabel(QString::fromStdString(key == QLatin1String("main") ? spec->path : spec->name()), section->body());
+      // Short names keep the panel narrow; the tooltip names the full key.
+      row.label = new QLabel(QString::fromStdString(spec->name()), section->body());
       row.label->setToolTip(tip);
       row.editor = make_editor(row);
       row.editor->setParent(section->body());
@@ -169,9 +183,13 @@ void ParameterPanel::build() {
       row.editor->setObjectName(QString::fromStdString(spec->path));
       row.editor->installEventFilter(guard);
       row.editor->setFocusPolicy(Qt::StrongFocus);
+      row.editor->setMinimumWidth(70);
+      row.editor->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
       auto* unit = new QLabel(QString::fromStdString(spec->unit), section->body());
       unit->setToolTip(tip);
-      unit->setStyleSheet(QStringLiteral("color: palette(mid);"));
+      unit->setStyleSheet(QStringLiteral("color: palette(dark);"));
+      unit->setWordWrap(true);
+      unit->setMaximumWidth(130);
       row.problem = new QLabel(section->body());
       row.problem->setWordWrap(true);
       row.problem->setStyleSheet(QStringLiteral("color: #c0392b;"));
@@ -191,14 +209,13 @@ void ParameterPanel::build() {
   std::vector<const KeySpec*> main;
   for (const std::string& path : main_knob_paths())
     if (const KeySpec* spec = scenarios::find_key_spec(path)) main.push_back(spec);
-  for (const KeySpec& spec : schema)
-    if (is_main_knob(spec.path) && std::find(main.begin(), main.end(), &spec) == main.end()) main.push_back(&spec);
-  add_section(QStringLiteral("main"), tr("Main knobs"), main);
+  add_section(QStringLiteral("main"), tr("Main knobs"), tr("The knobs the lessons turn; hover a name for its meaning"), main);
   for (const std::string& name : order) {
     std::vector<const KeySpec*> keys;
     for (const KeySpec& spec : schema)
       if (spec.section() == name && std::find(main.begin(), main.end(), &spec) == main.end()) keys.push_back(&spec);
-    add_section(QString::fromStdString(name.empty() ? std::string("top") : name), section_title(name), keys);
+    add_section(QString::fromStdString(name.empty() ? std::string("top") : name), section_header(name), section_title(name),
+                keys);
   }
   if (auto it = sections_.find(QStringLiteral("main")); it != sections_.end()) it->second->set_expanded(true);
   outer->addWidget(summary_);

@@ -27,8 +27,7 @@ class CollapsibleSection;
 class ParameterPanel : public QWidget {
   Q_OBJECT
  public:
-  // The keys shown in "Main knobs" (when the schema has them), in this order. Keys of [pacing] and
-  // any key about recalibration join them.
+  // The keys shown in "Main knobs", in this order; keys the schema does not have are skipped.
   static const std::vector<std::string>& main_knob_paths();
   static bool is_main_knob(const std::string& path);
 

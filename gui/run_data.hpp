@@ -30,7 +30,7 @@ struct IntervalPoint {
 // constant however long the run; the diagram merges neighbours into bins with enough candidates.
 class ReliabilityBins {
  public:
-  static constexpr int kFineBins = 96;  // 1e-6 .. 1, 16 per decade
+  static constexpr int kFineBins = 384;  // 1e-6 .. 1, 64 per decade
   struct Bin {
     double count = 0, sum_pctr = 0, sum_true = 0;
   };
@@ -40,7 +40,7 @@ class ReliabilityBins {
 
   void add(double pctr, double true_ctr);
   // Bins holding at least max(min_count, total / target_bins) candidates, lowest pCTR first.
-  std::vector<Point> merged(int target_bins = 15, double min_count = 30) const;
+  std::vector<Point> merged(int target_bins = 12, double min_count = 30) const;
   double total() const { return total_; }
 
  private:

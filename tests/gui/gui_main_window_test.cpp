@@ -244,7 +244,7 @@ class GuiMainWindowTest : public QObject {
     QCOMPARE(inspector->candidates()->rowCount(), static_cast<int>(entry->candidates.size()));
     QVERIFY(inspector->funnel()->text().contains(QString::number(entry->request_id)));
     QVERIFY(inspector->funnel()->text().contains(QStringLiteral("pre-ranking")));
-    QCOMPARE(table_text(inspector->candidates(), 0, 11), QStringLiteral("1"));  // the top slot first
+    QCOMPARE(table_text(inspector->candidates(), 0, 1), QStringLiteral("1"));  // the top slot first
 
     // Summary table (single run: column A).
     QTableWidget* table = w.compare_panel()->table();
@@ -363,7 +363,7 @@ class GuiMainWindowTest : public QObject {
     adsim::gui::ComparePanel* panel = w.compare_panel();
     panel->set_variant_text(QStringLiteral("run.seed=7"));
     QVERIFY(!w.start_compare());  // the seed is shared by construction
-    panel->set_variant_text(QStringLiteral("# a higher reserve\nauction.reserve=0.3\n"));
+    panel->set_variant_text(QStringLiteral("# half the ad slots\nauction.slots=2\n"));
     QVERIFY(w.start_compare());
     QVERIFY(w.is_comparing());
     QVERIFY(run_to_end(w));
