@@ -35,6 +35,11 @@ AdServer::AdServer(const World& world, AdServerConfig config, AdServerComponents
   bid_.resize(world.campaigns.size());
   for (std::size_t c = 0; c < world.campaigns.size(); ++c) bid_[c] = static_cast<float>(world.campaigns[c].bid.micros);
   quality_.assign(world.ads.size(), 1.0);
+  light_embedding_.resize(world.ads.embedding.size());
+  for (std::size_t i = 0; i < light_embedding_.size(); ++i)
+    light_embedding_[i] = static_cast<std::int8_t>(std::lround(127.0f * std::clamp(world.ads.embedding[i], -1.0f, 1.0f)));
+  user_quantized_.resize(static_cast<std::size_t>(world.dim));
+  rank_scores_.resize(static_cast<std::size_t>(config_.funnel.prerank_keep));
   category_relevance_.resize(static_cast<std::size_t>(world.num_categories));
   keys_.resize(index_.largest_cell());
   scratch_.resize(index_.largest_cell());
@@ -133,27 +138,40 @@ std::size_t AdServer::retrieve_and_prerank(const RequestContext& request) {
   return selector_.select(keys_.data(), entries, n, static_cast<std::size_t>(config_.funnel.prerank_keep), scratch_.data());
 }
 
+// The light ranking model scores with 8-bit quantized embeddings, as production pre-ranking models
+// often do: the table is a quarter of the float one and stays in L2 cache, and the cosine is off by
+// at most about 1% (components of unit vectors are quantized in steps of 1/127).
 std::size_t AdServer::rank(const RequestContext& request, std::size_t kept) {
   const auto dim = static_cast<std::size_t>(world_.dim);
-  const float* user = request.user_embedding.data();
-  const float* embeddings = world_.ads.embedding.data();
+  for (std::size_t d = 0; d < dim; ++d)
+    user_quantized_[d] = static_cast<std::int16_t>(std::lround(127.0f * request.user_embedding[d]));
+  const std::int16_t* user = user_quantized_.data();
+  const std::int8_t* embeddings = light_embedding_.data();
+  constexpr float kScale = 1.0f / (127.0f * 127.0f);
   std::uint64_t max_key = 0;
   selector_.reset();
+  // Two passes: the first only gathers embeddings and computes scores (short, independent
+  // iterations, so many embedding loads are in flight at once); the second packs the keys and
+  // fills the selection histogram.
   auto score_all = [&](auto dot_product) {
-    constexpr std::size_t kAhead = 8;  // embeddings of random ads come from L3: ask early
+    constexpr std::size_t kAhead = 8;
     for (std::size_t i = 0; i < kept; ++i) {
       if (i + kAhead < kept) __builtin_prefetch(embeddings + static_cast<std::size_t>(unpack_ad(keys_[i + kAhead])) * dim);
       const AdId ad = unpack_ad(keys_[i]);
-      const float affinity = std::max(0.0f, 1.0f + dot_product(user, &world_.ads.embedding[static_cast<std::size_t>(ad) * dim]));
-      const std::uint64_t key = pack(live_bid_[ad] * affinity * affinity, ad);
+      const float cos = static_cast<float>(dot_product(user, embeddings + static_cast<std::size_t>(ad) * dim)) * kScale;
+      const float affinity = std::max(0.0f, 1.0f + cos);
+      rank_scores_[i] = live_bid_[ad] * affinity * affinity;
+    }
+    for (std::size_t i = 0; i < kept; ++i) {
+      const std::uint64_t key = pack(rank_scores_[i], unpack_ad(keys_[i]));
       keys_[i] = key;
       selector_.add(i, key, 1u);
       max_key = std::max(max_key, key);
     }
   };
   // The common dimension gets a loop of fixed length, which the compiler unrolls and vectorizes.
-  if (dim == 16) score_all([](const float* a, const float* b) { return dot_fixed<16>(a, b); });
-  else score_all([dim](const float* a, const float* b) { return dot(a, b, dim); });
+  if (dim == 16) score_all([](const std::int16_t* a, const std::int8_t* b) { return dot_i8<16>(a, b); });
+  else score_all([dim](const std::int16_t* a, const std::int8_t* b) { return dot_i8(a, b, dim); });
   selector_.set_max(max_key);
   return selector_.select(keys_.data(), kept, kept, static_cast<std::size_t>(config_.funnel.rank_keep), scratch_.data());
 }

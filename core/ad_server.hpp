@@ -105,6 +105,9 @@ class AdServer {
   std::vector<float> live_bid_;
   std::vector<float> bid_;           // per campaign, micros per click
   std::vector<double> quality_;      // per ad, platform's quality score
+  std::vector<std::int8_t> light_embedding_;  // ads x dim, quantized for the light ranking model
+  std::vector<std::int16_t> user_quantized_;
+  std::vector<float> rank_scores_;  // light-model scores of the pre-ranked candidates
   // Scratch buffers, reused by every request.
   std::vector<float> category_relevance_;
   std::vector<std::uint64_t> keys_;  // (score bits << 32) | ~ad: unique, so selection is deterministic

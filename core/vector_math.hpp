@@ -1,6 +1,7 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 namespace adsim::core {
 
@@ -18,6 +19,21 @@ inline float dot_fixed(const float* a, const float* b) {
   float s = 0.0f;
 #pragma omp simd reduction(+ : s)
   for (std::size_t i = 0; i < N; ++i) s += a[i] * b[i];
+  return s;
+}
+
+// Integer dot products for quantized embeddings (int16 user side, int8 item side).
+template <std::size_t N>
+inline std::int32_t dot_i8(const std::int16_t* a, const std::int8_t* b) {
+  std::int32_t s = 0;
+#pragma omp simd reduction(+ : s)
+  for (std::size_t i = 0; i < N; ++i) s += a[i] * b[i];
+  return s;
+}
+inline std::int32_t dot_i8(const std::int16_t* a, const std::int8_t* b, std::size_t n) {
+  std::int32_t s = 0;
+#pragma omp simd reduction(+ : s)
+  for (std::size_t i = 0; i < n; ++i) s += a[i] * b[i];
   return s;
 }
 
