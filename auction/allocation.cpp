@@ -1,6 +1,5 @@
 #include "auction/allocation.hpp"
 
-#include "auction/selection.hpp"
 
 #include <cassert>
 #include <limits>
@@ -87,30 +86,55 @@ void scan_cpc(const core::AuctionCandidates& c, double alpha, QualityWeight mode
   const double* own = c.reserve.data();
   double* scores = rank_scores.data();
   auto meets = [&](std::size_t j) { return bid[j] >= (kOwnReserve ? std::max(floor, own[j]) : floor); };
+  // Pass 1, without data-dependent branches: scores, reserve counts, and the largest eligible
+  // score of each of G contiguous groups (G = 2 keep when there are enough candidates). The
+  // keep-th largest of those G maxima, kept with a min/max compare-exchange chain, bounds the
+  // keep-th best score from below: the maxima are G distinct eligible candidates.
+  const int keep = top.keep;
+  int groups = 1;
+  if (n >= 8 * static_cast<std::size_t>(keep)) {
+    groups = 2 * keep;
+  } else if (n >= 4 * static_cast<std::size_t>(keep)) {
+    groups = keep;
+  }
+  const std::size_t size = n / static_cast<std::size_t>(groups);
+  std::array<double, core::kMaxSlots + 1> best;
+  for (int t = 0; t < keep; ++t) best[t] = 0.0;
   int below_count = 0;
   int eligible_count = 0;
-  for (std::size_t j = 0; j < n; ++j) {
-    double w = 1.0;
-    if constexpr (kWeight == QualityWeight::kLinear) {
-      w = quality[j];
-    } else if constexpr (kWeight != QualityWeight::kOne) {
-      w = CandidateView::weight_of(mode, quality, j, alpha);
+  for (int g = 0; g < groups; ++g) {
+    const std::size_t first = static_cast<std::size_t>(g) * size;
+    const std::size_t last = g + 1 == groups ? n : first + size;
+    double group_max = 0.0;
+    for (std::size_t j = first; j < last; ++j) {
+      double w = 1.0;
+      if constexpr (kWeight == QualityWeight::kLinear) {
+        w = quality[j];
+      } else if constexpr (kWeight != QualityWeight::kOne) {
+        w = CandidateView::weight_of(mode, quality, j, alpha);
+      }
+      const double score = (kPctr ? bid[j] * pctr[j] : bid[j]) * w;
+      scores[j] = score;
+      const bool m = meets(j);
+      const bool ok = m & (score > 0.0);
+      below_count += m ? 0 : 1;
+      eligible_count += ok ? 1 : 0;
+      const double x = ok ? score : 0.0;
+      group_max = x > group_max ? x : group_max;
     }
-    const double score = (kPctr ? bid[j] * pctr[j] : bid[j]) * w;
-    scores[j] = score;
-    const bool m = meets(j);
-    below_count += m ? 0 : 1;
-    eligible_count += (m & (score > 0.0)) ? 1 : 0;
+    double x = group_max;
+    for (int t = 0; t < keep; ++t) {
+      const double hi = std::max(best[t], x);
+      x = std::min(best[t], x);
+      best[t] = hi;
+    }
   }
   below += below_count;
   eligible += eligible_count;
-  // Every branch of the selection below is well predicted except when a candidate enters the
-  // running top, which happens about keep x ln(n / keep) times on random input: most of the cost
-  // of ranking 48 candidates. A branch-free lower bound on the keep-th best score lets the scan
-  // skip, with a rarely taken branch, the candidates that cannot make it.
-  const double bound = kth_largest_lower_bound(n, top.keep, [&](std::size_t j) {
-    return (meets(j) & (scores[j] > 0.0)) ? scores[j] : 0.0;
-  });
+  const double bound = groups >= keep ? best[keep - 1] : 0.0;
+  // Pass 2: every branch is well predicted except when a candidate enters the running top (about
+  // keep x ln(n / keep) times on input in random order: most of the cost of ranking dozens of
+  // candidates); the bound lets the scan skip, with a rarely taken branch, those that cannot.
   for (std::size_t j = 0; j < n; ++j) {
     const double score = scores[j];
     if (score >= bound && score > 0.0 && meets(j)) top.offer(static_cast<std::uint32_t>(j), score);

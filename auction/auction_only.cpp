@@ -139,7 +139,16 @@ struct AuctionOnlyRunner::State {
   // (truthful or fixed shading: bid = value x shading x pacing multiplier).
   bool all_uniform = false;
   bool linear_strategies = false;
-  std::vector<double> value_lo, value_width, value_mean, order_key, shading, bid_factor;
+  std::vector<double> value_mean, order_key, shading;
+  // What the per-bidder loop reads, together: value range, bid factor (shading x pacing
+  // multiplier) and budget left.
+  struct Hot {
+    double lo = 0.0;
+    double width = 0.0;
+    double factor = 1.0;
+    double remaining = 0.0;
+  };
+  std::vector<Hot> hot;
   void (State::*gather)(std::size_t& count) = nullptr;
   std::vector<std::uint32_t> order;
 
@@ -148,9 +157,12 @@ struct AuctionOnlyRunner::State {
   std::vector<std::uint32_t> bidder_of;
 
   // Per bidder.
-  std::vector<double> budget, remaining, tick_start_remaining, tick_spend, multiplier, bidder_reserve;
+  std::vector<double> budget, tick_start_remaining, tick_spend, multiplier, bidder_reserve;
   std::vector<double> won_value, paid;
-  std::vector<std::uint64_t> took_part, wins;
+  // Auctions each bidder took part in: when every bidder is considered each auction, counted as
+  // all_considered - skipped[b] (no per-bidder store on the hot path), else per bidder.
+  std::vector<std::uint64_t> took_part, skipped, wins;
+  std::uint64_t all_considered = 0;
 
   // Contextual items.
   std::vector<double> embedding;   // n x items x dim
@@ -290,16 +302,14 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
 
   all_uniform = !contextual;
   linear_strategies = true;
-  value_lo.resize(static_cast<std::size_t>(n));
-  value_width.resize(static_cast<std::size_t>(n));
+  hot.resize(static_cast<std::size_t>(n));
   value_mean.resize(static_cast<std::size_t>(n));
   order_key.resize(static_cast<std::size_t>(n));
   shading.resize(static_cast<std::size_t>(n));
-  bid_factor.resize(static_cast<std::size_t>(n));
   for (std::size_t b = 0; b < static_cast<std::size_t>(n); ++b) {
     all_uniform = all_uniform && dists[b].kind() == DistributionKind::kUniform;
-    value_lo[b] = dists[b].param1();
-    value_width[b] = dists[b].param2() - dists[b].param1();
+    hot[b].lo = dists[b].param1();
+    hot[b].width = dists[b].param2() - dists[b].param1();
     value_mean[b] = contextual ? 0.0 : dists[b].mean();
     const StrategySpec& spec = strategy_of(cfg, static_cast<int>(b));
     linear_strategies = linear_strategies && (spec.kind == StrategyKind::kTruthful || spec.kind == StrategyKind::kShaded);
@@ -325,13 +335,13 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
       budget[b] = cfg.budgets.bidder_budgets.empty() ? cfg.budgets.budget : cfg.budgets.bidder_budgets[b];
     }
   }
-  remaining.assign(nn, 0.0);
   tick_start_remaining.assign(nn, 0.0);
   tick_spend.assign(nn, 0.0);
   multiplier.assign(nn, std::clamp(1.0, cfg.budgets.min_multiplier, cfg.budgets.max_multiplier));
   won_value.assign(nn, 0.0);
   paid.assign(nn, 0.0);
   took_part.assign(nn, 0);
+  skipped.assign(nn, 0);
   wins.assign(nn, 0);
 
   episode_len = cfg.budgets.episode_rounds;
@@ -367,14 +377,14 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
 }
 
 void AuctionOnlyRunner::State::refresh_bid_factors() {
-  for (std::size_t b = 0; b < bid_factor.size(); ++b) bid_factor[b] = shading[b] * multiplier[b];
+  for (std::size_t b = 0; b < hot.size(); ++b) hot[b].factor = shading[b] * multiplier[b];
   if (m == n && !contextual) {
     // When everyone takes part, present the bidders strongest-expected first (mean value x
     // shading x multiplier). Any order gives the same auction outcome (ties have probability 0
     // with continuous values), but the mechanism's partial selection then settles its top k+1
     // within the first few candidates instead of mispredicting a branch on every change of the
     // running top, which made ranking 48 candidates 3x slower.
-    for (std::size_t b = 0; b < order_key.size(); ++b) order_key[b] = value_mean[b] * bid_factor[b];
+    for (std::size_t b = 0; b < order_key.size(); ++b) order_key[b] = value_mean[b] * hot[b].factor;
     std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
       return order_key[a] > order_key[b] || (order_key[a] == order_key[b] && a < b);
     });
@@ -384,8 +394,8 @@ void AuctionOnlyRunner::State::refresh_bid_factors() {
 void AuctionOnlyRunner::State::start_episode() {
   in_episode = 0;
   ticks_done = 0;
-  for (std::size_t b = 0; b < remaining.size(); ++b) {
-    remaining[b] = budget[b];
+  for (std::size_t b = 0; b < hot.size(); ++b) {
+    hot[b].remaining = budget[b];
     tick_start_remaining[b] = budget[b];
     tick_spend[b] = 0.0;
   }
@@ -398,7 +408,7 @@ void AuctionOnlyRunner::State::start_episode() {
 void AuctionOnlyRunner::State::end_tick() {
   ++ticks_done;
   const int ticks_left = cfg.budgets.ticks - ticks_done + 1;  // including the tick that just ended
-  for (std::size_t b = 0; b < remaining.size(); ++b) {
+  for (std::size_t b = 0; b < hot.size(); ++b) {
     const double share = tick_start_remaining[b] / std::max(ticks_left, 1);
     double mult = multiplier[b];
     if (share > 0.0) {
@@ -408,7 +418,7 @@ void AuctionOnlyRunner::State::end_tick() {
       mult = cfg.budgets.min_multiplier;
     }
     multiplier[b] = std::clamp(mult, cfg.budgets.min_multiplier, cfg.budgets.max_multiplier);
-    tick_start_remaining[b] = remaining[b];
+    tick_start_remaining[b] = hot[b].remaining;
     tick_spend[b] = 0.0;
   }
   refresh_bid_factors();
@@ -458,28 +468,29 @@ void AuctionOnlyRunner::State::gather_candidates(std::size_t& count) {
     if constexpr (kContextual) {
       best_item(b, v, ctr);
     } else if constexpr (kUniform) {
-      v = value_lo[b] + value_width[b] * unit32();
+      v = hot[b].lo + hot[b].width * unit32();
     } else {
       v = dists[b].sample(values_rng);
     }
     double x = 0.0;
     if constexpr (kLinear) {
-      x = v * bid_factor[b];
+      x = v * hot[b].factor;
     } else {
       x = strategies[b].bid(v, strategy_rng) * multiplier[b];
     }
     if constexpr (kBudgeted) {
-      if (remaining[b] < x * ctr) {
+      if (hot[b].remaining < x * ctr) {
         ++budget_exclusions;
+        ++skipped[b];
         continue;
       }
     }
     bid[count] = x;
-    pctr[count] = ctr;
+    if constexpr (kContextual) pctr[count] = ctr;
     value[count] = v;
     bidder_of[count] = b;
     if (per_bidder_reserve) cand_reserve[count] = bidder_reserve[b];
-    ++took_part[b];
+    if (m < n) ++took_part[b];
     ++count;
   }
 }
@@ -493,6 +504,8 @@ void AuctionOnlyRunner::State::step() {
       const int r = j + static_cast<int>(uniform_unit(participants_rng) * (n - j));
       std::swap(order[static_cast<std::size_t>(j)], order[static_cast<std::size_t>(r)]);
     }
+  } else {
+    ++all_considered;
   }
   if (contextual) {
     boost::random::normal_distribution<double> normal(0.0, cfg.items.context_sd);
@@ -521,7 +534,7 @@ void AuctionOnlyRunner::State::step() {
     won_value[b] += got;
     paid[b] += pay;
     if (budgeted) {
-      remaining[b] -= pay;
+      hot[b].remaining -= pay;
       tick_spend[b] += pay;
     }
     if (learners) surplus[i] = got - pay;
@@ -563,12 +576,12 @@ AuctionOnlyResult AuctionOnlyRunner::result() const {
   r.bidders.resize(static_cast<std::size_t>(s.n));
   for (std::size_t b = 0; b < r.bidders.size(); ++b) {
     BidderOutcome& o = r.bidders[b];
-    o.auctions = s.took_part[b];
+    o.auctions = s.m < s.n ? s.took_part[b] : s.all_considered - s.skipped[b];
     o.wins = s.wins[b];
     o.value = s.won_value[b];
     o.payment = s.paid[b];
     o.surplus = s.won_value[b] - s.paid[b];
-    o.budget_left = s.remaining[b];
+    o.budget_left = s.hot[b].remaining;
     o.multiplier = s.multiplier[b];
     if (const BanditShader* bandit = s.strategies[b].bandit_state()) o.preferred_shading = bandit->factor(bandit->preferred_arm());
   }
