@@ -17,14 +17,6 @@ namespace adsim::auction {
 
 namespace {
 
-// The oracle item choice needs argmax_t value_t x sigmoid(x_t) over each bidder's items. A linear
-// interpolation of sigmoid on a grid of step h = 1/16 is within h^2/8 x max|sigmoid''| = 4.7e-5 of
-// it (and 2.1e-9 beyond |x| = 20), so it tells which items can still win: only those are
-// evaluated with std::exp, and the choice and the CTR are exactly those of the full computation.
-constexpr double kSigmoidRange = 20.0;
-constexpr double kSigmoidPerUnit = 16.0;
-constexpr double kSigmoidTableError = 1e-4;
-
 core::AuctionRules rules_of(const AuctionOnlyConfig& c) {
   core::AuctionRules r;
   r.slots = c.slots;
@@ -44,6 +36,50 @@ const StrategySpec& strategy_of(const AuctionOnlyConfig& c, int bidder) {
 }
 
 }  // namespace
+
+OracleItemChooser::OracleItemChooser(int items, int dim)
+    : items_(items), dim_(dim), logits_(static_cast<std::size_t>(std::max(items, 0))),
+      approx_(static_cast<std::size_t>(std::max(items, 0))) {
+  const int points = static_cast<int>(2 * kRange * kPerUnit);
+  table_.resize(static_cast<std::size_t>(points) + 1);
+  for (int k = 0; k <= points; ++k) {
+    table_[static_cast<std::size_t>(k)] = 1.0 / (1.0 + std::exp(kRange - k / kPerUnit));
+  }
+}
+
+OracleItemChooser::Choice OracleItemChooser::choose(std::span<const double> embeddings, std::span<const double> values,
+                                                    double value_max, std::span<const double> context) {
+  const double* table = table_.data();
+  const double last = static_cast<double>(table_.size() - 1);
+  double approx_best = -1.0;
+  for (int t = 0; t < items_; ++t) {
+    const double* e = embeddings.data() + static_cast<std::ptrdiff_t>(t) * dim_;
+    double dot = 0.0;
+    for (int d = 0; d < dim_; ++d) dot += e[d] * context[static_cast<std::size_t>(d)];
+    logits_[static_cast<std::size_t>(t)] = dot;
+    const double pos = std::clamp((dot + kRange) * kPerUnit, 0.0, last);
+    const auto k = std::min(static_cast<std::size_t>(pos), table_.size() - 2);
+    const double frac = pos - static_cast<double>(k);
+    const double a = values[static_cast<std::size_t>(t)] * (table[k] + frac * (table[k + 1] - table[k]));
+    approx_[static_cast<std::size_t>(t)] = a;
+    approx_best = std::max(approx_best, a);
+  }
+  // An item more than 2 x the table error (times the largest value) below the best approximation
+  // is below the exact value of the item that approximation belongs to: it cannot be the argmax.
+  const double cut = approx_best - 2.0 * kTableError * value_max;
+  Choice best{-1, 0.0, 0.0};
+  double best_ev = -1.0;
+  for (int t = 0; t < items_; ++t) {
+    if (approx_[static_cast<std::size_t>(t)] < cut) continue;
+    const double p = 1.0 / (1.0 + std::exp(-logits_[static_cast<std::size_t>(t)]));
+    const double ev = values[static_cast<std::size_t>(t)] * p;
+    if (ev > best_ev) {
+      best_ev = ev;
+      best = Choice{t, values[static_cast<std::size_t>(t)], p};
+    }
+  }
+  return best;
+}
 
 std::string check_config(const AuctionOnlyConfig& c) {
   std::ostringstream err;
@@ -157,7 +193,7 @@ struct AuctionOnlyRunner::State {
   std::vector<std::uint32_t> bidder_of;
 
   // Per bidder.
-  std::vector<double> budget, tick_start_remaining, tick_spend, multiplier, bidder_reserve;
+  std::vector<double> budget, tick_start_remaining, tick_spend, lambda, multiplier, bidder_reserve;
   std::vector<double> won_value, paid;
   // Auctions each bidder took part in: when every bidder is considered each auction, counted as
   // all_considered - skipped[b] (no per-bidder store on the hot path), else per bidder.
@@ -169,8 +205,7 @@ struct AuctionOnlyRunner::State {
   std::vector<double> item_value;  // n x items
   std::vector<double> context;     // dim
   std::vector<double> item_value_max;  // per bidder
-  std::vector<double> logits, approx;  // scratch, items
-  std::vector<double> sigmoid_table;   // sigmoid on [-kSigmoidRange, kSigmoidRange], step 1/kSigmoidPerUnit
+  OracleItemChooser chooser;
 
   core::AuctionRules rules;
   std::vector<double> factors;  // resolved position factors (size slots)
@@ -255,13 +290,7 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
       const auto first = item_value.begin() + static_cast<std::ptrdiff_t>(b) * items;
       item_value_max[static_cast<std::size_t>(b)] = *std::max_element(first, first + items);
     }
-    logits.resize(static_cast<std::size_t>(items));
-    approx.resize(static_cast<std::size_t>(items));
-    const int points = static_cast<int>(2 * kSigmoidRange * kSigmoidPerUnit);
-    sigmoid_table.resize(static_cast<std::size_t>(points) + 1);
-    for (int k = 0; k <= points; ++k) {
-      sigmoid_table[static_cast<std::size_t>(k)] = 1.0 / (1.0 + std::exp(kSigmoidRange - k / kSigmoidPerUnit));
-    }
+    chooser = OracleItemChooser(items, dim);
   }
 
   // Strategies; bidders with the same value distribution share one equilibrium table.
@@ -337,6 +366,7 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
   }
   tick_start_remaining.assign(nn, 0.0);
   tick_spend.assign(nn, 0.0);
+  lambda.assign(nn, std::clamp(0.0, 1.0 / cfg.budgets.max_multiplier - 1.0, 1.0 / cfg.budgets.min_multiplier - 1.0));
   multiplier.assign(nn, std::clamp(1.0, cfg.budgets.min_multiplier, cfg.budgets.max_multiplier));
   won_value.assign(nn, 0.0);
   paid.assign(nn, 0.0);
@@ -401,23 +431,25 @@ void AuctionOnlyRunner::State::start_episode() {
   }
 }
 
-// A pacing tick: each bidder compares what it spent with an even share of what it had left and
-// moves its multiplier by exp(gain x error), error = (share - spent) / share bounded to [-3, 1].
-// Small steps, because spend is steep in the multiplier (a bidder shaded out of the top slots
-// spends nothing); multipliers carry over from one episode to the next.
+// A pacing tick (dual descent on the budget constraint): each bidder compares what it spent with
+// an even share of what it had left, share = left at the tick's start / ticks left, and moves its
+// price of budget lambda by gain x (spent / share - 1), the ratio capped at 4; the multiplier is
+// 1 / (1 + lambda) within [min_multiplier, max_multiplier]. Overspending pushes the multiplier
+// down fast, underspending lets it recover; lambda carries over from one episode to the next.
 void AuctionOnlyRunner::State::end_tick() {
   ++ticks_done;
   const int ticks_left = cfg.budgets.ticks - ticks_done + 1;  // including the tick that just ended
+  const double lambda_lo = 1.0 / cfg.budgets.max_multiplier - 1.0;
+  const double lambda_hi = 1.0 / cfg.budgets.min_multiplier - 1.0;
   for (std::size_t b = 0; b < hot.size(); ++b) {
     const double share = tick_start_remaining[b] / std::max(ticks_left, 1);
-    double mult = multiplier[b];
     if (share > 0.0) {
-      const double error = std::clamp((share - tick_spend[b]) / share, -3.0, 1.0);
-      mult *= std::exp(cfg.budgets.gain * error);
+      const double ratio = std::min(tick_spend[b] / share, 4.0);
+      lambda[b] = std::clamp(lambda[b] + cfg.budgets.gain * (ratio - 1.0), lambda_lo, lambda_hi);
     } else {
-      mult = cfg.budgets.min_multiplier;
+      lambda[b] = lambda_hi;
     }
-    multiplier[b] = std::clamp(mult, cfg.budgets.min_multiplier, cfg.budgets.max_multiplier);
+    multiplier[b] = std::clamp(1.0 / (1.0 + lambda[b]), cfg.budgets.min_multiplier, cfg.budgets.max_multiplier);
     tick_start_remaining[b] = hot[b].remaining;
     tick_spend[b] = 0.0;
   }
@@ -425,37 +457,12 @@ void AuctionOnlyRunner::State::end_tick() {
 }
 
 void AuctionOnlyRunner::State::best_item(std::uint32_t b, double& v, double& ctr) {
-  const double* emb = embedding.data() + static_cast<std::size_t>(b) * items * dim;
-  const double* val = item_value.data() + static_cast<std::size_t>(b) * items;
-  const double* ctx = context.data();
-  const double* table = sigmoid_table.data();
-  const double last = static_cast<double>(sigmoid_table.size() - 1);
-  double approx_best = -1.0;
-  for (int t = 0; t < items; ++t) {
-    const double* e = emb + static_cast<std::ptrdiff_t>(t) * dim;
-    double dot = 0.0;
-    for (int d = 0; d < dim; ++d) dot += e[d] * ctx[d];
-    logits[static_cast<std::size_t>(t)] = dot;
-    const double pos = std::clamp((dot + kSigmoidRange) * kSigmoidPerUnit, 0.0, last);
-    const auto k = std::min(static_cast<std::size_t>(pos), sigmoid_table.size() - 2);
-    const double frac = pos - static_cast<double>(k);
-    const double a = val[t] * (table[k] + frac * (table[k + 1] - table[k]));
-    approx[static_cast<std::size_t>(t)] = a;
-    approx_best = std::max(approx_best, a);
-  }
-  // Items more than 2 x the table error below the best approximation cannot be the argmax.
-  const double cut = approx_best - 2.0 * kSigmoidTableError * item_value_max[b];
-  double best = -1.0;
-  for (int t = 0; t < items; ++t) {
-    if (approx[static_cast<std::size_t>(t)] < cut) continue;
-    const double p = 1.0 / (1.0 + std::exp(-logits[static_cast<std::size_t>(t)]));
-    const double ev = val[t] * p;
-    if (ev > best) {
-      best = ev;
-      v = val[t];
-      ctr = p;
-    }
-  }
+  const auto off = static_cast<std::size_t>(b) * static_cast<std::size_t>(items);
+  const OracleItemChooser::Choice c = chooser.choose(
+      {embedding.data() + off * static_cast<std::size_t>(dim), static_cast<std::size_t>(items * dim)},
+      {item_value.data() + off, static_cast<std::size_t>(items)}, item_value_max[b], context);
+  v = c.value;
+  ctr = c.ctr;
 }
 
 // Draws each taking-part bidder's value and bid and keeps those whose budget covers the bid.
@@ -644,7 +651,7 @@ AuctionOnlyConfig auctionnet_config(std::uint64_t seed) {
   c.budgets.budget = 0.5 * total / c.bidders / kPilot * kEpisode;
   c.budgets.episode_rounds = kEpisode;
   c.budgets.ticks = 48;
-  c.budgets.gain = 0.1;
+  c.budgets.gain = 0.25;
   c.budgets.min_multiplier = 0.05;
   c.budgets.max_multiplier = 1.0;
   return c;
