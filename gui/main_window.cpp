@@ -120,6 +120,11 @@ void MainWindow::build_ui() {
   tabs_->addTab(inspector_, tr("Auction inspector"));
   tabs_->addTab(compare_, tr("Compare A/B && summary"));
   connect(compare_, &ComparePanel::compare_requested, this, [this] { start_compare(); });
+  auto catch_up = [this] {
+    if (dirty_distributions_ && distributions_visible()) refresh_distributions();
+  };
+  connect(tabs_, &QTabWidget::currentChanged, this, catch_up);
+  connect(charts_->pages(), &QTabWidget::currentChanged, this, catch_up);
 
   auto* split = new QSplitter(Qt::Horizontal);
   split->addWidget(left);
@@ -479,13 +484,22 @@ void MainWindow::drain() {
       }
     }
   }
-  if (dirty_distributions_ && (ended_now || since_distributions_.elapsed() >= kDistributionIntervalMs)) refresh_distributions();
+  // Histograms and tables are redrawn a few times a second, and only while someone can see them:
+  // hidden ones catch up when shown, and everything is brought up to date when a run ends.
+  if (dirty_distributions_ &&
+      (ended_now || (since_distributions_.elapsed() >= kDistributionIntervalMs && distributions_visible())))
+    refresh_distributions();
   // Runners stopped by Reset are joined once they have wound down, without waiting for them here.
   retired_.erase(std::remove_if(retired_.begin(), retired_.end(),
                                 [](const std::unique_ptr<SimulationRunner>& r) { return r->ended() || !r->started(); }),
                  retired_.end());
   update_status();
   update_controls();
+}
+
+bool MainWindow::distributions_visible() const {
+  if (tabs_->currentWidget() == compare_ || tabs_->currentWidget() == inspector_) return tabs_->currentWidget() == compare_;
+  return charts_->pages()->currentIndex() != 0;  // the first page has time series only
 }
 
 void MainWindow::refresh_distributions() {

@@ -110,6 +110,7 @@ class MainWindow : public QMainWindow {
   void update_status();
   void show_error(const QString& title, const QString& text);
   void refresh_distributions();
+  bool distributions_visible() const;
   void choose_results_db();
   void save_scenario_as();
   void export_charts_dialog();

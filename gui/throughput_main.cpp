@@ -4,6 +4,7 @@
 //   adsim_gui_throughput [SCENARIO.toml]     (default: the bundled quickstart)
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 
 #include <QApplication>
@@ -15,6 +16,14 @@
 #include "gui/run_data.hpp"
 #include "scenarios/factory.hpp"
 #include "scenarios/scenario_loader.hpp"
+
+namespace {
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
@@ -50,11 +59,13 @@ int main(int argc, char** argv) {
   window.set_speed_index(static_cast<int>(adsim::gui::MainWindow::speed_presets().size()) - 1);
   QElapsedTimer total;
   total.start();
+  const double ui_cpu_before = thread_cpu_seconds();
   window.run();
   while (!window.all_ended()) {
     QApplication::processEvents(QEventLoop::AllEvents, 20);
     QThread::msleep(1);
   }
+  const double ui_cpu = thread_cpu_seconds() - ui_cpu_before;
   const adsim::gui::RunData* data = window.run_data(0);
   if (!data || !data->outcome()) {
     std::fprintf(stderr, "the GUI run failed: %s\n", data && data->error() ? data->error()->c_str() : "?");
@@ -65,6 +76,8 @@ int main(int argc, char** argv) {
   std::printf("gui:      %llu requests in %.3f s = %.0f requests/s (world build + run: %.3f s wall; %zu intervals charted)\n",
               static_cast<unsigned long long>(outcome.summary.totals.requests), outcome.run_wall_seconds, gui_rate,
               static_cast<double>(total.elapsed()) / 1000.0, data->points().size());
+  std::printf("ui thread: %.3f s CPU while the run took %.3f s wall (%.1f %% of one core)\n", ui_cpu,
+              static_cast<double>(total.elapsed()) / 1000.0, 100.0 * ui_cpu / (static_cast<double>(total.elapsed()) / 1000.0));
   std::printf("gui / headless = %.3f%s\n", gui_rate / headless_rate,
               outcome.summary.totals.requests == headless_requests ? "" : "  (WARNING: request counts differ)");
   return 0;
