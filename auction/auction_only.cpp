@@ -467,39 +467,52 @@ void AuctionOnlyRunner::State::best_item(std::uint32_t b, double& v, double& ctr
 
 // Draws each taking-part bidder's value and bid and keeps those whose budget covers the bid.
 template <bool kContextual, bool kUniform, bool kLinear, bool kBudgeted>
-void AuctionOnlyRunner::State::gather_candidates(std::size_t& count) {
+void AuctionOnlyRunner::State::gather_candidates(std::size_t& count_out) {
+  // Raw pointers and a local count: stores through the vectors would otherwise make the compiler
+  // reload every member on each iteration (they could alias).
+  const std::uint32_t* order_p = order.data();
+  const Hot* hot_p = hot.data();
+  double* bid_p = bid.data();
+  double* pctr_p = pctr.data();
+  double* value_p = value.data();
+  std::uint32_t* bidder_p = bidder_of.data();
+  std::size_t count = 0;
+  std::uint64_t excluded = 0;
   for (int j = 0; j < m; ++j) {
-    const std::uint32_t b = order[static_cast<std::size_t>(j)];
+    const std::uint32_t b = order_p[j];
+    const Hot& h = hot_p[b];
     double v = 0.0;
     double ctr = 1.0;
     if constexpr (kContextual) {
       best_item(b, v, ctr);
     } else if constexpr (kUniform) {
-      v = hot[b].lo + hot[b].width * unit32();
+      v = h.lo + h.width * unit32();
     } else {
       v = dists[b].sample(values_rng);
     }
     double x = 0.0;
     if constexpr (kLinear) {
-      x = v * hot[b].factor;
+      x = v * h.factor;
     } else {
       x = strategies[b].bid(v, strategy_rng) * multiplier[b];
     }
     if constexpr (kBudgeted) {
-      if (hot[b].remaining < x * ctr) {
-        ++budget_exclusions;
+      if (h.remaining < x * ctr) {
+        ++excluded;
         ++skipped[b];
         continue;
       }
     }
-    bid[count] = x;
-    if constexpr (kContextual) pctr[count] = ctr;
-    value[count] = v;
-    bidder_of[count] = b;
+    bid_p[count] = x;
+    if constexpr (kContextual) pctr_p[count] = ctr;
+    value_p[count] = v;
+    bidder_p[count] = b;
     if (per_bidder_reserve) cand_reserve[count] = bidder_reserve[b];
     if (m < n) ++took_part[b];
     ++count;
   }
+  budget_exclusions += excluded;
+  count_out = count;
 }
 
 void AuctionOnlyRunner::State::step() {
