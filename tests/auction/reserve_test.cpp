@@ -26,6 +26,11 @@ double brute_force_monopoly_price(const ValueDistribution& d) {
   return res.first;
 }
 
+TEST(MyersonReserve, LognormalDocExample) {
+  // docs/auctions.md quotes lognormal(0, 0.5): r* = 0.771857.
+  EXPECT_NEAR(myerson_reserve(ValueDistribution::lognormal(0.0, 0.5)), 0.771857, 5e-7);
+}
+
 TEST(MyersonReserve, LognormalSolvesTheFirstOrderCondition) {
   for (double sigma : {0.2, 0.5, 1.0, 1.5}) {
     for (double mu : {-1.0, 0.0, 2.0}) {
