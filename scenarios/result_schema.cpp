@@ -80,6 +80,7 @@ Table<RunRow> make_runs() {
   add_counter_columns<R>(c, [](auto& r) -> auto& { return r.totals; }, "", kAtFinish);
   add_rate_columns<R>(
       c, [](auto& r) -> auto& { return r.totals; }, [](auto& r) -> auto& { return r.rates; }, kAtFinish);
+  add_model_columns<R>(c, [](auto& r) -> auto& { return r.model; }, kAtFinish);
   t.indexes.push_back("runs_by_scenario ON runs (scenario_name, seed)");
   return t;
 }
@@ -99,6 +100,7 @@ Table<IntervalRow> make_intervals() {
   c.push_back(real<R>("budget_exhausted_share", [](auto& r) -> auto& { return r.metrics.budget_exhausted_share; }));
   add_rate_columns<R>(
       c, [](auto& r) -> auto& { return r.metrics.counts; }, [](auto& r) -> auto& { return r.rates; }, kAtInsert);
+  add_model_columns<R>(c, [](auto& r) -> auto& { return r.metrics.model; }, kAtInsert);
   t.primary_key = {"run_id", "interval_index"};
   t.table_constraints = kRunForeignKey;
   return t;
@@ -113,6 +115,7 @@ Table<CampaignSpendRow> make_campaign_spend() {
   c.push_back(integer<R>("interval_index", [](auto& r) -> auto& { return r.interval_index; }));
   c.push_back(integer<R>("campaign_id", [](auto& r) -> auto& { return r.campaign; }));
   c.push_back(money<R>("spend_today_micros", [](auto& r) -> auto& { return r.spend_today; }));
+  c.push_back(added_in(2, optional_money<R>("target_micros", [](auto& r) -> auto& { return r.target_today; })));
   t.primary_key = {"run_id", "interval_index", "campaign_id"};
   t.table_constraints = kRunForeignKey;
   t.without_rowid = true;  // many small rows
@@ -137,8 +140,59 @@ Table<CampaignTotalsRow> make_campaign_totals() {
   c.push_back(real<R>("value_micros", [](auto& r) -> auto& { return r.totals.value; }));
   c.push_back(integer_or_null<R>("first_exhausted_us", [](auto& r) -> auto& { return r.totals.first_exhausted_at; }, -1));
   c.push_back(integer<R>("days_exhausted", [](auto& r) -> auto& { return r.totals.days_exhausted; }));
+  auto f64 = [&](const char* name, double core::CampaignTotals::*m) {
+    c.push_back(added_in(2, real<R>(name, [m](auto& r) -> auto& { return r.totals.*m; })));
+  };
+  f64("pacing_mean_abs_deviation", &core::CampaignTotals::pacing_mean_abs_deviation);
+  f64("pacing_max_abs_deviation", &core::CampaignTotals::pacing_max_abs_deviation);
+  f64("pacing_rms_error", &core::CampaignTotals::pacing_rms_error);
+  f64("utilization", &core::CampaignTotals::utilization);
+  f64("underdelivery", &core::CampaignTotals::underdelivery);
   t.primary_key = {"run_id", "campaign_id"};
   t.table_constraints = kRunForeignKey;
+  return t;
+}
+
+// interval_slots (per interval) and run_slots (the run's totals): one slot's counters.
+Table<SlotRow> make_slots(std::string name, bool per_interval) {
+  using R = SlotRow;
+  Table<R> t;
+  t.name = std::move(name);
+  t.since = 2;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  if (per_interval) c.push_back(integer<R>("interval_index", [](auto& r) -> auto& { return r.interval_index; }));
+  c.push_back(integer<R>("slot", [](auto& r) -> auto& { return r.slot; }));
+  c.push_back(integer<R>("impressions", [](auto& r) -> auto& { return r.impressions; }));
+  c.push_back(integer<R>("clicks", [](auto& r) -> auto& { return r.clicks; }));
+  c.push_back(integer<R>("reserve_bound", [](auto& r) -> auto& { return r.reserve_bound; }));
+  c.push_back(money<R>("revenue_micros", [](auto& r) -> auto& { return r.revenue; }));
+  c.push_back(real<R>("sum_price_micros", [](auto& r) -> auto& { return r.sum_price; }, "NOT NULL"));
+  t.primary_key = per_interval ? std::vector<std::string>{"run_id", "interval_index", "slot"}
+                               : std::vector<std::string>{"run_id", "slot"};
+  t.table_constraints = kRunForeignKey;
+  t.without_rowid = true;
+  return t;
+}
+
+Table<ModelReliabilityRow> make_model_reliability() {
+  using R = ModelReliabilityRow;
+  Table<R> t;
+  t.name = "model_reliability";
+  t.since = 2;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  // -1 for the run's total (RunSummary::model): the key stays NOT NULL, and it sorts first.
+  c.push_back(integer<R>("interval_index", [](auto& r) -> auto& { return r.interval_index; }));
+  c.push_back(integer<R>("bin", [](auto& r) -> auto& { return r.bin; }));
+  c.push_back(real<R>("lower", [](auto& r) -> auto& { return r.values.lower; }, "NOT NULL"));
+  c.push_back(real<R>("upper", [](auto& r) -> auto& { return r.values.upper; }, "NOT NULL"));
+  c.push_back(integer<R>("count", [](auto& r) -> auto& { return r.values.count; }));
+  c.push_back(real<R>("mean_p", [](auto& r) -> auto& { return r.values.mean_p; }));      // NULL: empty bin
+  c.push_back(real<R>("observed", [](auto& r) -> auto& { return r.values.observed; }));  // NULL: empty bin
+  t.primary_key = {"run_id", "interval_index", "bin"};
+  t.table_constraints = kRunForeignKey;
+  t.without_rowid = true;
   return t;
 }
 
@@ -189,53 +243,49 @@ Table<AuctionCandidateRow> make_auction_candidates() {
   return t;
 }
 
-template <class Row>
-void append_create(std::vector<std::string>& out, const Table<Row>& t) {
-  out.push_back(t.create_sql());
-  for (auto& s : t.create_index_sql()) out.push_back(std::move(s));
-}
-
-template <class Row>
-void append_upgrade(std::vector<std::string>& out, const Table<Row>& t, int version) {
-  for (auto& s : t.add_column_sql(version)) out.push_back(std::move(s));
-}
-
 }  // namespace
 
 Schema make_schema() {
-  return Schema{make_runs(), make_intervals(), make_campaign_spend(), make_campaign_totals(),
-                make_auction_requests(), make_auction_candidates()};
+  return Schema{make_runs(),
+                make_slots("run_slots", false),
+                make_intervals(),
+                make_slots("interval_slots", true),
+                make_model_reliability(),
+                make_campaign_spend(),
+                make_campaign_totals(),
+                make_auction_requests(),
+                make_auction_candidates()};
 }
 
 std::vector<Schema::TableInfo> Schema::tables(int db_version) const {
-  return {{runs.name, "run_id", runs.column_names(db_version)},
-          {intervals.name, intervals.key_list(), intervals.column_names(db_version)},
-          {campaign_spend.name, campaign_spend.key_list(), campaign_spend.column_names(db_version)},
-          {campaign_totals.name, campaign_totals.key_list(), campaign_totals.column_names(db_version)},
-          {auction_requests.name, auction_requests.key_list(), auction_requests.column_names(db_version)},
-          {auction_candidates.name, auction_candidates.key_list(), auction_candidates.column_names(db_version)}};
+  std::vector<TableInfo> out;
+  for_each_table([&](const auto& t) {
+    // `runs` declares its key on the run_id column.
+    const std::string order_by = t.primary_key.empty() ? "run_id" : t.key_list();
+    if (t.since <= db_version) out.push_back({t.name, order_by, t.column_names(db_version)});
+  });
+  return out;
 }
 
 std::vector<std::string> Schema::create_all_sql() const {
   std::vector<std::string> out;
-  append_create(out, runs);
-  append_create(out, intervals);
-  append_create(out, campaign_spend);
-  append_create(out, campaign_totals);
-  append_create(out, auction_requests);
-  append_create(out, auction_candidates);
+  for_each_table([&](const auto& t) {
+    out.push_back(t.create_sql());
+    for (auto& sql : t.create_index_sql()) out.push_back(std::move(sql));
+  });
   return out;
 }
 
 std::vector<std::string> Schema::upgrade_sql(int to_version) const {
   std::vector<std::string> out;
-  append_upgrade(out, runs, to_version);
-  append_upgrade(out, intervals, to_version);
-  append_upgrade(out, campaign_spend, to_version);
-  append_upgrade(out, campaign_totals, to_version);
-  append_upgrade(out, auction_requests, to_version);
-  append_upgrade(out, auction_candidates, to_version);
-  // Upgrades that are more than new columns (new tables, new indexes) go here, by version.
+  for_each_table([&](const auto& t) {
+    if (t.since == to_version) {  // a new table, whole
+      out.push_back(t.create_sql());
+      for (auto& sql : t.create_index_sql()) out.push_back(std::move(sql));
+    } else {
+      for (auto& sql : t.add_column_sql(to_version)) out.push_back(std::move(sql));
+    }
+  });
   return out;
 }
 

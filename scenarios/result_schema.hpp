@@ -1,10 +1,15 @@
 #pragma once
 // Internal to the result store: the tables as data. Each column is declared once with how to get
 // it from a row struct and how to set it back, and CREATE, INSERT, UPDATE, SELECT, schema upgrades
-// and the canonical dump are all generated from these declarations. To add a column: append it to
-// its table in result_schema.cpp with `since = kSchemaVersion + 1`, bump kSchemaVersion, and
-// describe it in docs/results-schema.md; existing databases gain it by ALTER TABLE on their next
-// begin_run(), and older databases are still readable.
+// and the canonical dump are all generated from these declarations.
+//
+// To add a column: declare it in its table in result_schema.cpp wrapped in
+// `added_in(kSchemaVersion + 1, ...)`, bump kSchemaVersion, and describe it in
+// docs/results-schema.md; existing databases gain it by ALTER TABLE on their next begin_run()
+// (rows written before hold NULL), and older databases are still readable. To add a table: give it
+// `since = kSchemaVersion + 1` (its columns need no version of their own) and list it in
+// Schema::for_each_table; older databases gain it by CREATE TABLE, and reads of a database that
+// lacks it return no rows.
 #include <SQLiteCpp/Column.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -12,6 +17,8 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -25,8 +32,11 @@
 
 namespace adsim::scenarios::result_schema {
 
-// Version 1: runs, intervals, campaign_totals, auction_requests, auction_candidates.
-inline constexpr int kSchemaVersion = 1;
+// Version 1: runs, intervals, campaign_spend, campaign_totals, auction_requests, auction_candidates.
+// Version 2: auction economics, exploration and model-quality columns in runs and intervals, the
+// pacer's target in campaign_spend, pacing-tracking columns in campaign_totals; new tables
+// interval_slots, run_slots, model_reliability.
+inline constexpr int kSchemaVersion = 2;
 // PRAGMA application_id of an adsim results database ("ADSM"), so that other SQLite files are
 // recognised and left alone.
 inline constexpr std::int32_t kApplicationId = 0x4144534D;
@@ -54,6 +64,7 @@ void bind_value(SQLite::Statement& statement, int index, const Value& value);
 template <class Row>
 struct Table {
   std::string name;
+  int since = 1;  // schema version that added the table
   std::vector<Column<Row>> columns;
   std::vector<std::string> primary_key;  // empty if a column declares it
   std::string table_constraints;         // foreign keys, after the primary key
@@ -90,10 +101,19 @@ struct Table {
     return out;
   }
 
+  // The ALTER TABLEs that bring a table of version - 1 to `version` (none if the table itself is
+  // newer than that: it is created whole).
   std::vector<std::string> add_column_sql(int version) const {
     std::vector<std::string> out;
-    for (const auto& c : columns)
-      if (c.since == version) out.push_back("ALTER TABLE " + name + " ADD COLUMN " + column_definition(c));
+    if (since >= version) return out;
+    for (const auto& c : columns) {
+      if (c.since != version) continue;
+      // SQLite cannot add a NOT NULL column without a default to a table that has rows.
+      if (c.constraint.find("NOT NULL") != std::string::npos && c.constraint.find("DEFAULT") == std::string::npos)
+        throw std::logic_error("result schema: column " + name + "." + c.name + " added in version " +
+                               std::to_string(version) + " must allow NULL");
+      out.push_back("ALTER TABLE " + name + " ADD COLUMN " + column_definition(c));
+    }
     return out;
   }
 
@@ -138,19 +158,20 @@ struct Table {
     return index;
   }
 
-  // SELECT of the columns this database has (an older database lacks the newer ones).
+  // SELECT of every column. An older database lacks the newer ones: they are selected as NULL, so
+  // a row reads the same before and after the upgrade that adds them (NULL: integers 0, REALs NaN).
   std::string select_sql(int db_version, const std::string& where, const std::string& order_by) const {
     std::string cols;
     for (const auto& c : columns)
-      if (c.since <= db_version) cols += (cols.empty() ? "" : ", ") + c.name;
+      cols += (cols.empty() ? "" : ", ") + (c.since <= db_version ? c.name : "NULL AS " + c.name);
     return "SELECT " + cols + " FROM " + name + " WHERE " + where + " ORDER BY " + order_by;
   }
 
-  Row read(const SQLite::Statement& statement, int db_version) const {
+  // A row of select_sql().
+  Row read(const SQLite::Statement& statement) const {
     Row row{};
     int index = 0;
-    for (const auto& c : columns)
-      if (c.since <= db_version) c.set(row, statement.getColumn(index++));
+    for (const auto& c : columns) c.set(row, statement.getColumn(index++));
     return row;
   }
 };
@@ -228,18 +249,44 @@ Column<Row> with_phase(Column<Row> c, unsigned phase) {
   return c;
 }
 
-// Every field of core::Counters. Used by `intervals` and by the summary columns of `runs`, so a new
-// counter is added in one place for both.
+// A column that schema version `version` added to an existing table. Older databases gain it by
+// ALTER TABLE, which cannot add a NOT NULL column to rows that exist, so it allows NULL (and rows
+// written before the upgrade hold NULL: integers read back as 0, REALs as NaN).
+template <class Row>
+Column<Row> added_in(int version, Column<Row> c) {
+  c.since = version;
+  if (version > 1) c.constraint.clear();
+  return c;
+}
+
+// A Money that may be absent: NULL when the optional is empty.
+template <class Row, class Field>
+Column<Row> optional_money(std::string name, Field field) {
+  return Column<Row>{std::move(name), SqlType::kInteger, "", 1, kAtInsert,
+                     [field](const Row& r) {
+                       const std::optional<core::Money>& v = field(r);
+                       return v ? Value{v->micros} : Value{};
+                     },
+                     [field](Row& r, const SQLite::Column& c) {
+                       field(r) = c.isNull() ? std::optional<core::Money>{}
+                                             : std::optional<core::Money>{core::Money::from_micros(c.getInt64())};
+                     }};
+}
+
+// Every scalar field of core::Counters (the per-slot arrays are rows of interval_slots / run_slots).
+// Used by `intervals` and by the summary columns of `runs`, so a new counter is added in one place
+// for both.
 template <class Row, class CountsOf>
 void add_counter_columns(std::vector<Column<Row>>& out, CountsOf counts, std::string constraint, unsigned phase) {
-  auto u64 = [&](const char* name, std::uint64_t core::Counters::*m) {
-    out.push_back(with_phase(integer<Row>(name, [counts, m](auto& r) -> auto& { return counts(r).*m; }, constraint), phase));
+  auto add = [&](int since, Column<Row> c) { out.push_back(with_phase(added_in(since, std::move(c)), phase)); };
+  auto u64 = [&](const char* name, std::uint64_t core::Counters::*m, int since = 1) {
+    add(since, integer<Row>(name, [counts, m](auto& r) -> auto& { return counts(r).*m; }, constraint));
   };
-  auto micros = [&](const char* name, core::Money core::Counters::*m) {
-    out.push_back(with_phase(money<Row>(name, [counts, m](auto& r) -> auto& { return counts(r).*m; }, constraint), phase));
+  auto micros = [&](const char* name, core::Money core::Counters::*m, int since = 1) {
+    add(since, money<Row>(name, [counts, m](auto& r) -> auto& { return counts(r).*m; }, constraint));
   };
-  auto f64 = [&](const char* name, double core::Counters::*m) {
-    out.push_back(with_phase(real<Row>(name, [counts, m](auto& r) -> auto& { return counts(r).*m; }), phase));
+  auto f64 = [&](const char* name, double core::Counters::*m, int since = 1) {
+    add(since, real<Row>(name, [counts, m](auto& r) -> auto& { return counts(r).*m; }));
   };
   u64("sessions", &core::Counters::sessions);
   u64("requests", &core::Counters::requests);
@@ -254,6 +301,8 @@ void add_counter_columns(std::vector<Column<Row>>& out, CountsOf counts, std::st
   u64("reserve_excluded", &core::Counters::reserve_excluded);
   u64("reserve_bound", &core::Counters::reserve_bound);
   u64("late_clicks", &core::Counters::late_clicks);
+  u64("explore_requests", &core::Counters::explore_requests, 2);
+  micros("explore_revenue_micros", &core::Counters::explore_revenue, 2);
   u64("candidates_retrieved", &core::Counters::candidates_retrieved);
   u64("candidates_prerank", &core::Counters::candidates_prerank);
   u64("candidates_ranked", &core::Counters::candidates_ranked);
@@ -267,18 +316,22 @@ void add_counter_columns(std::vector<Column<Row>>& out, CountsOf counts, std::st
   static constexpr const char* kFunnelStages[] = {"funnel_retrieval_cost_us", "funnel_prerank_cost_us",
                                                   "funnel_rank_cost_us", "funnel_predict_cost_us"};
   for (std::size_t i = 0; i < 4; ++i)
-    out.push_back(with_phase(
-        real<Row>(kFunnelStages[i], [counts, i](auto& r) -> auto& { return counts(r).funnel_cost_us[i]; }), phase));
+    add(1, real<Row>(kFunnelStages[i], [counts, i](auto& r) -> auto& { return counts(r).funnel_cost_us[i]; }));
+  f64("sum_price_shown_micros", &core::Counters::sum_price_shown, 2);
+  f64("sum_bid_shown_micros", &core::Counters::sum_bid_shown, 2);
+  u64("efficiency_samples", &core::Counters::efficiency_samples, 2);
+  f64("sampled_welfare_micros", &core::Counters::sampled_welfare, 2);
+  f64("sampled_best_welfare_micros", &core::Counters::sampled_best_welfare, 2);
 }
 
 // The derived core::Rates of the counters, computed when written (read back into `rates`).
 template <class Row, class CountsOf, class RatesOf>
 void add_rate_columns(std::vector<Column<Row>>& out, CountsOf counts, RatesOf rates, unsigned phase) {
-  auto rate = [&](const char* name, double core::Rates::*m) {
-    out.push_back(with_phase(derived_real<Row>(
-                                 name, [counts, m](const Row& r) { return core::Rates::of(counts(r)).*m; },
-                                 [rates, m](auto& r) -> auto& { return rates(r).*m; }),
-                             phase));
+  auto rate = [&](const char* name, double core::Rates::*m, int since = 1) {
+    auto column = derived_real<Row>(
+        name, [counts, m](const Row& r) { return core::Rates::of(counts(r)).*m; },
+        [rates, m](auto& r) -> auto& { return rates(r).*m; });
+    out.push_back(with_phase(added_in(since, std::move(column)), phase));
   };
   rate("ctr", &core::Rates::ctr);
   rate("fill_rate", &core::Rates::fill_rate);
@@ -288,24 +341,67 @@ void add_rate_columns(std::vector<Column<Row>>& out, CountsOf counts, RatesOf ra
   rate("report_rate", &core::Rates::report_rate);
   rate("calibration_ratio", &core::Rates::calibration_ratio);
   rate("funnel_cost_us_per_request", &core::Rates::funnel_cost_us_per_request);
+  rate("advertiser_surplus", &core::Rates::advertiser_surplus, 2);
+  rate("price_to_bid", &core::Rates::price_to_bid, 2);
+  rate("reserve_bind_rate", &core::Rates::reserve_bind_rate, 2);
+  rate("efficiency", &core::Rates::efficiency, 2);
+}
+
+// The scalar fields of core::ModelMetrics as model_* columns (its reliability bins are rows of
+// model_reliability). NaN (undefined) is stored as NULL. Used by `intervals` and `runs`.
+template <class Row, class ModelOf>
+void add_model_columns(std::vector<Column<Row>>& out, ModelOf model, unsigned phase) {
+  auto add = [&](Column<Row> c) { out.push_back(with_phase(added_in(2, std::move(c)), phase)); };
+  auto u64 = [&](const char* name, std::uint64_t core::ModelMetrics::*m) {
+    add(integer<Row>(name, [model, m](auto& r) -> auto& { return model(r).*m; }));
+  };
+  auto f64 = [&](const char* name, double core::ModelMetrics::*m) {
+    add(real<Row>(name, [model, m](auto& r) -> auto& { return model(r).*m; }));
+  };
+  u64("model_examples", &core::ModelMetrics::examples);
+  u64("model_clicks", &core::ModelMetrics::clicks);
+  f64("model_auc", &core::ModelMetrics::auc);
+  f64("model_log_loss", &core::ModelMetrics::log_loss);
+  f64("model_normalized_entropy", &core::ModelMetrics::normalized_entropy);
+  f64("model_calibration_ratio", &core::ModelMetrics::calibration_ratio);
+  f64("model_ece", &core::ModelMetrics::ece);
 }
 
 // The whole schema of the current version. Built per connection: no global state.
 struct Schema {
   Table<RunRow> runs;
+  Table<SlotRow> run_slots;
   Table<IntervalRow> intervals;
+  Table<SlotRow> interval_slots;
+  Table<ModelReliabilityRow> model_reliability;
   Table<CampaignSpendRow> campaign_spend;
   Table<CampaignTotalsRow> campaign_totals;
   Table<AuctionRequestRow> auction_requests;
   Table<AuctionCandidateRow> auction_candidates;
+
+  // Calls f(table) for every table, in creation and dump order (a table after those its foreign
+  // keys refer to).
+  template <class F>
+  void for_each_table(F&& f) const {
+    f(runs);
+    f(run_slots);
+    f(intervals);
+    f(interval_slots);
+    f(model_reliability);
+    f(campaign_spend);
+    f(campaign_totals);
+    f(auction_requests);
+    f(auction_candidates);
+  }
 
   struct TableInfo {
     std::string name;
     std::string order_by;              // the primary key
     std::vector<std::string> columns;  // in declaration order, those a database of that version has
   };
-  // Every table, in dump order; every table has a run_id column. Column order is the declared one,
-  // not the file's, which differs between a created and an upgraded database.
+  // Every table a database of that version has, in dump order; every table has a run_id column.
+  // Column order is the declared one, not the file's, which differs between a created and an
+  // upgraded database.
   std::vector<TableInfo> tables(int db_version) const;
   std::vector<std::string> create_all_sql() const;
   std::vector<std::string> upgrade_sql(int to_version) const;  // from to_version - 1

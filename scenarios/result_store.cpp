@@ -8,11 +8,13 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <limits>
 #include <system_error>
 #include <utility>
 
@@ -182,17 +184,82 @@ std::vector<Row> read_rows(ResultConnection& c, const rs::Table<Row>& table, con
                            std::optional<std::int64_t> run_id, const std::string& order_by) {
   std::vector<Row> out;
   refresh_if_empty(c);
-  if (c.schema_version == 0) return out;
+  if (c.schema_version == 0 || table.since > c.schema_version) return out;  // an older file lacks it
   try {
     SQLite::Statement s(c.db, table.select_sql(c.schema_version, where, order_by));
     if (run_id) s.bind(1, *run_id);
-    while (s.executeStep()) out.push_back(table.read(s, c.schema_version));
+    while (s.executeStep()) out.push_back(table.read(s));
   } catch (const SQLite::Exception& e) {
     fail_sqlite(c.path, "reading " + table.name, e);
   } catch (const std::runtime_error& e) {  // a malformed stored value (status, overrides JSON)
     fail(c.path, "reading " + table.name + ": " + e.what());
   }
   return out;
+}
+
+// ModelMetrics without its reliability bins (they are rows of model_reliability).
+core::ModelMetrics model_scalars(const core::ModelMetrics& m) {
+  core::ModelMetrics out;
+  out.examples = m.examples;
+  out.clicks = m.clicks;
+  out.auc = m.auc;
+  out.log_loss = m.log_loss;
+  out.normalized_entropy = m.normalized_entropy;
+  out.calibration_ratio = m.calibration_ratio;
+  out.ece = m.ece;
+  return out;
+}
+
+// The rows of the per-slot counters: one per slot with any non-zero counter.
+void append_slot_rows(std::vector<SlotRow>& out, std::int64_t run_id, std::int64_t interval_index,
+                      const core::Counters& c) {
+  for (std::size_t k = 0; k < c.slot_impressions.size(); ++k) {
+    if (c.slot_impressions[k] == 0 && c.slot_clicks[k] == 0 && c.slot_reserve_bound[k] == 0 &&
+        c.slot_revenue[k].micros == 0 && c.slot_sum_price[k] == 0.0)
+      continue;
+    out.push_back(SlotRow{run_id, interval_index, static_cast<std::int64_t>(k), c.slot_impressions[k],
+                          c.slot_clicks[k], c.slot_reserve_bound[k], c.slot_revenue[k], c.slot_sum_price[k]});
+  }
+}
+
+void append_reliability_rows(std::vector<ModelReliabilityRow>& out, std::int64_t run_id,
+                             std::int64_t interval_index, const core::ModelMetrics& m) {
+  for (std::size_t b = 0; b < m.reliability.size(); ++b)
+    out.push_back(ModelReliabilityRow{run_id, interval_index, static_cast<std::int64_t>(b), m.reliability[b]});
+}
+
+// Puts a stored slot row back into the per-slot arrays of `c`.
+void restore_slot(const fs::path& path, core::Counters& c, const SlotRow& row) {
+  if (row.slot < 0 || row.slot >= static_cast<std::int64_t>(c.slot_impressions.size()))
+    fail(path, "slot " + std::to_string(row.slot) + " of run " + std::to_string(row.run_id) +
+                   " is out of range (this build has " + std::to_string(c.slot_impressions.size()) + " slots)");
+  const auto k = static_cast<std::size_t>(row.slot);
+  c.slot_impressions[k] = row.impressions;
+  c.slot_clicks[k] = row.clicks;
+  c.slot_reserve_bound[k] = row.reserve_bound;
+  c.slot_revenue[k] = row.revenue;
+  c.slot_sum_price[k] = row.sum_price;
+}
+
+void restore_bin(const fs::path& path, core::ModelMetrics& m, const ModelReliabilityRow& row) {
+  if (row.bin < 0 || row.bin > 1'000'000)
+    fail(path, "reliability bin " + std::to_string(row.bin) + " of run " + std::to_string(row.run_id) +
+                   " is out of range");
+  const auto b = static_cast<std::size_t>(row.bin);
+  if (m.reliability.size() <= b) m.reliability.resize(b + 1);
+  m.reliability[b] = row.values;
+}
+
+// Attaches each child row to the parent row with the same key; both are sorted by that key.
+template <class Parent, class Child, class ParentKey, class ChildKey, class Attach>
+void merge_sorted(std::vector<Parent>& parents, const std::vector<Child>& children, ParentKey parent_key,
+                  ChildKey child_key, Attach attach) {
+  std::size_t p = 0;
+  for (const auto& child : children) {
+    while (p < parents.size() && parent_key(parents[p]) < child_key(child)) ++p;
+    if (p == parents.size()) break;
+    if (parent_key(parents[p]) == child_key(child)) attach(parents[p], child);
+  }
 }
 
 void append_dump_value(std::string& out, const SQLite::Column& col) {
@@ -230,6 +297,8 @@ struct RunRecorder::Impl {
         options(o),
         insert_interval(conn->db, conn->schema.intervals.insert_sql()),
         insert_spend(conn->db, conn->schema.campaign_spend.insert_sql()),
+        insert_interval_slot(conn->db, conn->schema.interval_slots.insert_sql()),
+        insert_reliability(conn->db, conn->schema.model_reliability.insert_sql()),
         insert_request(conn->db, conn->schema.auction_requests.insert_sql()),
         insert_candidate(conn->db, conn->schema.auction_candidates.insert_sql()),
         started(std::chrono::steady_clock::now()) {}
@@ -240,6 +309,8 @@ struct RunRecorder::Impl {
   RecorderOptions options;
   SQLite::Statement insert_interval;
   SQLite::Statement insert_spend;
+  SQLite::Statement insert_interval_slot;
+  SQLite::Statement insert_reliability;
   SQLite::Statement insert_request;
   SQLite::Statement insert_candidate;
   std::chrono::steady_clock::time_point started;
@@ -247,11 +318,15 @@ struct RunRecorder::Impl {
 
   std::vector<IntervalRow> intervals;
   std::vector<CampaignSpendRow> spend;
+  std::vector<SlotRow> slots;
+  std::vector<ModelReliabilityRow> reliability;
   std::vector<AuctionRequestRow> requests;
   std::vector<AuctionCandidateRow> candidates;
 
   // What the recorded intervals add up to, for a run that ends without a RunSummary.
   core::Counters interval_totals;
+  std::uint64_t interval_model_examples = 0;
+  std::uint64_t interval_model_clicks = 0;
   core::SimTime last_interval_end = 0;
   std::uint64_t last_active_users = 0;
   double last_mean_fatigue = 0.0;
@@ -261,11 +336,15 @@ struct RunRecorder::Impl {
   std::uint64_t samples_recorded = 0;
   bool finished = false;
 
-  std::size_t buffered() const { return intervals.size() + spend.size() + requests.size() + candidates.size(); }
+  std::size_t buffered() const {
+    return intervals.size() + spend.size() + slots.size() + reliability.size() + requests.size() + candidates.size();
+  }
 
   void clear_buffers() {
     intervals.clear();  // keeps capacity: no allocation per batch in steady state
     spend.clear();
+    slots.clear();
+    reliability.clear();
     requests.clear();
     candidates.clear();
   }
@@ -273,6 +352,8 @@ struct RunRecorder::Impl {
   void reset_statements() noexcept {
     insert_interval.tryReset();
     insert_spend.tryReset();
+    insert_interval_slot.tryReset();
+    insert_reliability.tryReset();
     insert_request.tryReset();
     insert_candidate.tryReset();
   }
@@ -284,6 +365,8 @@ struct RunRecorder::Impl {
     for (const auto& r : candidates) exec_insert(insert_candidate, s.auction_candidates, r);
     for (const auto& r : intervals) exec_insert(insert_interval, s.intervals, r);
     for (const auto& r : spend) exec_insert(insert_spend, s.campaign_spend, r);
+    for (const auto& r : slots) exec_insert(insert_interval_slot, s.interval_slots, r);
+    for (const auto& r : reliability) exec_insert(insert_reliability, s.model_reliability, r);
   }
 
   void ensure_open(const char* what) const {
@@ -305,7 +388,8 @@ struct RunRecorder::Impl {
     clear_buffers();
   }
 
-  // The last transaction of a run: buffered rows, campaign totals and the runs row together.
+  // The last transaction of a run: buffered rows, campaign totals, the run's slot totals and model
+  // reliability bins, and the runs row together.
   void write_end(RunStatus status, std::string_view message, const std::vector<core::CampaignTotals>* campaigns,
                  double engine_wall_seconds) {
     run.status = status;
@@ -329,6 +413,13 @@ struct RunRecorder::Impl {
           exec_insert(insert_campaign, s.campaign_totals, row);
         }
       }
+      std::vector<SlotRow> run_slots;
+      append_slot_rows(run_slots, run.run_id, -1, run.totals);
+      SQLite::Statement insert_run_slot(conn->db, s.run_slots.insert_sql());
+      for (const auto& r : run_slots) exec_insert(insert_run_slot, s.run_slots, r);
+      std::vector<ModelReliabilityRow> run_bins;
+      append_reliability_rows(run_bins, run.run_id, -1, run.model);
+      for (const auto& r : run_bins) exec_insert(insert_reliability, s.model_reliability, r);
       SQLite::Statement update(conn->db, s.runs.update_sql("run_id"));
       const int key_index = s.runs.bind(update, run, rs::kAtFinish);
       update.bind(key_index, run.run_id);
@@ -350,6 +441,13 @@ struct RunRecorder::Impl {
     run.active_users = last_active_users;
     run.mean_fatigue = last_mean_fatigue;
     run.totals = interval_totals;
+    // Counts add up over intervals; AUC, log loss and the other ratios do not.
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    run.model = core::ModelMetrics{};
+    run.model.examples = interval_model_examples;
+    run.model.clicks = interval_model_clicks;
+    run.model.auc = run.model.log_loss = run.model.normalized_entropy = kNaN;
+    run.model.calibration_ratio = run.model.ece = kNaN;
     write_end(status, message, nullptr, 0.0);
   }
 
@@ -392,18 +490,30 @@ void RunRecorder::on_interval(const core::IntervalMetrics& interval) {
   IntervalRow& row = m.intervals.emplace_back();
   row.run_id = m.run.run_id;
   row.interval_index = static_cast<std::int64_t>(m.intervals_recorded++);
-  // Field by field: the per-campaign spend goes to its own table, not into the buffer twice.
+  // Field by field: per-campaign spend and target, per-slot counters and reliability bins go to
+  // tables of their own, not into the buffer twice.
   row.metrics.start = interval.start;
   row.metrics.end = interval.end;
   row.metrics.counts = interval.counts;
   row.metrics.active_users = interval.active_users;
   row.metrics.mean_fatigue = interval.mean_fatigue;
   row.metrics.budget_exhausted_share = interval.budget_exhausted_share;
-  for (std::size_t c = 0; c < interval.campaign_spend_today.size(); ++c)
-    if (interval.campaign_spend_today[c].micros != 0)
-      m.spend.push_back(CampaignSpendRow{row.run_id, row.interval_index, static_cast<core::CampaignId>(c),
-                                         interval.campaign_spend_today[c]});
+  row.metrics.model = model_scalars(interval.model);
+  const auto& spend = interval.campaign_spend_today;
+  const auto& target = interval.campaign_target_today;
+  const bool has_target = !target.empty();
+  for (std::size_t c = 0; c < std::max(spend.size(), target.size()); ++c) {
+    const core::Money spent = c < spend.size() ? spend[c] : core::Money{0};
+    const core::Money planned = c < target.size() ? target[c] : core::Money{0};
+    if (spent.micros == 0 && planned.micros == 0) continue;
+    m.spend.push_back(CampaignSpendRow{row.run_id, row.interval_index, static_cast<core::CampaignId>(c), spent,
+                                       has_target ? std::optional<core::Money>(planned) : std::nullopt});
+  }
+  append_slot_rows(m.slots, row.run_id, row.interval_index, interval.counts);
+  append_reliability_rows(m.reliability, row.run_id, row.interval_index, interval.model);
   m.interval_totals += interval.counts;
+  m.interval_model_examples += interval.model.examples;
+  m.interval_model_clicks += interval.model.clicks;
   m.last_interval_end = interval.end;
   m.last_active_users = interval.active_users;
   m.last_mean_fatigue = interval.mean_fatigue;
@@ -442,6 +552,7 @@ void RunRecorder::finish(const core::RunSummary& summary, RunStatus status) {
   m.run.active_users = summary.active_users;
   m.run.mean_fatigue = summary.mean_fatigue;
   m.run.totals = summary.totals;
+  m.run.model = summary.model;
   m.write_end(status, "", &summary.campaigns, summary.wall_seconds);
 }
 
@@ -554,18 +665,59 @@ std::unique_ptr<RunRecorder> ResultStore::begin_run(const Scenario& scenario, st
   return std::unique_ptr<RunRecorder>(new RunRecorder(std::move(impl)));
 }
 
-std::vector<RunRow> ResultStore::read_runs() const {
-  return read_rows(*connection_, connection_->schema.runs, "1 = 1", std::nullopt, "run_id");
+namespace {
+
+// The runs rows (all, or one) with their per-slot totals and reliability bins put back.
+std::vector<RunRow> read_runs_where(ResultConnection& c, std::optional<std::int64_t> run_id) {
+  const auto& s = c.schema;
+  const std::string where = run_id ? "run_id = ?" : "1 = 1";
+  auto runs = read_rows(c, s.runs, where, run_id, "run_id");
+  if (runs.empty()) return runs;
+  const auto slots = read_rows(c, s.run_slots, where, run_id, s.run_slots.key_list());
+  const auto bins = read_rows(c, s.model_reliability, where + " AND interval_index = -1", run_id,
+                              s.model_reliability.key_list());
+  const auto run_key = [](const auto& r) { return r.run_id; };
+  merge_sorted(runs, slots, run_key, run_key, [&](RunRow& r, const SlotRow& x) { restore_slot(c.path, r.totals, x); });
+  merge_sorted(runs, bins, run_key, run_key,
+               [&](RunRow& r, const ModelReliabilityRow& x) { restore_bin(c.path, r.model, x); });
+  return runs;
 }
 
+}  // namespace
+
+std::vector<RunRow> ResultStore::read_runs() const { return read_runs_where(*connection_, std::nullopt); }
+
 std::optional<RunRow> ResultStore::read_run(std::int64_t run_id) const {
-  auto rows = read_rows(*connection_, connection_->schema.runs, "run_id = ?", run_id, "run_id");
+  auto rows = read_runs_where(*connection_, run_id);
   if (rows.empty()) return std::nullopt;
   return std::move(rows.front());
 }
 
 std::vector<IntervalRow> ResultStore::read_intervals(std::int64_t run_id) const {
-  const auto& t = connection_->schema.intervals;
+  auto& c = *connection_;
+  const auto& t = c.schema.intervals;
+  auto rows = read_rows(c, t, "run_id = ?", run_id, t.key_list());
+  if (rows.empty()) return rows;
+  const auto index = [](const auto& r) { return r.interval_index; };
+  merge_sorted(rows, read_interval_slots(run_id), index, index,
+               [&](IntervalRow& r, const SlotRow& x) { restore_slot(c.path, r.metrics.counts, x); });
+  merge_sorted(rows, read_model_reliability(run_id), index, index,
+               [&](IntervalRow& r, const ModelReliabilityRow& x) { restore_bin(c.path, r.metrics.model, x); });
+  return rows;
+}
+
+std::vector<SlotRow> ResultStore::read_interval_slots(std::int64_t run_id) const {
+  const auto& t = connection_->schema.interval_slots;
+  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+}
+
+std::vector<SlotRow> ResultStore::read_run_slots(std::int64_t run_id) const {
+  const auto& t = connection_->schema.run_slots;
+  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+}
+
+std::vector<ModelReliabilityRow> ResultStore::read_model_reliability(std::int64_t run_id) const {
+  const auto& t = connection_->schema.model_reliability;
   return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
 }
 

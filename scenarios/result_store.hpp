@@ -37,6 +37,8 @@ RunStatus run_status_from_string(std::string_view text);  // throws ResultStoreE
 std::string_view results_adsim_version();
 
 // One row of `runs`. Summary fields are zero (and finished_at empty) while the run is running.
+// As read: totals' per-slot arrays come from `run_slots` and model.reliability from
+// `model_reliability` (interval_index -1), so they equal what was recorded.
 struct RunRow {
   std::int64_t run_id = 0;
   std::string scenario_name;
@@ -63,22 +65,51 @@ struct RunRow {
   double mean_fatigue = 0.0;
   core::Counters totals;
   core::Rates rates;
+  // RunSummary::model. A run that ended without a summary (interrupted or failed before finish())
+  // has examples and clicks summed over its intervals, NaN ratios and no reliability bins.
+  core::ModelMetrics model;
 };
 
 struct IntervalRow {
   std::int64_t run_id = 0;
   std::int64_t interval_index = 0;  // 0, 1, 2, ... in the order the simulation reported them
-  core::IntervalMetrics metrics;    // campaign_spend_today stays empty: see CampaignSpendRow
+  // campaign_spend_today and campaign_target_today stay empty: see CampaignSpendRow. As read,
+  // counts' per-slot arrays come from `interval_slots` and model.reliability from
+  // `model_reliability`, so both equal what was recorded.
+  core::IntervalMetrics metrics;
   core::Rates rates;  // as stored; always Rates::of(metrics.counts)
 };
 
-// A campaign's spend so far today at the end of an interval (IntervalMetrics::campaign_spend_today).
-// Only campaigns that have spent something today have a row.
+// A campaign's spend so far today at the end of an interval (IntervalMetrics::campaign_spend_today)
+// and the pacer's planned spend so far today (IntervalMetrics::campaign_target_today). Only
+// campaigns that have spent something today or have a non-zero target have a row.
 struct CampaignSpendRow {
   std::int64_t run_id = 0;
   std::int64_t interval_index = 0;
   core::CampaignId campaign = 0;
   core::Money spend_today{0};
+  std::optional<core::Money> target_today;  // empty when the interval had no target (no pacer)
+};
+
+// One slot's counters (core::Counters::slot_*): a row of `interval_slots`, or of `run_slots` (the
+// run's totals). Only slots with a non-zero counter (in practice: impressions or clicks) have a row.
+struct SlotRow {
+  std::int64_t run_id = 0;
+  std::int64_t interval_index = -1;  // -1 in run_slots, which has no such column
+  std::int64_t slot = 0;             // 0 = top
+  std::uint64_t impressions = 0;
+  std::uint64_t clicks = 0;
+  std::uint64_t reserve_bound = 0;
+  core::Money revenue{0};
+  double sum_price = 0.0;  // micros: sum of the per-click prices of the slot's impressions
+};
+
+// One reliability bin of the served-prediction metrics (core::ModelMetrics::reliability).
+struct ModelReliabilityRow {
+  std::int64_t run_id = 0;
+  std::int64_t interval_index = -1;  // -1: the whole run (RunSummary::model)
+  std::int64_t bin = 0;              // position in ModelMetrics::reliability
+  core::ModelMetrics::Bin values;    // mean_p and observed are NaN for an empty bin
 };
 
 struct CampaignTotalsRow {
@@ -175,6 +206,10 @@ class ResultStore {
   std::optional<RunRow> read_run(std::int64_t run_id) const;
   std::vector<IntervalRow> read_intervals(std::int64_t run_id) const;
   std::vector<CampaignSpendRow> read_campaign_spend(std::int64_t run_id) const;
+  std::vector<SlotRow> read_interval_slots(std::int64_t run_id) const;
+  std::vector<SlotRow> read_run_slots(std::int64_t run_id) const;
+  // Every bin of the run, in key order: the run's total (interval_index -1) first.
+  std::vector<ModelReliabilityRow> read_model_reliability(std::int64_t run_id) const;
   std::vector<CampaignTotalsRow> read_campaign_totals(std::int64_t run_id) const;
   std::vector<AuctionRequestRow> read_auction_requests(std::int64_t run_id) const;
   std::vector<AuctionCandidateRow> read_auction_candidates(std::int64_t run_id) const;

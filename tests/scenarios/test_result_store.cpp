@@ -17,9 +17,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -32,6 +34,8 @@ using adsim::scenarios::ResultStoreError;
 using adsim::scenarios::RunStatus;
 
 namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // A fresh directory per test, removed afterwards (with its permissions restored first).
 class TempDir {
@@ -110,12 +114,61 @@ core::IntervalMetrics make_interval(int i) {
   c.sum_pctr_shown = 1e-300 * (i + 1);
   c.sum_true_ctr_shown = 61.000000000000007 * (i + 1);
   c.funnel_cost_us = {0.02 * (i + 1), 1.0 / 3.0, 2.0 / 7.0, 1e15 + 0.5};
+  c.explore_requests = 4 * k;
+  c.explore_revenue = core::Money::from_micros(9'007'199'254'740'995LL + i);  // 2^53 + 3
+  c.sum_price_shown = 123'456.789 * (i + 1) + 1.0 / 3.0;
+  c.sum_bid_shown = 234'567.891 * (i + 1) + 0.1;
+  c.efficiency_samples = 7 * k;
+  c.sampled_welfare = 1e-7 * (i + 1) + 0.3;
+  c.sampled_best_welfare = c.sampled_welfare * 1.25 + 1.0 / 7.0;
+  // Slots 0 and 1 shown; slot 2 nothing (no row); slot 3 only a click on an earlier impression.
+  c.slot_impressions[0] = 2000 * k;
+  c.slot_clicks[0] = 40 * k;
+  c.slot_reserve_bound[0] = 8 * k;
+  c.slot_revenue[0] = core::Money::from_micros(9'007'199'254'740'993LL - i);
+  c.slot_sum_price[0] = 0.1 + 0.2 * (i + 1);
+  c.slot_impressions[1] = 1000 * k + 11;
+  c.slot_clicks[1] = 21 * k;
+  c.slot_reserve_bound[1] = 4 * k;
+  c.slot_revenue[1] = core::Money::from_micros(1'000'003 * static_cast<std::int64_t>(k));
+  c.slot_sum_price[1] = (1.0 / 3.0) * (i + 1);
+  c.slot_clicks[3] = 1;
+  c.slot_revenue[3] = core::Money::from_micros(123);
+  if (i == 2) {  // the last slot there is
+    c.slot_impressions[core::kMaxSlots - 1] = 1;
+    c.slot_sum_price[core::kMaxSlots - 1] = 1e-300;
+  }
   m.active_users = 9999 - static_cast<std::uint64_t>(i);
   m.mean_fatigue = 0.123456789012345678 * (i + 1);
   m.budget_exhausted_share = 1.0 / (3 + i);
-  // Campaign 1 has not spent yet today: no row for it.
+  // Campaign 1 has not spent yet today: no row for it unless it has a target.
   m.campaign_spend_today = {core::Money::from_micros(1'000'000 * (i + 1)), core::Money::from_micros(0),
                             core::Money::from_micros(9'007'199'254'740'993LL)};
+  // No pacer plan in interval 0 (target NULL); later, campaign 1 has a target but no spend (a row),
+  // campaign 2 spend but a zero target (a row), campaign 3 neither (no row), and campaign 4, past
+  // the end of the spend vector, a target only (a row).
+  if (i > 0)
+    m.campaign_target_today = {core::Money::from_micros(2'000'000 * (i + 1)), core::Money::from_micros(500'000 * i),
+                               core::Money::from_micros(0), core::Money::from_micros(0),
+                               core::Money::from_micros(7)};
+  // Served-prediction metrics: nothing to evaluate in interval 0 (undefined: NaN, empty bins);
+  // later, NaN normalized entropy in interval 1 and a bin without examples.
+  auto& model = m.model;
+  if (i == 0) {
+    model.auc = model.log_loss = model.normalized_entropy = model.calibration_ratio = model.ece = kNaN;
+    model.reliability = {{0.0, 0.5, 0, kNaN, kNaN}, {0.5, 1.0, 0, kNaN, kNaN}};
+  } else {
+    model.examples = 1000 * k + 1;
+    model.clicks = 17 * k;
+    model.auc = 0.7 + 1.0 / (i + 10);
+    model.log_loss = 0.1 + 0.2 * i;
+    model.normalized_entropy = i == 1 ? kNaN : 0.9 - 1e-17;
+    model.calibration_ratio = 1.0 / 3.0 + i;
+    model.ece = 1e-300 * i;
+    model.reliability = {{0.0, 1.0 / 3.0, 100 * k, 0.1 + 0.05, 0.15},
+                         {1.0 / 3.0, 2.0 / 3.0, 0, kNaN, kNaN},
+                         {2.0 / 3.0, 1.0, 7, 0.9, 6.0 / 7.0}};
+  }
   return m;
 }
 
@@ -157,6 +210,14 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
   s.users = 10'000;
   s.active_users = intervals.empty() ? 0 : intervals.back().active_users;
   s.mean_fatigue = 0.5;
+  s.model.examples = 5000;
+  s.model.clicks = 85;
+  s.model.auc = 0.75 + 1e-16;
+  s.model.log_loss = 0.1 + 0.2;
+  s.model.normalized_entropy = 0.8;
+  s.model.calibration_ratio = kNaN;  // stored as NULL
+  s.model.ece = 1.0 / 7.0;
+  s.model.reliability = {{0.0, 0.25, 4000, 0.1, 0.0125}, {0.25, 0.5, 0, kNaN, kNaN}, {0.5, 1.0, 1000, 0.6, 1.0 / 3.0}};
   core::CampaignTotals a;
   a.campaign = 10;
   a.advertiser = 1;
@@ -170,12 +231,20 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
   a.value = 1.0 / 3.0;
   a.first_exhausted_at = -1;  // never
   a.days_exhausted = 0;
+  a.pacing_mean_abs_deviation = 0.1 + 0.2;
+  a.pacing_max_abs_deviation = 1.0 / 3.0;
+  a.pacing_rms_error = std::sqrt(2.0) / 10.0;
+  a.utilization = 0.987654321012345;
+  a.underdelivery = 1.0 - a.utilization;
   core::CampaignTotals b = a;
   b.campaign = 11;
   b.advertiser = 2;
   b.spend = core::Money::from_micros(1);
   b.first_exhausted_at = 7 * core::kHour + 3;
   b.days_exhausted = 1;
+  b.pacing_rms_error = kNaN;  // stored as NULL
+  b.utilization = 1e300;
+  b.underdelivery = 0.0;
   s.campaigns = {a, b};
   return s;
 }
@@ -193,6 +262,13 @@ std::int64_t record_fake_run(ResultStore& store, std::uint64_t seed, int interva
   }
   recorder->finish(make_summary(ms), RunStatus::kCompleted);
   return recorder->run_id();
+}
+
+// Bit-exact equality of doubles, where NaN (stored as NULL) equals NaN.
+testing::AssertionResult same_double(double a, double b) {
+  if ((std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b)))
+    return testing::AssertionSuccess();
+  return testing::AssertionFailure() << a << " != " << b;
 }
 
 void expect_counters_eq(const core::Counters& a, const core::Counters& b) {
@@ -221,6 +297,60 @@ void expect_counters_eq(const core::Counters& a, const core::Counters& b) {
   EXPECT_EQ(a.sum_pctr_shown, b.sum_pctr_shown);
   EXPECT_EQ(a.sum_true_ctr_shown, b.sum_true_ctr_shown);
   for (std::size_t i = 0; i < a.funnel_cost_us.size(); ++i) EXPECT_EQ(a.funnel_cost_us[i], b.funnel_cost_us[i]) << i;
+  EXPECT_EQ(a.explore_requests, b.explore_requests);
+  EXPECT_EQ(a.explore_revenue.micros, b.explore_revenue.micros);
+  // NaN where a version 1 file did not record them.
+  EXPECT_TRUE(same_double(a.sum_price_shown, b.sum_price_shown)) << "sum_price_shown";
+  EXPECT_TRUE(same_double(a.sum_bid_shown, b.sum_bid_shown)) << "sum_bid_shown";
+  EXPECT_EQ(a.efficiency_samples, b.efficiency_samples);
+  EXPECT_TRUE(same_double(a.sampled_welfare, b.sampled_welfare)) << "sampled_welfare";
+  EXPECT_TRUE(same_double(a.sampled_best_welfare, b.sampled_best_welfare)) << "sampled_best_welfare";
+  for (std::size_t k = 0; k < a.slot_impressions.size(); ++k) {
+    EXPECT_EQ(a.slot_impressions[k], b.slot_impressions[k]) << "slot " << k;
+    EXPECT_EQ(a.slot_clicks[k], b.slot_clicks[k]) << "slot " << k;
+    EXPECT_EQ(a.slot_reserve_bound[k], b.slot_reserve_bound[k]) << "slot " << k;
+    EXPECT_EQ(a.slot_revenue[k].micros, b.slot_revenue[k].micros) << "slot " << k;
+    EXPECT_EQ(a.slot_sum_price[k], b.slot_sum_price[k]) << "slot " << k;
+  }
+}
+
+void expect_model_eq(const core::ModelMetrics& a, const core::ModelMetrics& b) {
+  EXPECT_EQ(a.examples, b.examples);
+  EXPECT_EQ(a.clicks, b.clicks);
+  EXPECT_TRUE(same_double(a.auc, b.auc)) << "auc";
+  EXPECT_TRUE(same_double(a.log_loss, b.log_loss)) << "log_loss";
+  EXPECT_TRUE(same_double(a.normalized_entropy, b.normalized_entropy)) << "normalized_entropy";
+  EXPECT_TRUE(same_double(a.calibration_ratio, b.calibration_ratio)) << "calibration_ratio";
+  EXPECT_TRUE(same_double(a.ece, b.ece)) << "ece";
+  ASSERT_EQ(a.reliability.size(), b.reliability.size());
+  for (std::size_t i = 0; i < a.reliability.size(); ++i) {
+    SCOPED_TRACE("bin " + std::to_string(i));
+    EXPECT_TRUE(same_double(a.reliability[i].lower, b.reliability[i].lower));
+    EXPECT_TRUE(same_double(a.reliability[i].upper, b.reliability[i].upper));
+    EXPECT_EQ(a.reliability[i].count, b.reliability[i].count);
+    EXPECT_TRUE(same_double(a.reliability[i].mean_p, b.reliability[i].mean_p));
+    EXPECT_TRUE(same_double(a.reliability[i].observed, b.reliability[i].observed));
+  }
+}
+
+void expect_campaign_totals_eq(const core::CampaignTotals& got, const core::CampaignTotals& want) {
+  EXPECT_EQ(got.campaign, want.campaign);
+  EXPECT_EQ(got.advertiser, want.advertiser);
+  EXPECT_EQ(got.impressions, want.impressions);
+  EXPECT_EQ(got.clicks, want.clicks);
+  EXPECT_EQ(got.conversions, want.conversions);
+  EXPECT_EQ(got.spend, want.spend);
+  EXPECT_EQ(got.daily_budget, want.daily_budget);
+  EXPECT_EQ(got.overspend, want.overspend);
+  EXPECT_EQ(got.forgone, want.forgone);
+  EXPECT_EQ(got.value, want.value);
+  EXPECT_EQ(got.first_exhausted_at, want.first_exhausted_at);
+  EXPECT_EQ(got.days_exhausted, want.days_exhausted);
+  EXPECT_TRUE(same_double(got.pacing_mean_abs_deviation, want.pacing_mean_abs_deviation));
+  EXPECT_TRUE(same_double(got.pacing_max_abs_deviation, want.pacing_max_abs_deviation));
+  EXPECT_TRUE(same_double(got.pacing_rms_error, want.pacing_rms_error));
+  EXPECT_TRUE(same_double(got.utilization, want.utilization));
+  EXPECT_TRUE(same_double(got.underdelivery, want.underdelivery));
 }
 
 void expect_rates_eq(const core::Rates& a, const core::Rates& b) {
@@ -232,6 +362,10 @@ void expect_rates_eq(const core::Rates& a, const core::Rates& b) {
   EXPECT_EQ(a.report_rate, b.report_rate);
   EXPECT_EQ(a.calibration_ratio, b.calibration_ratio);
   EXPECT_EQ(a.funnel_cost_us_per_request, b.funnel_cost_us_per_request);
+  EXPECT_TRUE(same_double(a.advertiser_surplus, b.advertiser_surplus)) << "advertiser_surplus";
+  EXPECT_TRUE(same_double(a.price_to_bid, b.price_to_bid)) << "price_to_bid";
+  EXPECT_TRUE(same_double(a.reserve_bind_rate, b.reserve_bind_rate)) << "reserve_bind_rate";
+  EXPECT_TRUE(same_double(a.efficiency, b.efficiency)) << "efficiency";
 }
 
 std::int64_t count_rows(const fs::path& db_path, const std::string& sql) {
@@ -273,14 +407,16 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
   ASSERT_TRUE(fs::exists(path));
   SQLite::Database db(path, SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), ResultStore::current_schema_version());
-  for (const char* t :
-       {"runs", "intervals", "campaign_spend", "campaign_totals", "auction_requests", "auction_candidates"})
+  for (const char* t : {"runs", "run_slots", "intervals", "interval_slots", "model_reliability", "campaign_spend",
+                        "campaign_totals", "auction_requests", "auction_candidates"})
     EXPECT_TRUE(db.tableExists(t)) << t;
 
   const auto runs = column_names(db, "runs");
   for (const char* c : {"run_id", "scenario_name", "scenario_path", "scenario_text", "seed", "overrides", "status",
                         "started_at", "finished_at", "wall_seconds", "simulated_us", "events", "adsim_version",
-                        "error_message", "requests", "impressions", "clicks", "revenue_micros", "rpm"})
+                        "error_message", "requests", "impressions", "clicks", "revenue_micros", "rpm",
+                        "explore_requests", "explore_revenue_micros", "sum_price_shown_micros", "efficiency",
+                        "model_examples", "model_auc", "model_ece"})
     EXPECT_TRUE(runs.count(c)) << c;
   const auto intervals = column_names(db, "intervals");
   for (const char* c :
@@ -291,20 +427,54 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
         "overspend_micros", "forgone_micros", "advertiser_value_micros", "sum_pctr_shown", "sum_true_ctr_shown",
         "funnel_retrieval_cost_us", "funnel_prerank_cost_us", "funnel_rank_cost_us", "funnel_predict_cost_us",
         "active_users", "mean_fatigue", "budget_exhausted_share", "ctr", "fill_rate", "avg_cpc", "rpm", "hide_rate",
-        "report_rate", "calibration_ratio", "funnel_cost_us_per_request"})
+        "report_rate", "calibration_ratio", "funnel_cost_us_per_request",
+        // version 2
+        "explore_requests", "explore_revenue_micros", "sum_price_shown_micros", "sum_bid_shown_micros",
+        "efficiency_samples", "sampled_welfare_micros", "sampled_best_welfare_micros", "advertiser_surplus",
+        "price_to_bid", "reserve_bind_rate", "efficiency", "model_examples", "model_clicks", "model_auc",
+        "model_log_loss", "model_normalized_entropy", "model_calibration_ratio", "model_ece"})
     EXPECT_TRUE(intervals.count(c)) << c;
-  EXPECT_EQ(intervals.size(), 42u);
+  EXPECT_EQ(intervals.size(), 42u + 18u);
+  // The summary of `runs` has every counter, rate and model column of `intervals`.
+  for (const auto& c : intervals)
+    if (c != "interval_index" && c != "start_us" && c != "end_us" && c != "budget_exhausted_share") {
+      EXPECT_TRUE(runs.count(c)) << c;
+    }
+  EXPECT_EQ(column_names(db, "interval_slots"),
+            (std::set<std::string>{"run_id", "interval_index", "slot", "impressions", "clicks", "reserve_bound",
+                                   "revenue_micros", "sum_price_micros"}));
+  EXPECT_EQ(column_names(db, "run_slots"), (std::set<std::string>{"run_id", "slot", "impressions", "clicks",
+                                                                  "reserve_bound", "revenue_micros",
+                                                                  "sum_price_micros"}));
+  EXPECT_EQ(column_names(db, "model_reliability"),
+            (std::set<std::string>{"run_id", "interval_index", "bin", "lower", "upper", "count", "mean_p",
+                                   "observed"}));
+  EXPECT_TRUE(column_names(db, "campaign_spend").count("target_micros"));
+  for (const char* c : {"pacing_mean_abs_deviation", "pacing_max_abs_deviation", "pacing_rms_error", "utilization",
+                        "underdelivery"})
+    EXPECT_TRUE(column_names(db, "campaign_totals").count(c)) << c;
   const auto candidates = column_names(db, "auction_candidates");
   for (const char* c : {"run_id", "request_id", "rank", "ad_id", "campaign_id", "bid_micros", "pacing_multiplier",
                         "participated", "pctr", "true_ctr", "quality", "rank_score", "slot", "price_micros",
                         "reserve_bound"})
     EXPECT_TRUE(candidates.count(c)) << c;
-  // Money and times are INTEGER columns.
-  SQLite::Statement info(db, "PRAGMA table_info(campaign_totals)");
-  while (info.executeStep()) {
-    const std::string name = info.getColumn(1).getString();
-    if ((name.ends_with("_micros") && name != "value_micros") || name.ends_with("_us")) {
-      EXPECT_EQ(info.getColumn(2).getString(), "INTEGER") << name;
+  // Money and times are INTEGER columns, except the floating-point amounts that say so.
+  const std::set<std::string> real_micros = {"value_micros", "advertiser_value_micros", "sum_price_shown_micros",
+                                             "sum_bid_shown_micros", "sampled_welfare_micros",
+                                             "sampled_best_welfare_micros", "sum_price_micros", "bid_micros",
+                                             "price_micros"};
+  for (const char* table : {"runs", "run_slots", "intervals", "interval_slots", "campaign_spend", "campaign_totals",
+                            "auction_candidates"}) {
+    SQLite::Statement info(db, std::string("PRAGMA table_info(") + table + ")");
+    while (info.executeStep()) {
+      const std::string name = info.getColumn(1).getString();
+      const bool cost = name.starts_with("funnel_");  // modelled server µs: REAL
+      if ((name.ends_with("_micros") && !real_micros.count(name)) || (name.ends_with("_us") && !cost)) {
+        EXPECT_EQ(info.getColumn(2).getString(), "INTEGER") << table << "." << name;
+      }
+      if (real_micros.count(name)) {
+        EXPECT_EQ(info.getColumn(2).getString(), "REAL") << table << "." << name;
+      }
     }
   }
   EXPECT_GE(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'runs_by_scenario'")
@@ -364,7 +534,10 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
   EXPECT_EQ(run.mean_fatigue, summary.mean_fatigue);
   expect_counters_eq(run.totals, summary.totals);
   expect_rates_eq(run.rates, core::Rates::of(summary.totals));
+  expect_model_eq(run.model, summary.model);
   EXPECT_EQ(store.read_run(run_id)->seed, seed);
+  expect_counters_eq(store.read_run(run_id)->totals, summary.totals);
+  expect_model_eq(store.read_run(run_id)->model, summary.model);
   EXPECT_FALSE(store.read_run(run_id + 1).has_value());
 
   const auto intervals = store.read_intervals(run_id);
@@ -380,39 +553,98 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
     EXPECT_EQ(intervals[i].metrics.mean_fatigue, ms[i].mean_fatigue);
     EXPECT_EQ(intervals[i].metrics.budget_exhausted_share, ms[i].budget_exhausted_share);
     expect_rates_eq(intervals[i].rates, core::Rates::of(ms[i].counts));
+    expect_model_eq(intervals[i].metrics.model, ms[i].model);
+    EXPECT_TRUE(intervals[i].metrics.campaign_spend_today.empty());
+    EXPECT_TRUE(intervals[i].metrics.campaign_target_today.empty());
   }
+  // The new rates are not trivially 0 here.
+  EXPECT_GT(intervals[1].rates.efficiency, 0.0);
+  EXPECT_GT(intervals[1].rates.price_to_bid, 0.0);
+  EXPECT_GT(intervals[1].rates.reserve_bind_rate, 0.0);
+  EXPECT_NE(intervals[1].rates.advertiser_surplus, 0.0);
 
+  // Spend and target: interval 0 has no target (NULL); later intervals add campaign 1 (target, no
+  // spend) and campaign 4 (target only), not campaign 3 (neither).
   const auto spend = store.read_campaign_spend(run_id);
-  ASSERT_EQ(spend.size(), 2 * ms.size());
-  for (std::size_t i = 0; i < ms.size(); ++i) {
-    EXPECT_EQ(spend[2 * i].interval_index, static_cast<std::int64_t>(i));
-    EXPECT_EQ(spend[2 * i].campaign, 0u);
-    EXPECT_EQ(spend[2 * i].spend_today, ms[i].campaign_spend_today[0]);
-    EXPECT_EQ(spend[2 * i + 1].campaign, 2u);
-    EXPECT_EQ(spend[2 * i + 1].spend_today.micros, 9'007'199'254'740'993LL);
+  ASSERT_EQ(spend.size(), 2u + 4u * (ms.size() - 1));
+  EXPECT_EQ(spend[0].campaign, 0u);
+  EXPECT_EQ(spend[0].spend_today, ms[0].campaign_spend_today[0]);
+  EXPECT_FALSE(spend[0].target_today.has_value());
+  EXPECT_EQ(spend[1].campaign, 2u);
+  EXPECT_EQ(spend[1].spend_today.micros, 9'007'199'254'740'993LL);
+  EXPECT_FALSE(spend[1].target_today.has_value());
+  for (std::size_t i = 1; i < ms.size(); ++i) {
+    SCOPED_TRACE(i);
+    const std::size_t at = 2 + 4 * (i - 1);
+    const std::vector<core::CampaignId> want = {0, 1, 2, 4};
+    for (std::size_t j = 0; j < want.size(); ++j) {
+      const auto& row = spend[at + j];
+      const auto c = want[j];
+      EXPECT_EQ(row.interval_index, static_cast<std::int64_t>(i));
+      EXPECT_EQ(row.campaign, c);
+      const auto& spent = ms[i].campaign_spend_today;
+      EXPECT_EQ(row.spend_today, c < spent.size() ? spent[c] : core::Money{0});
+      ASSERT_TRUE(row.target_today.has_value());
+      EXPECT_EQ(*row.target_today, ms[i].campaign_target_today[c]);
+    }
   }
-  EXPECT_TRUE(intervals[0].metrics.campaign_spend_today.empty());
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_spend WHERE target_micros IS NULL"), 2);
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_spend WHERE target_micros = 0"),
+            static_cast<std::int64_t>(ms.size() - 1));
+
+  // Per-slot rows: only slots with something in them.
+  const auto slots = store.read_interval_slots(run_id);
+  ASSERT_EQ(slots.size(), 3u * ms.size() + 1u);
+  EXPECT_EQ(slots[0].interval_index, 0);
+  EXPECT_EQ(slots[0].slot, 0);
+  EXPECT_EQ(slots[0].revenue.micros, 9'007'199'254'740'993LL);
+  EXPECT_EQ(slots[1].slot, 1);
+  EXPECT_EQ(slots[2].slot, 3);
+  EXPECT_EQ(slots[2].impressions, 0u);
+  EXPECT_EQ(slots[2].clicks, 1u);
+  EXPECT_EQ(slots.back().interval_index, 2);
+  EXPECT_EQ(slots.back().slot, core::kMaxSlots - 1);
+  EXPECT_EQ(slots.back().sum_price, 1e-300);
+  const auto run_slots = store.read_run_slots(run_id);
+  ASSERT_EQ(run_slots.size(), 4u);
+  for (const auto& r : run_slots) {
+    const auto k = static_cast<std::size_t>(r.slot);
+    EXPECT_EQ(r.interval_index, -1);
+    EXPECT_EQ(r.impressions, summary.totals.slot_impressions[k]);
+    EXPECT_EQ(r.clicks, summary.totals.slot_clicks[k]);
+    EXPECT_EQ(r.reserve_bound, summary.totals.slot_reserve_bound[k]);
+    EXPECT_EQ(r.revenue, summary.totals.slot_revenue[k]);
+    EXPECT_EQ(r.sum_price, summary.totals.slot_sum_price[k]);
+  }
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM interval_slots WHERE slot = 2"), 0);
+
+  // Reliability bins: the run's total first (interval_index -1), then by interval; empty bins NULL.
+  const auto bins = store.read_model_reliability(run_id);
+  ASSERT_EQ(bins.size(), 3u + 2u + 3u * (ms.size() - 1));
+  EXPECT_EQ(bins[0].interval_index, -1);
+  EXPECT_EQ(bins[0].bin, 0);
+  EXPECT_EQ(bins[0].values.count, 4000u);
+  EXPECT_EQ(bins[3].interval_index, 0);
+  EXPECT_EQ(bins.back().interval_index, 2);
+  EXPECT_EQ(bins.back().bin, 2);
+  EXPECT_EQ(count_rows(store.path(),
+                       "SELECT count(*) FROM model_reliability WHERE mean_p IS NULL AND observed IS NULL"),
+            1 + 2 + static_cast<std::int64_t>(ms.size() - 1));
+  // NaN metrics are NULL in SQL.
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM intervals WHERE model_auc IS NULL"), 1);
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM intervals WHERE model_normalized_entropy IS NULL"), 2);
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM runs WHERE model_calibration_ratio IS NULL"), 1);
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM runs WHERE model_auc IS NULL"), 0);
 
   const auto campaigns = store.read_campaign_totals(run_id);
   ASSERT_EQ(campaigns.size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) {
-    const auto& got = campaigns[i].totals;
-    const auto& want = summary.campaigns[i];
-    EXPECT_EQ(got.campaign, want.campaign);
-    EXPECT_EQ(got.advertiser, want.advertiser);
-    EXPECT_EQ(got.impressions, want.impressions);
-    EXPECT_EQ(got.clicks, want.clicks);
-    EXPECT_EQ(got.conversions, want.conversions);
-    EXPECT_EQ(got.spend, want.spend);
-    EXPECT_EQ(got.daily_budget, want.daily_budget);
-    EXPECT_EQ(got.overspend, want.overspend);
-    EXPECT_EQ(got.forgone, want.forgone);
-    EXPECT_EQ(got.value, want.value);
-    EXPECT_EQ(got.first_exhausted_at, want.first_exhausted_at);
-    EXPECT_EQ(got.days_exhausted, want.days_exhausted);
+    SCOPED_TRACE(i);
+    expect_campaign_totals_eq(campaigns[i].totals, summary.campaigns[i]);
   }
   // "Never exhausted" is NULL in SQL, not a magic number.
   EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_totals WHERE first_exhausted_us IS NULL"), 1);
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_totals WHERE pacing_rms_error IS NULL"), 1);
 
   const auto read_log = store.read_auction_log(run_id);
   ASSERT_EQ(read_log.size(), log.size());
@@ -483,6 +715,7 @@ TEST(ResultStoreRecorder, DestroyedUnfinishedMarksInterruptedAndFlushesRows) {
   auto store = ResultStore::open(dir / "results.db");
   std::int64_t run_id = 0;
   core::Counters sum;
+  std::uint64_t examples = 0, model_clicks = 0;
   {
     scenarios::RecorderOptions lazy;
     lazy.flush_every = 1000 * core::kDay;  // nothing is written before the recorder ends
@@ -494,6 +727,8 @@ TEST(ResultStoreRecorder, DestroyedUnfinishedMarksInterruptedAndFlushesRows) {
       recorder->on_auction(make_auction(static_cast<std::uint64_t>(i + 1), 4));
       const auto m = make_interval(i);
       sum += m.counts;
+      examples += m.model.examples;
+      model_clicks += m.model.clicks;
       recorder->on_interval(m);
     }
     EXPECT_TRUE(store.read_intervals(run_id).empty());  // still buffered
@@ -507,7 +742,16 @@ TEST(ResultStoreRecorder, DestroyedUnfinishedMarksInterruptedAndFlushesRows) {
   EXPECT_EQ(run->auction_samples, 3u);
   EXPECT_EQ(run->simulated_us, make_interval(2).end);
   EXPECT_EQ(run->active_users, make_interval(2).active_users);
-  expect_counters_eq(run->totals, sum);
+  expect_counters_eq(run->totals, sum);  // per-slot totals included (run_slots)
+  EXPECT_EQ(store.read_run_slots(run_id).size(), 4u);
+  // Model counts add up over intervals; the ratios do not: NULL, and no reliability bins.
+  EXPECT_EQ(run->model.examples, examples);
+  EXPECT_EQ(run->model.clicks, model_clicks);
+  EXPECT_TRUE(std::isnan(run->model.auc));
+  EXPECT_TRUE(std::isnan(run->model.log_loss));
+  EXPECT_TRUE(std::isnan(run->model.ece));
+  EXPECT_TRUE(run->model.reliability.empty());
+  EXPECT_EQ(store.read_model_reliability(run_id).size(), 2u + 3u + 3u);  // the intervals' bins only
   EXPECT_EQ(store.read_intervals(run_id).size(), 3u);
   EXPECT_EQ(store.read_auction_log(run_id).size(), 3u);
   EXPECT_EQ(store.read_auction_candidates(run_id).size(), 12u);
@@ -784,7 +1028,10 @@ TEST(ResultStoreDeterminism, IdenticalRunsDumpIdenticalRows) {
   // The dump covers every table and leaves out run ids and wall-clock columns.
   for (const char* needle : {"[runs]", "[intervals]", "[campaign_spend]", "[campaign_totals]", "[auction_requests]",
                              "[auction_candidates]", "revenue_micros=", "pctr=", "status=\"completed\"",
-                             "first_exhausted_us=NULL"})
+                             "first_exhausted_us=NULL", "[run_slots]", "[interval_slots]", "[model_reliability]",
+                             "target_micros=NULL", "target_micros=7", "efficiency=", "model_auc=NULL",
+                             "mean_p=NULL", "explore_revenue_micros=9007199254740995", "pacing_rms_error=NULL",
+                             "sum_price_micros=1e-300"})
     EXPECT_NE(dump_a.find(needle), std::string::npos) << needle;
   for (const char* absent : {"run_id=", "started_at=", "finished_at=", "wall_seconds="})
     EXPECT_EQ(dump_a.find(absent), std::string::npos) << absent;
@@ -795,22 +1042,83 @@ TEST(ResultStoreDeterminism, IdenticalRunsDumpIdenticalRows) {
   EXPECT_NE(store.dump_run_rows(c), dump_a);
 }
 
-TEST(ResultStoreDeterminism, DumpDetectsASingleChangedValue) {
-  TempDir dir;
-  auto store = ResultStore::open(dir / "results.db");
-  const auto a = record_fake_run(store, 1);
+namespace {
+
+// A fake run like record_fake_run's, with one thing changed by the hooks.
+struct RunEdits {
+  std::function<void(int, core::IntervalMetrics&)> interval = [](int, core::IntervalMetrics&) {};
+  std::function<void(int, core::AuctionLogEntry&)> auction = [](int, core::AuctionLogEntry&) {};
+  std::function<void(core::RunSummary&)> summary = [](core::RunSummary&) {};
+};
+
+std::int64_t record_edited_run(ResultStore& store, const RunEdits& edits) {
   auto recorder = store.begin_run(make_scenario(), 1);
   std::vector<core::IntervalMetrics> ms;
   for (int i = 0; i < 4; ++i) {
     recorder->on_auction(make_auction(static_cast<std::uint64_t>(10 * i + 1), 5));
     auto second = make_auction(static_cast<std::uint64_t>(10 * i + 2), 3);
-    if (i == 3) second.candidates[1].pctr = std::nextafter(second.candidates[1].pctr, 1.0);  // one ulp
+    edits.auction(i, second);
     recorder->on_auction(second);
-    ms.push_back(make_interval(i));
-    recorder->on_interval(ms.back());
+    auto m = make_interval(i);
+    edits.interval(i, m);
+    ms.push_back(m);
+    recorder->on_interval(m);
   }
-  recorder->finish(make_summary(ms));
-  EXPECT_NE(store.dump_run_rows(a), store.dump_run_rows(recorder->run_id()));
+  auto summary = make_summary(ms);
+  edits.summary(summary);
+  recorder->finish(summary);
+  return recorder->run_id();
+}
+
+double ulp_up(double x) { return std::nextafter(x, std::numeric_limits<double>::infinity()); }
+
+}  // namespace
+
+TEST(ResultStoreDeterminism, DumpDetectsASingleChangedValue) {
+  TempDir dir;
+  auto store = ResultStore::open(dir / "results.db");
+  const auto base = store.dump_run_rows(record_edited_run(store, {}));
+  EXPECT_EQ(store.dump_run_rows(record_edited_run(store, {})), base);
+  auto in_interval = [](int at, std::function<void(core::IntervalMetrics&)> f) {
+    RunEdits e;
+    e.interval = [at, f](int i, core::IntervalMetrics& m) {
+      if (i == at) f(m);
+    };
+    return e;
+  };
+  auto in_summary = [](std::function<void(core::RunSummary&)> f) {
+    RunEdits e;
+    e.summary = f;
+    return e;
+  };
+  RunEdits pctr;
+  pctr.auction = [](int i, core::AuctionLogEntry& e) {
+    if (i == 3) e.candidates[1].pctr = std::nextafter(e.candidates[1].pctr, 1.0);  // one ulp
+  };
+  const std::vector<std::pair<const char*, RunEdits>> edits = {
+      {"candidate pctr", pctr},
+      {"explore_requests", in_interval(0, [](auto& m) { ++m.counts.explore_requests; })},
+      {"sampled_best_welfare",
+       in_interval(0, [](auto& m) { m.counts.sampled_best_welfare = ulp_up(m.counts.sampled_best_welfare); })},
+      {"slot_sum_price",
+       in_interval(3, [](auto& m) { m.counts.slot_sum_price[1] = ulp_up(m.counts.slot_sum_price[1]); })},
+      {"a new slot row", in_interval(2, [](auto& m) { m.counts.slot_clicks[2] = 1; })},
+      {"reliability observed",
+       in_interval(1, [](auto& m) { m.model.reliability[2].observed = ulp_up(m.model.reliability[2].observed); })},
+      {"model auc NaN", in_interval(2, [](auto& m) { m.model.auc = kNaN; })},
+      {"target + 1 micro", in_interval(3, [](auto& m) { m.campaign_target_today[1].micros += 1; })},
+      {"no target", in_interval(1, [](auto& m) { m.campaign_target_today.clear(); })},
+      {"run reliability count", in_summary([](auto& s) { ++s.model.reliability[0].count; })},
+      {"run model ece NaN", in_summary([](auto& s) { s.model.ece = kNaN; })},
+      {"pacing max deviation", in_summary([](auto& s) {
+         auto& c = s.campaigns[0];
+         c.pacing_max_abs_deviation = ulp_up(c.pacing_max_abs_deviation);
+       })},
+      {"underdelivery",
+       in_summary([](auto& s) { s.campaigns[1].underdelivery = ulp_up(s.campaigns[1].underdelivery); })},
+      {"run slot revenue", in_summary([](auto& s) { s.totals.slot_revenue[0].micros += 1; })},
+  };
+  for (const auto& [what, edit] : edits) EXPECT_NE(store.dump_run_rows(record_edited_run(store, edit)), base) << what;
 }
 
 TEST(ResultStoreConcurrency, TwoConnectionsRecordRunsIntoOneFile) {
@@ -882,9 +1190,9 @@ TEST(ResultStoreSchema, ColumnsAddedByALaterVersionUpgradeOldFilesAndOldFilesSta
   {
     SQLite::Statement s(db, t.select_sql(1, "1 = 1", "run_id"));  // a v1 file read by a v2 build
     ASSERT_TRUE(s.executeStep());
-    const Row r = t.read(s, 1);
+    const Row r = t.read(s);
     EXPECT_EQ(r.a, 10);
-    EXPECT_EQ(r.added, 0.0);
+    EXPECT_TRUE(std::isnan(r.added));  // not recorded: as if NULL, the same as after the upgrade
   }
   const auto upgrade = t.add_column_sql(2);
   ASSERT_EQ(upgrade.size(), 1u);
@@ -895,11 +1203,433 @@ TEST(ResultStoreSchema, ColumnsAddedByALaterVersionUpgradeOldFilesAndOldFilesSta
   insert.exec();
   SQLite::Statement s(db, t.select_sql(2, "1 = 1", "run_id"));
   std::vector<Row> rows;
-  while (s.executeStep()) rows.push_back(t.read(s, 2));
+  while (s.executeStep()) rows.push_back(t.read(s));
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_TRUE(std::isnan(rows[0].added));  // not recorded by the old version: NULL
   EXPECT_EQ(rows[1].added, 0.25);
   EXPECT_NE(t.create_sql().find("added REAL"), std::string::npos);
+
+  // A column added later must allow NULL (added_in() sees to it); a NOT NULL one is refused.
+  auto strict = rs::integer<Row>("strict", [](auto& r) -> auto& { return r.a; });
+  EXPECT_EQ(strict.constraint, "NOT NULL");
+  EXPECT_EQ(rs::added_in(3, strict).constraint, "");
+  EXPECT_EQ(rs::added_in(1, strict).constraint, "NOT NULL");
+  strict.since = 3;
+  t.columns.push_back(strict);
+  EXPECT_THROW(t.add_column_sql(3), std::logic_error);
+  // A table added in a version is created whole by the upgrade to it, not altered.
+  t.since = 3;
+  EXPECT_TRUE(t.add_column_sql(3).empty());
+}
+
+namespace {
+
+// A results database written by schema version 1, the code of commit 2cc3871 ("Auction economics
+// in every run..."): `adsim run tiny.toml --seed 8 --db v1.db` (3 campaigns, 0.02 days), then
+// `sqlite3 v1.db .dump` with long lines wrapped. The dump does not keep the PRAGMAs:
+// application_id was 0x4144534D and user_version 1.
+constexpr const char* kVersion1Database = R"sql(
+PRAGMA foreign_keys=OFF;
+BEGIN TRANSACTION;
+CREATE TABLE runs (
+  run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scenario_name TEXT NOT NULL,
+  scenario_path TEXT,
+  scenario_text TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  overrides TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'interrupted', 'failed')),
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  wall_seconds REAL,
+  planned_days REAL,
+  snapshot_interval_us INTEGER NOT NULL,
+  auction_log_rate REAL,
+  adsim_version TEXT NOT NULL,
+  error_message TEXT,
+  simulated_us INTEGER,
+  events INTEGER,
+  intervals INTEGER,
+  auction_samples INTEGER,
+  users INTEGER,
+  active_users INTEGER,
+  mean_fatigue REAL,
+  sessions INTEGER,
+  requests INTEGER,
+  filled_requests INTEGER,
+  impressions INTEGER,
+  clicks INTEGER,
+  billed_clicks INTEGER,
+  conversions INTEGER,
+  hides INTEGER,
+  reports INTEGER,
+  users_left INTEGER,
+  reserve_excluded INTEGER,
+  reserve_bound INTEGER,
+  late_clicks INTEGER,
+  candidates_retrieved INTEGER,
+  candidates_prerank INTEGER,
+  candidates_ranked INTEGER,
+  candidates_auction INTEGER,
+  revenue_micros INTEGER,
+  overspend_micros INTEGER,
+  forgone_micros INTEGER,
+  advertiser_value_micros REAL,
+  sum_pctr_shown REAL,
+  sum_true_ctr_shown REAL,
+  funnel_retrieval_cost_us REAL,
+  funnel_prerank_cost_us REAL,
+  funnel_rank_cost_us REAL,
+  funnel_predict_cost_us REAL,
+  ctr REAL,
+  fill_rate REAL,
+  avg_cpc REAL,
+  rpm REAL,
+  hide_rate REAL,
+  report_rate REAL,
+  calibration_ratio REAL,
+  funnel_cost_us_per_request REAL
+);
+INSERT INTO runs VALUES(1,'tiny_v1','/tmp/v1fix/tiny.toml',replace('name = "tiny_v1"\n[world]\nusers = 200\nadvertisers = 2\ncampaigns = 3\nads = 12\ndaily_budget_median = 5.0\nbid_median = 0.5\n[traffic]\nsessions_per_day = 2000\n[auction]\nslots = 2\n[run]\ndays = 0.02\nsnapshot_minutes = 10\nseed = 3\nauction_log_rate = 0.01\n',
+    '\n',char(10)),8,'["run.seed=8"]','completed','2026-11-23T23:08:17.556Z','2026-11-23T23:08:17.569Z',
+    0.00014662799999999999271,0.020000000000000000416,600000000,0.010000000000000000208,
+    '0.1.0',NULL,1728000000,138,3,1,200,200,0.0062073455736066582288,31,103,76,152,4,
+    4,0,0,0,0,0,0,0,368,368,368,368,1930171,0,0,2412713.75,3.039999932050704956,4.6319457879289984703,
+    7.3600000000000020961,18.400000000000002131,184.0,1840.0,0.026315789473684209065,
+    0.73786407766990291801,0.48254275000000002027,18.73952427184466174,0.0,0.0,0.65631163904660627661,
+    19.900582524271847262);
+CREATE TABLE intervals (
+  run_id INTEGER NOT NULL,
+  interval_index INTEGER NOT NULL,
+  start_us INTEGER NOT NULL,
+  end_us INTEGER NOT NULL,
+  sessions INTEGER NOT NULL,
+  requests INTEGER NOT NULL,
+  filled_requests INTEGER NOT NULL,
+  impressions INTEGER NOT NULL,
+  clicks INTEGER NOT NULL,
+  billed_clicks INTEGER NOT NULL,
+  conversions INTEGER NOT NULL,
+  hides INTEGER NOT NULL,
+  reports INTEGER NOT NULL,
+  users_left INTEGER NOT NULL,
+  reserve_excluded INTEGER NOT NULL,
+  reserve_bound INTEGER NOT NULL,
+  late_clicks INTEGER NOT NULL,
+  candidates_retrieved INTEGER NOT NULL,
+  candidates_prerank INTEGER NOT NULL,
+  candidates_ranked INTEGER NOT NULL,
+  candidates_auction INTEGER NOT NULL,
+  revenue_micros INTEGER NOT NULL,
+  overspend_micros INTEGER NOT NULL,
+  forgone_micros INTEGER NOT NULL,
+  advertiser_value_micros REAL,
+  sum_pctr_shown REAL,
+  sum_true_ctr_shown REAL,
+  funnel_retrieval_cost_us REAL,
+  funnel_prerank_cost_us REAL,
+  funnel_rank_cost_us REAL,
+  funnel_predict_cost_us REAL,
+  active_users INTEGER NOT NULL,
+  mean_fatigue REAL,
+  budget_exhausted_share REAL,
+  ctr REAL,
+  fill_rate REAL,
+  avg_cpc REAL,
+  rpm REAL,
+  hide_rate REAL,
+  report_rate REAL,
+  calibration_ratio REAL,
+  funnel_cost_us_per_request REAL,
+  PRIMARY KEY (run_id, interval_index),
+  FOREIGN KEY (run_id) REFERENCES runs(run_id) ON DELETE CASCADE
+);
+INSERT INTO intervals VALUES(1,0,0,600000000,6,27,22,44,1,1,0,0,0,0,0,0,0,100,100,
+    100,100,294379,0,0,367973.74999999999999,0.87999998033046722412,1.2565804170444607734,
+    2.000000000000000444,5.0000000000000017763,50.0,500.0,200,0.0019289271428536999917,
+    0.0,0.022727272727272727903,0.81481481481481476958,0.29437900000000000177,10.902925925925925909,
+    0.0,0.0,0.70031330139639658138,20.629629629629629762);
+INSERT INTO intervals VALUES(1,1,600000000,1200000000,14,50,40,80,1,1,0,0,0,0,0,
+    0,0,184,184,184,184,545264,0,0,681580.0,1.5999999642372131347,2.4998200442641973495,
+    3.6800000000000014921,9.1999999999999992894,92.0,920.0,200,0.0052547653910701326573,
+    0.0,0.012500000000000000693,0.8000000000000000444,0.54526399999999997092,10.905279999999999418,
+    0.0,0.0,0.6400460576785881317,20.49760000000000204);
+INSERT INTO intervals VALUES(1,2,1200000000,1728000000,11,26,14,28,2,2,0,0,0,0,0,
+    0,0,84,84,84,84,1090528,0,0,1363160.0,0.55999998748302459716,0.87554532662034034729,
+    1.6800000000000003819,4.2000000000000001776,42.0,420.0,200,0.0062073455736066582288,
+    0.0,0.071428571428571424606,0.53846153846153843591,0.54526399999999997092,41.943384615384616152,
+    0.0,0.0,0.63960136666443023756,17.995384615384615756);
+CREATE TABLE campaign_spend (
+  run_id INTEGER NOT NULL,
+  interval_index INTEGER NOT NULL,
+  campaign_id INTEGER NOT NULL,
+  spend_today_micros INTEGER NOT NULL,
+  PRIMARY KEY (run_id, interval_index, campaign_id),
+  FOREIGN KEY (run_id) REFERENCES runs(run_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+INSERT INTO campaign_spend VALUES(1,0,0,294379);
+INSERT INTO campaign_spend VALUES(1,1,0,294379);
+INSERT INTO campaign_spend VALUES(1,1,1,545264);
+INSERT INTO campaign_spend VALUES(1,2,0,294379);
+INSERT INTO campaign_spend VALUES(1,2,1,1635792);
+CREATE TABLE campaign_totals (
+  run_id INTEGER NOT NULL,
+  campaign_id INTEGER NOT NULL,
+  advertiser_id INTEGER NOT NULL,
+  impressions INTEGER NOT NULL,
+  clicks INTEGER NOT NULL,
+  conversions INTEGER NOT NULL,
+  spend_micros INTEGER NOT NULL,
+  daily_budget_micros INTEGER NOT NULL,
+  overspend_micros INTEGER NOT NULL,
+  forgone_micros INTEGER NOT NULL,
+  value_micros REAL,
+  first_exhausted_us INTEGER,
+  days_exhausted INTEGER NOT NULL,
+  PRIMARY KEY (run_id, campaign_id),
+  FOREIGN KEY (run_id) REFERENCES runs(run_id) ON DELETE CASCADE
+);
+INSERT INTO campaign_totals VALUES(1,0,0,34,1,0,294379,1315698,0,0,367973.74999999999999,NULL,0);
+INSERT INTO campaign_totals VALUES(1,1,1,102,3,0,1635792,7529573,0,0,2044740.0,NULL,0);
+INSERT INTO campaign_totals VALUES(1,2,0,16,0,0,0,1455484,0,0,0.0,NULL,0);
+CREATE TABLE auction_requests (
+  run_id INTEGER NOT NULL,
+  request_id INTEGER NOT NULL,
+  time_us INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  retrieved INTEGER NOT NULL,
+  after_prerank INTEGER NOT NULL,
+  after_rank INTEGER NOT NULL,
+  PRIMARY KEY (run_id, request_id),
+  FOREIGN KEY (run_id) REFERENCES runs(run_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+INSERT INTO auction_requests VALUES(1,4,53858708,33,5,5,5);
+CREATE TABLE auction_candidates (
+  run_id INTEGER NOT NULL,
+  request_id INTEGER NOT NULL,
+  rank INTEGER NOT NULL,
+  ad_id INTEGER NOT NULL,
+  campaign_id INTEGER NOT NULL,
+  bid_micros REAL NOT NULL,
+  pacing_multiplier REAL,
+  participated INTEGER NOT NULL,
+  pctr REAL,
+  true_ctr REAL,
+  quality REAL,
+  rank_score REAL,
+  slot INTEGER,
+  price_micros REAL,
+  reserve_bound INTEGER NOT NULL,
+  PRIMARY KEY (run_id, request_id, rank),
+  FOREIGN KEY (run_id, request_id) REFERENCES auction_requests(run_id, request_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+INSERT INTO auction_candidates VALUES(1,4,0,3,1,545264.0,1.0,1,0.019999999552965164184,
+    0.031422909349203109741,1.0,10905.279756247997283,0,545264.0,0);
+INSERT INTO auction_candidates VALUES(1,4,1,4,1,545264.0,1.0,1,0.019999999552965164184,
+    0.015037041157484054565,1.0,10905.279756247997283,1,545264.0,0);
+INSERT INTO auction_candidates VALUES(1,4,2,5,1,545264.0,1.0,1,0.019999999552965164184,
+    0.021478708833456039428,1.0,10905.279756247997283,NULL,0.0,0);
+INSERT INTO auction_candidates VALUES(1,4,3,6,1,545264.0,1.0,1,0.019999999552965164184,
+    0.0067411810159683227539,1.0,10905.279756247997283,NULL,0.0,0);
+INSERT INTO auction_candidates VALUES(1,4,4,7,1,545264.0,1.0,1,0.019999999552965164184,
+    0.025754192844033241271,1.0,10905.279756247997283,NULL,0.0,0);
+DELETE FROM sqlite_sequence;
+INSERT INTO sqlite_sequence VALUES('runs',1);
+CREATE INDEX runs_by_scenario ON runs (scenario_name, seed);
+COMMIT;
+)sql";
+
+// What a schema is, whatever order its columns are in: tables and indexes, every column's name,
+// type, NOT NULL and key position, foreign keys, and WITHOUT ROWID.
+std::set<std::string> schema_shape(const fs::path& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  std::set<std::string> out;
+  SQLite::Statement objects(db, "SELECT type, name, sql LIKE '%WITHOUT ROWID' FROM sqlite_master "
+                                "WHERE name NOT LIKE 'sqlite_%'");
+  while (objects.executeStep()) {
+    const std::string type = objects.getColumn(0).getString(), name = objects.getColumn(1).getString();
+    out.insert(type + " " + name + (objects.getColumn(2).getInt() ? " WITHOUT ROWID" : ""));
+    if (type != "table") continue;
+    SQLite::Statement info(db, "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)");
+    info.bind(1, name);
+    while (info.executeStep())
+      out.insert(name + "." + info.getColumn(0).getString() + " " + info.getColumn(1).getString() +
+                 (info.getColumn(2).getInt() ? " NOT NULL" : "") + " pk" + info.getColumn(3).getString());
+    SQLite::Statement fks(db, "SELECT \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list(?)");
+    fks.bind(1, name);
+    while (fks.executeStep())
+      out.insert(name + "." + fks.getColumn(1).getString() + " -> " + fks.getColumn(0).getString() + "." +
+                 fks.getColumn(2).getString() + " " + fks.getColumn(3).getString());
+  }
+  return out;
+}
+
+// A dump of a version `to` database without what versions after `from` added (tables, which must be
+// empty, and columns, which must be NULL): for a run recorded before the upgrade, the dump as it was.
+std::string dump_as_of(std::string dump, int from, int to) {
+  namespace rs = scenarios::result_schema;
+  const auto schema = rs::make_schema();
+  const auto old_tables = schema.tables(from);
+  for (const auto& table : schema.tables(to)) {
+    const auto old = std::find_if(old_tables.begin(), old_tables.end(),
+                                  [&](const auto& t) { return t.name == table.name; });
+    if (old == old_tables.end()) {
+      const std::string header = "[" + table.name + "]\n";
+      const auto at = dump.find(header);
+      if (at == std::string::npos) continue;
+      const auto next = at + header.size();
+      if (next != dump.size() && dump[next] != '[') {
+        ADD_FAILURE() << "table " << table.name << " has rows";
+        continue;
+      }
+      dump.erase(at, header.size());
+      continue;
+    }
+    for (const auto& column : table.columns) {
+      if (std::find(old->columns.begin(), old->columns.end(), column) != old->columns.end()) continue;
+      const std::string token = " " + column + "=NULL";
+      for (auto at = dump.find(token); at != std::string::npos; at = dump.find(token, at)) dump.erase(at, token.size());
+      EXPECT_EQ(dump.find(" " + column + "="), std::string::npos) << column << " is not NULL";
+    }
+  }
+  return dump;
+}
+
+}  // namespace
+
+TEST(ResultStoreUpgrade, Version1FileFromTheOldCodeIsReadAsItIsThenUpgradedInPlace) {
+  namespace rs = scenarios::result_schema;
+  TempDir dir;
+  const auto path = dir / "v1.db";
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(kVersion1Database);
+    db.exec("PRAGMA application_id = " + std::to_string(rs::kApplicationId));
+    db.exec("PRAGMA user_version = 1");
+  }
+  const auto before = file_bytes(path);
+
+  // Read as it is, by a reader and by a writer that records nothing: the version 1 columns as they
+  // were written, the newer ones as if NULL (0 or NaN), no rows in the newer tables.
+  std::string dump_v1;
+  scenarios::RunRow run_v1;
+  std::vector<scenarios::IntervalRow> intervals_v1;
+  std::vector<scenarios::CampaignSpendRow> spend_v1;
+  std::vector<scenarios::CampaignTotalsRow> totals_v1;
+  for (auto mode : {ResultStore::Mode::kReadOnly, ResultStore::Mode::kReadWrite}) {
+    auto store = ResultStore::open(path, mode);
+    EXPECT_EQ(store.schema_version(), 1);
+    const auto runs = store.read_runs();
+    ASSERT_EQ(runs.size(), 1u);
+    run_v1 = runs[0];
+    EXPECT_EQ(run_v1.scenario_name, "tiny_v1");
+    EXPECT_EQ(run_v1.seed, 8u);
+    EXPECT_EQ(run_v1.overrides, std::vector<std::string>{"run.seed=8"});
+    EXPECT_EQ(run_v1.status, RunStatus::kCompleted);
+    EXPECT_EQ(run_v1.intervals, 3u);
+    EXPECT_EQ(run_v1.totals.requests, 103u);
+    EXPECT_EQ(run_v1.totals.revenue.micros, 1'930'171);
+    EXPECT_EQ(run_v1.totals.explore_requests, 0u);
+    EXPECT_EQ(run_v1.totals.explore_revenue.micros, 0);
+    EXPECT_TRUE(std::isnan(run_v1.totals.sum_price_shown));
+    EXPECT_EQ(run_v1.totals.slot_impressions[0], 0u);  // not recorded by version 1
+    EXPECT_EQ(run_v1.rates.rpm, 18.73952427184466174);
+    EXPECT_TRUE(std::isnan(run_v1.rates.efficiency));  // unknown, not 0
+    EXPECT_EQ(run_v1.model.examples, 0u);
+    EXPECT_TRUE(std::isnan(run_v1.model.auc));
+    EXPECT_TRUE(run_v1.model.reliability.empty());
+    intervals_v1 = store.read_intervals(1);
+    ASSERT_EQ(intervals_v1.size(), 3u);
+    EXPECT_EQ(intervals_v1[2].metrics.end, 1'728'000'000);
+    EXPECT_EQ(intervals_v1[2].metrics.counts.revenue.micros, 1'090'528);
+    EXPECT_TRUE(std::isnan(intervals_v1[2].metrics.model.log_loss));
+    EXPECT_TRUE(std::isnan(intervals_v1[2].rates.price_to_bid));
+    spend_v1 = store.read_campaign_spend(1);
+    ASSERT_EQ(spend_v1.size(), 5u);
+    EXPECT_EQ(spend_v1[4].spend_today.micros, 1'635'792);
+    EXPECT_FALSE(spend_v1[4].target_today.has_value());
+    totals_v1 = store.read_campaign_totals(1);
+    ASSERT_EQ(totals_v1.size(), 3u);
+    EXPECT_EQ(totals_v1[1].totals.spend.micros, 1'635'792);
+    EXPECT_TRUE(std::isnan(totals_v1[1].totals.utilization));
+    EXPECT_TRUE(store.read_interval_slots(1).empty());
+    EXPECT_TRUE(store.read_run_slots(1).empty());
+    EXPECT_TRUE(store.read_model_reliability(1).empty());
+    const auto log = store.read_auction_log(1);
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_EQ(log[0].candidates.size(), 5u);
+    const auto dump = store.dump_run_rows(1);
+    EXPECT_NE(dump.find("spend_today_micros=1635792"), std::string::npos);
+    EXPECT_EQ(dump.find("[interval_slots]"), std::string::npos);  // a version 1 file has no such table
+    EXPECT_EQ(dump.find("target_micros"), std::string::npos);
+    if (dump_v1.empty()) dump_v1 = dump;
+    EXPECT_EQ(dump, dump_v1);
+  }
+  EXPECT_EQ(file_bytes(path), before);  // reading wrote nothing
+
+  // Recording a run upgrades the file in place.
+  std::int64_t new_id = 0;
+  {
+    auto store = ResultStore::open(path);
+    new_id = record_fake_run(store, 77);
+    EXPECT_EQ(new_id, 2);
+    EXPECT_EQ(store.schema_version(), ResultStore::current_schema_version());
+  }
+  EXPECT_EQ(count_rows(path, "PRAGMA user_version"), ResultStore::current_schema_version());
+  const auto fresh_path = dir / "fresh.db";
+  std::int64_t fresh_id = 0;
+  {
+    auto fresh = ResultStore::open(fresh_path);
+    fresh_id = record_fake_run(fresh, 77);
+  }
+  // The same schema as a file this version creates (but for the order of columns)...
+  EXPECT_EQ(schema_shape(path), schema_shape(fresh_path));
+  // ...and the new run's rows are those of the same run recorded into a new file.
+  auto store = ResultStore::open(path, ResultStore::Mode::kReadOnly);
+  EXPECT_EQ(store.schema_version(), ResultStore::current_schema_version());
+  EXPECT_EQ(store.dump_run_rows(new_id),
+            ResultStore::open(fresh_path, ResultStore::Mode::kReadOnly).dump_run_rows(fresh_id));
+
+  // The old run is unchanged: its new columns are NULL, it has no rows in the new tables, and it
+  // reads back exactly as before the upgrade.
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM intervals WHERE run_id = 1 AND explore_requests IS NULL AND "
+                             "sampled_welfare_micros IS NULL AND efficiency IS NULL AND model_examples IS NULL "
+                             "AND model_auc IS NULL"),
+            3);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM runs WHERE run_id = 1 AND explore_revenue_micros IS NULL AND "
+                             "price_to_bid IS NULL AND model_ece IS NULL"),
+            1);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM campaign_spend WHERE run_id = 1 AND target_micros IS NULL"), 5);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM campaign_totals WHERE run_id = 1 AND utilization IS NULL AND "
+                             "pacing_rms_error IS NULL"),
+            3);
+  EXPECT_EQ(dump_as_of(store.dump_run_rows(1), 1, ResultStore::current_schema_version()), dump_v1);
+  const auto run = store.read_run(1);
+  ASSERT_TRUE(run.has_value());
+  expect_counters_eq(run->totals, run_v1.totals);
+  expect_rates_eq(run->rates, run_v1.rates);
+  expect_model_eq(run->model, run_v1.model);
+  const auto intervals = store.read_intervals(1);
+  ASSERT_EQ(intervals.size(), intervals_v1.size());
+  for (std::size_t i = 0; i < intervals.size(); ++i) {
+    SCOPED_TRACE(i);
+    expect_counters_eq(intervals[i].metrics.counts, intervals_v1[i].metrics.counts);
+    expect_rates_eq(intervals[i].rates, intervals_v1[i].rates);
+    expect_model_eq(intervals[i].metrics.model, intervals_v1[i].metrics.model);
+  }
+  const auto spend = store.read_campaign_spend(1);
+  ASSERT_EQ(spend.size(), spend_v1.size());
+  for (std::size_t i = 0; i < spend.size(); ++i) {
+    EXPECT_EQ(spend[i].campaign, spend_v1[i].campaign);
+    EXPECT_EQ(spend[i].spend_today, spend_v1[i].spend_today);
+    EXPECT_EQ(spend[i].target_today, spend_v1[i].target_today);
+  }
+  const auto totals = store.read_campaign_totals(1);
+  ASSERT_EQ(totals.size(), totals_v1.size());
+  for (std::size_t i = 0; i < totals.size(); ++i) expect_campaign_totals_eq(totals[i].totals, totals_v1[i].totals);
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM pragma_foreign_key_check").getInt(), 0);
 }
 
 TEST(ResultStoreSchema, OverridesJsonRoundTripsAnyText) {
@@ -978,6 +1708,13 @@ class StopAfter final : public core::SimObserver {
   int seen_ = 0;
 };
 
+// Keeps what the simulation reported, to compare with what the store reads back.
+class Collector final : public core::SimObserver {
+ public:
+  void on_interval(const core::IntervalMetrics& interval) override { intervals.push_back(interval); }
+  std::vector<core::IntervalMetrics> intervals;
+};
+
 }  // namespace
 
 TEST(ResultStoreEndToEnd, CliStyleAndSteppedGuiStyleRunsWriteIdenticalRows) {
@@ -989,8 +1726,11 @@ TEST(ResultStoreEndToEnd, CliStyleAndSteppedGuiStyleRunsWriteIdenticalRows) {
   // CLI: run() to the end.
   auto cli_market = scenarios::build_marketplace(scenario);
   auto cli = store.begin_run(scenario, seed);
+  Collector reported;
   cli_market->add_observer(*cli);
-  cli->finish(cli_market->run());
+  cli_market->add_observer(reported);
+  const auto summary = cli_market->run();
+  cli->finish(summary);
 
   // GUI: a worker thread steps the simulation in uneven slices, then finishes.
   auto gui_market = scenarios::build_marketplace(scenario);
@@ -1017,6 +1757,48 @@ TEST(ResultStoreEndToEnd, CliStyleAndSteppedGuiStyleRunsWriteIdenticalRows) {
   core::Counters sum;
   for (const auto& row : intervals) sum += row.metrics.counts;
   EXPECT_LE(sum.requests, runs[0].totals.requests);
+
+  // Everything the engine reported reads back exactly: counters with their per-slot arrays, model
+  // metrics with their reliability bins, spend against the pacer's target, campaign totals.
+  expect_counters_eq(runs[0].totals, summary.totals);
+  expect_model_eq(runs[0].model, summary.model);
+  EXPECT_GT(summary.totals.efficiency_samples, 0u);
+  EXPECT_GT(summary.totals.slot_impressions[1], 0u);
+  EXPECT_GT(summary.model.examples, 0u);
+  EXPECT_FALSE(summary.model.reliability.empty());
+  ASSERT_EQ(intervals.size(), reported.intervals.size());
+  const auto spend = store.read_campaign_spend(cli->run_id());
+  std::size_t next_spend = 0, targets = 0;
+  for (std::size_t i = 0; i < intervals.size(); ++i) {
+    SCOPED_TRACE(i);
+    const auto& want = reported.intervals[i];
+    expect_counters_eq(intervals[i].metrics.counts, want.counts);
+    expect_model_eq(intervals[i].metrics.model, want.model);
+    const auto n = std::max(want.campaign_spend_today.size(), want.campaign_target_today.size());
+    for (std::size_t c = 0; c < n; ++c) {
+      const auto spent = c < want.campaign_spend_today.size() ? want.campaign_spend_today[c] : core::Money{0};
+      const auto planned = c < want.campaign_target_today.size() ? want.campaign_target_today[c] : core::Money{0};
+      if (spent.micros == 0 && planned.micros == 0) continue;
+      ASSERT_LT(next_spend, spend.size());
+      const auto& row = spend[next_spend++];
+      EXPECT_EQ(row.interval_index, static_cast<std::int64_t>(i));
+      EXPECT_EQ(row.campaign, c);
+      EXPECT_EQ(row.spend_today, spent);
+      EXPECT_EQ(row.target_today.has_value(), !want.campaign_target_today.empty());
+      if (row.target_today) {
+        EXPECT_EQ(*row.target_today, planned);
+      }
+      targets += row.target_today.has_value();
+    }
+  }
+  EXPECT_EQ(next_spend, spend.size());
+  EXPECT_GT(targets, 0u);  // the quickstart's pacer plans spend
+  const auto campaigns = store.read_campaign_totals(cli->run_id());
+  ASSERT_EQ(campaigns.size(), summary.campaigns.size());
+  for (std::size_t c = 0; c < campaigns.size(); ++c) {
+    expect_campaign_totals_eq(campaigns[c].totals, summary.campaigns[c]);
+  }
+
   EXPECT_EQ(store.dump_run_rows(cli->run_id()), store.dump_run_rows(gui->run_id()));
 }
 
