@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <stdexcept>
+#include <type_traits>
 
 #include <boost/random/uniform_int_distribution.hpp>
 
@@ -113,11 +114,12 @@ std::size_t AdServer::retrieve_and_prerank(const RequestContext& request) {
   // Branch-free scan: every entry is written at its own position (0 if the ad is not eligible), so
   // no store address depends on data; the selection skips the zeros. `shared` holds the user's
   // categories below this list's: an entry also targeting one of those was taken from that list.
-  auto scan = [&](const TargetingIndex::ListView& list, std::uint64_t shared) {
+  auto scan = [&](const TargetingIndex::ListView& list, std::uint64_t shared, auto check_shared) {
     for (std::size_t i = 0; i < list.ads.size(); ++i, ++entries) {
       const AdId ad = list.ads[i];
       const float bid = live_bid_[ad];
-      const bool eligible = (bid > 0.0f) & ((list.interest_masks[i] & shared) == 0);
+      bool eligible = bid > 0.0f;
+      if constexpr (decltype(check_shared)::value) eligible &= (list.interest_masks[i] & shared) == 0;
       const float score = bid * category_relevance_[list.categories[i]];
       const auto count = static_cast<std::uint32_t>(eligible);
       const std::uint64_t key = TopKSelector::masked(pack(score, ad), count);
@@ -127,11 +129,14 @@ std::size_t AdServer::retrieve_and_prerank(const RequestContext& request) {
       n += count;
     }
   };
-  scan(index_.broad(request.region, request.age_band), 0);
+  // The broad list and the user's lowest interest category need no duplicate check.
+  scan(index_.broad(request.region, request.age_band), 0, std::false_type{});
   for (std::uint64_t rest = interests; rest != 0; rest &= rest - 1) {
     const int c = std::countr_zero(rest);
     if (c >= world_.num_categories) break;
-    scan(index_.interest(request.region, request.age_band, c), interests & ((std::uint64_t{1} << c) - 1));
+    const std::uint64_t shared = interests & ((std::uint64_t{1} << c) - 1);
+    if (shared == 0) scan(index_.interest(request.region, request.age_band, c), 0, std::false_type{});
+    else scan(index_.interest(request.region, request.age_band, c), shared, std::true_type{});
   }
   selector_.set_max(max_key);
   keys_retrieved_ = n;
