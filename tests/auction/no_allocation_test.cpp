@@ -16,6 +16,9 @@ namespace {
 std::atomic<long> g_allocations{0};
 }
 
+// These replacements pair malloc with free by design; GCC cannot see that they replace each other.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 void* operator new(std::size_t size) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
