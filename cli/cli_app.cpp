@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/report.hpp"
+#include "scenarios/auction_only_run.hpp"
 #include "scenarios/factory.hpp"
 #include "scenarios/result_store.hpp"
 #include "scenarios/scenario_loader.hpp"
@@ -201,6 +202,27 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (command == "check") {
     out << fmt::format("{}: ok ({})\n", scenario.source_path, scenario.name);
     return kExitOk;
+  }
+  if (scenario.auction_only.enabled) {
+    if (!db.empty()) {
+      err << "adsim: auction-only runs are not recorded in SQLite; run without --db (use --json to keep the results)\n";
+      return kExitBadInput;
+    }
+    try {
+      const auction::AuctionOnlyConfig config = scenarios::auction_only_config(scenario);
+      const auto start = std::chrono::steady_clock::now();
+      const auction::AuctionOnlyResult result = auction::run_auction_only(config);
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (vm.count("json")) out << auction_only_json(scenario.name, scenario.run.seed, result, wall).dump(2) << "\n";
+      else out << auction_only_table(scenario.name, scenario.run.seed, result, wall);
+      return kExitOk;
+    } catch (const scenarios::BuildError& e) {
+      err << scenario.source_path << ": " << e.what() << "\n";
+      return kExitBadInput;
+    } catch (const std::exception& e) {
+      err << "adsim: internal error: " << e.what() << "\n";
+      return kExitInternal;
+    }
   }
   std::unique_ptr<core::Marketplace> market;
   try {

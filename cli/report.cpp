@@ -106,6 +106,79 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
   return out;
 }
 
+std::string auction_only_table(const std::string& name, std::uint64_t seed, const auction::AuctionOnlyResult& r,
+                               double wall_seconds) {
+  const auction::AuctionMetricsReport& m = r.metrics;
+  std::string out = fmt::format("{} (seed {}): auction-only rounds\n", name, seed);
+  out += fmt::format("{} auctions in {:.2f} s wall ({} auctions/s); reserve used {:.4f}\n\n", thousands(m.auctions),
+                     wall_seconds, wall_seconds > 0 ? thousands(static_cast<std::uint64_t>(static_cast<double>(m.auctions) / wall_seconds)) : "-",
+                     r.reserve);
+  out += "Per auction (mean ± standard error)\n";
+  out += fmt::format("  {:<22}{:>12.5f} ± {:.5f}\n", "platform revenue", m.revenue, m.revenue_se);
+  out += fmt::format("  {:<22}{:>12.5f} ± {:.5f}\n", "advertiser surplus", m.surplus, m.surplus_se);
+  out += fmt::format("  {:<22}{:>12.5f} ± {:.5f}\n", "social welfare", m.welfare, m.welfare_se);
+  out += fmt::format("  {:<22}{:>12.5f}\n", "best possible welfare", m.best_welfare);
+  out += fmt::format("  {:<22}{:>12.4f}\n", "efficiency", m.efficiency);
+  out += fmt::format("  {:<22}{:>12.4f}\n", "price / bid", m.price_to_bid);
+  out += fmt::format("  {:<22}{:>11.2f} %\n", "reserve-bind rate", 100 * m.reserve_bind_rate);
+  out += fmt::format("  {:<22}{:>11.2f} %\n", "slot fill rate", 100 * m.fill_rate);
+  out += fmt::format("  {:<22}{:>11.2f} %\n", "no ad (reserve)", 100 * m.no_ad_due_to_reserve_rate);
+  out += fmt::format("\n  {:>4} {:>9} {:>10} {:>10} {:>10} {:>10} {:>9}\n", "slot", "fill", "revenue", "surplus",
+                     "efficiency", "price/bid", "res.bind");
+  for (int k = 0; k < m.slots; ++k) {
+    const auto& sl = m.per_slot[static_cast<std::size_t>(k)];
+    out += fmt::format("  {:>4} {:>8.2f}% {:>10.5f} {:>10.5f} {:>10.4f} {:>10.4f} {:>8.2f}%\n", k, 100 * sl.fill_rate,
+                       sl.revenue, sl.surplus, sl.efficiency, sl.price_to_bid, 100 * sl.reserve_bind_rate);
+  }
+  out += fmt::format("\n  {:>6} {:>10} {:>8} {:>10} {:>10} {:>10}\n", "bidder", "auctions", "wins", "value", "payment", "surplus");
+  for (std::size_t b = 0; b < r.bidders.size() && b < 20; ++b) {
+    const auto& x = r.bidders[b];
+    out += fmt::format("  {:>6} {:>10} {:>8} {:>10.3f} {:>10.3f} {:>10.3f}\n", b, x.auctions, x.wins, x.value, x.payment, x.surplus);
+  }
+  if (r.bidders.size() > 20) out += fmt::format("  ... {} more bidders (see --json)\n", r.bidders.size() - 20);
+  return out;
+}
+
+nlohmann::ordered_json auction_only_json(const std::string& name, std::uint64_t seed, const auction::AuctionOnlyResult& r,
+                                         double wall_seconds) {
+  const auction::AuctionMetricsReport& m = r.metrics;
+  nlohmann::ordered_json j;
+  j["scenario"] = name;
+  j["mode"] = "auction_only";
+  j["seed"] = seed;
+  j["auctions"] = m.auctions;
+  j["wall_seconds"] = wall_seconds;
+  j["reserve"] = r.reserve;
+  j["revenue"] = m.revenue;
+  j["revenue_se"] = m.revenue_se;
+  j["surplus"] = m.surplus;
+  j["surplus_se"] = m.surplus_se;
+  j["welfare"] = m.welfare;
+  j["welfare_se"] = m.welfare_se;
+  j["best_welfare"] = m.best_welfare;
+  j["efficiency"] = m.efficiency;
+  j["price_to_bid"] = m.price_to_bid;
+  j["reserve_bind_rate"] = m.reserve_bind_rate;
+  j["fill_rate"] = m.fill_rate;
+  j["request_fill_rate"] = m.request_fill_rate;
+  j["reserve_exclusion_rate"] = m.reserve_exclusion_rate;
+  j["no_ad_due_to_reserve_rate"] = m.no_ad_due_to_reserve_rate;
+  auto slots = nlohmann::ordered_json::array();
+  for (int k = 0; k < m.slots; ++k) {
+    const auto& sl = m.per_slot[static_cast<std::size_t>(k)];
+    slots.push_back({{"slot", k}, {"fill_rate", sl.fill_rate}, {"revenue", sl.revenue}, {"surplus", sl.surplus},
+                     {"welfare", sl.welfare}, {"efficiency", sl.efficiency}, {"price_to_bid", sl.price_to_bid},
+                     {"reserve_bind_rate", sl.reserve_bind_rate}});
+  }
+  j["slots"] = std::move(slots);
+  auto bidders = nlohmann::ordered_json::array();
+  for (const auto& x : r.bidders)
+    bidders.push_back({{"auctions", x.auctions}, {"wins", x.wins}, {"value", x.value}, {"payment", x.payment},
+                       {"surplus", x.surplus}, {"preferred_shading", x.preferred_shading}});
+  j["bidders"] = std::move(bidders);
+  return j;
+}
+
 nlohmann::ordered_json summary_json(const core::RunSummary& s) {
   const core::Counters& t = s.totals;
   const Rates r = Rates::of(t);

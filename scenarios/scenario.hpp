@@ -15,6 +15,25 @@ struct AuctionSpec {
   double quality_exponent = 1.0;   // alpha
 };
 
+// Classroom mode: N auctions among n value-driven bidders, no users, no click model. Uses the
+// [auction] section's mechanism, slots, position factors and reserve.
+struct AuctionOnlySpec {
+  bool enabled = false;
+  int bidders = 2;
+  int bidders_per_auction = 0;  // drawn per auction; 0: all
+  int rounds = 100'000;
+  std::string values = "uniform";  // uniform, exponential, lognormal, empirical (per click)
+  double value_low = 0.0;          // uniform
+  double value_high = 1.0;
+  double value_mean = 1.0;         // exponential
+  double value_mu = 0.0;           // lognormal (of the log)
+  double value_sigma = 0.5;
+  std::vector<double> value_points;  // empirical: equally likely values
+  std::string strategy = "truthful";  // truthful, shaded, equilibrium (first price), bandit
+  double shading = 1.0;               // shaded: bid = shading x value
+  std::string reserve_rule = "fixed";  // fixed (auction.reserve), myerson, myerson_per_bidder
+};
+
 struct ModelSpec {
   std::string ctr_model = "historical";  // the platform's click model
   double prior_ctr = 0.02;               // Beta prior mean for smoothed historical CTR
@@ -75,6 +94,7 @@ struct Scenario {
   models::GroundTruthParams truth;
   ModelSpec model;
   PacingSpec pacing;
+  AuctionOnlySpec auction_only;
   core::RunSpec run;
 
   // Provenance, recorded with every run.

@@ -162,6 +162,7 @@ std::vector<KeySpec> build_schema() {
   const auto m = &Scenario::model;
   const auto p = &Scenario::pacing;
   const auto r = &Scenario::run;
+  const auto o = &Scenario::auction_only;
 
   return {
       // Top level
@@ -379,6 +380,38 @@ std::vector<KeySpec> build_schema() {
       number("pacing.pid_max_phi", field(p, &PacingSpec::pid_max_phi), closed(0, 5), "log bid factor",
              "PID: upper bound of phi (above 0 lets the pacer bid above the campaign's bid)."),
 
+      // [auction_only]
+      boolean("auction_only.enabled", field(o, &AuctionOnlySpec::enabled),
+              "Run classroom auction-only rounds (value-driven bidders, no users) instead of the marketplace."),
+      integer("auction_only.bidders", field(o, &AuctionOnlySpec::bidders), closed(1, 10'000), "bidders",
+              "Number of bidders."),
+      integer("auction_only.bidders_per_auction", field(o, &AuctionOnlySpec::bidders_per_auction),
+              closed(0, 10'000), "bidders", "Bidders drawn at random for each auction; 0: all of them."),
+      integer("auction_only.rounds", field(o, &AuctionOnlySpec::rounds), closed(1, 1'000'000'000), "auctions",
+              "Number of auctions."),
+      choice("auction_only.values", field(o, &AuctionOnlySpec::values), {"uniform", "exponential", "lognormal", "empirical"},
+             "Distribution of each bidder's value per click, drawn independently for every auction."),
+      number("auction_only.value_low", field(o, &AuctionOnlySpec::value_low), closed(0, 1e9), "currency units",
+             "Uniform values: lower end."),
+      number("auction_only.value_high", field(o, &AuctionOnlySpec::value_high), open_closed(0, 1e9), "currency units",
+             "Uniform values: upper end."),
+      number("auction_only.value_mean", field(o, &AuctionOnlySpec::value_mean), open_closed(0, 1e9), "currency units",
+             "Exponential values: mean."),
+      number("auction_only.value_mu", field(o, &AuctionOnlySpec::value_mu), closed(-50, 50), "log currency units",
+             "Lognormal values: mean of the log."),
+      number("auction_only.value_sigma", field(o, &AuctionOnlySpec::value_sigma), open_closed(0, 10), "log-scale",
+             "Lognormal values: standard deviation of the log."),
+      numbers("auction_only.value_points", field(o, &AuctionOnlySpec::value_points), 0, 100'000, closed(0, 1e9),
+              "currency units", "Empirical values: equally likely points (needed when values = \"empirical\")."),
+      choice("auction_only.strategy", field(o, &AuctionOnlySpec::strategy), {"truthful", "shaded", "equilibrium", "bandit"},
+             "How bidders bid: their value, a fixed share of it, the symmetric first-price equilibrium, or a "
+             "learning (Exp3) bid shader."),
+      number("auction_only.shading", field(o, &AuctionOnlySpec::shading), open_closed(0, 1), "ratio",
+             "Shaded strategy: bid = shading x value."),
+      choice("auction_only.reserve_rule", field(o, &AuctionOnlySpec::reserve_rule), {"fixed", "myerson", "myerson_per_bidder"},
+             "Reserve: auction.reserve as given, the optimal (Myerson) reserve of the value distribution, or each "
+             "bidder's own Myerson reserve."),
+
       // [run]
       integer("run.seed", field(r, &RunSpec::seed), at_least(0), "",
               "Seed every random stream of the run is derived from."),
@@ -417,6 +450,24 @@ std::vector<CrossFieldRule> build_cross_field_rules() {
       return "pacing.mix must sum to 1 (shares of none, throttling, dual_descent, pid), got " + format_number(sum);
     };
     rules.push_back(std::move(mix));
+  }
+  {
+    CrossFieldRule values;
+    values.keys = {"auction_only.value_high", "auction_only.value_low"};
+    values.description = "`auction_only.value_low` < `auction_only.value_high` for uniform values.";
+    values.check = [](const Scenario& sc) -> std::optional<std::string> {
+      if (sc.auction_only.values != "uniform" || sc.auction_only.value_low < sc.auction_only.value_high) return std::nullopt;
+      return "auction_only.value_low must be below auction_only.value_high for uniform values";
+    };
+    rules.push_back(std::move(values));
+    CrossFieldRule points;
+    points.keys = {"auction_only.value_points", "auction_only.values"};
+    points.description = "`auction_only.value_points` is not empty when `auction_only.values` is \"empirical\".";
+    points.check = [](const Scenario& sc) -> std::optional<std::string> {
+      if (sc.auction_only.values != "empirical" || !sc.auction_only.value_points.empty()) return std::nullopt;
+      return "auction_only.values = \"empirical\" needs auction_only.value_points";
+    };
+    rules.push_back(std::move(points));
   }
   rules.push_back(le_rule("funnel.rank_keep", "funnel.prerank_keep",
                           "ranking keeps a subset of the candidates pre-ranking kept"));
@@ -649,6 +700,7 @@ const std::vector<SectionInfo>& scenario_sections() {
       {"truth", "Hidden ground truth of user behaviour (the platform never reads it)"},
       {"model", "The platform's click model and calibration"},
       {"pacing", "Budget pacing"},
+      {"auction_only", "Classroom auction-only rounds (no users): value-driven bidders in the [auction] section's mechanism"},
       {"run", "Length, seed and recording of a run"},
   };
   return sections;

@@ -162,6 +162,27 @@ TEST_F(CliTest, InterruptMarksRunInterruptedAndKeepsTheDatabaseConsistent) {
   EXPECT_GT(requests, 0u);
 }
 
+TEST_F(CliTest, AuctionOnlyRoundsReproduceSecondPriceRevenue) {
+  // Four truthful bidders, values U(0, 1), one slot, second price: E[revenue] = (n - 1) / (n + 1) = 0.6.
+  // 200,000 auctions: the estimator's standard error is about 0.0005, so 4 SE is 0.002.
+  Result r = run({"run", "lesson_auction_theory", "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["mode"], "auction_only");
+  EXPECT_NEAR(j["revenue"].get<double>(), 0.6, 4 * j["revenue_se"].get<double>());
+  EXPECT_NEAR(j["efficiency"].get<double>(), 1.0, 1e-12);
+  // Myerson reserve r* = 0.5: revenue 0.6125 (Myerson 1981), and efficiency below 1.
+  r = run({"run", "lesson_auction_theory", "--json", "--set", "auction_only.reserve_rule=myerson"});
+  j = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j["reserve"].get<double>(), 0.5, 1e-9);
+  EXPECT_NEAR(j["revenue"].get<double>(), 0.6125, 4 * j["revenue_se"].get<double>());
+  EXPECT_LT(j["efficiency"].get<double>(), 1.0);
+  // A database is refused for auction-only runs, before anything is written.
+  r = run({"run", "lesson_auction_theory", "--db", (dir_ / "a.db").string()});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_FALSE(fs::exists(dir_ / "a.db"));
+}
+
 TEST_F(CliTest, HelpListReferenceAndCheck) {
   Result r = run({"--help"});
   EXPECT_EQ(r.code, kExitOk);

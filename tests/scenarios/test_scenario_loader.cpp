@@ -141,6 +141,20 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(model.reliability_bins);
   ADSIM_EXPECT_FIELD(model.reliability_max);
   ADSIM_EXPECT_FIELD(pacing.pacer);
+  ADSIM_EXPECT_FIELD(auction_only.enabled);
+  ADSIM_EXPECT_FIELD(auction_only.bidders);
+  ADSIM_EXPECT_FIELD(auction_only.bidders_per_auction);
+  ADSIM_EXPECT_FIELD(auction_only.rounds);
+  ADSIM_EXPECT_FIELD(auction_only.values);
+  ADSIM_EXPECT_FIELD(auction_only.value_low);
+  ADSIM_EXPECT_FIELD(auction_only.value_high);
+  ADSIM_EXPECT_FIELD(auction_only.value_mean);
+  ADSIM_EXPECT_FIELD(auction_only.value_mu);
+  ADSIM_EXPECT_FIELD(auction_only.value_sigma);
+  ADSIM_EXPECT_FIELD(auction_only.value_points);
+  ADSIM_EXPECT_FIELD(auction_only.strategy);
+  ADSIM_EXPECT_FIELD(auction_only.shading);
+  ADSIM_EXPECT_FIELD(auction_only.reserve_rule);
   ADSIM_EXPECT_FIELD(pacing.mix);
   ADSIM_EXPECT_FIELD(pacing.curve);
   ADSIM_EXPECT_FIELD(pacing.finish_hour);
@@ -661,7 +675,7 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 103u);
+  EXPECT_EQ(scenario_schema().size(), 117u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
   EXPECT_EQ(sizeof(core::WorldSpec), 224u);
   EXPECT_EQ(sizeof(core::TrafficSpec), 48u);
@@ -671,7 +685,7 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   EXPECT_EQ(sizeof(ModelSpec), 240u);
   EXPECT_EQ(sizeof(PacingSpec), 176u);
   EXPECT_EQ(sizeof(core::RunSpec), 32u);
-  EXPECT_EQ(sizeof(Scenario), 1208u);
+  EXPECT_EQ(sizeof(Scenario), 1392u);  // includes AuctionOnlySpec (184)
 #endif
 }
 
