@@ -7,6 +7,7 @@
 
 #include "auction/first_price.hpp"
 #include "auction/gsp.hpp"
+#include "auction/mechanisms.hpp"
 #include "auction/vcg.hpp"
 
 namespace adsim::auction {
@@ -142,6 +143,41 @@ TEST(WorkedExample, SlotReserves) {
   EXPECT_EQ(vcg.slots[0].price, 3'500'000);  // below 3.50, A gets nothing at all
   EXPECT_EQ(vcg.slots[1].candidate, kB);
   EXPECT_EQ(vcg.slots[1].price, 1'500'000);
+}
+
+// The auction log view of the running example: every candidate's inputs, score, slot, price and
+// reserve status.
+TEST(WorkedExample, OutcomesForTheAuctionLog) {
+  RunningExample ex;
+  const AuctionRules rules = ex.rules(1'000'000);
+  AuctionResult r;
+  run_gsp(ex.candidates(), rules, ex.scores, r);
+  std::array<CandidateOutcome, 5> out;
+  describe_outcomes(ex.candidates(), rules, ex.scores, r, out);
+  EXPECT_EQ(out[kB].slot, 0);
+  EXPECT_EQ(out[kB].price, 2'000'000);
+  EXPECT_EQ(out[kB].price_per_click, 2'000'000);
+  EXPECT_EQ(out[kA].slot, 1);
+  EXPECT_EQ(out[kA].price, 3'000'000);
+  EXPECT_EQ(out[kC].slot, -1);
+  EXPECT_EQ(out[kC].rank_score, 375'000);
+  EXPECT_EQ(out[kC].quality, 1.5);
+  EXPECT_FALSE(out[kC].below_reserve);
+  EXPECT_TRUE(out[kD].below_reserve);
+  EXPECT_EQ(out[kD].bid, 800'000);
+  EXPECT_EQ(out[kD].pctr, 0.5);
+  EXPECT_EQ(out[kE].slot, -1);
+  std::array<core::AuctionLogCandidate, 5> log;
+  annotate_log(ex.candidates(), rules, ex.scores, r, log);
+  EXPECT_EQ(log[kB].slot, 0);
+  EXPECT_EQ(log[kB].price, 2'000'000);
+  EXPECT_EQ(log[kA].rank_score, 500'000);
+  EXPECT_EQ(log[kD].slot, -1);
+  EXPECT_FALSE(log[kA].reserve_bound);
+  run_gsp(ex.candidates(), ex.rules(2'500'000), ex.scores, r);
+  annotate_log(ex.candidates(), ex.rules(2'500'000), ex.scores, r, log);
+  EXPECT_TRUE(log[kA].reserve_bound);
+  EXPECT_EQ(log[kA].price, 2'500'000);
 }
 
 // Example 2 (docs/auctions.md, "Billing"): CPC, CPM and CPA candidates in one GSP auction.
