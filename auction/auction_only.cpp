@@ -170,9 +170,10 @@ struct AuctionOnlyRunner::State {
 
   std::vector<ValueDistribution> dists;
   std::vector<BiddingStrategy> strategies;
-  // Fast paths, chosen once: every value distribution uniform (values drawn from flat arrays, the
-  // same Boost distribution as ValueDistribution::sample), and every strategy linear in the value
-  // (truthful or fixed shading: bid = value x shading x pacing multiplier).
+  // Fast paths, chosen once: every value distribution uniform (values lo + width x unit32() from
+  // the bidders' hot data), and every strategy linear in the value (truthful or fixed shading:
+  // bid = value x shading x pacing multiplier). Which path runs depends on the config only, so a
+  // config always draws the same values.
   bool all_uniform = false;
   bool linear_strategies = false;
   std::vector<double> value_mean, order_key, shading;
