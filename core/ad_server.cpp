@@ -62,10 +62,10 @@ AdServer::AdServer(const World& world, AdServerConfig config, AdServerComponents
 // Exploration traffic: slots go to participants drawn uniformly at random among those whose bid
 // meets the reserve, and each pays the reserve. The rank scores the mechanism computed are kept for
 // the log. What this costs shows up as the revenue of exploration requests versus the others.
-void AdServer::explore_allocation(std::size_t m, Rng& rng, AuctionResult& result) {
+void AdServer::explore_allocation(std::size_t m, double reserve, Rng& rng, AuctionResult& result) {
   std::size_t eligible = 0;
   for (std::size_t j = 0; j < m; ++j)
-    if (auction_bid_[j] >= config_.reserve_micros) auction_to_ranked_scratch_[eligible++] = static_cast<std::uint32_t>(j);
+    if (auction_bid_[j] >= reserve) auction_to_ranked_scratch_[eligible++] = static_cast<std::uint32_t>(j);
   const std::size_t k = std::min<std::size_t>(eligible, static_cast<std::size_t>(config_.slots));
   for (std::size_t s = 0; s < k; ++s) {  // partial Fisher-Yates
     boost::random::uniform_int_distribution<std::size_t> pick(s, eligible - 1);
@@ -74,7 +74,7 @@ void AdServer::explore_allocation(std::size_t m, Rng& rng, AuctionResult& result
     SlotAward& award = result.slots[s];
     award = SlotAward{};
     award.candidate = j;
-    award.price = std::min(config_.reserve_micros, auction_bid_[j]);
+    award.price = std::min(reserve, auction_bid_[j]);
     award.rank_score = auction_rank_[j];
     award.reserve_bound = true;
   }
@@ -232,6 +232,10 @@ void AdServer::predict_and_price(const RequestContext& request, std::size_t n, R
   rules.slots = config_.slots;
   rules.position_factors = config_.position_factors;
   rules.reserve = config_.reserve_micros;
+  if (!config_.region_reserves_micros.empty())
+    rules.reserve = std::max(rules.reserve, config_.region_reserves_micros[std::min<std::size_t>(
+                                                request.region, config_.region_reserves_micros.size() - 1)]);
+  rules.slot_reserves = config_.slot_reserves_micros;
   rules.quality_exponent = config_.quality_exponent;
   AuctionResult result;
   AuctionCandidates candidates;
@@ -240,7 +244,7 @@ void AdServer::predict_and_price(const RequestContext& request, std::size_t n, R
   candidates.quality = {auction_quality_.data(), m};
   components_.auction->run(candidates, rules, {auction_rank_.data(), m}, result);
   if (explore) {
-    explore_allocation(m, rng, result);
+    explore_allocation(m, rules.reserve, rng, result);
     out.explored = true;
   }
   for (std::size_t j = 0; j < m; ++j) r.rank_score[auction_to_ranked_[j]] = auction_rank_[j];

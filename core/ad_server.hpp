@@ -20,6 +20,8 @@ struct AdServerConfig {
   int slots = 4;
   std::vector<double> position_factors = {1.0, 0.7, 0.5, 0.35};
   double reserve_micros = 0.0;  // per click
+  std::vector<double> slot_reserves_micros;    // per slot; empty: none
+  std::vector<double> region_reserves_micros;  // per user region; empty: none
   double quality_exponent = 1.0;
   // Cold start: pCTR += bonus x sqrt(p (1 - p) / (n + 1)) for an ad with n logged impressions.
   double optimism_bonus = 0.0;
@@ -93,7 +95,7 @@ class AdServer {
   std::size_t retrieve_and_prerank(const RequestContext& request);
   std::size_t rank(const RequestContext& request, std::size_t kept);
   void predict_and_price(const RequestContext& request, std::size_t n, Rng& rng, bool explore, ServeOutcome& out);
-  void explore_allocation(std::size_t m, Rng& rng, AuctionResult& result);
+  void explore_allocation(std::size_t m, double reserve, Rng& rng, AuctionResult& result);
 
   const World& world_;
   AdServerConfig config_;

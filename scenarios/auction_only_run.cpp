@@ -16,6 +16,7 @@ auction::AuctionOnlyConfig auction_only_config(const Scenario& s) {
                                                        : auction::MechanismKind::kGsp;
   c.quality_exponent = s.auction.quality_exponent;
   c.reserve = s.auction.reserve;
+  c.slot_reserves = s.auction.slot_reserves;
   c.reserve_rule = o.reserve_rule == "myerson"              ? auction::ReserveRule::kMyerson
                    : o.reserve_rule == "myerson_per_bidder" ? auction::ReserveRule::kMyersonPerBidder
                                                             : auction::ReserveRule::kFixed;

@@ -13,6 +13,8 @@ struct AuctionSpec {
   std::vector<double> position_factors = {1.0, 0.7, 0.5, 0.35};  // platform's slot click factors
   double reserve = 0.05;           // currency units per click
   double quality_exponent = 1.0;   // alpha
+  std::vector<double> slot_reserves;    // per slot, max'd with `reserve`; empty: none
+  std::vector<double> region_reserves;  // per user region (segment), max'd with `reserve`; empty: none
 };
 
 // Classroom mode: N auctions among n value-driven bidders, no users, no click model. Uses the

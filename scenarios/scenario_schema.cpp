@@ -260,6 +260,12 @@ std::vector<KeySpec> build_schema() {
       number("auction.quality_exponent", field(a, &AuctionSpec::quality_exponent), closed(0, 10), "",
              "Exponent alpha of quality in the rank score bid x pCTR x quality^alpha."),
 
+      numbers("auction.slot_reserves", field(a, &AuctionSpec::slot_reserves), 0, max_slots, closed(0, 1e6),
+              "currency units per click", "Reserve of each slot, top first (the higher of it and auction.reserve applies); "
+              "empty: auction.reserve everywhere."),
+      numbers("auction.region_reserves", field(a, &AuctionSpec::region_reserves), 0, 32, closed(0, 1e6),
+              "currency units per click", "Reserve per user region (a segment reserve; the higher of it and "
+              "auction.reserve applies); empty, or one entry per region of world.region_weights."),
       // [truth]
       number("truth.base_logit", field(g, &GroundTruthParams::base_logit), closed(-30, 30), "logit",
              "Intercept of the true click model P(click | examined)."),
@@ -468,6 +474,18 @@ std::vector<CrossFieldRule> build_cross_field_rules() {
       return "auction_only.values = \"empirical\" needs auction_only.value_points";
     };
     rules.push_back(std::move(points));
+  }
+  {
+    CrossFieldRule region_rule;
+    region_rule.keys = {"auction.region_reserves", "world.region_weights"};
+    region_rule.description = "`auction.region_reserves` is empty or has one entry per region (`world.region_weights`).";
+    region_rule.check = [](const Scenario& sc) -> std::optional<std::string> {
+      const auto n = sc.auction.region_reserves.size(), regions = sc.world.region_weights.size();
+      if (n == 0 || n == regions) return std::nullopt;
+      return "auction.region_reserves has " + std::to_string(n) + " entries but there are " + std::to_string(regions) +
+             " regions";
+    };
+    rules.push_back(std::move(region_rule));
   }
   rules.push_back(le_rule("funnel.rank_keep", "funnel.prerank_keep",
                           "ranking keeps a subset of the candidates pre-ranking kept"));

@@ -141,6 +141,8 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(model.reliability_bins);
   ADSIM_EXPECT_FIELD(model.reliability_max);
   ADSIM_EXPECT_FIELD(pacing.pacer);
+  ADSIM_EXPECT_FIELD(auction.slot_reserves);
+  ADSIM_EXPECT_FIELD(auction.region_reserves);
   ADSIM_EXPECT_FIELD(auction_only.enabled);
   ADSIM_EXPECT_FIELD(auction_only.bidders);
   ADSIM_EXPECT_FIELD(auction_only.bidders_per_auction);
@@ -675,17 +677,17 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 117u);
+  EXPECT_EQ(scenario_schema().size(), 119u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
   EXPECT_EQ(sizeof(core::WorldSpec), 224u);
   EXPECT_EQ(sizeof(core::TrafficSpec), 48u);
   EXPECT_EQ(sizeof(core::FunnelSpec), 40u);
-  EXPECT_EQ(sizeof(AuctionSpec), 80u);
+  EXPECT_EQ(sizeof(AuctionSpec), 128u);
   EXPECT_EQ(sizeof(models::GroundTruthParams), 184u);
   EXPECT_EQ(sizeof(ModelSpec), 240u);
   EXPECT_EQ(sizeof(PacingSpec), 176u);
   EXPECT_EQ(sizeof(core::RunSpec), 32u);
-  EXPECT_EQ(sizeof(Scenario), 1392u);  // includes AuctionOnlySpec (184)
+  EXPECT_EQ(sizeof(Scenario), 1440u);  // includes AuctionOnlySpec (184)
 #endif
 }
 
