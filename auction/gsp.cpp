@@ -16,8 +16,13 @@ void run_gsp(const core::AuctionCandidates& candidates, const core::AuctionRules
   rank_and_allocate(c, rules, rank_scores, ranking, result);
   std::array<double, core::kMaxSlots> comp;
   for (int s = 0; s < ranking.filled; ++s) {
-    competitor_thresholds(c, rules, rank_scores, ranking, s, s, comp);
     const std::uint32_t i = ranking.index[s];
+    if (ranking.per_slot) {
+      competitor_thresholds(c, rules, rank_scores, ranking, s, s, comp);
+    } else {
+      // One reserve: without the winner, slot s would go to the next in rank order.
+      comp[s] = s + 1 < ranking.ranked ? ranking.score[s + 1] / c.weight(i) : 0.0;
+    }
     const double floor_per_click = std::max(rules.reserve(s), c.own_reserve(i));
     const double reserve_ecpm = floor_per_click * c.pctr(i);
     const double theta = rules.factor(s);
