@@ -218,6 +218,7 @@ struct AuctionOnlyRunner::State {
   std::uint64_t episode_len = 0;
   std::uint64_t in_episode = 0;
   std::uint64_t tick_len = 0;
+  std::uint64_t until_tick = 0;  // auctions left in the current pacing tick (no division per auction)
   int ticks_done = 0;
   std::uint64_t budget_exclusions = 0;
 
@@ -425,6 +426,7 @@ void AuctionOnlyRunner::State::refresh_bid_factors() {
 void AuctionOnlyRunner::State::start_episode() {
   in_episode = 0;
   ticks_done = 0;
+  until_tick = tick_len;
   for (std::size_t b = 0; b < hot.size(); ++b) {
     hot[b].remaining = budget[b];
     tick_start_remaining[b] = budget[b];
@@ -566,7 +568,10 @@ void AuctionOnlyRunner::State::step() {
 
   ++done;
   ++in_episode;
-  if (pacing && in_episode % tick_len == 0 && ticks_done < cfg.budgets.ticks) end_tick();
+  if (pacing && --until_tick == 0) {
+    until_tick = tick_len;
+    if (ticks_done < cfg.budgets.ticks) end_tick();
+  }
   if (episode_len && in_episode == episode_len) start_episode();
 }
 
