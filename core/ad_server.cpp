@@ -200,6 +200,7 @@ void AdServer::predict_and_price(const RequestContext& request, std::size_t n, R
   }
   if (n == 0) return;
 
+  if (components_.quality_model) components_.quality_model->quality(request, {r.ad.data(), n}, {r.quality.data(), n});
   // 3b. The learned click model (one virtual call per batch), then calibration.
   components_.ctr_model->predict(request, {r.ad.data(), n}, {r.raw_score.data(), n});
   std::copy_n(r.raw_score.begin(), n, r.pctr.begin());

@@ -32,6 +32,7 @@ struct AdServerComponents {
   CtrModel* ctr_model = nullptr;        // required
   Calibrator* calibrator = nullptr;     // optional: identity when null
   Pacer* pacer = nullptr;               // optional: no pacing when null
+  QualityModel* quality_model = nullptr;  // optional: per-ad quality scores set by the marketplace
   const AuctionMechanism* auction = nullptr;  // required
 };
 

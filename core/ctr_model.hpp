@@ -36,6 +36,16 @@ class PredictionEvaluator {
   virtual ModelMetrics total() const = 0;
 };
 
+// A learned platform-side quality score per candidate (e.g. from predicted hides and reports),
+// called once per request for the ranked batch. Without one, the marketplace scores quality from
+// each ad's logged rate of negative feedback.
+class QualityModel {
+ public:
+  virtual ~QualityModel() = default;
+  virtual void quality(const RequestContext& request, std::span<const AdId> ads, std::span<double> out) = 0;
+  virtual void learn(std::span<const LabeledExample> examples) = 0;
+};
+
 // Maps raw model scores to calibrated probabilities, in place, for a batch.
 class Calibrator {
  public:

@@ -21,8 +21,11 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
       streams_(config_.run.seed),
       budgets_((world_ ? *world_ : throw std::invalid_argument("Marketplace: no world")).campaigns),
       server_(*world_, config_.server,
-              AdServerComponents{components_.ctr_model.get(), components_.calibrator.get(), components_.pacer.get(),
-                                 components_.auction.get()}),
+              AdServerComponents{.ctr_model = components_.ctr_model.get(),
+                                 .calibrator = components_.calibrator.get(),
+                                 .pacer = components_.pacer.get(),
+                                 .quality_model = components_.quality_model.get(),
+                                 .auction = components_.auction.get()}),
       horizon_(static_cast<SimTime>(std::llround(config_.run.days * static_cast<double>(kDay)))),
       traffic_rng_(streams_.stream("traffic.sessions")),
       session_rng_(streams_.stream("traffic.users")),
@@ -351,6 +354,7 @@ void Marketplace::on_joiner_tick(SimTime now) {
     if (components_.evaluator) components_.evaluator->observe(release_batch_);  // scored before learning
     components_.ctr_model->learn(release_batch_);
     if (components_.calibrator) components_.calibrator->learn(release_batch_);
+    if (components_.quality_model) components_.quality_model->learn(release_batch_);
     const double prior_neg = config_.quality_prior_rate * config_.quality_prior_strength;
     for (const LabeledExample& e : release_batch_) {
       const AdId a = e.impression.ad;

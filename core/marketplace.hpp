@@ -39,6 +39,7 @@ struct MarketplaceComponents {
   std::unique_ptr<Pacer> pacer;            // may be null
   std::unique_ptr<AuctionMechanism> auction;
   std::unique_ptr<PredictionEvaluator> evaluator;  // may be null: no model metrics
+  std::unique_ptr<QualityModel> quality_model;     // may be null: quality from logged feedback rates
 };
 
 // The simulated marketplace: users arrive and make ad requests, the ad server fills them, the hidden

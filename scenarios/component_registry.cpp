@@ -10,6 +10,7 @@
 #include "models/global_ctr_model.hpp"
 #include "models/historical_ctr.hpp"
 #include "models/logistic_ctr_model.hpp"
+#include "models/negative_feedback_quality.hpp"
 #include "models/oracle_ctr_model.hpp"
 #include "models/served_prediction_evaluator.hpp"
 #include "pacing/pacers.hpp"
@@ -59,6 +60,16 @@ std::unique_ptr<core::Calibrator> make_calibrator(const Scenario& s, const core:
   if (name == "platt") return std::make_unique<models::PlattCalibrator>(c);
   if (name == "isotonic") return std::make_unique<models::IsotonicCalibrator>(c);
   throw BuildError("model.calibrator = '" + name + "' is not a known calibrator");
+}
+
+std::unique_ptr<core::QualityModel> make_quality_model(const Scenario& s, const core::World& world) {
+  if (s.model.quality_source != "model") return nullptr;
+  models::LearnerConfig c;
+  c.features.hash_bits = s.model.hash_bits;
+  c.ftrl = {s.model.ftrl_alpha, s.model.ftrl_beta, s.model.ftrl_l1, s.model.ftrl_l2};
+  return std::make_unique<models::NegativeFeedbackQuality>(world, c,
+                                                           core::RandomStreams(s.run.seed).stream("quality_model.downsample"),
+                                                           s.model.quality_penalty, static_cast<std::size_t>(s.funnel.rank_keep));
 }
 
 std::unique_ptr<core::PredictionEvaluator> make_evaluator(const Scenario& s) {

@@ -17,5 +17,6 @@ std::unique_ptr<core::Calibrator> make_calibrator(const Scenario& s, const core:
 std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World& world);
 std::unique_ptr<core::AuctionMechanism> make_auction(const Scenario& s);
 std::unique_ptr<core::PredictionEvaluator> make_evaluator(const Scenario& s);
+std::unique_ptr<core::QualityModel> make_quality_model(const Scenario& s, const core::World& world);
 
 }  // namespace adsim::scenarios

@@ -46,6 +46,7 @@ std::unique_ptr<core::Marketplace> build_marketplace(const Scenario& s) {
   parts.pacer = make_pacer(s, *world);
   parts.auction = make_auction(s);
   parts.evaluator = make_evaluator(s);
+  parts.quality_model = make_quality_model(s, *world);
   parts.truth = std::move(truth);
   try {
     return std::make_unique<core::Marketplace>(std::move(world), config, std::move(parts));

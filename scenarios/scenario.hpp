@@ -42,8 +42,10 @@ struct ModelSpec {
   double prior_strength = 200.0;         // Beta prior pseudo-impressions
   std::string calibrator = "none";
   double attribution_window_minutes = 30.0;  // clicks later than this are lost to training
-  // Platform quality score = 1 / (1 + quality_penalty x smoothed hide-or-report rate).
+  // Platform quality score = 1 / (1 + quality_penalty x hide-or-report probability), where the
+  // probability is each ad's smoothed logged rate ("logged_rate") or a learned model ("model").
   double quality_penalty = 20.0;
+  std::string quality_source = "logged_rate";
   // Online logistic regression (ctr_model = "logistic"): hashed features, FTRL-Proximal.
   int hash_bits = 20;
   double ftrl_alpha = 0.05;

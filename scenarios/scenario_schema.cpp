@@ -325,6 +325,9 @@ std::vector<KeySpec> build_schema() {
              "Clicks later than this after the impression are lost to training."),
       number("model.quality_penalty", field(m, &ModelSpec::quality_penalty), closed(0, 10000), "per unit rate",
              "Quality score = 1 / (1 + penalty x smoothed rate of hides and reports the platform logged for the ad)."),
+      choice("model.quality_source", field(m, &ModelSpec::quality_source), {"logged_rate", "model"},
+             "Where the quality score's hide-or-report probability comes from: each ad's smoothed logged rate, or a "
+             "learned model (FTRL logistic regression on the same features as the click model) that sees the user."),
       integer("model.hash_bits", field(m, &ModelSpec::hash_bits), closed(8, 28), "bits",
               "Logistic model: features are hashed into 2^hash_bits weights."),
       number("model.ftrl_alpha", field(m, &ModelSpec::ftrl_alpha), open_closed(0, 100), "",

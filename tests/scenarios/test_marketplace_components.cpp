@@ -81,6 +81,23 @@ TEST(MarketplaceLearning, OracleModelIsCalibratedAndNearlyEfficient) {
   EXPECT_LT(core::Rates::of(hist.summary.totals).efficiency, r.efficiency);
 }
 
+TEST(MarketplaceLearning, QualityScoresFromLoggedOrLearnedNegativeFeedbackCutHides) {
+  // Ads of widely spread quality and frequent hides. Ranking by bid x pCTR x quality^2 with either
+  // quality source must cut the hide rate against ignoring quality (alpha = 0). With ~4.8x10^5
+  // impressions the hide rate's standard error is about 3x10^-4; the cut demanded is 20 of those.
+  const std::vector<std::string> base = {"world.ad_quality_alpha=1", "world.ad_quality_beta=1", "truth.hide_base_logit=-4.5",
+                                         "model.quality_penalty=50"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), base.begin(), base.end());
+    return core::Rates::of(run("quickstart", extra).summary.totals).hide_rate;
+  };
+  const double ignored = with({"auction.quality_exponent=0"});
+  const double logged = with({"auction.quality_exponent=2", "model.quality_source=logged_rate"});
+  const double learned = with({"auction.quality_exponent=2", "model.quality_source=model"});
+  EXPECT_LT(logged, ignored - 0.006);
+  EXPECT_LT(learned, ignored - 0.006);
+}
+
 TEST(MarketplaceExploration, ShareOfRequestsIsExploredAndCostsRevenue) {
   const RunResult r = run("lesson_cold_start", {"model.exploration_share=0.1", "run.days=0.5"});
   const auto n = static_cast<double>(r.summary.totals.requests);

@@ -125,6 +125,7 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(model.calibrator);
   ADSIM_EXPECT_FIELD(model.attribution_window_minutes);
   ADSIM_EXPECT_FIELD(model.quality_penalty);
+  ADSIM_EXPECT_FIELD(model.quality_source);
   ADSIM_EXPECT_FIELD(model.hash_bits);
   ADSIM_EXPECT_FIELD(model.ftrl_alpha);
   ADSIM_EXPECT_FIELD(model.ftrl_beta);
@@ -677,17 +678,17 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 119u);
+  EXPECT_EQ(scenario_schema().size(), 120u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
   EXPECT_EQ(sizeof(core::WorldSpec), 224u);
   EXPECT_EQ(sizeof(core::TrafficSpec), 48u);
   EXPECT_EQ(sizeof(core::FunnelSpec), 40u);
   EXPECT_EQ(sizeof(AuctionSpec), 128u);
   EXPECT_EQ(sizeof(models::GroundTruthParams), 184u);
-  EXPECT_EQ(sizeof(ModelSpec), 240u);
+  EXPECT_EQ(sizeof(ModelSpec), 272u);
   EXPECT_EQ(sizeof(PacingSpec), 176u);
   EXPECT_EQ(sizeof(core::RunSpec), 32u);
-  EXPECT_EQ(sizeof(Scenario), 1440u);  // includes AuctionOnlySpec (184)
+  EXPECT_EQ(sizeof(Scenario), 1472u);  // includes AuctionOnlySpec (184)
 #endif
 }
 
