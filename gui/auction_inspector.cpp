@@ -139,7 +139,8 @@ AuctionInspector::AuctionInspector(QWidget* parent) : QWidget(parent) {
   requests_->setSelectionMode(QAbstractItemView::SingleSelection);
   requests_->verticalHeader()->setVisible(false);
   requests_->verticalHeader()->setDefaultSectionSize(22);
-  requests_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  // Sized once from the first rows: ResizeToContents would measure every row on every insertion.
+  requests_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
   requests_->horizontalHeader()->setStretchLastSection(true);
   requests_->setAlternatingRowColors(true);
 
@@ -208,7 +209,9 @@ void AuctionInspector::add(int track, const RunData& run, std::size_t newest) {
   if (track < static_cast<int>(runs_.size())) runs_[static_cast<std::size_t>(track)] = &run;
   if (track != track_->currentIndex()) return;
   const bool at_bottom = !requests_->currentIndex().isValid();
+  const bool first = model_->rowCount() == 0;
   model_->append(run.recent_auctions(), newest);
+  if (first && model_->rowCount() > 0) requests_->resizeColumnsToContents();
   if (at_bottom) requests_->scrollToBottom();
 }
 
@@ -218,6 +221,7 @@ void AuctionInspector::on_track_changed(int track) {
   if (track >= 0 && track < static_cast<int>(runs_.size()) && runs_[static_cast<std::size_t>(track)]) {
     const RunData& run = *runs_[static_cast<std::size_t>(track)];
     model_->append(run.recent_auctions(), run.recent_auctions().size());
+    requests_->resizeColumnsToContents();
   }
 }
 
