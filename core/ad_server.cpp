@@ -89,6 +89,11 @@ void AdServer::set_campaign_bid(CampaignId c, double micros) {
 
 void AdServer::serve(const RequestContext& request, Rng& rng, bool explore, ServeOutcome& out) {
   out = ServeOutcome{};
+  if (index_stale_revived_ || index_dead_since_compaction_ * 50 > live_.size()) {  // 2 % of ads
+    index_.compact(live_);
+    index_stale_revived_ = false;
+    index_dead_since_compaction_ = 0;
+  }
   // 1-2. Retrieval from the targeting index and pre-ranking by bid x category relevance (top N1).
   const std::size_t kept = retrieve_and_prerank(request);
   // 3a. Ranking by a light model (bid x embedding affinity) keeps the top N2.

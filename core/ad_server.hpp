@@ -82,6 +82,8 @@ class AdServer {
 
   // State the marketplace keeps current: which ads may be served, current bids, quality scores.
   void set_ad_live(AdId ad, bool live) {
+    if (live && !live_[ad]) index_stale_revived_ = true;  // must be back in the index before the next scan
+    if (!live && live_[ad]) ++index_dead_since_compaction_;
     live_[ad] = live ? 1 : 0;
     live_bid_[ad] = live ? bid_[world_.ads.campaign[ad]] : 0.0f;
   }
@@ -101,8 +103,12 @@ class AdServer {
   const World& world_;
   AdServerConfig config_;
   AdServerComponents components_;
-  TargetingIndex index_;
+  TargetingIndex index_;  // mutable state: compacted as ads stop and start being servable
   std::vector<std::uint8_t> live_;   // per ad
+  // The index is compacted (unservable ads moved out of the scanned range) before a scan when an
+  // ad became servable again, or when enough ads stopped being servable to make it worth it.
+  bool index_stale_revived_ = false;
+  std::size_t index_dead_since_compaction_ = 0;
   // Per ad: its campaign's bid if the ad may be served, else 0. Retrieval reads one array per
   // candidate instead of two (liveness and the campaign's bid).
   std::vector<float> live_bid_;

@@ -43,15 +43,34 @@ TargetingIndex::TargetingIndex(const World& world)
       interest_masks_.resize(list_begin_.back());
     }
   }
+  live_end_.assign(list_begin_.begin() + 1, list_begin_.end());
   for (int c = 0; c < cells; ++c) {
     const auto first = static_cast<std::size_t>(c) * static_cast<std::size_t>(lists_per_cell_);
     largest_cell_ = std::max<std::size_t>(largest_cell_, list_begin_[first + static_cast<std::size_t>(lists_per_cell_)] - list_begin_[first]);
   }
 }
 
+void TargetingIndex::compact(std::span<const std::uint8_t> ad_live) {
+  for (std::size_t l = 0; l + 1 < list_begin_.size(); ++l) {
+    // Partition by hand over the three parallel arrays; live entries keep their relative order
+    // (the order does not affect results: selection works on unique keys).
+    std::uint32_t out = list_begin_[l];
+    for (std::uint32_t i = list_begin_[l]; i < list_begin_[l + 1]; ++i) {
+      if (!ad_live[ads_[i]]) continue;
+      if (out != i) {  // entries out..i-1 are dead: swap this live one down
+        std::swap(ads_[out], ads_[i]);
+        std::swap(categories_[out], categories_[i]);
+        std::swap(interest_masks_[out], interest_masks_[i]);
+      }
+      ++out;
+    }
+    live_end_[l] = out;
+  }
+}
+
 TargetingIndex::ListView TargetingIndex::list(int region, int age_band, int slot) const {
   const auto i = static_cast<std::size_t>((region * num_age_bands_ + age_band) * lists_per_cell_ + slot);
-  const std::size_t b = list_begin_[i], n = list_begin_[i + 1] - b;
+  const std::size_t b = list_begin_[i], n = live_end_[i] - b;
   return {{ads_.data() + b, n}, {categories_.data() + b, n}, {interest_masks_.data() + b, n}};
 }
 

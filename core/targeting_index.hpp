@@ -28,6 +28,10 @@ class TargetingIndex {
   ListView broad(int region, int age_band) const { return list(region, age_band, 0); }
   ListView interest(int region, int age_band, int category) const { return list(region, age_band, category + 1); }
   std::size_t entries() const { return ads_.size(); }
+  // Moves the entries of ads that may not be served to the end of each list, where scans do not
+  // reach them. Retrieval skips unservable ads anyway; this only saves scanning them once many
+  // campaigns have spent their budget. Must be called again before any of them becomes servable.
+  void compact(std::span<const std::uint8_t> ad_live);
   // The most entries one request can scan: broad list plus every category list of the cell.
   std::size_t largest_cell() const { return largest_cell_; }
 
@@ -37,6 +41,7 @@ class TargetingIndex {
   int num_age_bands_;
   int lists_per_cell_;
   std::vector<std::uint32_t> list_begin_;  // offsets, cells x lists_per_cell + 1
+  std::vector<std::uint32_t> live_end_;    // per list: entries past this are not servable
   std::vector<AdId> ads_;
   std::vector<std::uint16_t> categories_;
   std::vector<std::uint64_t> interest_masks_;
