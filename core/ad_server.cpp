@@ -164,7 +164,7 @@ std::size_t AdServer::rank(const RequestContext& request, std::size_t kept) {
   // iterations, so many embedding loads are in flight at once); the second packs the keys and
   // fills the selection histogram.
   auto score_all = [&](auto dot_product) {
-    constexpr std::size_t kAhead = 8;
+    constexpr std::size_t kAhead = 16;
     for (std::size_t i = 0; i < kept; ++i) {
       if (i + kAhead < kept) __builtin_prefetch(embeddings + static_cast<std::size_t>(unpack_ad(keys_[i + kAhead])) * dim);
       const AdId ad = unpack_ad(keys_[i]);

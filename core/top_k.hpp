@@ -9,8 +9,8 @@ namespace adsim::core {
 
 // Selects the k largest of n distinct keys, for the funnel's "keep the top N" stages.
 //
-// Keys are (non-negative float score bits << 32 | tie-breaker), so the top bit is 0 and the next 11
-// bits (8 exponent + 3 mantissa bits: 8 buckets per octave of score) index a histogram. The scoring
+// Keys are (non-negative float score bits << 32 | tie-breaker), so the top bit is 0 and the next 12
+// bits (8 exponent + 4 mantissa bits: 16 buckets per octave of score) index a histogram. The scoring
 // loop feeds the histogram as it writes the keys (add), so select() needs one branch-free
 // compaction pass plus an nth_element over the single bucket that holds the k-th largest key.
 // That is several times faster than std::nth_element's data-dependent branches on 10^3-10^4 keys.
@@ -25,7 +25,7 @@ class TopKSelector {
   // keeps the largest counted key in a local and hands it to set_max(): a member updated in the
   // loop would be reloaded after every store through the (possibly aliasing) key array.
   void add(std::size_t i, std::uint64_t key, std::uint32_t count) {
-    hist_[i & 3][key >> kShift] = static_cast<std::uint16_t>(hist_[i & 3][key >> kShift] + count);
+    hist_[i & 1][key >> kShift] = static_cast<std::uint16_t>(hist_[i & 1][key >> kShift] + count);
   }
   void set_max(std::uint64_t max_key) { max_key_ = max_key; }
   // The key itself if counted, else 0, without a branch.
@@ -33,7 +33,8 @@ class TopKSelector {
   // Moves the k largest counted keys of keys[0, n) to keys[0, k) in no particular order and returns
   // how many were kept (min(counted, k)). Keys that were not counted must be 0 (a scan can write
   // every entry at a fixed position, which keeps store addresses independent of the data);
-  // `counted` is how many add() counted since reset(). n < 4 x 65536; `scratch` holds n keys.
+  // `counted` is how many add() counted since reset(); `scratch` holds n keys. Beyond 2 x 65535
+  // keys the histogram's 16-bit counts could wrap, and a plain nth_element does the work instead.
   std::size_t select(std::uint64_t* keys, std::size_t n, std::size_t counted, std::size_t k,
                      std::uint64_t* scratch) const {
     if (counted <= k) {
@@ -45,11 +46,19 @@ class TopKSelector {
       return m;
     }
     if (k == 0) return 0;
+    if (n >= kMaxKeys) {  // the 16-bit counts may have wrapped: select without them
+      std::size_t m = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        keys[m] = keys[i];
+        m += keys[i] != 0 ? 1 : 0;
+      }
+      std::nth_element(keys, keys + k, keys + m, std::greater<>());
+      return k;
+    }
     std::size_t above = 0;
     std::uint64_t boundary = max_key_ >> kShift;
     for (;; --boundary) {
-      const std::size_t here =
-          std::size_t{hist_[0][boundary]} + hist_[1][boundary] + hist_[2][boundary] + hist_[3][boundary];
+      const std::size_t here = std::size_t{hist_[0][boundary]} + hist_[1][boundary];
       if (above + here >= k) break;
       above += here;
     }
@@ -69,10 +78,11 @@ class TopKSelector {
   }
 
  private:
-  static constexpr int kShift = 52;
-  // Four interleaved histograms: consecutive keys often share a bucket, and one table would
+  static constexpr int kShift = 51;
+  static constexpr std::size_t kMaxKeys = 2 * 65535;  // beyond this a lane's 16-bit count could wrap
+  // Two interleaved histograms: consecutive keys often share a bucket, and one table would
   // serialize those increments through memory.
-  std::array<std::array<std::uint16_t, 2048>, 4> hist_{};
+  std::array<std::array<std::uint16_t, 4096>, 2> hist_{};
   std::uint64_t max_key_ = 0;
 };
 

@@ -97,3 +97,50 @@ TEST(Simulation, RejectsEventsInThePast) {
 
 }  // namespace
 }  // namespace adsim::core
+
+#include <algorithm>
+#include <functional>
+
+#include "core/random_streams.hpp"
+#include "core/top_k.hpp"
+
+namespace adsim::core {
+namespace {
+
+// The histogram selection must return exactly the k largest keys, including when the boundary
+// bucket is crowded, when keys are skipped (zero), and past the 16-bit count limit.
+TEST(TopKSelector, SelectsExactlyTheLargestKeys) {
+  Rng rng(5);
+  for (const std::size_t n : {10u, 1000u, 5000u, 140000u}) {
+    for (const std::size_t k : {1u, 7u, 100u, 999u}) {
+      std::vector<std::uint64_t> keys(n), scratch(n);
+      TopKSelector sel;
+      sel.reset();
+      std::uint64_t max_key = 0;
+      std::size_t counted = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const bool skip = rng() % 5 == 0;
+        // Scores concentrated in a narrow range so the boundary bucket is crowded.
+        const std::uint32_t bits = 0x47000000u + static_cast<std::uint32_t>(rng() % 0x3FFFFF);
+        const std::uint64_t key = skip ? 0 : (static_cast<std::uint64_t>(bits) << 32) | static_cast<std::uint32_t>(~i);
+        keys[i] = key;
+        sel.add(i, key, skip ? 0u : 1u);
+        max_key = std::max(max_key, key);
+        counted += skip ? 0 : 1;
+      }
+      std::vector<std::uint64_t> expected;
+      for (auto key : keys) if (key) expected.push_back(key);
+      std::sort(expected.begin(), expected.end(), std::greater<>());
+      expected.resize(std::min(k, expected.size()));
+      sel.set_max(max_key);
+      const std::size_t got = sel.select(keys.data(), n, counted, k, scratch.data());
+      ASSERT_EQ(got, expected.size()) << n << " " << k;
+      std::vector<std::uint64_t> top(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(got));
+      std::sort(top.begin(), top.end(), std::greater<>());
+      EXPECT_EQ(top, expected) << "n=" << n << " k=" << k;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace adsim::core
