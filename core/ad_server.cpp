@@ -44,6 +44,7 @@ AdServer::AdServer(const World& world, AdServerConfig config, AdServerComponents
   category_relevance_.resize(static_cast<std::size_t>(world.num_categories));
   keys_.resize(index_.largest_cell());
   scratch_.resize(index_.largest_cell());
+  selected_.resize(index_.largest_cell());
   const auto n2 = static_cast<std::size_t>(config_.funnel.rank_keep);
   for (auto* v : {&ranked_.bid, &ranked_.pacing_multiplier, &ranked_.quality, &ranked_.rank_score, &ranked_.price,
                   &auction_bid_, &auction_pctr_, &auction_quality_, &auction_rank_})
@@ -145,7 +146,10 @@ std::size_t AdServer::retrieve_and_prerank(const RequestContext& request) {
   }
   selector_.set_max(max_key);
   keys_retrieved_ = n;
-  return selector_.select(keys_.data(), entries, n, static_cast<std::size_t>(config_.funnel.prerank_keep), scratch_.data());
+  const std::size_t kept =
+      selector_.select(keys_.data(), entries, n, static_cast<std::size_t>(config_.funnel.prerank_keep), selected_.data(), scratch_.data());
+  keys_.swap(selected_);
+  return kept;
 }
 
 // The light ranking model scores with 8-bit quantized embeddings, as production pre-ranking models
@@ -183,7 +187,10 @@ std::size_t AdServer::rank(const RequestContext& request, std::size_t kept) {
   if (dim == 16) score_all([](const std::int16_t* a, const std::int8_t* b) { return dot_i8<16>(a, b); });
   else score_all([dim](const std::int16_t* a, const std::int8_t* b) { return dot_i8(a, b, dim); });
   selector_.set_max(max_key);
-  return selector_.select(keys_.data(), kept, kept, static_cast<std::size_t>(config_.funnel.rank_keep), scratch_.data());
+  const std::size_t ranked =
+      selector_.select(keys_.data(), kept, kept, static_cast<std::size_t>(config_.funnel.rank_keep), selected_.data(), scratch_.data());
+  keys_.swap(selected_);
+  return ranked;
 }
 
 void AdServer::predict_and_price(const RequestContext& request, std::size_t n, Rng& rng, bool explore, ServeOutcome& out) {

@@ -120,7 +120,7 @@ class AdServer {
   // Scratch buffers, reused by every request.
   std::vector<float> category_relevance_;
   std::vector<std::uint64_t> keys_;  // (score bits << 32) | ~ad: unique, so selection is deterministic
-  std::vector<std::uint64_t> scratch_;
+  std::vector<std::uint64_t> scratch_, selected_;
   TopKSelector selector_;
   std::size_t keys_retrieved_ = 0;
   RankedCandidates ranked_;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <vector>
 
 namespace adsim::core {
 
@@ -30,31 +31,26 @@ class TopKSelector {
   void set_max(std::uint64_t max_key) { max_key_ = max_key; }
   // The key itself if counted, else 0, without a branch.
   static std::uint64_t masked(std::uint64_t key, std::uint32_t count) { return key & (0 - static_cast<std::uint64_t>(count)); }
-  // Moves the k largest counted keys of keys[0, n) to keys[0, k) in no particular order and returns
-  // how many were kept (min(counted, k)). Keys that were not counted must be 0 (a scan can write
+  // Writes the k largest counted keys of keys[0, n) to out[0, k) in no particular order and returns
+  // how many were written (min(counted, k)). Keys that were not counted must be 0 (a scan can write
   // every entry at a fixed position, which keeps store addresses independent of the data);
-  // `counted` is how many add() counted since reset(); `scratch` holds n keys. Beyond 2 x 65535
-  // keys the histogram's 16-bit counts could wrap, and a plain nth_element does the work instead.
-  std::size_t select(std::uint64_t* keys, std::size_t n, std::size_t counted, std::size_t k,
-                     std::uint64_t* scratch) const {
-    if (counted <= k) {
+  // `counted` is how many add() counted since reset(). `out` and `scratch` hold n keys each and
+  // must not overlap `keys` (writing in place makes every load wait on the data-dependent store
+  // before it). Beyond 2 x 65535 keys the histogram's 16-bit counts could wrap, and a plain
+  // nth_element does the work instead.
+  std::size_t select(const std::uint64_t* keys, std::size_t n, std::size_t counted, std::size_t k,
+                     std::uint64_t* out, std::uint64_t* scratch) const {
+    if (counted <= k || n >= kMaxKeys) {
       std::size_t m = 0;
       for (std::size_t i = 0; i < n; ++i) {
-        keys[m] = keys[i];
+        out[m] = keys[i];
         m += keys[i] != 0 ? 1 : 0;
       }
-      return m;
-    }
-    if (k == 0) return 0;
-    if (n >= kMaxKeys) {  // the 16-bit counts may have wrapped: select without them
-      std::size_t m = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        keys[m] = keys[i];
-        m += keys[i] != 0 ? 1 : 0;
-      }
-      std::nth_element(keys, keys + k, keys + m, std::greater<>());
+      if (m <= k) return m;
+      std::nth_element(out, out + k, out + m, std::greater<>());
       return k;
     }
+    if (k == 0) return 0;
     std::size_t above = 0;
     std::uint64_t boundary = max_key_ >> kShift;
     for (;; --boundary) {
@@ -66,14 +62,14 @@ class TopKSelector {
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint64_t key = keys[i];
       const std::uint64_t bucket = key >> kShift;
-      keys[m] = key;
+      out[m] = key;
       m += bucket > boundary ? 1 : 0;
       scratch[t] = key;
       t += (bucket == boundary) & (key != 0) ? 1 : 0;
     }
     const std::size_t need = k - above;
     if (need < t) std::nth_element(scratch, scratch + need, scratch + t, std::greater<>());
-    std::copy_n(scratch, need, keys + m);
+    std::copy_n(scratch, need, out + m);
     return k;
   }
 
@@ -86,7 +82,8 @@ class TopKSelector {
   std::uint64_t max_key_ = 0;
 };
 
-// Convenience for callers that have the keys already (tests, benchmarks).
+// Convenience for callers that have the keys already (tests, benchmarks): the k largest end up in
+// keys[0, k).
 inline std::size_t select_top_k(std::uint64_t* keys, std::size_t n, std::size_t k, std::uint64_t* scratch) {
   TopKSelector s;
   s.reset();
@@ -96,7 +93,10 @@ inline std::size_t select_top_k(std::uint64_t* keys, std::size_t n, std::size_t 
     max_key = std::max(max_key, keys[i]);
   }
   s.set_max(max_key);
-  return s.select(keys, n, n, k, scratch);
+  std::vector<std::uint64_t> out(n);
+  const std::size_t got = s.select(keys, n, n, k, out.data(), scratch);
+  std::copy_n(out.begin(), got, keys);
+  return got;
 }
 
 }  // namespace adsim::core

@@ -133,9 +133,10 @@ TEST(TopKSelector, SelectsExactlyTheLargestKeys) {
       std::sort(expected.begin(), expected.end(), std::greater<>());
       expected.resize(std::min(k, expected.size()));
       sel.set_max(max_key);
-      const std::size_t got = sel.select(keys.data(), n, counted, k, scratch.data());
+      std::vector<std::uint64_t> out(n);
+      const std::size_t got = sel.select(keys.data(), n, counted, k, out.data(), scratch.data());
       ASSERT_EQ(got, expected.size()) << n << " " << k;
-      std::vector<std::uint64_t> top(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(got));
+      std::vector<std::uint64_t> top(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(got));
       std::sort(top.begin(), top.end(), std::greater<>());
       EXPECT_EQ(top, expected) << "n=" << n << " k=" << k;
     }
