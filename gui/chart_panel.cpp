@@ -571,6 +571,8 @@ void ChartPanel::rebuild_spend() {
     delete s;
   }
   target_series_.clear();
+  target_from_plan_ = false;
+  spend_chart_->setTitle(tr("Spend today vs. target (dashed: daily budget × time of day)"));
   spend_range_ = {};
   const RunData* base = runs_.empty() ? nullptr : runs_[0];
   spend_campaigns_ = base && base->has_info() ? chosen_campaigns(*base) : std::vector<core::CampaignId>{};
@@ -594,7 +596,8 @@ void ChartPanel::rebuild_spend() {
       per_track.push_back(s);
     }
     spend_series_.push_back(per_track);
-    // The target: a linear share of the daily budget over each day (a sawtooth over several days).
+    // The target until the run reports its pacer's plan: a linear share of the daily budget over
+    // each day (a sawtooth over several days).
     auto* target = new QLineSeries;
     target->setName(tr("target"));
     QPen pen(col.lighter(115));
@@ -627,6 +630,23 @@ void ChartPanel::rebuild_spend() {
 void ChartPanel::append_spend(int track, const RunData& run, std::size_t from) {
   const auto& points = run.points();
   for (std::size_t i = 0; i < spend_campaigns_.size(); ++i) {
+    // The first run's pacer plan replaces the linear stand-in target as soon as it reports one, so
+    // traffic-shaped and early-finish plans show as they are.
+    const std::vector<float>& plan = run.target_curve(spend_campaigns_[i]);
+    if (track == 0 && !plan.empty() && i < target_series_.size()) {
+      QList<QPointF> line;
+      line.append({scale_.to_axis(0), 0.0});
+      for (std::size_t k = 0; k < std::min(points.size(), plan.size()); ++k) {
+        // A plan restarts at 0 each day: step down at the boundary instead of drawing a diagonal.
+        if (k > 0 && plan[k] < plan[k - 1] && points[k].start % core::kDay == 0) line.append({scale_.to_axis(points[k].start), 0.0});
+        line.append({scale_.to_axis(points[k].end), static_cast<double>(plan[k])});
+      }
+      target_series_[i]->replace(line);
+      if (!target_from_plan_) {
+        target_from_plan_ = true;
+        spend_chart_->setTitle(tr("Spend today vs. target (dashed: the pacer's spend plan)"));
+      }
+    }
     const std::vector<float>& curve = run.spend_curve(spend_campaigns_[i]);
     QList<QPointF> add;
     for (std::size_t k = from; k < std::min(points.size(), curve.size()); ++k) {

@@ -121,6 +121,7 @@ class ChartPanel : public QWidget {
   std::vector<core::CampaignId> spend_campaigns_;
   std::vector<std::vector<QLineSeries*>> spend_series_;  // [campaign index][track]
   std::vector<QLineSeries*> target_series_;              // [campaign index]
+  bool target_from_plan_ = false;  // the dashed targets come from the run's pacer plan
   AxisRange spend_range_;
 
   // Distributions.

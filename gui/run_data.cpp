@@ -59,7 +59,14 @@ void RunData::retain_spend_for(const RunInfo& info) {
     std::sort(retained_.begin(), retained_.end());
   }
   spend_.assign(retained_.size(), {});
+  target_.assign(retained_.size(), {});
   for (std::size_t i = 0; i < retained_.size(); ++i) retained_index_[retained_[i]] = static_cast<int>(i);
+}
+
+const std::vector<float>& RunData::target_curve(core::CampaignId campaign) const {
+  static const std::vector<float> kNone;
+  if (campaign >= retained_index_.size() || retained_index_[campaign] < 0) return kNone;
+  return target_[static_cast<std::size_t>(retained_index_[campaign])];
 }
 
 const std::vector<float>& RunData::spend_curve(core::CampaignId campaign) const {
@@ -110,6 +117,11 @@ RunData::Delta RunData::apply(RunnerBatch batch) {
       curve.resize(index + 1, 0.0f);
       const core::CampaignId c = retained_[i];
       if (c < m.campaign_spend_today.size()) curve[index] = static_cast<float>(m.campaign_spend_today[c].units());
+      if (c < m.campaign_target_today.size()) {
+        std::vector<float>& plan = target_[i];
+        plan.resize(index + 1, 0.0f);
+        plan[index] = static_cast<float>(m.campaign_target_today[c].units());
+      }
     }
   }
   for (core::AuctionLogEntry& e : batch.auctions) {

@@ -79,6 +79,9 @@ class RunData {
   const std::vector<core::CampaignId>& retained_campaigns() const { return retained_; }
   // Spend so far today in currency units at the end of each interval; empty if not retained.
   const std::vector<float>& spend_curve(core::CampaignId campaign) const;
+  // The pacer's planned spend so far today at the end of each interval, same indexing; empty if
+  // not retained or if the run reports no plan.
+  const std::vector<float>& target_curve(core::CampaignId campaign) const;
   // The `n` campaigns with the largest daily budgets, largest first.
   std::vector<core::CampaignId> top_campaigns_by_budget(std::size_t n) const;
 
@@ -104,6 +107,7 @@ class RunData {
   std::vector<core::CampaignId> retained_;
   std::vector<int> retained_index_;  // per campaign: index into spend_, or -1
   std::vector<std::vector<float>> spend_;
+  std::vector<std::vector<float>> target_;
 
   std::deque<core::AuctionLogEntry> recent_;
   std::uint64_t auctions_seen_ = 0;
