@@ -106,8 +106,7 @@ class Progress final : public core::SimObserver {
   bool shown_ = false;
 };
 
-void configure_logging(std::ostream& err, const std::string& level, bool verbose) {
-  (void)err;
+void configure_logging(const std::string& level, bool verbose) {
   auto logger = spdlog::get("adsim");
   if (!logger) logger = spdlog::stderr_color_mt("adsim");
   spdlog::set_default_logger(logger);
@@ -165,7 +164,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     out << "adsim " << ADSIM_VERSION << "\n";
     return kExitOk;
   }
-  configure_logging(err, log_level, vm.count("verbose") > 0);
+  configure_logging(log_level, vm.count("verbose") > 0);
   const std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
   if (command == "list") return do_list(out);
   if (command == "reference") {

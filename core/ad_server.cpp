@@ -220,7 +220,7 @@ void AdServer::predict_and_price(const RequestContext& request, std::size_t n, R
   if (config_.optimism_bonus > 0 && !impression_counts_.empty()) {
     for (std::size_t i = 0; i < n; ++i) {
       const double p = r.pctr[i];
-      const double bonus = config_.optimism_bonus * std::sqrt(p * (1.0 - p) / (impression_counts_[r.ad[i]] + 1.0));
+      const double bonus = optimism_bonus(p, impression_counts_[r.ad[i]], config_.optimism_bonus);
       r.pctr[i] = static_cast<float>(std::min(1.0, p + bonus));
     }
   }

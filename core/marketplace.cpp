@@ -26,7 +26,7 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
                                  .pacer = components_.pacer.get(),
                                  .quality_model = components_.quality_model.get(),
                                  .auction = components_.auction.get()}),
-      horizon_(static_cast<SimTime>(std::llround(config_.run.days * static_cast<double>(kDay)))),
+      horizon_(config_.run.horizon()),
       traffic_rng_(streams_.stream("traffic.sessions")),
       session_rng_(streams_.stream("traffic.users")),
       response_rng_(streams_.stream("truth.response")),
@@ -503,11 +503,7 @@ RunSummary Marketplace::run() {
 RunSummary Marketplace::finish() {
   if (finished_) return final_summary_;
   // A run stopped early still reports its last, partial interval so totals equal the sum of rows.
-  if (sim_.now() < horizon_ && (interval_.requests > 0 || interval_.clicks > 0)) {
-    const auto saved = config_.run.snapshot_interval;
-    on_snapshot(sim_.now());
-    config_.run.snapshot_interval = saved;
-  }
+  if (sim_.now() < horizon_ && (interval_.requests > 0 || interval_.clicks > 0)) on_snapshot(sim_.now());
   const double wall = final_summary_.wall_seconds;
   final_summary_ = summary();
   final_summary_.wall_seconds = wall;

@@ -1,4 +1,5 @@
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -62,6 +63,9 @@ struct RunSpec {
   double days = 1.0;
   SimTime snapshot_interval = 15 * kMinute;
   double auction_log_rate = 0.001;  // share of requests whose full auction is logged
+
+  // The simulated end of the run.
+  SimTime horizon() const { return static_cast<SimTime>(std::llround(days * static_cast<double>(kDay))); }
 };
 
 }  // namespace adsim::core

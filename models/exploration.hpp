@@ -5,18 +5,15 @@
 
 #include "core/ids.hpp"
 #include "core/random_streams.hpp"
+#include "core/vector_math.hpp"
 
 namespace adsim::models {
 
 // Exploration for cold start: pure functions the pipeline calls between prediction and auction.
 //
-// Optimism bonus (UCB-style): an ad seen n times gets + c · sqrt(p (1 − p) / (n + 1)), about c
-// standard errors of its estimated CTR, so new ads get shown until the platform knows better.
-// The result is capped at `cap` (< 1).
-inline double optimism_bonus(double p, double n, double c) {
-  const double v = p * (1.0 - p);
-  return v > 0.0 ? c * std::sqrt(v / (n + 1.0)) : 0.0;
-}
+// The bonus itself is core::optimism_bonus (the ad server applies it too); add_optimism_bonus caps
+// the result at `cap` (< 1).
+using core::optimism_bonus;
 
 // pctr[k] += bonus(pctr[k], impressions[k], c), capped. c = 0 leaves pctr unchanged.
 void add_optimism_bonus(std::span<float> pctr, std::span<const std::uint64_t> impressions, double c,

@@ -90,7 +90,7 @@ std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World& wo
   curve.finish_hour = p.finish_hour;
   plan.curves = {curve};
   plan.traffic_profile = s.traffic.hourly_profile;
-  plan.horizon_end = static_cast<core::SimTime>(std::llround(s.run.days * static_cast<double>(core::kDay)));
+  plan.horizon_end = s.run.horizon();
 
   pacing::ThrottlingParams throttling;
   throttling.interval = interval;

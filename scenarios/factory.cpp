@@ -32,10 +32,9 @@ core::MarketplaceConfig marketplace_config(const Scenario& s) {
 std::unique_ptr<core::Marketplace> build_marketplace(const Scenario& s) {
   const core::MarketplaceConfig config = marketplace_config(s);
   const core::RandomStreams streams(s.run.seed);
-  const auto horizon = static_cast<core::SimTime>(std::llround(s.run.days * static_cast<double>(core::kDay)));
   std::unique_ptr<core::World> world;
   try {
-    world = std::make_unique<core::World>(core::generate_world(s.world, streams, horizon));
+    world = std::make_unique<core::World>(core::generate_world(s.world, streams, s.run.horizon()));
   } catch (const std::invalid_argument& e) {
     throw BuildError(e.what());
   }

@@ -199,14 +199,8 @@ std::vector<Row> read_rows(ResultConnection& c, const rs::Table<Row>& table, con
 
 // ModelMetrics without its reliability bins (they are rows of model_reliability).
 core::ModelMetrics model_scalars(const core::ModelMetrics& m) {
-  core::ModelMetrics out;
-  out.examples = m.examples;
-  out.clicks = m.clicks;
-  out.auc = m.auc;
-  out.log_loss = m.log_loss;
-  out.normalized_entropy = m.normalized_entropy;
-  out.calibration_ratio = m.calibration_ratio;
-  out.ece = m.ece;
+  core::ModelMetrics out = m;
+  out.reliability.clear();
   return out;
 }
 
