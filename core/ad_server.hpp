@@ -8,8 +8,7 @@
 #include "core/ctr_model.hpp"
 #include "core/pacer.hpp"
 #include "core/request.hpp"
-#include "core/targeting_index.hpp"
-#include "core/top_k.hpp"
+#include "core/candidate_funnel.hpp"
 #include "core/world.hpp"
 #include "core/world_spec.hpp"
 
@@ -65,8 +64,9 @@ struct ServeOutcome {
   std::array<std::uint32_t, kMaxSlots> winner{};  // index into RankedCandidates, by slot
 };
 
-// Steps 1-5 of one ad request (DESIGN.md "the hot path"): retrieval, pre-ranking, ranking with the
-// learned click model, pacing, auction. Response, billing and logging are the marketplace's.
+// Steps 1-5 of one ad request (DESIGN.md "the hot path"): the candidate funnel (retrieval,
+// pre-ranking, light ranking), then the learned click model, pacing and the auction. Response,
+// billing and logging are the marketplace's.
 // No allocation per request: every buffer is sized at construction.
 class AdServer {
  public:
@@ -81,48 +81,24 @@ class AdServer {
   const AdServerConfig& config() const { return config_; }
 
   // State the marketplace keeps current: which ads may be served, current bids, quality scores.
-  void set_ad_live(AdId ad, bool live) {
-    if (live && !live_[ad]) index_stale_revived_ = true;  // must be back in the index before the next scan
-    if (!live && live_[ad]) ++index_dead_since_compaction_;
-    live_[ad] = live ? 1 : 0;
-    live_bid_[ad] = live ? bid_[world_.ads.campaign[ad]] : 0.0f;
-  }
-  bool ad_live(AdId ad) const { return live_[ad] != 0; }
+  void set_ad_live(AdId ad, bool live) { funnel_.set_ad_live(ad, live); }
+  bool ad_live(AdId ad) const { return funnel_.ad_live(ad); }
   void set_campaign_bid(CampaignId c, double micros);
   double campaign_bid(CampaignId c) const { return bid_[c]; }
   void set_quality(AdId ad, double q) { quality_[ad] = q; }
   double quality(AdId ad) const { return quality_[ad]; }
-  const TargetingIndex& index() const { return index_; }
+  const TargetingIndex& index() const { return funnel_.index(); }
 
  private:
-  std::size_t retrieve_and_prerank(const RequestContext& request);
-  std::size_t rank(const RequestContext& request, std::size_t kept);
-  void predict_and_price(const RequestContext& request, std::size_t n, Rng& rng, bool explore, ServeOutcome& out);
+  void predict_and_price(const RequestContext& request, std::span<const AdId> ads, Rng& rng, bool explore, ServeOutcome& out);
   void explore_allocation(std::size_t m, double reserve, Rng& rng, AuctionResult& result);
 
   const World& world_;
   AdServerConfig config_;
   AdServerComponents components_;
-  TargetingIndex index_;  // mutable state: compacted as ads stop and start being servable
-  std::vector<std::uint8_t> live_;   // per ad
-  // The index is compacted (unservable ads moved out of the scanned range) before a scan when an
-  // ad became servable again, or when enough ads stopped being servable to make it worth it.
-  bool index_stale_revived_ = false;
-  std::size_t index_dead_since_compaction_ = 0;
-  // Per ad: its campaign's bid if the ad may be served, else 0. Retrieval reads one array per
-  // candidate instead of two (liveness and the campaign's bid).
-  std::vector<float> live_bid_;
+  CandidateFunnel funnel_;
   std::vector<float> bid_;           // per campaign, micros per click
   std::vector<double> quality_;      // per ad, platform's quality score
-  std::vector<std::int8_t> light_embedding_;  // ads x dim, quantized for the light ranking model
-  std::vector<std::int16_t> user_quantized_;
-  std::vector<float> rank_scores_;  // light-model scores of the pre-ranked candidates
-  // Scratch buffers, reused by every request.
-  std::vector<float> category_relevance_;
-  std::vector<std::uint64_t> keys_;  // (score bits << 32) | ~ad: unique, so selection is deterministic
-  std::vector<std::uint64_t> scratch_, selected_;
-  TopKSelector selector_;
-  std::size_t keys_retrieved_ = 0;
   RankedCandidates ranked_;
   std::vector<double> auction_bid_, auction_pctr_, auction_quality_, auction_rank_;
   std::vector<std::uint32_t> auction_to_ranked_, auction_to_ranked_scratch_;

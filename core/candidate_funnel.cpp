@@ -1,0 +1,147 @@
+#include "core/candidate_funnel.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <type_traits>
+
+#include "core/vector_math.hpp"
+
+namespace adsim::core {
+namespace {
+
+// Non-negative floats order the same as their bit patterns, so a score and a tie-breaker pack into
+// one integer that sorts fast and never ties. Ties in score go to the lower ad id.
+inline std::uint64_t pack(float score, AdId ad) {
+  return (static_cast<std::uint64_t>(std::bit_cast<std::uint32_t>(score)) << 32) | static_cast<std::uint32_t>(~ad);
+}
+inline AdId unpack_ad(std::uint64_t key) { return ~static_cast<std::uint32_t>(key); }
+
+}  // namespace
+
+CandidateFunnel::CandidateFunnel(const World& world, FunnelSpec spec) : world_(world), spec_(spec), index_(world) {
+  live_.assign(world.ads.size(), 0);
+  live_bid_.assign(world.ads.size(), 0.0f);
+  bid_.resize(world.campaigns.size());
+  for (std::size_t c = 0; c < world.campaigns.size(); ++c) bid_[c] = static_cast<float>(world.campaigns[c].bid.micros);
+  light_embedding_.resize(world.ads.embedding.size());
+  for (std::size_t i = 0; i < light_embedding_.size(); ++i)
+    light_embedding_[i] = static_cast<std::int8_t>(std::lround(127.0f * std::clamp(world.ads.embedding[i], -1.0f, 1.0f)));
+  user_quantized_.resize(static_cast<std::size_t>(world.dim));
+  rank_scores_.resize(static_cast<std::size_t>(spec_.prerank_keep));
+  category_relevance_.resize(static_cast<std::size_t>(world.num_categories));
+  keys_.resize(index_.largest_cell());
+  scratch_.resize(index_.largest_cell());
+  selected_.resize(index_.largest_cell());
+  kept_ads_.resize(static_cast<std::size_t>(spec_.rank_keep));
+}
+
+void CandidateFunnel::set_campaign_bid(CampaignId c, double micros) {
+  bid_[c] = static_cast<float>(micros);
+  const Campaign& k = world_.campaigns[c];
+  for (AdId a = k.first_ad; a < k.first_ad + k.ad_count; ++a) live_bid_[a] = live_[a] ? bid_[c] : 0.0f;
+}
+
+CandidateFunnel::Counts CandidateFunnel::run(const RequestContext& request) {
+  if (index_stale_revived_ || index_dead_since_compaction_ * 50 > live_.size()) {  // 2 % of ads
+    index_.compact(live_);
+    index_stale_revived_ = false;
+    index_dead_since_compaction_ = 0;
+  }
+  counts_ = Counts{};
+  // 1-2. Retrieval from the targeting index and pre-ranking by bid x category relevance (top N1).
+  counts_.after_prerank = retrieve_and_prerank(request);
+  // 3a. Ranking by a light model (bid x embedding affinity) keeps the top N2.
+  counts_.after_rank = rank(request, counts_.after_prerank);
+  for (std::size_t i = 0; i < counts_.after_rank; ++i) kept_ads_[i] = unpack_ad(keys_[i]);
+  return counts_;
+}
+
+std::size_t CandidateFunnel::retrieve_and_prerank(const RequestContext& request) {
+  const auto dim = static_cast<std::size_t>(world_.dim);
+  for (int c = 0; c < world_.num_categories; ++c) {
+    const float cos = dot(request.user_embedding.data(), &world_.category_centroids[static_cast<std::size_t>(c) * dim], dim);
+    category_relevance_[static_cast<std::size_t>(c)] = std::max(0.0f, 1.0f + cos);
+  }
+  const std::uint64_t interests = request.interests;
+  std::size_t n = 0;       // eligible ads found
+  std::size_t entries = 0; // entries scanned (keys_ positions used)
+  std::uint64_t max_key = 0;
+  selector_.reset();
+  // Branch-free scan: every entry is written at its own position (0 if the ad is not eligible), so
+  // no store address depends on data; the selection skips the zeros. `shared` holds the user's
+  // categories below this list's: an entry also targeting one of those was taken from that list.
+  auto scan = [&](const TargetingIndex::ListView& list, std::uint64_t shared, auto check_shared) {
+    for (std::size_t i = 0; i < list.ads.size(); ++i, ++entries) {
+      const AdId ad = list.ads[i];
+      const float bid = live_bid_[ad];
+      bool eligible = bid > 0.0f;
+      if constexpr (decltype(check_shared)::value) eligible &= (list.interest_masks[i] & shared) == 0;
+      const float score = bid * category_relevance_[list.categories[i]];
+      const auto count = static_cast<std::uint32_t>(eligible);
+      const std::uint64_t key = TopKSelector::masked(pack(score, ad), count);
+      keys_[entries] = key;
+      selector_.add(entries, key, count);
+      max_key = std::max(max_key, key);
+      n += count;
+    }
+  };
+  // The broad list and the user's lowest interest category need no duplicate check.
+  scan(index_.broad(request.region, request.age_band), 0, std::false_type{});
+  for (std::uint64_t rest = interests; rest != 0; rest &= rest - 1) {
+    const int c = std::countr_zero(rest);
+    if (c >= world_.num_categories) break;
+    const std::uint64_t shared = interests & ((std::uint64_t{1} << c) - 1);
+    if (shared == 0) scan(index_.interest(request.region, request.age_band, c), 0, std::false_type{});
+    else scan(index_.interest(request.region, request.age_band, c), shared, std::true_type{});
+  }
+  selector_.set_max(max_key);
+  counts_.retrieved = n;
+  const std::size_t kept =
+      selector_.select(keys_.data(), entries, n, static_cast<std::size_t>(spec_.prerank_keep), selected_.data(), scratch_.data());
+  keys_.swap(selected_);
+  return kept;
+}
+
+// The light ranking model scores with 8-bit quantized embeddings, as production pre-ranking models
+// often do: the table is a quarter of the float one and stays in L2 cache, and the cosine is off by
+// at most about 1% (components of unit vectors are quantized in steps of 1/127).
+std::size_t CandidateFunnel::rank(const RequestContext& request, std::size_t kept) {
+  const auto dim = static_cast<std::size_t>(world_.dim);
+  for (std::size_t d = 0; d < dim; ++d)
+    user_quantized_[d] = static_cast<std::int16_t>(std::lround(127.0f * request.user_embedding[d]));
+  const std::int16_t* user = user_quantized_.data();
+  const std::int8_t* embeddings = light_embedding_.data();
+  constexpr float kScale = 1.0f / (127.0f * 127.0f);
+  std::uint64_t max_key = 0;
+  selector_.reset();
+  // Two passes: the first only gathers embeddings and computes scores (short, independent
+  // iterations, so many embedding loads are in flight at once); the second packs the keys and
+  // fills the selection histogram.
+  auto score_all = [&](auto dot_product) {
+    constexpr std::size_t kAhead = 16;
+    for (std::size_t i = 0; i < kept; ++i) {
+      if (i + kAhead < kept) __builtin_prefetch(embeddings + static_cast<std::size_t>(unpack_ad(keys_[i + kAhead])) * dim);
+      const AdId ad = unpack_ad(keys_[i]);
+      const float cos = static_cast<float>(dot_product(user, embeddings + static_cast<std::size_t>(ad) * dim)) * kScale;
+      const float affinity = std::max(0.0f, 1.0f + cos);
+      rank_scores_[i] = live_bid_[ad] * affinity * affinity;
+    }
+    for (std::size_t i = 0; i < kept; ++i) {
+      const std::uint64_t key = pack(rank_scores_[i], unpack_ad(keys_[i]));
+      keys_[i] = key;
+      selector_.add(i, key, 1u);
+      max_key = std::max(max_key, key);
+    }
+  };
+  // The common dimension gets a loop of fixed length, which the compiler unrolls and vectorizes.
+  if (dim == 16) score_all([](const std::int16_t* a, const std::int8_t* b) { return dot_i8<16>(a, b); });
+  else score_all([dim](const std::int16_t* a, const std::int8_t* b) { return dot_i8(a, b, dim); });
+  selector_.set_max(max_key);
+  const std::size_t ranked =
+      selector_.select(keys_.data(), kept, kept, static_cast<std::size_t>(spec_.rank_keep), selected_.data(), scratch_.data());
+  keys_.swap(selected_);
+  return ranked;
+}
+
+}  // namespace adsim::core
