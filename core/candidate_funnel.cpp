@@ -1,6 +1,7 @@
 #include "core/candidate_funnel.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <type_traits>
@@ -63,42 +64,62 @@ std::size_t CandidateFunnel::retrieve_and_prerank(const RequestContext& request)
     const float cos = dot(request.user_embedding.data(), &world_.category_centroids[static_cast<std::size_t>(c) * dim], dim);
     category_relevance_[static_cast<std::size_t>(c)] = std::max(0.0f, 1.0f + cos);
   }
+  // The lists this request scans: the broad one and one per interest category of the user.
   const std::uint64_t interests = request.interests;
-  std::size_t n = 0;       // eligible ads found
-  std::size_t entries = 0; // entries scanned (keys_ positions used)
-  std::uint64_t max_key = 0;
-  selector_.reset();
+  std::array<TargetingIndex::ListView, 65> lists;
+  std::array<std::uint64_t, 65> shared{};  // the user's categories below the list's own
+  std::size_t num_lists = 0, total = 0;
+  lists[num_lists++] = index_.broad(request.region, request.age_band);
+  for (std::uint64_t rest = interests; rest != 0; rest &= rest - 1) {
+    const int c = std::countr_zero(rest);
+    if (c >= world_.num_categories) break;
+    shared[num_lists] = interests & ((std::uint64_t{1} << c) - 1);
+    lists[num_lists++] = index_.interest(request.region, request.age_band, c);
+  }
+  for (std::size_t l = 0; l < num_lists; ++l) total += lists[l].ads.size();
+  // Pre-ranking only has to choose when more entries than N1 are scanned (early in the day, while
+  // every campaign has budget); otherwise every eligible ad is kept and no histogram is needed.
+  const auto keep = static_cast<std::size_t>(spec_.prerank_keep);
+  const bool choose = total > keep;
+
+  std::size_t n = 0;        // eligible ads found
+  std::size_t entries = 0;  // entries scanned (keys_ positions used)
+  std::uint64_t min_key = ~std::uint64_t{0}, max_key = 0;
+  if (choose) selector_.reset();
   // Branch-free scan: every entry is written at its own position (0 if the ad is not eligible), so
-  // no store address depends on data; the selection skips the zeros. `shared` holds the user's
-  // categories below this list's: an entry also targeting one of those was taken from that list.
-  auto scan = [&](const TargetingIndex::ListView& list, std::uint64_t shared, auto check_shared) {
+  // no store address depends on data; the selection skips the zeros. An entry that also targets
+  // one of the user's lower categories (`shared`) was taken from that category's list.
+  auto scan = [&](const TargetingIndex::ListView& list, std::uint64_t shared_below, auto check_shared, auto count_keys) {
     for (std::size_t i = 0; i < list.ads.size(); ++i, ++entries) {
       const AdId ad = list.ads[i];
       const float bid = live_bid_[ad];
       bool eligible = bid > 0.0f;
-      if constexpr (decltype(check_shared)::value) eligible &= (list.interest_masks[i] & shared) == 0;
+      if constexpr (decltype(check_shared)::value) eligible &= (list.interest_masks[i] & shared_below) == 0;
       const float score = bid * category_relevance_[list.categories[i]];
       const auto count = static_cast<std::uint32_t>(eligible);
       const std::uint64_t key = TopKSelector::masked(pack(score, ad), count);
       keys_[entries] = key;
-      selector_.add(entries, key, count);
-      max_key = std::max(max_key, key);
+      if constexpr (decltype(count_keys)::value) {
+        selector_.add(entries, key, count);
+        TopKSelector::bounds(key, count, min_key, max_key);
+      }
       n += count;
     }
   };
-  // The broad list and the user's lowest interest category need no duplicate check.
-  scan(index_.broad(request.region, request.age_band), 0, std::false_type{});
-  for (std::uint64_t rest = interests; rest != 0; rest &= rest - 1) {
-    const int c = std::countr_zero(rest);
-    if (c >= world_.num_categories) break;
-    const std::uint64_t shared = interests & ((std::uint64_t{1} << c) - 1);
-    if (shared == 0) scan(index_.interest(request.region, request.age_band, c), 0, std::false_type{});
-    else scan(index_.interest(request.region, request.age_band, c), shared, std::true_type{});
+  auto scan_all = [&](auto count_keys) {
+    for (std::size_t l = 0; l < num_lists; ++l) {
+      if (shared[l] == 0) scan(lists[l], 0, std::false_type{}, count_keys);
+      else scan(lists[l], shared[l], std::true_type{}, count_keys);
+    }
+  };
+  if (choose) {
+    scan_all(std::true_type{});
+    selector_.set_range(min_key, max_key);
+  } else {
+    scan_all(std::false_type{});
   }
-  selector_.set_max(max_key);
   counts_.retrieved = n;
-  const std::size_t kept =
-      selector_.select(keys_.data(), entries, n, static_cast<std::size_t>(spec_.prerank_keep), selected_.data(), scratch_.data());
+  const std::size_t kept = selector_.select(keys_.data(), entries, n, keep, selected_.data(), scratch_.data());
   keys_.swap(selected_);
   return kept;
 }
@@ -113,7 +134,7 @@ std::size_t CandidateFunnel::rank(const RequestContext& request, std::size_t kep
   const std::int16_t* user = user_quantized_.data();
   const std::int8_t* embeddings = light_embedding_.data();
   constexpr float kScale = 1.0f / (127.0f * 127.0f);
-  std::uint64_t max_key = 0;
+  std::uint64_t min_key = ~std::uint64_t{0}, max_key = 0;
   selector_.reset();
   // Two passes: the first only gathers embeddings and computes scores (short, independent
   // iterations, so many embedding loads are in flight at once); the second packs the keys and
@@ -124,20 +145,21 @@ std::size_t CandidateFunnel::rank(const RequestContext& request, std::size_t kep
       if (i + kAhead < kept) __builtin_prefetch(embeddings + static_cast<std::size_t>(unpack_ad(keys_[i + kAhead])) * dim);
       const AdId ad = unpack_ad(keys_[i]);
       const float cos = static_cast<float>(dot_product(user, embeddings + static_cast<std::size_t>(ad) * dim)) * kScale;
-      const float affinity = std::max(0.0f, 1.0f + cos);
+      const float a = 1.0f + cos;
+      const float affinity = a > 0.0f ? a : 0.0f;  // maxss; std::max's argument order made a branch
       rank_scores_[i] = live_bid_[ad] * affinity * affinity;
     }
     for (std::size_t i = 0; i < kept; ++i) {
       const std::uint64_t key = pack(rank_scores_[i], unpack_ad(keys_[i]));
       keys_[i] = key;
       selector_.add(i, key, 1u);
-      max_key = std::max(max_key, key);
+      TopKSelector::bounds(key, 1u, min_key, max_key);
     }
   };
   // The common dimension gets a loop of fixed length, which the compiler unrolls and vectorizes.
-  if (dim == 16) score_all([](const std::int16_t* a, const std::int8_t* b) { return dot_i8<16>(a, b); });
+  if (dim == 16) score_all([](const std::int16_t* a, const std::int8_t* b) { return dot_i8x16(a, b); });
   else score_all([dim](const std::int16_t* a, const std::int8_t* b) { return dot_i8(a, b, dim); });
-  selector_.set_max(max_key);
+  selector_.set_range(min_key, max_key);
   const std::size_t ranked =
       selector_.select(keys_.data(), kept, kept, static_cast<std::size_t>(spec_.rank_keep), selected_.data(), scratch_.data());
   keys_.swap(selected_);

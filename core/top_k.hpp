@@ -18,17 +18,34 @@ namespace adsim::core {
 // Deterministic: keys are distinct, so the selected set is unique whatever the order.
 class TopKSelector {
  public:
+  // Clears what the previous selection counted: only the buckets between its smallest and largest
+  // key (a few hundred of the 4096), not the whole 32 KiB table.
   void reset() {
-    std::memset(hist_.data(), 0, sizeof(hist_));
+    const std::uint64_t lo = min_key_ >> kShift, hi = max_key_ >> kShift;
+    if (lo <= hi)
+      for (auto& lane : hist_) std::memset(lane.data() + lo, 0, (hi - lo + 1) * sizeof(std::uint16_t));
+    min_key_ = ~std::uint64_t{0};
     max_key_ = 0;
   }
   // Counts key i if `count` is 1 (0 lets a branch-free loop skip ineligible candidates). The caller
-  // keeps the largest counted key in a local and hands it to set_max(): a member updated in the
-  // loop would be reloaded after every store through the (possibly aliasing) key array.
+  // keeps the smallest and largest counted keys in locals (see bounds()) and hands them to
+  // set_range(): members updated in the loop would be reloaded after every store through the
+  // (possibly aliasing) key array.
   void add(std::size_t i, std::uint64_t key, std::uint32_t count) {
-    hist_[i & 1][key >> kShift] = static_cast<std::uint16_t>(hist_[i & 1][key >> kShift] + count);
+    auto& bucket = hist_[i % kLanes][key >> kShift];
+    bucket = static_cast<std::uint16_t>(bucket + count);
   }
-  void set_max(std::uint64_t max_key) { max_key_ = max_key; }
+  // Folds a key into running (min, max) over the counted keys, branch-free: an uncounted key
+  // (count 0, key 0) leaves both unchanged.
+  static void bounds(std::uint64_t key, std::uint32_t count, std::uint64_t& min_key, std::uint64_t& max_key) {
+    min_key = std::min(min_key, key | (static_cast<std::uint64_t>(count) - 1));
+    max_key = std::max(max_key, key);
+  }
+  // Must be called after the adds and before select(); reset() relies on it to clear the table.
+  void set_range(std::uint64_t min_key, std::uint64_t max_key) {
+    min_key_ = min_key;
+    max_key_ = max_key;
+  }
   // The key itself if counted, else 0, without a branch.
   static std::uint64_t masked(std::uint64_t key, std::uint32_t count) { return key & (0 - static_cast<std::uint64_t>(count)); }
   // Writes the k largest counted keys of keys[0, n) to out[0, k) in no particular order and returns
@@ -36,7 +53,7 @@ class TopKSelector {
   // every entry at a fixed position, which keeps store addresses independent of the data);
   // `counted` is how many add() counted since reset(). `out` and `scratch` hold n keys each and
   // must not overlap `keys` (writing in place makes every load wait on the data-dependent store
-  // before it). Beyond 2 x 65535 keys the histogram's 16-bit counts could wrap, and a plain
+  // before it). Beyond 4 x 65535 keys the histogram's 16-bit counts could wrap, and a plain
   // nth_element does the work instead.
   std::size_t select(const std::uint64_t* keys, std::size_t n, std::size_t counted, std::size_t k,
                      std::uint64_t* out, std::uint64_t* scratch) const {
@@ -54,7 +71,8 @@ class TopKSelector {
     std::size_t above = 0;
     std::uint64_t boundary = max_key_ >> kShift;
     for (;; --boundary) {
-      const std::size_t here = std::size_t{hist_[0][boundary]} + hist_[1][boundary];
+      std::size_t here = 0;
+      for (const auto& lane : hist_) here += lane[boundary];
       if (above + here >= k) break;
       above += here;
     }
@@ -75,10 +93,13 @@ class TopKSelector {
 
  private:
   static constexpr int kShift = 51;
-  static constexpr std::size_t kMaxKeys = 2 * 65535;  // beyond this a lane's 16-bit count could wrap
-  // Two interleaved histograms: consecutive keys often share a bucket, and one table would
-  // serialize those increments through memory.
-  std::array<std::array<std::uint16_t, 4096>, 2> hist_{};
+  static constexpr std::size_t kLanes = 4;
+  static constexpr std::size_t kMaxKeys = kLanes * 65535;  // beyond this a lane's 16-bit count could wrap
+  // Interleaved histograms: consecutive keys often share a bucket (ads of one campaign sit together
+  // in the index), and one table would serialize those increments through memory; with four, an
+  // increment waits on the one four keys back, by which time its store has landed.
+  std::array<std::array<std::uint16_t, 4096>, kLanes> hist_{};
+  std::uint64_t min_key_ = ~std::uint64_t{0};
   std::uint64_t max_key_ = 0;
 };
 
@@ -87,12 +108,12 @@ class TopKSelector {
 inline std::size_t select_top_k(std::uint64_t* keys, std::size_t n, std::size_t k, std::uint64_t* scratch) {
   TopKSelector s;
   s.reset();
-  std::uint64_t max_key = 0;
+  std::uint64_t min_key = ~std::uint64_t{0}, max_key = 0;
   for (std::size_t i = 0; i < n; ++i) {
     s.add(i, keys[i], 1);
-    max_key = std::max(max_key, keys[i]);
+    TopKSelector::bounds(keys[i], 1, min_key, max_key);
   }
-  s.set_max(max_key);
+  s.set_range(min_key, max_key);
   std::vector<std::uint64_t> out(n);
   const std::size_t got = s.select(keys, n, n, k, out.data(), scratch);
   std::copy_n(out.begin(), got, keys);

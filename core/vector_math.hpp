@@ -3,6 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace adsim::core {
 
 // Dot product of two float vectors. The simd reduction lets the compiler vectorize the sum, which
@@ -27,6 +31,25 @@ inline std::int32_t dot_i8(const std::int16_t* a, const std::int8_t* b, std::siz
 #pragma omp simd reduction(+ : s)
   for (std::size_t i = 0; i < n; ++i) s += a[i] * b[i];
   return s;
+}
+
+// The light ranking model's dot product at dimension 16, the reference world's. With SSE2 (every
+// x86-64) the 8-bit side is widened in registers and multiplied by pmaddwd, which the compiler's
+// own vectorization of the loop above does not find without SSE4.1; exact either way (integers).
+inline std::int32_t dot_i8x16(const std::int16_t* a, const std::int8_t* b) {
+#if defined(__SSE2__)
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+  // Each byte into the high half of a 16-bit lane, then an arithmetic shift: sign extension.
+  const __m128i lo = _mm_srai_epi16(_mm_unpacklo_epi8(_mm_setzero_si128(), bytes), 8);
+  const __m128i hi = _mm_srai_epi16(_mm_unpackhi_epi8(_mm_setzero_si128(), bytes), 8);
+  __m128i s = _mm_add_epi32(_mm_madd_epi16(lo, _mm_loadu_si128(reinterpret_cast<const __m128i*>(a))),
+                            _mm_madd_epi16(hi, _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + 8))));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(s);
+#else
+  return dot_i8<16>(a, b);
+#endif
 }
 
 // Optimism bonus (UCB-style) for cold start: an ad seen n times gets + c · sqrt(p (1 − p) / (n + 1)),

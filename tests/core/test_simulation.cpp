@@ -108,31 +108,36 @@ namespace adsim::core {
 namespace {
 
 // The histogram selection must return exactly the k largest keys, including when the boundary
-// bucket is crowded, when keys are skipped (zero), and past the 16-bit count limit.
+// bucket is crowded, when keys are skipped (zero), and past the 16-bit count limit. One selector
+// serves every case, with score ranges that move between them, as the funnel reuses it: reset()
+// clears only the range the previous selection used, so stale counts would show up here.
 TEST(TopKSelector, SelectsExactlyTheLargestKeys) {
   Rng rng(5);
-  for (const std::size_t n : {10u, 1000u, 5000u, 140000u}) {
+  TopKSelector sel;
+  std::uint32_t base = 0x47000000u;
+  for (const std::size_t n : {10u, 1000u, 5000u, 140000u, 300000u}) {
     for (const std::size_t k : {1u, 7u, 100u, 999u}) {
+      base = base == 0x47000000u ? 0x3F800000u : 0x47000000u;  // scores from 32768.0 or from 1.0
       std::vector<std::uint64_t> keys(n), scratch(n);
-      TopKSelector sel;
       sel.reset();
-      std::uint64_t max_key = 0;
+      std::uint64_t min_key = ~std::uint64_t{0}, max_key = 0;
       std::size_t counted = 0;
       for (std::size_t i = 0; i < n; ++i) {
         const bool skip = rng() % 5 == 0;
         // Scores concentrated in a narrow range so the boundary bucket is crowded.
-        const std::uint32_t bits = 0x47000000u + static_cast<std::uint32_t>(rng() % 0x3FFFFF);
+        const std::uint32_t bits = base + static_cast<std::uint32_t>(rng() % 0x3FFFFF);
         const std::uint64_t key = skip ? 0 : (static_cast<std::uint64_t>(bits) << 32) | static_cast<std::uint32_t>(~i);
         keys[i] = key;
-        sel.add(i, key, skip ? 0u : 1u);
-        max_key = std::max(max_key, key);
-        counted += skip ? 0 : 1;
+        const std::uint32_t count = skip ? 0u : 1u;
+        sel.add(i, key, count);
+        TopKSelector::bounds(key, count, min_key, max_key);
+        counted += count;
       }
       std::vector<std::uint64_t> expected;
       for (auto key : keys) if (key) expected.push_back(key);
       std::sort(expected.begin(), expected.end(), std::greater<>());
       expected.resize(std::min(k, expected.size()));
-      sel.set_max(max_key);
+      sel.set_range(min_key, max_key);
       std::vector<std::uint64_t> out(n);
       const std::size_t got = sel.select(keys.data(), n, counted, k, out.data(), scratch.data());
       ASSERT_EQ(got, expected.size()) << n << " " << k;
