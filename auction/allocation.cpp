@@ -1,11 +1,11 @@
 #include "auction/allocation.hpp"
 
-
 #include <cassert>
 #include <limits>
 
 #include "auction/first_price.hpp"
 #include "auction/gsp.hpp"
+#include "auction/selection.hpp"
 #include "auction/vcg.hpp"
 
 namespace adsim::auction {
@@ -100,6 +100,10 @@ void scan_cpc(const core::AuctionCandidates& c, double alpha, QualityWeight mode
   const std::size_t size = n / static_cast<std::size_t>(groups);
   std::array<double, core::kMaxSlots + 1> best;
   for (int t = 0; t < keep; ++t) best[t] = 0.0;
+  // Each candidate's score if it is eligible, else 0, for pass 2 (when they fit on the stack).
+  constexpr std::size_t kLocal = 256;
+  std::array<double, kLocal> eligible_score;
+  const bool local = n <= kLocal;
   int below_count = 0;
   int eligible_count = 0;
   for (int g = 0; g < groups; ++g) {
@@ -120,6 +124,7 @@ void scan_cpc(const core::AuctionCandidates& c, double alpha, QualityWeight mode
       below_count += m ? 0 : 1;
       eligible_count += ok ? 1 : 0;
       const double x = ok ? score : 0.0;
+      if (local) eligible_score[j] = x;
       group_max = x > group_max ? x : group_max;
     }
     double x = group_max;
@@ -135,9 +140,17 @@ void scan_cpc(const core::AuctionCandidates& c, double alpha, QualityWeight mode
   // Pass 2: every branch is well predicted except when a candidate enters the running top (about
   // keep x ln(n / keep) times on input in random order: most of the cost of ranking dozens of
   // candidates); the bound lets the scan skip, with a rarely taken branch, those that cannot.
-  for (std::size_t j = 0; j < n; ++j) {
-    const double score = scores[j];
-    if (score >= bound && score > 0.0 && meets(j)) top.offer(static_cast<std::uint32_t>(j), score);
+  // The candidates at or above the bound (a handful of dozens, at unpredictable positions) are
+  // found with a bit mask rather than a branch each.
+  const auto offer = [&](std::size_t j) { top.offer(static_cast<std::uint32_t>(j), scores[j]); };
+  if (local) {
+    // Eligible scores are > 0 and the others 0: ">= bound and > 0" is one comparison with the
+    // smallest positive double when the bound is 0.
+    const double lo = bound > 0.0 ? bound : std::numeric_limits<double>::denorm_min();
+    for_each_at_least(eligible_score.data(), n, lo, offer);
+  } else {
+    for_each_passing(
+        n, [&](std::size_t j) { return (scores[j] >= bound) & (scores[j] > 0.0) & meets(j); }, offer);
   }
 }
 

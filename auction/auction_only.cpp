@@ -170,7 +170,7 @@ struct AuctionOnlyRunner::State {
 
   std::vector<ValueDistribution> dists;
   std::vector<BiddingStrategy> strategies;
-  // Fast paths, chosen once: every value distribution uniform (values lo + width x unit32() from
+  // Fast paths, chosen once: every value distribution uniform (values lo + width x a 32-bit unit from
   // the bidders' hot data), and every strategy linear in the value (truthful or fixed shading:
   // bid = value x shading x pacing multiplier). Which path runs depends on the config only, so a
   // config always draws the same values.
@@ -234,17 +234,28 @@ struct AuctionOnlyRunner::State {
   // cost of the 48 draws per auction of the AuctionNet shape.
   std::uint64_t spare_bits = 0;
   bool has_spare = false;
-  double unit32() {
-    std::uint64_t bits;
-    if (has_spare) {
-      bits = spare_bits & 0xffffffffULL;
-    } else {
-      spare_bits = boost::random::uniform_int_distribution<std::uint64_t>(
-          0, std::numeric_limits<std::uint64_t>::max())(values_rng);
-      bits = spare_bits >> 32;
+  std::vector<double> units;  // one per taking-part bidder
+  void fill_unit32(double* out, int count) {
+    // The high half of a draw first, then its low half (kept for the next value, which may be the
+    // next auction's first).
+    constexpr double kScale = 0x1.0p-32;
+    auto to_unit = [](std::uint64_t bits32) { return static_cast<double>(static_cast<std::int64_t>(bits32)) * kScale; };
+    int j = 0;
+    if (has_spare && count > 0) {
+      out[j++] = to_unit(spare_bits & 0xffffffffULL);
+      has_spare = false;
     }
-    has_spare = !has_spare;
-    return static_cast<double>(static_cast<std::int64_t>(bits)) * 0x1.0p-32;
+    boost::random::uniform_int_distribution<std::uint64_t> all_bits(0, std::numeric_limits<std::uint64_t>::max());
+    for (; j + 1 < count; j += 2) {
+      const std::uint64_t u = all_bits(values_rng);
+      out[j] = to_unit(u >> 32);
+      out[j + 1] = to_unit(u & 0xffffffffULL);
+    }
+    if (j < count) {
+      spare_bits = all_bits(values_rng);
+      out[j] = to_unit(spare_bits >> 32);
+      has_spare = true;
+    }
   }
   void best_item(std::uint32_t b, double& v, double& ctr);
   void end_tick();
@@ -351,6 +362,7 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
   for (int b = 0; b < n; ++b) order[static_cast<std::size_t>(b)] = static_cast<std::uint32_t>(b);
   const auto mm = static_cast<std::size_t>(m);
   bid.resize(mm);
+  units.resize(mm);
   pctr.resize(mm, 1.0);
   value.resize(mm);
   cand_reserve.resize(mm);
@@ -479,9 +491,16 @@ void AuctionOnlyRunner::State::gather_candidates(std::size_t& count_out) {
   double* pctr_p = pctr.data();
   double* value_p = value.data();
   std::uint32_t* bidder_p = bidder_of.data();
+  const int taking_part = m;
+  const bool subset = m < n;
+  const bool own_reserve = per_bidder_reserve;
+  // Uniform values: every taking-part bidder draws one, in order, so they are drawn first in one
+  // tight loop (the engine's state stays in registers there, and the loop below makes no call).
+  const double* unit_p = units.data();
+  if constexpr (kUniform && !kContextual) fill_unit32(units.data(), taking_part);
   std::size_t count = 0;
   std::uint64_t excluded = 0;
-  for (int j = 0; j < m; ++j) {
+  for (int j = 0; j < taking_part; ++j) {
     const std::uint32_t b = order_p[j];
     const Hot& h = hot_p[b];
     double v = 0.0;
@@ -489,7 +508,7 @@ void AuctionOnlyRunner::State::gather_candidates(std::size_t& count_out) {
     if constexpr (kContextual) {
       best_item(b, v, ctr);
     } else if constexpr (kUniform) {
-      v = h.lo + h.width * unit32();
+      v = h.lo + h.width * unit_p[j];
     } else {
       v = dists[b].sample(values_rng);
     }
@@ -510,8 +529,8 @@ void AuctionOnlyRunner::State::gather_candidates(std::size_t& count_out) {
     if constexpr (kContextual) pctr_p[count] = ctr;
     value_p[count] = v;
     bidder_p[count] = b;
-    if (per_bidder_reserve) cand_reserve[count] = bidder_reserve[b];
-    if (m < n) ++took_part[b];
+    if (own_reserve) cand_reserve[count] = bidder_reserve[b];
+    if (subset) ++took_part[b];
     ++count;
   }
   budget_exclusions += excluded;

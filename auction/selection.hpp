@@ -1,7 +1,12 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
+#include <cstdint>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 // Internal helper shared by the mechanisms and the metrics: both pick the top few of up to a
 // hundred entries per request, and there the cost is the branch mispredicted each time an entry
@@ -46,6 +51,51 @@ inline double kth_largest_lower_bound(std::size_t n, int keep, X x) {
     }
   }
   return best[keep - 1];
+}
+
+// Calls f(j), in increasing j, for every j in [0, n) where pass(j) is true. pass is evaluated for
+// every entry without a data-dependent branch, into one bit mask per 64 entries, and f runs once
+// per set bit: a test that is true at unpredictable positions (an entry at or above a selection
+// bound) then costs a well-predicted loop over the set bits instead of a mispredicted branch per
+// hit. pass must be cheap and side-effect free, and should combine conditions with & (not &&).
+template <typename Pass, typename F>
+inline void for_each_passing(std::size_t n, Pass pass, F f) {
+  for (std::size_t base = 0; base < n; base += 64) {
+    const std::size_t len = std::min<std::size_t>(64, n - base);
+    std::uint64_t mask = 0;
+    for (std::size_t t = 0; t < len; ++t) mask |= static_cast<std::uint64_t>(pass(base + t)) << t;
+    while (mask != 0) {
+      f(base + static_cast<std::size_t>(std::countr_zero(mask)));
+      mask &= mask - 1;
+    }
+  }
+}
+
+// Calls f(j), in increasing j, for every j in [0, n) with x[j] >= lo: for_each_passing over one
+// array, comparing two entries per instruction where SSE2 is available (the same comparison, so
+// the same entries pass).
+template <typename F>
+inline void for_each_at_least(const double* x, std::size_t n, double lo, F f) {
+#if defined(__SSE2__)
+  const __m128d bound = _mm_set1_pd(lo);
+  for (std::size_t base = 0; base < n; base += 64) {
+    const std::size_t len = std::min<std::size_t>(64, n - base);
+    const double* p = x + base;
+    std::uint64_t mask = 0;
+    std::size_t t = 0;
+    for (; t + 2 <= len; t += 2) {
+      const int bits = _mm_movemask_pd(_mm_cmpge_pd(_mm_loadu_pd(p + t), bound));
+      mask |= static_cast<std::uint64_t>(bits) << t;
+    }
+    if (t < len) mask |= static_cast<std::uint64_t>(p[t] >= lo) << t;
+    while (mask != 0) {
+      f(base + static_cast<std::size_t>(std::countr_zero(mask)));
+      mask &= mask - 1;
+    }
+  }
+#else
+  for_each_passing(n, [&](std::size_t j) { return x[j] >= lo; }, f);
+#endif
 }
 
 }  // namespace adsim::auction
