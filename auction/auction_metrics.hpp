@@ -63,6 +63,12 @@ class AuctionMetrics {
   double welfare() const { return value_; }
   double best_welfare() const { return best_value_; }
   const SlotTotals& slot(int s) const { return slot_[s]; }
+  std::uint64_t filled_auctions() const { return filled_auctions_; }
+  std::uint64_t no_ad_due_to_reserve() const { return no_ad_due_to_reserve_; }
+  std::uint64_t candidates() const { return candidates_; }
+  std::uint64_t reserve_excluded() const { return reserve_excluded_; }
+  std::uint64_t slots_offered() const { return slots_offered_; }
+  int max_slots() const { return max_slots_; }
   AuctionMetricsReport report() const;
 
  private:

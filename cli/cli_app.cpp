@@ -1,6 +1,7 @@
 #include "cli/cli_app.hpp"
 
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -41,7 +42,9 @@ Commands:
 
 Options:
   --seed N          random seed (overrides run.seed)
-  --db FILE         append the run's results to this SQLite file (created if missing)
+  --db FILE         append the run's results to this SQLite file (created if missing);
+                    auction-only scenarios record their summary, slots, bidders and a
+                    time series over blocks of rounds (docs/results-schema.md)
   --set KEY=VALUE   override any scenario key, repeatable, e.g. --set auction.reserve=0.1
                     or --set traffic.hourly_profile=[1,1,2,...] (TOML values)
   --json            print the summary as one JSON object instead of a table
@@ -127,6 +130,53 @@ int do_list(std::ostream& out) {
   return kExitOk;
 }
 
+// `adsim run` of a scenario with [auction_only] enabled: no marketplace, no progress lines (a
+// classroom run takes seconds); recorded like a marketplace run with --db.
+int run_auction_only(const scenarios::Scenario& scenario, const std::string& db, bool json, std::ostream& out,
+                     std::ostream& err, const std::atomic<bool>* stop) {
+  // Everything the user gave is checked before the database is touched.
+  try {
+    (void)scenarios::auction_only_config(scenario);
+  } catch (const scenarios::BuildError& e) {
+    err << scenario.source_path << ": " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  std::optional<scenarios::ResultStore> store;
+  try {
+    if (!db.empty()) store.emplace(scenarios::ResultStore::open(db));
+  } catch (const scenarios::ResultStoreError& e) {
+    err << "adsim: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  std::unique_ptr<scenarios::RunRecorder> recorder;
+  try {
+    if (store) recorder = store->begin_run(scenario, scenario.run.seed);
+    std::function<void(const scenarios::AuctionOnlyBlockRow&)> on_block;
+    if (recorder) on_block = [&](const scenarios::AuctionOnlyBlockRow& b) { recorder->on_auction_only_block(b); };
+    const scenarios::AuctionOnlyRun run = scenarios::run_auction_only_scenario(scenario, stop, on_block);
+    if (recorder) recorder->finish_auction_only(run.summary, run.record);
+    if (json) out << auction_only_json(scenario.name, scenario.run.seed, run.result, run.wall_seconds).dump(2) << "\n";
+    else out << auction_only_table(scenario.name, scenario.run.seed, run.result, run.wall_seconds);
+    if (recorder) err << fmt::format("results: {} (run {})\n", db, recorder->run_id());
+    if (run.interrupted) {
+      err << fmt::format("adsim: interrupted after {} of {} auctions; results so far are {}\n",
+                         run.result.metrics.auctions, scenario.auction_only.rounds,
+                         recorder ? "saved" : "printed");
+      return kExitInterrupted;
+    }
+    return kExitOk;
+  } catch (const std::exception& e) {
+    if (recorder && !recorder->finished()) {
+      try {
+        recorder->mark_failed(e.what());
+      } catch (...) {
+      }
+    }
+    err << "adsim: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+}
+
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::atomic<bool>* stop) {
@@ -202,27 +252,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     out << fmt::format("{}: ok ({})\n", scenario.source_path, scenario.name);
     return kExitOk;
   }
-  if (scenario.auction_only.enabled) {
-    if (!db.empty()) {
-      err << "adsim: auction-only runs are not recorded in SQLite; run without --db (use --json to keep the results)\n";
-      return kExitBadInput;
-    }
-    try {
-      const auction::AuctionOnlyConfig config = scenarios::auction_only_config(scenario);
-      const auto start = std::chrono::steady_clock::now();
-      const auction::AuctionOnlyResult result = auction::run_auction_only(config);
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (vm.count("json")) out << auction_only_json(scenario.name, scenario.run.seed, result, wall).dump(2) << "\n";
-      else out << auction_only_table(scenario.name, scenario.run.seed, result, wall);
-      return kExitOk;
-    } catch (const scenarios::BuildError& e) {
-      err << scenario.source_path << ": " << e.what() << "\n";
-      return kExitBadInput;
-    } catch (const std::exception& e) {
-      err << "adsim: internal error: " << e.what() << "\n";
-      return kExitInternal;
-    }
-  }
+  if (scenario.auction_only.enabled) return run_auction_only(scenario, db, vm.count("json") > 0, out, err, stop);
   std::unique_ptr<core::Marketplace> market;
   try {
     spdlog::info("building world for '{}' (seed {})", scenario.name, scenario.run.seed);

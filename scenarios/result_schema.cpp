@@ -65,6 +65,7 @@ Table<RunRow> make_runs() {
   c.push_back(real<R>("auction_log_rate", [](auto& r) -> auto& { return r.auction_log_rate; }));
   c.push_back(text<R>("adsim_version", [](auto& r) -> auto& { return r.adsim_version; }, false, "NOT NULL"));
   c.push_back(with_phase(text<R>("error_message", [](auto& r) -> auto& { return r.error_message; }, true), kAtFinish));
+  c.push_back(added_in(3, text<R>("kind", [](auto& r) -> auto& { return r.kind; }, true)));
   // Summary: NULL while running.
   auto summary = [&](Column<R> col) {
     col.constraint.clear();
@@ -243,6 +244,124 @@ Table<AuctionCandidateRow> make_auction_candidates() {
   return t;
 }
 
+// Auction-only runs (version 3). Amounts are REAL in currency units, exactly as the runner reports
+// them (and `adsim run --json` prints them): they are expected values, not billed integer micros.
+Table<AuctionOnlyRunRow> make_auction_only_runs() {
+  using R = AuctionOnlyRunRow;
+  Table<R> t;
+  t.name = "auction_only_runs";
+  t.since = 3;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  c.push_back(integer<R>("planned_rounds", [](auto& r) -> auto& { return r.planned_rounds; }));
+  c.push_back(integer<R>("block_rounds", [](auto& r) -> auto& { return r.block_rounds; }));
+  c.push_back(integer<R>("bidders", [](auto& r) -> auto& { return r.bidders; }));
+  c.push_back(integer<R>("bidders_per_auction", [](auto& r) -> auto& { return r.bidders_per_auction; }));
+  c.push_back(integer<R>("slots", [](auto& r) -> auto& { return r.slots; }));
+  c.push_back(text<R>("mechanism", [](auto& r) -> auto& { return r.mechanism; }, false, "NOT NULL"));
+  c.push_back(text<R>("strategy", [](auto& r) -> auto& { return r.strategy; }, false, "NOT NULL"));
+  c.push_back(text<R>("reserve_rule", [](auto& r) -> auto& { return r.reserve_rule; }, false, "NOT NULL"));
+  c.push_back(real<R>("reserve", [](auto& r) -> auto& { return r.reserve; }, "NOT NULL"));
+  c.push_back(integer<R>("budget_exclusions", [](auto& r) -> auto& { return r.budget_exclusions; }));
+  c.push_back(integer<R>("auctions", [](auto& r) -> auto& { return r.metrics.auctions; }));
+  auto f64 = [&](const char* name, double auction::AuctionMetricsReport::*m) {
+    c.push_back(real<R>(name, [m](auto& r) -> auto& { return r.metrics.*m; }));
+  };
+  f64("revenue", &auction::AuctionMetricsReport::revenue);
+  f64("revenue_se", &auction::AuctionMetricsReport::revenue_se);
+  f64("surplus", &auction::AuctionMetricsReport::surplus);
+  f64("surplus_se", &auction::AuctionMetricsReport::surplus_se);
+  f64("welfare", &auction::AuctionMetricsReport::welfare);
+  f64("welfare_se", &auction::AuctionMetricsReport::welfare_se);
+  f64("best_welfare", &auction::AuctionMetricsReport::best_welfare);
+  f64("efficiency", &auction::AuctionMetricsReport::efficiency);
+  f64("price_to_bid", &auction::AuctionMetricsReport::price_to_bid);
+  f64("reserve_bind_rate", &auction::AuctionMetricsReport::reserve_bind_rate);
+  f64("fill_rate", &auction::AuctionMetricsReport::fill_rate);
+  f64("request_fill_rate", &auction::AuctionMetricsReport::request_fill_rate);
+  f64("reserve_exclusion_rate", &auction::AuctionMetricsReport::reserve_exclusion_rate);
+  f64("no_ad_due_to_reserve_rate", &auction::AuctionMetricsReport::no_ad_due_to_reserve_rate);
+  t.primary_key = {"run_id"};
+  t.table_constraints = kRunForeignKey;
+  return t;
+}
+
+Table<AuctionOnlySlotRow> make_auction_only_slots() {
+  using R = AuctionOnlySlotRow;
+  Table<R> t;
+  t.name = "auction_only_slots";
+  t.since = 3;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  c.push_back(integer<R>("slot", [](auto& r) -> auto& { return r.slot; }));
+  auto f64 = [&](const char* name, double auction::SlotReport::*m) {
+    c.push_back(real<R>(name, [m](auto& r) -> auto& { return r.metrics.*m; }));
+  };
+  f64("fill_rate", &auction::SlotReport::fill_rate);
+  f64("revenue", &auction::SlotReport::revenue);
+  f64("surplus", &auction::SlotReport::surplus);
+  f64("welfare", &auction::SlotReport::welfare);
+  f64("efficiency", &auction::SlotReport::efficiency);
+  f64("price_to_bid", &auction::SlotReport::price_to_bid);
+  f64("reserve_bind_rate", &auction::SlotReport::reserve_bind_rate);
+  t.primary_key = {"run_id", "slot"};
+  t.table_constraints = kRunForeignKey;
+  t.without_rowid = true;
+  return t;
+}
+
+Table<AuctionOnlyBidderRow> make_auction_only_bidders() {
+  using R = AuctionOnlyBidderRow;
+  Table<R> t;
+  t.name = "auction_only_bidders";
+  t.since = 3;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  c.push_back(integer<R>("bidder", [](auto& r) -> auto& { return r.bidder; }));
+  c.push_back(integer<R>("auctions", [](auto& r) -> auto& { return r.outcome.auctions; }));
+  c.push_back(integer<R>("wins", [](auto& r) -> auto& { return r.outcome.wins; }));
+  auto f64 = [&](const char* name, double auction::BidderOutcome::*m) {
+    c.push_back(real<R>(name, [m](auto& r) -> auto& { return r.outcome.*m; }));
+  };
+  f64("value", &auction::BidderOutcome::value);
+  f64("payment", &auction::BidderOutcome::payment);
+  f64("surplus", &auction::BidderOutcome::surplus);
+  f64("budget_left", &auction::BidderOutcome::budget_left);
+  f64("multiplier", &auction::BidderOutcome::multiplier);
+  f64("preferred_shading", &auction::BidderOutcome::preferred_shading);
+  t.primary_key = {"run_id", "bidder"};
+  t.table_constraints = kRunForeignKey;
+  t.without_rowid = true;
+  return t;
+}
+
+Table<AuctionOnlyBlockRow> make_auction_only_blocks() {
+  using R = AuctionOnlyBlockRow;
+  Table<R> t;
+  t.name = "auction_only_blocks";
+  t.since = 3;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  c.push_back(integer<R>("block_index", [](auto& r) -> auto& { return r.block_index; }));
+  c.push_back(integer<R>("first_round", [](auto& r) -> auto& { return r.first_round; }));
+  c.push_back(integer<R>("auctions", [](auto& r) -> auto& { return r.auctions; }));
+  auto f64 = [&](const char* name, double R::*m) { c.push_back(real<R>(name, [m](auto& r) -> auto& { return r.*m; })); };
+  f64("revenue", &R::revenue);
+  f64("surplus", &R::surplus);
+  f64("welfare", &R::welfare);
+  f64("best_welfare", &R::best_welfare);
+  f64("efficiency", &R::efficiency);
+  f64("price_to_bid", &R::price_to_bid);
+  f64("reserve_bind_rate", &R::reserve_bind_rate);
+  f64("fill_rate", &R::fill_rate);
+  f64("request_fill_rate", &R::request_fill_rate);
+  f64("mean_shading", &R::mean_shading);  // NULL: no learning bidder
+  t.primary_key = {"run_id", "block_index"};
+  t.table_constraints = kRunForeignKey;
+  t.without_rowid = true;
+  return t;
+}
+
 }  // namespace
 
 Schema make_schema() {
@@ -254,7 +373,11 @@ Schema make_schema() {
                 make_campaign_spend(),
                 make_campaign_totals(),
                 make_auction_requests(),
-                make_auction_candidates()};
+                make_auction_candidates(),
+                make_auction_only_runs(),
+                make_auction_only_slots(),
+                make_auction_only_bidders(),
+                make_auction_only_blocks()};
 }
 
 std::vector<Schema::TableInfo> Schema::tables(int db_version) const {

@@ -36,7 +36,9 @@ namespace adsim::scenarios::result_schema {
 // Version 2: auction economics, exploration and model-quality columns in runs and intervals, the
 // pacer's target in campaign_spend, pacing-tracking columns in campaign_totals; new tables
 // interval_slots, run_slots, model_reliability.
-inline constexpr int kSchemaVersion = 2;
+// Version 3: auction-only runs: runs.kind; new tables auction_only_runs, auction_only_slots,
+// auction_only_bidders, auction_only_blocks.
+inline constexpr int kSchemaVersion = 3;
 // PRAGMA application_id of an adsim results database ("ADSM"), so that other SQLite files are
 // recognised and left alone.
 inline constexpr std::int32_t kApplicationId = 0x4144534D;
@@ -378,6 +380,10 @@ struct Schema {
   Table<CampaignTotalsRow> campaign_totals;
   Table<AuctionRequestRow> auction_requests;
   Table<AuctionCandidateRow> auction_candidates;
+  Table<AuctionOnlyRunRow> auction_only_runs;
+  Table<AuctionOnlySlotRow> auction_only_slots;
+  Table<AuctionOnlyBidderRow> auction_only_bidders;
+  Table<AuctionOnlyBlockRow> auction_only_blocks;
 
   // Calls f(table) for every table, in creation and dump order (a table after those its foreign
   // keys refer to).
@@ -392,6 +398,10 @@ struct Schema {
     f(campaign_totals);
     f(auction_requests);
     f(auction_candidates);
+    f(auction_only_runs);
+    f(auction_only_slots);
+    f(auction_only_bidders);
+    f(auction_only_blocks);
   }
 
   struct TableInfo {

@@ -295,6 +295,7 @@ struct RunRecorder::Impl {
         insert_reliability(conn->db, conn->schema.model_reliability.insert_sql()),
         insert_request(conn->db, conn->schema.auction_requests.insert_sql()),
         insert_candidate(conn->db, conn->schema.auction_candidates.insert_sql()),
+        insert_block(conn->db, conn->schema.auction_only_blocks.insert_sql()),
         started(std::chrono::steady_clock::now()) {}
 
   // Declared first so that it is destroyed last: statements must be finalized before the close.
@@ -307,6 +308,7 @@ struct RunRecorder::Impl {
   SQLite::Statement insert_reliability;
   SQLite::Statement insert_request;
   SQLite::Statement insert_candidate;
+  SQLite::Statement insert_block;
   std::chrono::steady_clock::time_point started;
   int uncaught_at_start = std::uncaught_exceptions();
 
@@ -316,6 +318,7 @@ struct RunRecorder::Impl {
   std::vector<ModelReliabilityRow> reliability;
   std::vector<AuctionRequestRow> requests;
   std::vector<AuctionCandidateRow> candidates;
+  std::vector<AuctionOnlyBlockRow> blocks;
 
   // What the recorded intervals add up to, for a run that ends without a RunSummary.
   core::Counters interval_totals;
@@ -328,10 +331,12 @@ struct RunRecorder::Impl {
   core::SimTime last_flush_end = 0;
   std::uint64_t intervals_recorded = 0;
   std::uint64_t samples_recorded = 0;
+  std::uint64_t blocks_recorded = 0;
   bool finished = false;
 
   std::size_t buffered() const {
-    return intervals.size() + spend.size() + slots.size() + reliability.size() + requests.size() + candidates.size();
+    return intervals.size() + spend.size() + slots.size() + reliability.size() + requests.size() + candidates.size() +
+           blocks.size();
   }
 
   void clear_buffers() {
@@ -341,6 +346,7 @@ struct RunRecorder::Impl {
     reliability.clear();
     requests.clear();
     candidates.clear();
+    blocks.clear();
   }
 
   void reset_statements() noexcept {
@@ -350,6 +356,7 @@ struct RunRecorder::Impl {
     insert_reliability.tryReset();
     insert_request.tryReset();
     insert_candidate.tryReset();
+    insert_block.tryReset();
   }
 
   // Inside a transaction. Requests before their candidates (foreign key).
@@ -361,6 +368,7 @@ struct RunRecorder::Impl {
     for (const auto& r : spend) exec_insert(insert_spend, s.campaign_spend, r);
     for (const auto& r : slots) exec_insert(insert_interval_slot, s.interval_slots, r);
     for (const auto& r : reliability) exec_insert(insert_reliability, s.model_reliability, r);
+    for (const auto& r : blocks) exec_insert(insert_block, s.auction_only_blocks, r);
   }
 
   void ensure_open(const char* what) const {
@@ -385,7 +393,7 @@ struct RunRecorder::Impl {
   // The last transaction of a run: buffered rows, campaign totals, the run's slot totals and model
   // reliability bins, and the runs row together.
   void write_end(RunStatus status, std::string_view message, const std::vector<core::CampaignTotals>* campaigns,
-                 double engine_wall_seconds) {
+                 double engine_wall_seconds, const AuctionOnlyRecord* auction_only = nullptr) {
     run.status = status;
     run.error_message = std::string(message);
     run.finished_at = now_iso8601();
@@ -414,6 +422,7 @@ struct RunRecorder::Impl {
       std::vector<ModelReliabilityRow> run_bins;
       append_reliability_rows(run_bins, run.run_id, -1, run.model);
       for (const auto& r : run_bins) exec_insert(insert_reliability, s.model_reliability, r);
+      if (auction_only) write_auction_only(*auction_only);
       SQLite::Statement update(conn->db, s.runs.update_sql("run_id"));
       const int key_index = s.runs.bind(update, run, rs::kAtFinish);
       update.bind(key_index, run.run_id);
@@ -425,6 +434,25 @@ struct RunRecorder::Impl {
     }
     clear_buffers();
     finished = true;
+  }
+
+  // Inside write_end's transaction: the summary tables of an auction-only run.
+  void write_auction_only(const AuctionOnlyRecord& record) {
+    const auto& s = conn->schema;
+    AuctionOnlyRunRow row = record.run;
+    row.run_id = run.run_id;
+    SQLite::Statement insert_run(conn->db, s.auction_only_runs.insert_sql());
+    exec_insert(insert_run, s.auction_only_runs, row);
+    SQLite::Statement insert_slot(conn->db, s.auction_only_slots.insert_sql());
+    for (int k = 0; k < row.metrics.slots && k < core::kMaxSlots; ++k) {
+      const AuctionOnlySlotRow slot{run.run_id, k, row.metrics.per_slot[static_cast<std::size_t>(k)]};
+      exec_insert(insert_slot, s.auction_only_slots, slot);
+    }
+    SQLite::Statement insert_bidder(conn->db, s.auction_only_bidders.insert_sql());
+    for (AuctionOnlyBidderRow b : record.bidders) {
+      b.run_id = run.run_id;
+      exec_insert(insert_bidder, s.auction_only_bidders, b);
+    }
   }
 
   // For runs that end without a RunSummary: what the recorded intervals add up to.
@@ -550,6 +578,29 @@ void RunRecorder::finish(const core::RunSummary& summary, RunStatus status) {
   m.write_end(status, "", &summary.campaigns, summary.wall_seconds);
 }
 
+void RunRecorder::on_auction_only_block(const AuctionOnlyBlockRow& block) {
+  auto& m = *impl_;
+  m.ensure_open("on_auction_only_block");
+  AuctionOnlyBlockRow& row = m.blocks.emplace_back(block);
+  row.run_id = m.run.run_id;
+  row.block_index = static_cast<std::int64_t>(m.blocks_recorded++);
+  if (m.buffered() >= m.options.max_buffered_rows) m.flush_now();
+}
+
+void RunRecorder::finish_auction_only(const core::RunSummary& summary, const AuctionOnlyRecord& record) {
+  auto& m = *impl_;
+  m.ensure_open("finish_auction_only");
+  m.run.simulated_us = summary.simulated;
+  m.run.events = summary.events;
+  m.run.users = summary.users;
+  m.run.active_users = summary.active_users;
+  m.run.mean_fatigue = summary.mean_fatigue;
+  m.run.totals = summary.totals;
+  m.run.model = summary.model;
+  m.write_end(summary.interrupted ? RunStatus::kInterrupted : RunStatus::kCompleted, "", nullptr,
+              summary.wall_seconds, &record);
+}
+
 void RunRecorder::finish(const core::RunSummary& summary) {
   finish(summary, summary.interrupted ? RunStatus::kInterrupted : RunStatus::kCompleted);
 }
@@ -642,6 +693,7 @@ std::unique_ptr<RunRecorder> ResultStore::begin_run(const Scenario& scenario, st
   row.snapshot_interval_us = scenario.run.snapshot_interval;
   row.auction_log_rate = scenario.run.auction_log_rate;
   row.adsim_version = std::string(results_adsim_version());
+  row.kind = scenario.auction_only.enabled ? "auction_only" : "marketplace";
   std::unique_ptr<RunRecorder::Impl> impl;
   try {
     SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -749,6 +801,36 @@ std::vector<core::AuctionLogEntry> ResultStore::read_auction_log(std::int64_t ru
     out.push_back(std::move(entry));
   }
   return out;
+}
+
+std::optional<AuctionOnlyRunRow> ResultStore::read_auction_only_run(std::int64_t run_id) const {
+  const auto& t = connection_->schema.auction_only_runs;
+  auto rows = read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  if (rows.empty()) return std::nullopt;
+  AuctionOnlyRunRow row = std::move(rows.front());
+  for (const auto& slot : read_auction_only_slots(run_id)) {
+    if (slot.slot < 0 || slot.slot >= core::kMaxSlots)
+      fail(connection_->path, "auction-only slot " + std::to_string(slot.slot) + " of run " + std::to_string(run_id) +
+                                  " is out of range");
+    row.metrics.per_slot[static_cast<std::size_t>(slot.slot)] = slot.metrics;
+    row.metrics.slots = std::max(row.metrics.slots, static_cast<int>(slot.slot) + 1);
+  }
+  return row;
+}
+
+std::vector<AuctionOnlySlotRow> ResultStore::read_auction_only_slots(std::int64_t run_id) const {
+  const auto& t = connection_->schema.auction_only_slots;
+  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+}
+
+std::vector<AuctionOnlyBidderRow> ResultStore::read_auction_only_bidders(std::int64_t run_id) const {
+  const auto& t = connection_->schema.auction_only_bidders;
+  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+}
+
+std::vector<AuctionOnlyBlockRow> ResultStore::read_auction_only_blocks(std::int64_t run_id) const {
+  const auto& t = connection_->schema.auction_only_blocks;
+  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
 }
 
 std::string ResultStore::dump_run_rows(std::int64_t run_id) const {

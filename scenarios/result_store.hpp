@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auction/auction_only.hpp"
 #include "core/metrics.hpp"
 #include "core/sim_observer.hpp"
 #include "core/sim_time.hpp"
@@ -55,6 +56,8 @@ struct RunRow {
   double auction_log_rate = 0.0;
   std::string adsim_version;
   std::string error_message;
+  // "marketplace" or "auction_only" (schema version 3; empty, i.e. NULL, in rows recorded before).
+  std::string kind;
   // Summary, written when the run ends however it ends.
   core::SimTime simulated_us = 0;
   std::uint64_t events = 0;
@@ -129,6 +132,65 @@ struct AuctionCandidateRow {
   core::AuctionLogCandidate candidate;
 };
 
+// Auction-only runs ([auction_only] enabled = true; schema version 3). Amounts are in the scenario's
+// currency units, as the runner reports them (expected values, not integer micros).
+
+// One row of `auction_only_runs`: the run's overall metrics, as `adsim run --json` prints them.
+struct AuctionOnlyRunRow {
+  std::int64_t run_id = 0;
+  std::uint64_t planned_rounds = 0;  // auction_only.rounds
+  std::uint64_t block_rounds = 0;    // auctions per row of auction_only_blocks
+  std::int64_t bidders = 0;
+  std::int64_t bidders_per_auction = 0;  // 0: all
+  std::int64_t slots = 0;
+  std::string mechanism;
+  std::string strategy;
+  std::string reserve_rule;
+  double reserve = 0.0;  // the global reserve used (after a Myerson rule)
+  std::uint64_t budget_exclusions = 0;
+  auction::AuctionMetricsReport metrics;  // per_slot: rows of auction_only_slots
+};
+
+// One slot's metrics (auction::SlotReport): a row of `auction_only_slots`.
+struct AuctionOnlySlotRow {
+  std::int64_t run_id = 0;
+  std::int64_t slot = 0;
+  auction::SlotReport metrics;
+};
+
+// One bidder's totals (auction::BidderOutcome): a row of `auction_only_bidders`.
+struct AuctionOnlyBidderRow {
+  std::int64_t run_id = 0;
+  std::int64_t bidder = 0;
+  auction::BidderOutcome outcome;
+};
+
+// One block of consecutive auctions: a row of `auction_only_blocks`, the convergence time series.
+struct AuctionOnlyBlockRow {
+  std::int64_t run_id = 0;
+  std::int64_t block_index = 0;
+  std::uint64_t first_round = 0;  // index of the block's first auction, from 0
+  std::uint64_t auctions = 0;     // auctions in the block
+  double revenue = 0.0;           // per auction
+  double surplus = 0.0;           // per auction
+  double welfare = 0.0;           // per auction
+  double best_welfare = 0.0;      // per auction
+  double efficiency = 0.0;        // welfare / best welfare over the block
+  double price_to_bid = 0.0;      // mean over the block's awards
+  double reserve_bind_rate = 0.0;
+  double fill_rate = 0.0;          // awarded slots / offered slots
+  double request_fill_rate = 0.0;  // auctions with an ad / auctions
+  // Mean over learning (bandit) bidders of their preferred shading factor at the block's end; NaN
+  // (NULL) when no bidder learns.
+  double mean_shading = 0.0;
+};
+
+// What an auction-only run leaves besides the runs row, written when it ends.
+struct AuctionOnlyRecord {
+  AuctionOnlyRunRow run;
+  std::vector<AuctionOnlyBidderRow> bidders;
+};
+
 struct RecorderOptions {
   // Buffered rows are written in one transaction at the first interval boundary at least this much
   // simulated time after the previous write. Each commit waits for the disk (fsync, 1-20 ms), so
@@ -164,6 +226,11 @@ class RunRecorder final : public core::SimObserver {
   // Throws std::logic_error if the run is already finished or status is kRunning.
   void finish(const core::RunSummary& summary, RunStatus status);
   void finish(const core::RunSummary& summary);  // status from summary.interrupted
+  // An auction-only run: one block of the time series (buffered like intervals; run_id and
+  // block_index are set here), and the end of the run with its summary tables. The runs row's
+  // counters come from `summary` (see docs/results-schema.md); status from summary.interrupted.
+  void on_auction_only_block(const AuctionOnlyBlockRow& block);
+  void finish_auction_only(const core::RunSummary& summary, const AuctionOnlyRecord& record);
   // Ends the run as 'failed' with this message; buffered rows are kept for diagnosis.
   void mark_failed(std::string_view message);
   // Writes buffered rows now (normally not needed).
@@ -215,6 +282,12 @@ class ResultStore {
   std::vector<AuctionCandidateRow> read_auction_candidates(std::int64_t run_id) const;
   // The sampled auctions with their candidates, as the simulation reported them.
   std::vector<core::AuctionLogEntry> read_auction_log(std::int64_t run_id) const;
+  // Auction-only runs; empty for other runs and for files older than schema version 3. As read,
+  // the run row's metrics.per_slot come from auction_only_slots.
+  std::optional<AuctionOnlyRunRow> read_auction_only_run(std::int64_t run_id) const;
+  std::vector<AuctionOnlySlotRow> read_auction_only_slots(std::int64_t run_id) const;
+  std::vector<AuctionOnlyBidderRow> read_auction_only_bidders(std::int64_t run_id) const;
+  std::vector<AuctionOnlyBlockRow> read_auction_only_blocks(std::int64_t run_id) const;
 
   // Every row of the run in every table, in key order, as canonical text without run_id and the
   // wall-clock columns (started_at, finished_at, wall_seconds): equal text <=> equal results.
