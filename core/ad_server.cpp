@@ -32,6 +32,36 @@ AdServer::AdServer(const World& world, AdServerConfig config, AdServerComponents
   ranked_.reserve_bound.resize(n2);
   auction_to_ranked_.resize(n2);
   auction_to_ranked_scratch_.resize(n2);
+
+  billing_.resize(world.campaigns.size());
+  managed_.assign(world.campaigns.size(), 0);
+  for (std::size_t c = 0; c < world.campaigns.size(); ++c) {
+    billing_[c] = world.campaigns[c].billing;
+    mixed_billing_ |= billing_[c] != BillingModel::kCpc;
+    managed_[c] = components_.bid_policy && components_.bid_policy->manages(static_cast<CampaignId>(c)) ? 1 : 0;
+    any_managed_ |= managed_[c] != 0;
+  }
+  needs_pcvr_ = mixed_billing_ || any_managed_;
+  if (needs_pcvr_ && !components_.conversion_model)
+    throw std::invalid_argument("AdServer: CPM/CPA billing and auto-bidding need a conversion model");
+  if (needs_pcvr_) {
+    ranked_.pcvr.resize(n2);
+    auction_pcvr_.resize(n2);
+    auction_billing_.resize(n2);
+  }
+  for (std::size_t c = 0; c < world.campaigns.size(); ++c)
+    if (billing_[c] != BillingModel::kCpc && !managed_[c])
+      set_campaign_bid(static_cast<CampaignId>(c), world.campaigns[c].bid.as_double_micros());
+  refresh_auto_bids();
+}
+
+void AdServer::refresh_auto_bids() {
+  if (!any_managed_) return;
+  for (std::size_t i = 0; i < managed_.size(); ++i) {
+    if (!managed_[i]) continue;
+    const auto c = static_cast<CampaignId>(i);
+    funnel_.set_campaign_bid(c, components_.bid_policy->bid(c, components_.conversion_model->predict(c)));
+  }
 }
 
 // Exploration traffic: slots go to participants drawn uniformly at random among those whose bid
@@ -58,7 +88,10 @@ void AdServer::explore_allocation(std::size_t m, double reserve, Rng& rng, Aucti
 
 void AdServer::set_campaign_bid(CampaignId c, double micros) {
   bid_[c] = static_cast<float>(micros);
-  funnel_.set_campaign_bid(c, micros);
+  double per_click = micros;
+  if (billing_[c] == BillingModel::kCpm) per_click = micros / world_.typical_ctr;
+  else if (billing_[c] == BillingModel::kCpa) per_click = micros * world_.typical_cvr;
+  funnel_.set_campaign_bid(c, per_click);
 }
 
 void AdServer::serve(const RequestContext& request, Rng& rng, bool explore, ServeOutcome& out) {
@@ -106,6 +139,21 @@ void AdServer::predict_and_price(const RequestContext& request, std::span<const 
     }
   }
 
+  // 3c. Conversion economics, only when some campaign needs them: pCVR, then auto-bids per click
+  // converted to each campaign's billing unit (per impression: x pCTR; per conversion: / pCVR).
+  if (needs_pcvr_) {
+    components_.conversion_model->predict({r.campaign.data(), n}, {r.pcvr.data(), n});
+    if (any_managed_) {
+      components_.bid_policy->bids({r.campaign.data(), n}, {r.pcvr.data(), n}, {r.bid.data(), n});
+      for (std::size_t i = 0; i < n; ++i) {
+        const CampaignId c = r.campaign[i];
+        if (!managed_[c]) continue;
+        if (billing_[c] == BillingModel::kCpm) r.bid[i] *= r.pctr[i];
+        else if (billing_[c] == BillingModel::kCpa) r.bid[i] = r.pcvr[i] > 0 ? r.bid[i] / r.pcvr[i] : 0.0;
+      }
+    }
+  }
+
   // 4. Pacing: throttle or scale each campaign's bid.
   if (components_.pacer)
     components_.pacer->apply(request.time, {r.campaign.data(), n}, {r.pacing_multiplier.data(), n},
@@ -119,6 +167,10 @@ void AdServer::predict_and_price(const RequestContext& request, std::span<const 
     auction_pctr_[m] = r.pctr[i];
     auction_quality_[m] = r.quality[i];
     auction_to_ranked_[m] = static_cast<std::uint32_t>(i);
+    if (mixed_billing_) {
+      auction_billing_[m] = billing_[r.campaign[i]];
+      auction_pcvr_[m] = r.pcvr[i];
+    }
     ++m;
   }
   out.participants = static_cast<std::uint32_t>(m);
@@ -136,6 +188,10 @@ void AdServer::predict_and_price(const RequestContext& request, std::span<const 
   candidates.bid = {auction_bid_.data(), m};
   candidates.pctr = {auction_pctr_.data(), m};
   candidates.quality = {auction_quality_.data(), m};
+  if (mixed_billing_) {
+    candidates.billing = {auction_billing_.data(), m};
+    candidates.pcvr = {auction_pcvr_.data(), m};
+  }
   components_.auction->run(candidates, rules, {auction_rank_.data(), m}, result);
   if (explore) {
     explore_allocation(m, rules.reserve, rng, result);

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "core/auction_mechanism.hpp"
+#include "core/bid_policy.hpp"
+#include "core/conversion_model.hpp"
 #include "core/ctr_model.hpp"
 #include "core/pacer.hpp"
 #include "core/request.hpp"
@@ -33,6 +35,9 @@ struct AdServerComponents {
   Pacer* pacer = nullptr;               // optional: no pacing when null
   QualityModel* quality_model = nullptr;  // optional: per-ad quality scores set by the marketplace
   const AuctionMechanism* auction = nullptr;  // required
+  // Needed when some campaign bills per impression or conversion, or is auto-bid.
+  const ConversionModel* conversion_model = nullptr;
+  const BidPolicy* bid_policy = nullptr;  // optional: auto-bidding of the campaigns it manages
 };
 
 // The ranked set of one request (at most N2 candidates), as parallel arrays. Valid until the next
@@ -41,15 +46,16 @@ struct RankedCandidates {
   std::size_t size = 0;
   std::vector<AdId> ad;
   std::vector<CampaignId> campaign;
-  std::vector<double> bid;                // micros per click, before pacing
+  std::vector<double> bid;                // micros per billing event (click for CPC), before pacing
   std::vector<double> pacing_multiplier;
   std::vector<std::uint8_t> participates;
   std::vector<float> raw_score;           // model output before calibration
   std::vector<float> pctr;                // calibrated
+  std::vector<float> pcvr;                // P(conversion | click); filled only when some campaign needs it
   std::vector<double> quality;
   std::vector<double> rank_score;         // 0 for candidates the pacer kept out
   std::vector<int> slot;                  // -1: not shown
-  std::vector<double> price;              // micros per click, for winners
+  std::vector<double> price;              // micros per billing event, for winners
   std::vector<std::uint8_t> reserve_bound;
 };
 
@@ -83,8 +89,14 @@ class AdServer {
   // State the marketplace keeps current: which ads may be served, current bids, quality scores.
   void set_ad_live(AdId ad, bool live) { funnel_.set_ad_live(ad, live); }
   bool ad_live(AdId ad) const { return funnel_.ad_live(ad); }
+  // A manual campaign's bid, in its billing unit; retrieval and pre-ranking see its per-click
+  // equivalent (see World::typical_ctr).
   void set_campaign_bid(CampaignId c, double micros);
   double campaign_bid(CampaignId c) const { return bid_[c]; }
+  // Auto-bid campaigns: what retrieval and pre-ranking see is the bid policy's bid per click at the
+  // campaign's current pCVR. Call when the policy's multipliers change (not per request).
+  void refresh_auto_bids();
+  bool needs_pcvr() const { return needs_pcvr_; }
   void set_quality(AdId ad, double q) { quality_[ad] = q; }
   double quality(AdId ad) const { return quality_[ad]; }
   const TargetingIndex& index() const { return funnel_.index(); }
@@ -100,7 +112,12 @@ class AdServer {
   std::vector<float> bid_;           // per campaign, micros per click
   std::vector<double> quality_;      // per ad, platform's quality score
   RankedCandidates ranked_;
-  std::vector<double> auction_bid_, auction_pctr_, auction_quality_, auction_rank_;
+  std::vector<double> auction_bid_, auction_pctr_, auction_quality_, auction_rank_, auction_pcvr_;
+  std::vector<BillingModel> billing_, auction_billing_;  // per campaign; per auction candidate
+  std::vector<std::uint8_t> managed_;                    // per campaign: auto-bid
+  bool mixed_billing_ = false;  // some campaign does not pay per click
+  bool any_managed_ = false;
+  bool needs_pcvr_ = false;
   std::vector<std::uint32_t> auction_to_ranked_, auction_to_ranked_scratch_;
   std::span<const double> impression_counts_;
 };

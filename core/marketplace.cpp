@@ -25,7 +25,9 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
                                  .calibrator = components_.calibrator.get(),
                                  .pacer = components_.pacer.get(),
                                  .quality_model = components_.quality_model.get(),
-                                 .auction = components_.auction.get()}),
+                                 .auction = components_.auction.get(),
+                                 .conversion_model = components_.conversion_model.get(),
+                                 .bid_policy = components_.bid_policy.get()}),
       horizon_(config_.run.horizon()),
       traffic_rng_(streams_.stream("traffic.sessions")),
       session_rng_(streams_.stream("traffic.users")),
@@ -52,6 +54,10 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
     campaign_totals_[c].campaign = c;
     campaign_totals_[c].advertiser = world_->campaigns[c].advertiser;
     campaign_totals_[c].daily_budget = world_->campaigns[c].daily_budget;
+    campaign_totals_[c].billing = world_->campaigns[c].billing;
+    campaign_totals_[c].bidding = world_->campaigns[c].bidding;
+    campaign_totals_[c].value_per_conversion = world_->campaigns[c].value_per_conversion;
+    campaign_totals_[c].pacer = c < config_.campaign_pacer.size() ? config_.campaign_pacer[c] : 0;
   }
   // Mean fatigue is estimated on a fixed sample of users: exact for small worlds, and cheap enough
   // to take at every snapshot for a million users.
@@ -84,6 +90,8 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
     sim_.schedule(every, Priority::kModelRefresh, *this, kModelRefresh);
   if (components_.pacer && components_.pacer->control_interval() > 0)
     sim_.schedule(std::min(components_.pacer->control_interval(), horizon_), Priority::kControl, *this, kPacingTick);
+  if (components_.bid_policy && components_.bid_policy->interval() > 0 && components_.bid_policy->interval() <= horizon_)
+    sim_.schedule(components_.bid_policy->interval(), Priority::kControl, *this, kAutoBidTick);
   sim_.schedule(std::min(config_.run.snapshot_interval, horizon_), Priority::kSnapshot, *this, kSnapshot);
   schedule_next_session(0);
 }
@@ -96,7 +104,7 @@ void Marketplace::handle(const Event& e, Simulation&) {
     case kSessionArrival: on_session(e.time); break;
     case kRequest: on_request(e.time, e.payload); break;
     case kClick: on_click(e.time, e.payload); break;
-    case kConversion: on_conversion(static_cast<AdId>(e.payload)); break;
+    case kConversion: on_conversion(e.time, e.payload); break;
     case kDayBoundary: on_day_boundary(e.time); break;
     case kCampaignChange: refresh_campaign(static_cast<CampaignId>(e.payload), e.time); break;
     case kJoinerTick: on_joiner_tick(e.time); break;
@@ -106,6 +114,13 @@ void Marketplace::handle(const Event& e, Simulation&) {
         sim_.schedule(e.time + components_.pacer->control_interval(), Priority::kControl, *this, kPacingTick);
       break;
     case kSnapshot: on_snapshot(e.time); break;
+    case kAutoBidTick:
+      // New multipliers: retrieval and pre-ranking see the new bids per click from now on.
+      components_.bid_policy->update(e.time);
+      server_.refresh_auto_bids();
+      if (e.time + components_.bid_policy->interval() <= horizon_)
+        sim_.schedule(e.time + components_.bid_policy->interval(), Priority::kControl, *this, kAutoBidTick);
+      break;
     case kModelRefresh:
       components_.ctr_model->refresh(e.time);
       if (e.time + components_.ctr_model->refresh_interval() <= horizon_)
@@ -221,11 +236,17 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     ++m.impressions;
     ++campaign_totals_[c].impressions;
     m.sum_pctr_shown += ranked.pctr[i];
-    m.sum_price_shown += ranked.price[i];
-    m.sum_bid_shown += ranked.bid[i] * ranked.pacing_multiplier[i];
+    const BillingModel billing = world_->campaigns[c].billing;
+    // Prices and bids of shown ads are summed per click: CPM and CPA ones are converted with the
+    // platform's own pCTR and pCVR.
+    double per_click = 1.0;
+    if (billing == BillingModel::kCpm) per_click = ranked.pctr[i] > 0 ? 1.0 / ranked.pctr[i] : 0.0;
+    else if (billing == BillingModel::kCpa) per_click = ranked.pcvr[i];
+    m.sum_price_shown += ranked.price[i] * per_click;
+    m.sum_bid_shown += ranked.bid[i] * ranked.pacing_multiplier[i] * per_click;
     ++m.slot_impressions[s];
     m.slot_reserve_bound[s] += ranked.reserve_bound[i];
-    m.slot_sum_price[s] += ranked.price[i];
+    m.slot_sum_price[s] += ranked.price[i] * per_click;
     m.sum_true_ctr_shown += true_ctr[s];
     m.reserve_bound += ranked.reserve_bound[i];
     m.hides += o.hidden;
@@ -250,6 +271,11 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     logged.reported = o.reported;
     pending_log_.push_back(logged);
 
+    if (billing == BillingModel::kCpm) {
+      const BudgetLedger::ChargeResult charge_result = charge(c, Money::from_micros_rounded(ranked.price[i]), now, s, served.explored);
+      if (charge_result.billed.micros > 0) ++m.billed_impressions;
+    }
+
     if (o.clicked) {
       std::uint32_t slab;
       if (free_clicks_.empty()) {
@@ -262,8 +288,19 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
       click_slab_[slab] = {imp.impression_id, ad, c, Money::from_micros_rounded(ranked.price[i]),
                            static_cast<std::uint8_t>(s), served.explored};
       sim_.schedule(now + o.click_delay, Priority::kFeedback, *this, kClick, slab);
-      if (o.converted)
-        sim_.schedule(now + o.click_delay + o.conversion_delay, Priority::kFeedback, *this, kConversion, ad);
+      if (o.converted) {
+        std::uint32_t cslab;
+        if (free_conversions_.empty()) {
+          cslab = static_cast<std::uint32_t>(conversion_slab_.size());
+          conversion_slab_.emplace_back();
+        } else {
+          cslab = free_conversions_.back();
+          free_conversions_.pop_back();
+        }
+        conversion_slab_[cslab] = {c, billing == BillingModel::kCpa ? Money::from_micros_rounded(ranked.price[i]) : Money{0},
+                                   static_cast<std::uint8_t>(s), served.explored, o.conversion_delay <= config_.conversion_window};
+        sim_.schedule(now + o.click_delay + o.conversion_delay, Priority::kFeedback, *this, kConversion, cslab);
+      }
     }
   }
 
@@ -288,24 +325,11 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
   CampaignTotals& totals = campaign_totals_[click.campaign];
   ++m.clicks;
   ++totals.clicks;
-  const double value = world_->campaigns[click.campaign].value_per_click;
-  m.advertiser_value += value;
-  totals.value += value;
-
-  const BudgetLedger::ChargeResult charge = budgets_.charge(click.campaign, click.price, now);
-  m.revenue += charge.billed;
   ++m.slot_clicks[click.slot];
-  m.slot_revenue[click.slot] += charge.billed;
-  if (click.explore) m.explore_revenue += charge.billed;
-  m.overspend += charge.overspend;
-  m.forgone += charge.forgone;
-  if (charge.billed.micros > 0) {
-    ++m.billed_clicks;
-    if (components_.pacer) components_.pacer->on_charge(click.campaign, charge.billed, now);
-  }
-  if (!budgets_.has_budget(click.campaign) && server_.ad_live(world_->campaigns[click.campaign].first_ad)) {
-    if (totals.first_exhausted_at < 0) totals.first_exhausted_at = now;
-    refresh_campaign(click.campaign, now);
+  if (components_.conversion_model) components_.conversion_model->on_click(click.campaign);
+  if (world_->campaigns[click.campaign].billing == BillingModel::kCpc) {
+    const BudgetLedger::ChargeResult billed = charge(click.campaign, click.price, now, click.slot, click.explore);
+    if (billed.billed.micros > 0) ++m.billed_clicks;
   }
 
   // The click joins its impression in the training log only inside the attribution window.
@@ -319,9 +343,52 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
   ++m.late_clicks;
 }
 
-void Marketplace::on_conversion(AdId ad) {
-  ++interval_.conversions;
-  ++campaign_totals_[world_->ads.campaign[ad]].conversions;
+BudgetLedger::ChargeResult Marketplace::charge(CampaignId c, Money amount, SimTime now, std::size_t slot, bool explore) {
+  Counters& m = interval_;
+  const BudgetLedger::ChargeResult r = budgets_.charge(c, amount, now);
+  m.revenue += r.billed;
+  m.slot_revenue[slot] += r.billed;
+  if (explore) m.explore_revenue += r.billed;
+  m.overspend += r.overspend;
+  m.forgone += r.forgone;
+  if (r.billed.micros > 0) {
+    if (components_.pacer) components_.pacer->on_charge(c, r.billed, now);
+    if (components_.bid_policy) components_.bid_policy->on_charge(c, r.billed);
+  }
+  if (!budgets_.has_budget(c) && server_.ad_live(world_->campaigns[c].first_ad)) {
+    CampaignTotals& totals = campaign_totals_[c];
+    if (totals.first_exhausted_at < 0) totals.first_exhausted_at = now;
+    refresh_campaign(c, now);
+  }
+  return r;
+}
+
+// A conversion creates the advertiser's value whether or not the platform hears of it; only an
+// attributed one (inside the conversion window) is billed (CPA), learned from and fed to the
+// auto-bidder.
+void Marketplace::on_conversion(SimTime now, std::uint64_t slab_index) {
+  const PendingConversion conv = conversion_slab_[slab_index];
+  free_conversions_.push_back(static_cast<std::uint32_t>(slab_index));
+  Counters& m = interval_;
+  CampaignTotals& totals = campaign_totals_[conv.campaign];
+  ++m.conversions;
+  ++totals.conversions;
+  const double value = world_->campaigns[conv.campaign].value_per_conversion;
+  m.advertiser_value += value;
+  totals.value += value;
+  if (!conv.attributed) {
+    ++m.late_conversions;
+    ++totals.late_conversions;
+    return;
+  }
+  ++m.attributed_conversions;
+  ++totals.attributed_conversions;
+  if (components_.conversion_model) components_.conversion_model->on_conversion(conv.campaign);
+  if (components_.bid_policy) components_.bid_policy->on_conversion(conv.campaign, value);
+  if (world_->campaigns[conv.campaign].billing == BillingModel::kCpa) {
+    const BudgetLedger::ChargeResult billed = charge(conv.campaign, conv.price, now, conv.slot, conv.explore);
+    if (billed.billed.micros > 0) ++m.billed_conversions;
+  }
 }
 
 void Marketplace::on_day_boundary(SimTime now) {
@@ -548,7 +615,18 @@ RunSummary Marketplace::summary() const {
       t.utilization = t.spend.as_double_micros() / (budget * days);
       t.underdelivery = std::max(0.0, 1.0 - t.utilization);
     }
+    t.surplus = t.value - t.spend.as_double_micros();
+    if (components_.conversion_model) t.pcvr = components_.conversion_model->predict(c);
+    if (components_.bid_policy && components_.bid_policy->manages(c)) {
+      const AutoBidOutcome o = components_.bid_policy->outcome(c);
+      t.auto_bid_target = o.target;
+      t.auto_bid_multiplier = o.multiplier;
+      t.auto_bid_realized = o.realized;
+      t.auto_bid_violation = o.violation;
+    }
   }
+  s.pacer_names = config_.pacer_names;
+  if (components_.bid_policy) s.auto_bid = components_.bid_policy->totals();
   return s;
 }
 

@@ -24,6 +24,13 @@ struct MarketplaceConfig {
   RunSpec run;
   AdServerConfig server;
   SimTime attribution_window = 30 * kMinute;  // clicks later than this never reach training
+  // Conversions later than this after their click are not attributed: not billed (CPA), not seen
+  // by the conversion model or the auto-bidder; counted as late conversions.
+  SimTime conversion_window = kDay;
+  // Each campaign's pacing strategy, for the per-strategy summary (index into pacer_names);
+  // empty: every campaign "none".
+  std::vector<std::string> pacer_names;
+  std::vector<std::uint8_t> campaign_pacer;
   SimTime joiner_interval = kMinute;          // how often closed windows are released to training
   // Platform quality score: 1 / (1 + penalty x smoothed hide-or-report rate) from logged feedback.
   double quality_penalty = 20.0;
@@ -40,6 +47,9 @@ struct MarketplaceComponents {
   std::unique_ptr<AuctionMechanism> auction;
   std::unique_ptr<PredictionEvaluator> evaluator;  // may be null: no model metrics
   std::unique_ptr<QualityModel> quality_model;     // may be null: quality from logged feedback rates
+  // May be null unless some campaign bills per impression / conversion or is auto-bid.
+  std::unique_ptr<ConversionModel> conversion_model;
+  std::unique_ptr<BidPolicy> bid_policy;  // may be null: no auto-bidding
 };
 
 // The simulated marketplace: users arrive and make ad requests, the ad server fills them, the hidden
@@ -88,6 +98,7 @@ class Marketplace final : public EventHandler {
     kPacingTick,
     kSnapshot,
     kModelRefresh,
+    kAutoBidTick,
   };
   struct PendingClick {
     std::uint64_t impression_id;
@@ -96,6 +107,13 @@ class Marketplace final : public EventHandler {
     Money price;
     std::uint8_t slot;
     bool explore;
+  };
+  struct PendingConversion {
+    CampaignId campaign;
+    Money price;  // CPA: per conversion
+    std::uint8_t slot;
+    bool explore;
+    bool attributed;
   };
   struct TrackingStats {  // spend vs. the pacer's plan, per campaign, as shares of the daily budget
     double sum_abs = 0, max_abs = 0, sum_sq = 0;
@@ -106,7 +124,10 @@ class Marketplace final : public EventHandler {
   void on_session(SimTime now);
   void on_request(SimTime now, std::uint64_t payload);
   void on_click(SimTime now, std::uint64_t slab_index);
-  void on_conversion(AdId ad);
+  void on_conversion(SimTime now, std::uint64_t slab_index);
+  // Books one charge against the campaign's budget (any billing event) and takes the campaign out
+  // of the auction when its budget runs out.
+  BudgetLedger::ChargeResult charge(CampaignId c, Money amount, SimTime now, std::size_t slot, bool explore);
   void on_day_boundary(SimTime now);
   void on_joiner_tick(SimTime now);
   void on_snapshot(SimTime now);
@@ -136,6 +157,8 @@ class Marketplace final : public EventHandler {
 
   std::vector<PendingClick> click_slab_;
   std::vector<std::uint32_t> free_clicks_;
+  std::vector<PendingConversion> conversion_slab_;
+  std::vector<std::uint32_t> free_conversions_;
 
   // Platform-side negative feedback counts behind the quality score.
   std::vector<double> logged_impressions_, logged_negative_;

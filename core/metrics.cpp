@@ -1,5 +1,8 @@
 #include "core/metrics.hpp"
 
+#include <map>
+#include <tuple>
+
 namespace adsim::core {
 
 Counters& Counters::operator+=(const Counters& o) {
@@ -10,6 +13,10 @@ Counters& Counters::operator+=(const Counters& o) {
   clicks += o.clicks;
   billed_clicks += o.billed_clicks;
   conversions += o.conversions;
+  attributed_conversions += o.attributed_conversions;
+  late_conversions += o.late_conversions;
+  billed_impressions += o.billed_impressions;
+  billed_conversions += o.billed_conversions;
   hides += o.hides;
   reports += o.reports;
   users_left += o.users_left;
@@ -63,6 +70,72 @@ Rates Rates::of(const Counters& c) {
   r.reserve_bind_rate = ratio(static_cast<double>(c.reserve_bound), imps);
   r.efficiency = ratio(c.sampled_welfare, c.sampled_best_welfare);
   return r;
+}
+
+const char* billing_name(BillingModel b) {
+  switch (b) {
+    case BillingModel::kCpc: return "cpc";
+    case BillingModel::kCpm: return "cpm";
+    case BillingModel::kCpa: return "cpa";
+  }
+  return "?";
+}
+
+const char* bidding_name(BiddingKind b) {
+  switch (b) {
+    case BiddingKind::kManual: return "manual";
+    case BiddingKind::kTargetCpa: return "tcpa";
+    case BiddingKind::kTargetRoas: return "troas";
+  }
+  return "?";
+}
+
+std::vector<StrategyGroup> RunSummary::strategy_groups() const {
+  struct Acc {
+    StrategyGroup g;
+    double budgeted_spend = 0, deviation_sum = 0, violation_weighted = 0, auto_spend = 0;
+  };
+  std::map<std::tuple<std::uint8_t, std::uint8_t, std::uint8_t>, Acc> groups;
+  const double days_run = static_cast<double>(simulated) / static_cast<double>(kDay);
+  for (const CampaignTotals& c : campaigns) {
+    Acc& a = groups[{c.pacer, static_cast<std::uint8_t>(c.bidding), static_cast<std::uint8_t>(c.billing)}];
+    StrategyGroup& g = a.g;
+    g.pacer = c.pacer < pacer_names.size() ? pacer_names[c.pacer] : "none";
+    g.bidding = c.bidding;
+    g.billing = c.billing;
+    ++g.campaigns;
+    g.spend += c.spend;
+    g.impressions += c.impressions;
+    g.clicks += c.clicks;
+    g.conversions += c.conversions;
+    g.attributed_conversions += c.attributed_conversions;
+    g.value += c.value;
+    g.surplus += c.surplus;
+    a.deviation_sum += c.pacing_mean_abs_deviation;
+    // Budget over the days the campaign was in flight, recovered from its utilization.
+    if (c.utilization > 0) {
+      g.budget += c.spend.as_double_micros() / c.utilization;
+      a.budgeted_spend += c.spend.as_double_micros();
+    } else if (c.daily_budget.micros > 0 && days_run > 0) {
+      g.budget += c.daily_budget.as_double_micros() * days_run;  // nothing spent: its whole budget
+    }
+    if (c.bidding != BiddingKind::kManual) {
+      a.violation_weighted += c.auto_bid_violation * c.spend.as_double_micros();
+      a.auto_spend += c.spend.as_double_micros();
+    }
+  }
+  std::vector<StrategyGroup> out;
+  for (auto& [key, a] : groups) {
+    StrategyGroup& g = a.g;
+    const double spend = g.spend.as_double_micros();
+    g.utilization = g.budget > 0 ? a.budgeted_spend / g.budget : 0.0;
+    g.cpc = g.clicks ? spend / static_cast<double>(g.clicks) : 0.0;
+    g.cpa = g.attributed_conversions ? spend / static_cast<double>(g.attributed_conversions) : 0.0;
+    g.mean_pacing_deviation = a.deviation_sum / static_cast<double>(g.campaigns);
+    g.auto_bid_violation = a.auto_spend > 0 ? a.violation_weighted / a.auto_spend : 0.0;
+    out.push_back(std::move(g));
+  }
+  return out;
 }
 
 }  // namespace adsim::core

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bid_policy.hpp"
 #include "core/ids.hpp"
 #include "core/money.hpp"
 #include "core/sim_time.hpp"
@@ -39,7 +40,11 @@ struct Counters {
   std::uint64_t impressions = 0;
   std::uint64_t clicks = 0;           // clicks billed or not, counted when they happen
   std::uint64_t billed_clicks = 0;    // clicks charged to a budget (the rest came after it ran out)
-  std::uint64_t conversions = 0;
+  std::uint64_t conversions = 0;     // every conversion that happened (the advertiser's value)
+  std::uint64_t attributed_conversions = 0;  // reached the platform inside the conversion window
+  std::uint64_t late_conversions = 0;        // later than the window after their click: not attributed
+  std::uint64_t billed_impressions = 0;      // CPM impressions charged to a budget
+  std::uint64_t billed_conversions = 0;      // CPA conversions charged to a budget
   std::uint64_t hides = 0;
   std::uint64_t reports = 0;
   std::uint64_t users_left = 0;
@@ -55,7 +60,7 @@ struct Counters {
   Money revenue{0};
   Money overspend{0};
   Money forgone{0};
-  double advertiser_value = 0.0;  // micros: value of clicks to their advertisers
+  double advertiser_value = 0.0;  // micros: conversions x their campaign's value per conversion
   // Calibration of what was shown, on the top-slot basis: the platform's pCTR against the hidden
   // true CTR of the same impressions (a simulator can measure bias without label noise).
   double sum_pctr_shown = 0.0;
@@ -85,7 +90,7 @@ struct Rates {
   double ctr = 0, fill_rate = 0, avg_cpc = 0, rpm = 0, hide_rate = 0, report_rate = 0,
          calibration_ratio = 0,  // sum pCTR / sum true CTR over shown ads; 1 is calibrated
          funnel_cost_us_per_request = 0,
-         advertiser_surplus = 0,    // currency units: value of clicks - payments
+         advertiser_surplus = 0,    // currency units: value of conversions - payments
          price_to_bid = 0,          // sum price / sum bid over shown ads
          reserve_bind_rate = 0,     // shown ads whose price the reserve set / shown ads
          efficiency = 0;            // sampled welfare / best possible welfare
@@ -118,7 +123,7 @@ struct CampaignTotals {
   Money daily_budget{0};
   Money overspend{0};
   Money forgone{0};
-  double value = 0.0;  // micros
+  double value = 0.0;  // micros: conversions x value_per_conversion
   SimTime first_exhausted_at = -1;
   std::uint32_t days_exhausted = 0;
   // How closely cumulative spend followed the target curve, sampled at every snapshot, as shares
@@ -128,7 +133,42 @@ struct CampaignTotals {
   double pacing_rms_error = 0.0;
   double utilization = 0.0;    // spend / (daily budget x days in flight)
   double underdelivery = 0.0;  // unspent share of the budget over the days in flight
+  // Conversion economics.
+  BillingModel billing = BillingModel::kCpc;
+  BiddingKind bidding = BiddingKind::kManual;
+  std::uint8_t pacer = 0;      // index into RunSummary::pacer_names
+  std::uint64_t attributed_conversions = 0;
+  std::uint64_t late_conversions = 0;
+  double value_per_conversion = 0.0;  // micros
+  double surplus = 0.0;        // micros: value - spend
+  double pcvr = 0.0;           // the platform's pCVR of the campaign at the end of the run
+  // Auto-bidding (bidding != manual): target (CPA micros or ROAS ratio), final multiplier, realized
+  // CPA (micros per attributed conversion) or ROAS (value / spend), violation as a share of target.
+  double auto_bid_target = 0.0;
+  double auto_bid_multiplier = 0.0;
+  double auto_bid_realized = 0.0;
+  double auto_bid_violation = 0.0;
 };
+
+// Campaigns grouped by (pacer, bidding kind, billing model): the per-strategy summary.
+struct StrategyGroup {
+  std::string pacer;
+  BiddingKind bidding = BiddingKind::kManual;
+  BillingModel billing = BillingModel::kCpc;
+  std::uint32_t campaigns = 0;
+  Money spend{0};
+  double budget = 0.0;  // micros: daily budget x days in flight, over campaigns with a finite budget
+  double utilization = 0.0;  // spend of budgeted campaigns / budget
+  std::uint64_t impressions = 0, clicks = 0, conversions = 0, attributed_conversions = 0;
+  double value = 0.0;    // micros
+  double surplus = 0.0;  // micros: value - spend
+  double cpc = 0.0;      // micros: spend / clicks (0 without clicks)
+  double cpa = 0.0;      // micros: spend / attributed conversions (0 without)
+  double mean_pacing_deviation = 0.0;  // mean over the group's campaigns
+  double auto_bid_violation = 0.0;     // spend-weighted mean over auto-bid campaigns; 0 for manual
+};
+const char* billing_name(BillingModel b);
+const char* bidding_name(BiddingKind b);
 
 struct RunSummary {
   std::string scenario_name;
@@ -143,6 +183,11 @@ struct RunSummary {
   double mean_fatigue = 0.0;
   ModelMetrics model;  // all served predictions released during the run
   std::vector<CampaignTotals> campaigns;
+  std::vector<std::string> pacer_names;  // CampaignTotals::pacer indexes this; empty: "none"
+  AutoBidTotals auto_bid;                // over auto-bid campaigns (all zero when there are none)
+
+  // Campaigns grouped by (pacer, bidding, billing), in that order of keys.
+  std::vector<StrategyGroup> strategy_groups() const;
 };
 
 // One candidate of a sampled auction, with everything needed to see why it won or lost.

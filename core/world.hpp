@@ -3,6 +3,7 @@
 #include <span>
 #include <vector>
 
+#include "core/bid_policy.hpp"
 #include "core/ids.hpp"
 #include "core/money.hpp"
 #include "core/sim_time.hpp"
@@ -34,7 +35,15 @@ struct Campaign {
   Money total_budget{0};  // 0 means no lifetime cap
   Money bid{0};           // per billing event
   BillingModel billing = BillingModel::kCpc;
-  double value_per_click = 0.0;  // the advertiser's private value, micros (for surplus)
+  // The advertiser's value. Value is realized at conversion: a campaign's advertiser value is its
+  // conversions x value_per_conversion. value_per_click is the expected value of a click
+  // (value_per_conversion x the world's typical conversion rate), used where an expected value per
+  // click is needed (allocative efficiency of sampled auctions). Both in micros.
+  double value_per_click = 0.0;
+  double value_per_conversion = 0.0;
+  BiddingKind bidding = BiddingKind::kManual;
+  // The auto-bidding target: tCPA in micros per conversion, tROAS as value / spend (a ratio).
+  double bid_target = 0.0;
   SimTime flight_start = 0;
   SimTime flight_end = 0;  // exclusive
   std::uint32_t region_mask = ~0u;   // bit r: region r targeted
@@ -61,6 +70,11 @@ struct AdCatalog {
 };
 
 struct World {
+  // How bids in other billing units relate to a bid per click (see WorldSpec::typical_ctr): a CPM
+  // bid per impression ~ bid per click x typical_ctr, a CPA bid per conversion ~ bid per click /
+  // typical_cvr. Retrieval and pre-ranking rank every campaign by its bid per click equivalent.
+  double typical_ctr = 0.02;
+  double typical_cvr = 0.05;
   int num_regions = 1;
   int num_age_bands = 1;
   int num_devices = 1;

@@ -48,6 +48,8 @@ World generate_world(const WorldSpec& spec, const RandomStreams& streams, SimTim
   w.num_devices = static_cast<int>(spec.device_weights.size());
   w.num_categories = spec.interest_categories;
   w.num_advertisers = spec.advertisers;
+  w.typical_ctr = spec.typical_ctr;
+  w.typical_cvr = spec.typical_cvr;
   const int dim = w.dim;
   const auto udim = static_cast<std::size_t>(dim);
   boost::random::normal_distribution<float> gauss(0.0f, 1.0f);
@@ -131,8 +133,6 @@ World generate_world(const WorldSpec& spec, const RandomStreams& streams, SimTim
       k.daily_budget = Money::from_units(daily);
       if (spec.total_budget_days > 0) k.total_budget = Money::from_units(daily * spec.total_budget_days);
       k.bid = Money::from_units(bid(rng));
-      k.value_per_click = k.bid.as_double_micros() * spec.value_over_bid;
-      k.billing = BillingModel::kCpc;
       // A targeted campaign keeps each region/band with probability 1/3 (never none).
       k.region_mask = target_region(rng) ? static_cast<std::uint32_t>(random_subset(rng, w.num_regions, 1.0 / 3.0))
                                          : static_cast<std::uint32_t>(all_bits(w.num_regions));
@@ -144,6 +144,39 @@ World generate_world(const WorldSpec& spec, const RandomStreams& streams, SimTim
       }
       k.flight_start = late(rng) ? static_cast<SimTime>(when(rng)) : 0;
       k.flight_end = horizon;
+    }
+  }
+
+  // Conversion economics, each from its own stream so that worlds without them are drawn exactly
+  // as before: the advertiser's value relative to its bid, the billing model (bids in other units
+  // derived from the CPC bid), and the auto-bidding goal.
+  {
+    Rng value_rng = streams.stream("world.values");
+    Rng billing_rng = streams.stream("world.billing");
+    Rng goal_rng = streams.stream("world.auto_bidding");
+    boost::random::normal_distribution<double> value_noise(0.0, 1.0);
+    boost::random::uniform_real_distribution<double> unit(0.0, 1.0);
+    for (Campaign& k : w.campaigns) {
+      const double noise = spec.value_sigma > 0 ? std::exp(spec.value_sigma * value_noise(value_rng)) : 1.0;
+      const double cpc_bid = k.bid.as_double_micros();
+      k.value_per_click = cpc_bid * spec.value_over_bid * noise;
+      k.value_per_conversion = k.value_per_click / spec.typical_cvr;
+      const double b = unit(billing_rng);
+      if (b < spec.cpm_share) {
+        k.billing = BillingModel::kCpm;
+        k.bid = Money::from_micros_rounded(std::max(1.0, cpc_bid * spec.typical_ctr));
+      } else if (b < spec.cpm_share + spec.cpa_share) {
+        k.billing = BillingModel::kCpa;
+        k.bid = Money::from_micros_rounded(cpc_bid / spec.typical_cvr);
+      }
+      const double g = unit(goal_rng);
+      if (g < spec.tcpa_share) {
+        k.bidding = BiddingKind::kTargetCpa;
+        k.bid_target = spec.tcpa_target_over_value * k.value_per_conversion;
+      } else if (g < spec.tcpa_share + spec.troas_share) {
+        k.bidding = BiddingKind::kTargetRoas;
+        k.bid_target = spec.troas_target;
+      }
     }
   }
 

@@ -28,7 +28,20 @@ struct WorldSpec {
   double total_budget_days = 0.0;       // lifetime budget = this x daily budget; 0: none
   double bid_median = 0.5;              // CPC bid, currency units; lognormal
   double bid_sigma = 0.5;
-  double value_over_bid = 1.25;         // advertiser value per click relative to its bid
+  double value_over_bid = 1.25;         // advertiser value per click relative to its bid (median)
+  double value_sigma = 0.0;             // lognormal spread of that ratio across campaigns
+  // Billing models: shares of CPM and CPA campaigns (the rest pay per click). Their bids are derived
+  // from the drawn CPC bid so markets stay comparable: CPM bid per impression = CPC bid x
+  // typical_ctr; CPA bid per conversion = CPC bid / typical_cvr.
+  double cpm_share = 0.0;
+  double cpa_share = 0.0;
+  double typical_ctr = 0.02;
+  double typical_cvr = 0.05;
+  // Auto-bidding: shares of target-CPA and target-ROAS campaigns (the rest bid manually).
+  double tcpa_share = 0.0;
+  double troas_share = 0.0;
+  double tcpa_target_over_value = 0.8;  // target CPA = this x value per conversion
+  double troas_target = 1.25;           // target ROAS = value / spend
   double region_targeting_share = 0.5;  // share of campaigns that target a subset of regions
   double age_targeting_share = 0.5;
   double interest_targeting_share = 0.3;

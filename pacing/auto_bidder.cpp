@@ -127,4 +127,41 @@ AutoBidSummary AutoBidder::summary() const {
   return s;
 }
 
+AutoBidPolicy::AutoBidPolicy(AutoBidder bidder, const core::Pacer* pacer)
+    : bidder_(std::move(bidder)), pacer_(dynamic_cast<const PacerBase*>(pacer)) {}
+
+void AutoBidPolicy::bids(std::span<const CampaignId> campaigns, std::span<const float> pcvr, std::span<double> bid) const {
+  for (std::size_t i = 0; i < campaigns.size(); ++i) {
+    const CampaignId c = campaigns[i];
+    if (bidder_.manages(c)) bid[i] = bidder_.bid(c, pcvr[i]);
+  }
+}
+
+core::AutoBidOutcome AutoBidPolicy::outcome(CampaignId c) const {
+  core::AutoBidOutcome o;
+  if (!bidder_.manages(c)) return o;
+  const AutoBidStats s = bidder_.stats(c);
+  o.kind = s.goal.kind == AutoBidGoal::Kind::kTargetCpa ? core::BiddingKind::kTargetCpa : core::BiddingKind::kTargetRoas;
+  o.target = s.goal.target;
+  o.multiplier = s.multiplier;
+  o.realized = s.realized;
+  o.violation = s.violation;
+  return o;
+}
+
+core::AutoBidTotals AutoBidPolicy::totals() const {
+  const AutoBidSummary s = bidder_.summary();
+  return {s.campaigns, s.violating, s.mean_violation, s.max_violation};
+}
+
+std::vector<AutoBidGoal> auto_bid_goals(const std::vector<core::Campaign>& campaigns) {
+  std::vector<AutoBidGoal> goals(campaigns.size());
+  for (std::size_t c = 0; c < campaigns.size(); ++c) {
+    const core::Campaign& k = campaigns[c];
+    if (k.bidding == core::BiddingKind::kTargetCpa) goals[c] = {AutoBidGoal::Kind::kTargetCpa, k.bid_target, k.value_per_conversion};
+    else if (k.bidding == core::BiddingKind::kTargetRoas) goals[c] = {AutoBidGoal::Kind::kTargetRoas, k.bid_target, k.value_per_conversion};
+  }
+  return goals;
+}
+
 }  // namespace adsim::pacing

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/bid_policy.hpp"
 #include "core/ids.hpp"
 #include "core/money.hpp"
 #include "core/sim_time.hpp"
@@ -120,5 +121,38 @@ class AutoBidder {
   std::vector<std::uint64_t> conversions_;
   std::vector<double> value_;
 };
+
+// The AutoBidder as the marketplace's bid policy (core::BidPolicy). The marketplace calls update()
+// on its own event every params().interval and feeds billed charges and attributed conversions;
+// the ad server asks for bids per request. With the run's pacer given (a PacerBase), a campaign the
+// pacer holds back does not raise its multiplier (see AutoBidder::update).
+class AutoBidPolicy final : public core::BidPolicy {
+ public:
+  AutoBidPolicy(AutoBidder bidder, const core::Pacer* pacer);
+
+  std::string_view name() const override { return "auto_bidder"; }
+  bool manages(core::CampaignId c) const override { return c < bidder_.size() && bidder_.manages(c); }
+  double bid(core::CampaignId c, double pcvr) const override { return bidder_.bid(c, pcvr); }
+  void bids(std::span<const core::CampaignId> campaigns, std::span<const float> pcvr, std::span<double> bid) const override;
+  core::SimTime interval() const override { return bidder_.params().interval; }
+  void update(core::SimTime now) override { bidder_.update(now, pacer_); }
+  void on_charge(core::CampaignId c, core::Money billed) override {
+    if (bidder_.manages(c)) bidder_.on_charge(c, billed);
+  }
+  void on_conversion(core::CampaignId c, double value) override {
+    if (bidder_.manages(c)) bidder_.on_conversion(c, value);
+  }
+  core::AutoBidOutcome outcome(core::CampaignId c) const override;
+  core::AutoBidTotals totals() const override;
+  const AutoBidder& bidder() const { return bidder_; }
+
+ private:
+  AutoBidder bidder_;
+  const PacerBase* pacer_;
+};
+
+// Goals from the campaigns' bidding kinds and targets (core::Campaign::bidding, bid_target);
+// tROAS campaigns value conversions at their value_per_conversion.
+std::vector<AutoBidGoal> auto_bid_goals(const std::vector<core::Campaign>& campaigns);
 
 }  // namespace adsim::pacing

@@ -9,10 +9,12 @@
 #include "models/calibrators.hpp"
 #include "models/global_ctr_model.hpp"
 #include "models/historical_ctr.hpp"
+#include "models/historical_cvr.hpp"
 #include "models/logistic_ctr_model.hpp"
 #include "models/negative_feedback_quality.hpp"
 #include "models/oracle_ctr_model.hpp"
 #include "models/served_prediction_evaluator.hpp"
+#include "pacing/auto_bidder.hpp"
 #include "pacing/pacers.hpp"
 #include "pacing/spend_plan.hpp"
 #include "scenarios/factory.hpp"
@@ -135,6 +137,28 @@ std::unique_ptr<core::AuctionMechanism> make_auction(const Scenario& s) {
   if (name == "vcg") return std::make_unique<auction::VcgMechanism>();
   if (name == "first_price") return std::make_unique<auction::FirstPriceMechanism>();
   throw BuildError("auction.mechanism = '" + name + "' is not a known mechanism");
+}
+
+std::unique_ptr<core::ConversionModel> make_conversion_model(const Scenario& s, const core::World& world) {
+  return std::make_unique<models::HistoricalCvrModel>(world.campaigns.size(), s.model.cvr_prior, s.model.cvr_prior_strength);
+}
+
+std::unique_ptr<core::BidPolicy> make_bid_policy(const Scenario& s, const core::World& world, const core::Pacer* pacer) {
+  std::vector<pacing::AutoBidGoal> goals = pacing::auto_bid_goals(world.campaigns);
+  if (std::none_of(goals.begin(), goals.end(), [](const auto& g) { return g.kind != pacing::AutoBidGoal::Kind::kNone; }))
+    return nullptr;
+  pacing::AutoBidderParams params;
+  const PacingSpec& p = s.pacing;
+  params.interval = std::max<core::SimTime>(core::kSecond, minutes(p.auto_bid_minutes));
+  params.gain = p.auto_bid_gain;
+  params.half_life = std::max<core::SimTime>(core::kSecond, minutes(p.auto_bid_half_life_hours * 60.0));
+  params.prior_conversions = p.auto_bid_prior_conversions;
+  params.conversion_lag = minutes(p.auto_bid_conversion_lag_minutes);
+  try {
+    return std::make_unique<pacing::AutoBidPolicy>(pacing::AutoBidder(std::move(goals), params), pacer);
+  } catch (const std::invalid_argument& e) {
+    throw BuildError(std::string("auto-bidding: ") + e.what());
+  }
 }
 
 }  // namespace adsim::scenarios

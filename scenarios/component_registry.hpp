@@ -2,6 +2,8 @@
 #include <memory>
 
 #include "core/auction_mechanism.hpp"
+#include "core/bid_policy.hpp"
+#include "core/conversion_model.hpp"
 #include "core/ctr_model.hpp"
 #include "core/pacer.hpp"
 #include "core/user_response.hpp"
@@ -18,5 +20,9 @@ std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World& wo
 std::unique_ptr<core::AuctionMechanism> make_auction(const Scenario& s);
 std::unique_ptr<core::PredictionEvaluator> make_evaluator(const Scenario& s);
 std::unique_ptr<core::QualityModel> make_quality_model(const Scenario& s, const core::World& world);
+// The platform's pCVR model (smoothed historical conversion rate per campaign).
+std::unique_ptr<core::ConversionModel> make_conversion_model(const Scenario& s, const core::World& world);
+// Auto-bidding of the world's tCPA/tROAS campaigns; null when there are none. `pacer` may be null.
+std::unique_ptr<core::BidPolicy> make_bid_policy(const Scenario& s, const core::World& world, const core::Pacer* pacer);
 
 }  // namespace adsim::scenarios

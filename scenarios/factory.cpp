@@ -6,6 +6,7 @@
 #include "models/ground_truth.hpp"
 #include "models/historical_ctr.hpp"
 #include "models/oracle_ctr_model.hpp"
+#include "pacing/pacers.hpp"
 #include "scenarios/component_registry.hpp"
 
 namespace adsim::scenarios {
@@ -23,6 +24,7 @@ core::MarketplaceConfig marketplace_config(const Scenario& s) {
   for (double r : s.auction.region_reserves) c.server.region_reserves_micros.push_back(r * 1e6);
   c.server.quality_exponent = s.auction.quality_exponent;
   c.attribution_window = static_cast<core::SimTime>(std::llround(s.model.attribution_window_minutes * static_cast<double>(core::kMinute)));
+  c.conversion_window = static_cast<core::SimTime>(std::llround(s.model.conversion_window_hours * static_cast<double>(core::kHour)));
   c.quality_penalty = s.model.quality_penalty;
   c.exploration_share = s.model.exploration_share;
   c.server.optimism_bonus = s.model.optimism_bonus;
@@ -30,7 +32,7 @@ core::MarketplaceConfig marketplace_config(const Scenario& s) {
 }
 
 std::unique_ptr<core::Marketplace> build_marketplace(const Scenario& s) {
-  const core::MarketplaceConfig config = marketplace_config(s);
+  core::MarketplaceConfig config = marketplace_config(s);
   const core::RandomStreams streams(s.run.seed);
   std::unique_ptr<core::World> world;
   try {
@@ -43,6 +45,15 @@ std::unique_ptr<core::Marketplace> build_marketplace(const Scenario& s) {
   parts.ctr_model = make_ctr_model(s, *world, *truth);
   parts.calibrator = make_calibrator(s, *world);
   parts.pacer = make_pacer(s, *world);
+  // Each campaign's pacing strategy, for the per-strategy summary.
+  if (const auto* paced = dynamic_cast<const pacing::PacerBase*>(parts.pacer.get())) {
+    config.pacer_names = {"none", "throttling", "dual_descent", "pid"};
+    config.campaign_pacer.resize(world->campaigns.size());
+    for (core::CampaignId c = 0; c < world->campaigns.size(); ++c)
+      config.campaign_pacer[c] = static_cast<std::uint8_t>(paced->strategy_of(c));
+  }
+  parts.conversion_model = make_conversion_model(s, *world);
+  parts.bid_policy = make_bid_policy(s, *world, parts.pacer.get());
   parts.auction = make_auction(s);
   parts.evaluator = make_evaluator(s);
   parts.quality_model = make_quality_model(s, *world);

@@ -65,6 +65,10 @@ struct ModelSpec {
   // Reliability diagram of served predictions: equal-width bins over [0, reliability_max].
   int reliability_bins = 10;
   double reliability_max = 0.2;
+  // The platform's conversion model (pCVR per campaign): Beta prior and conversion attribution.
+  double cvr_prior = 0.05;               // prior mean of P(conversion | click)
+  double cvr_prior_strength = 100.0;     // pseudo-clicks
+  double conversion_window_hours = 24.0; // conversions later than this after the click are not attributed
 };
 
 struct PacingSpec {
@@ -84,6 +88,12 @@ struct PacingSpec {
   double pid_kd = 0.0;
   double pid_min_phi = -6.0;
   double pid_max_phi = 0.0;
+  // Auto-bidding (campaigns with world.tcpa_share / world.troas_share): pacing/auto_bidder.hpp.
+  double auto_bid_minutes = 15.0;          // multiplier update interval
+  double auto_bid_gain = 0.05;             // eta
+  double auto_bid_half_life_hours = 3.0;   // H
+  double auto_bid_prior_conversions = 5.0; // c0
+  double auto_bid_conversion_lag_minutes = 0.0;
 };
 
 // A whole scenario: every knob of a run, with defaults. scenarios/ fills it from TOML and --set.

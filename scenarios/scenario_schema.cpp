@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <numeric>
 #include <sstream>
+#include <tuple>
 #include <type_traits>
 
 #include "core/ids.hpp"
@@ -205,7 +206,35 @@ std::vector<KeySpec> build_schema() {
       number("world.bid_sigma", field(s, &WorldSpec::bid_sigma), closed(0, 5), "log-scale",
              "Lognormal shape (sigma of the log) of bids across campaigns."),
       number("world.value_over_bid", field(s, &WorldSpec::value_over_bid), open_closed(0, 100), "ratio",
-             "An advertiser's value of a click relative to its bid."),
+             "An advertiser's value of a click relative to its CPC bid (the median, see world.value_sigma). Value "
+             "is realized at conversion: value per conversion = value per click / world.typical_cvr, and a "
+             "campaign's advertiser value is its conversions x its value per conversion."),
+      number("world.value_sigma", field(s, &WorldSpec::value_sigma), closed(0, 5), "log-scale",
+             "Lognormal spread (sigma of the log) of value / bid across campaigns (stream world.values); 0: every "
+             "campaign values at exactly world.value_over_bid x its bid."),
+      probability("world.cpm_share", field(s, &WorldSpec::cpm_share),
+                  "Share of campaigns billed per impression (CPM); their bid, in micros per single impression, is "
+                  "the drawn CPC bid x world.typical_ctr (stream world.billing)."),
+      probability("world.cpa_share", field(s, &WorldSpec::cpa_share),
+                  "Share of campaigns billed per attributed conversion (CPA); their bid per conversion is the drawn "
+                  "CPC bid / world.typical_cvr. The rest (1 - cpm_share - cpa_share) pay per click."),
+      number("world.typical_ctr", field(s, &WorldSpec::typical_ctr), open_closed(0, 1), "clicks per impression",
+             "Converts bids between per impression and per click: CPM bid = CPC bid x this; retrieval and "
+             "pre-ranking see a CPM bid / this."),
+      number("world.typical_cvr", field(s, &WorldSpec::typical_cvr), open_closed(0, 1), "conversions per click",
+             "Converts bids and values between per conversion and per click: CPA bid = CPC bid / this; value per "
+             "conversion = value per click / this; pre-ranking sees a CPA bid x this."),
+      probability("world.tcpa_share", field(s, &WorldSpec::tcpa_share),
+                  "Share of campaigns auto-bid to a target CPA (stream world.auto_bidding): bid per click = target "
+                  "x pCVR x m (see pacing.auto_bid_*)."),
+      probability("world.troas_share", field(s, &WorldSpec::troas_share),
+                  "Share of campaigns auto-bid to a target ROAS: bid per click = value per conversion x pCVR / "
+                  "target x m. The rest (1 - tcpa_share - troas_share) bid manually."),
+      number("world.tcpa_target_over_value", field(s, &WorldSpec::tcpa_target_over_value), open_closed(0, 10), "ratio",
+             "Target CPA of a tCPA campaign relative to its value per conversion (below 1: it keeps a surplus)."),
+      number("world.troas_target", field(s, &WorldSpec::troas_target), open_closed(0, 100), "value / spend",
+             "Target ROAS of a tROAS campaign: conversion value over spend it must reach (above 1: it keeps a "
+             "surplus)."),
       probability("world.region_targeting_share", field(s, &WorldSpec::region_targeting_share),
                   "Share of campaigns that target a subset of regions."),
       probability("world.age_targeting_share", field(s, &WorldSpec::age_targeting_share),
@@ -359,6 +388,14 @@ std::vector<KeySpec> build_schema() {
               "Bins of the reliability diagram of served predictions."),
       number("model.reliability_max", field(m, &ModelSpec::reliability_max), open_closed(0, 1), "probability",
              "Upper end of the reliability diagram (click probabilities are small); higher ones fall in the last bin."),
+      number("model.cvr_prior", field(m, &ModelSpec::cvr_prior), open(0, 1), "probability",
+             "pCVR: mean of the Beta prior of each campaign's conversion rate per click, learned from logged clicks "
+             "and attributed conversions only."),
+      number("model.cvr_prior_strength", field(m, &ModelSpec::cvr_prior_strength), open_closed(0, 1e9), "clicks",
+             "pCVR: weight of the Beta prior, in pseudo-clicks."),
+      number("model.conversion_window_hours", field(m, &ModelSpec::conversion_window_hours), open_closed(0, 366 * 24),
+             "hours", "Conversions later than this after their click are not attributed: not billed (CPA), not "
+             "learned from, not reported to auto-bidders (counted as late conversions; their value still counts)."),
 
       // [pacing]
       choice("pacing.pacer", field(p, &PacingSpec::pacer), {"none", "throttling", "dual_descent", "pid"},
@@ -388,6 +425,17 @@ std::vector<KeySpec> build_schema() {
              "PID: lower bound of phi in bid x exp(phi)."),
       number("pacing.pid_max_phi", field(p, &PacingSpec::pid_max_phi), closed(0, 5), "log bid factor",
              "PID: upper bound of phi (above 0 lets the pacer bid above the campaign's bid)."),
+      number("pacing.auto_bid_minutes", field(p, &PacingSpec::auto_bid_minutes), closed(0.1, 1440), "minutes",
+             "Auto-bidding: how often each tCPA/tROAS campaign's multiplier m is updated (see docs/pacing.md)."),
+      number("pacing.auto_bid_gain", field(p, &PacingSpec::auto_bid_gain), open_closed(0, 10), "",
+             "Auto-bidding: step eta of log m per unit of log(cost / allowance)."),
+      number("pacing.auto_bid_half_life_hours", field(p, &PacingSpec::auto_bid_half_life_hours), open_closed(0, 24 * 366),
+             "hours", "Auto-bidding: half-life of the exponentially weighted cost and allowance."),
+      number("pacing.auto_bid_prior_conversions", field(p, &PacingSpec::auto_bid_prior_conversions), closed(0, 1e6),
+             "conversions", "Auto-bidding: pseudo-conversions at exactly the target that damp early noise."),
+      number("pacing.auto_bid_conversion_lag_minutes", field(p, &PacingSpec::auto_bid_conversion_lag_minutes),
+             closed(0, 7 * 1440), "minutes",
+             "Auto-bidding: spend enters the comparison this much later, to meet the conversions it bought."),
 
       // [auction_only]
       boolean("auction_only.enabled", field(o, &AuctionOnlySpec::enabled),
@@ -492,6 +540,20 @@ std::vector<CrossFieldRule> build_cross_field_rules() {
   }
   rules.push_back(le_rule("funnel.rank_keep", "funnel.prerank_keep",
                           "ranking keeps a subset of the candidates pre-ranking kept"));
+  for (const auto& [a_key, b_key, rest] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"world.cpm_share", "world.cpa_share", "the rest of the campaigns pay per click"},
+           {"world.tcpa_share", "world.troas_share", "the rest of the campaigns bid manually"}}) {
+    CrossFieldRule rule;
+    rule.keys = {a_key, b_key};
+    rule.description = "`" + a_key + "` + `" + b_key + "` <= 1: " + rest + ".";
+    rule.check = [a_key, b_key, rest](const Scenario& sc) -> std::optional<std::string> {
+      const double a = std::get<double>(find_key_spec(a_key)->get(sc));
+      const double b = std::get<double>(find_key_spec(b_key)->get(sc));
+      if (a + b <= 1.0 + 1e-9) return std::nullopt;
+      return a_key + " + " + b_key + " must be <= 1 (" + rest + "), got " + format_number(a) + " + " + format_number(b);
+    };
+    rules.push_back(std::move(rule));
+  }
   rules.push_back(le_rule("world.advertisers", "world.campaigns", "every advertiser runs at least one campaign"));
   rules.push_back(le_rule("world.campaigns", "world.ads", "every campaign has at least one ad"));
   rules.push_back(le_rule("world.user_top_interests", "world.interest_categories",

@@ -75,6 +75,15 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(world.bid_median);
   ADSIM_EXPECT_FIELD(world.bid_sigma);
   ADSIM_EXPECT_FIELD(world.value_over_bid);
+  ADSIM_EXPECT_FIELD(world.value_sigma);
+  ADSIM_EXPECT_FIELD(world.cpm_share);
+  ADSIM_EXPECT_FIELD(world.cpa_share);
+  ADSIM_EXPECT_FIELD(world.typical_ctr);
+  ADSIM_EXPECT_FIELD(world.typical_cvr);
+  ADSIM_EXPECT_FIELD(world.tcpa_share);
+  ADSIM_EXPECT_FIELD(world.troas_share);
+  ADSIM_EXPECT_FIELD(world.tcpa_target_over_value);
+  ADSIM_EXPECT_FIELD(world.troas_target);
   ADSIM_EXPECT_FIELD(world.region_targeting_share);
   ADSIM_EXPECT_FIELD(world.age_targeting_share);
   ADSIM_EXPECT_FIELD(world.interest_targeting_share);
@@ -141,6 +150,9 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(model.optimism_bonus);
   ADSIM_EXPECT_FIELD(model.reliability_bins);
   ADSIM_EXPECT_FIELD(model.reliability_max);
+  ADSIM_EXPECT_FIELD(model.cvr_prior);
+  ADSIM_EXPECT_FIELD(model.cvr_prior_strength);
+  ADSIM_EXPECT_FIELD(model.conversion_window_hours);
   ADSIM_EXPECT_FIELD(pacing.pacer);
   ADSIM_EXPECT_FIELD(auction.slot_reserves);
   ADSIM_EXPECT_FIELD(auction.region_reserves);
@@ -171,6 +183,11 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(pacing.pid_kd);
   ADSIM_EXPECT_FIELD(pacing.pid_min_phi);
   ADSIM_EXPECT_FIELD(pacing.pid_max_phi);
+  ADSIM_EXPECT_FIELD(pacing.auto_bid_minutes);
+  ADSIM_EXPECT_FIELD(pacing.auto_bid_gain);
+  ADSIM_EXPECT_FIELD(pacing.auto_bid_half_life_hours);
+  ADSIM_EXPECT_FIELD(pacing.auto_bid_prior_conversions);
+  ADSIM_EXPECT_FIELD(pacing.auto_bid_conversion_lag_minutes);
   ADSIM_EXPECT_FIELD(run.seed);
   ADSIM_EXPECT_FIELD(run.days);
   ADSIM_EXPECT_FIELD(run.snapshot_interval);
@@ -678,17 +695,17 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 120u);
+  EXPECT_EQ(scenario_schema().size(), 137u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-  EXPECT_EQ(sizeof(core::WorldSpec), 224u);
+  EXPECT_EQ(sizeof(core::WorldSpec), 296u);
   EXPECT_EQ(sizeof(core::TrafficSpec), 48u);
   EXPECT_EQ(sizeof(core::FunnelSpec), 40u);
   EXPECT_EQ(sizeof(AuctionSpec), 128u);
   EXPECT_EQ(sizeof(models::GroundTruthParams), 184u);
-  EXPECT_EQ(sizeof(ModelSpec), 272u);
-  EXPECT_EQ(sizeof(PacingSpec), 176u);
+  EXPECT_EQ(sizeof(ModelSpec), 296u);
+  EXPECT_EQ(sizeof(PacingSpec), 216u);
   EXPECT_EQ(sizeof(core::RunSpec), 32u);
-  EXPECT_EQ(sizeof(Scenario), 1472u);  // includes AuctionOnlySpec (184)
+  EXPECT_EQ(sizeof(Scenario), 1608u);  // includes AuctionOnlySpec (184)
 #endif
 }
 
