@@ -47,6 +47,9 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
   line("clicks", thousands(t.clicks), "CTR", fmt::format("{:.3f} %", 100 * r.ctr), "conversions", thousands(t.conversions));
   line("revenue", money(t.revenue), "RPM (per 1000 req)", fmt::format("{:.3f}", r.rpm), "average CPC", fmt::format("{:.4f}", r.avg_cpc));
   line("advertiser value", fmt::format("{:.2f}", t.advertiser_value / 1e6), "billed clicks", thousands(t.billed_clicks), "sessions", thousands(t.sessions));
+  line("attributed conv.", thousands(t.attributed_conversions), "late conversions", thousands(t.late_conversions),
+       "billed conversions", thousands(t.billed_conversions));
+  line("billed impressions", thousands(t.billed_impressions), "", "", "", "");
   out += "Counter-metrics\n";
   line("hides", thousands(t.hides), "hide rate", fmt::format("{:.3f} %", 100 * r.hide_rate), "reports", thousands(t.reports));
   line("users who left", thousands(t.users_left), "active users", thousands(s.active_users), "mean fatigue", fmt::format("{:.3f}", s.mean_fatigue));
@@ -71,12 +74,32 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
                            100.0 * static_cast<double>(t.slot_clicks[k]) / static_cast<double>(t.slot_impressions[k]));
     if (!slots.empty()) out += fmt::format("  {:<18}{}\n", "CTR by slot", slots);
   }
+  if (s.auto_bid.campaigns > 0) {
+    out += "Auto-bidding (realized CPA / ROAS against target, cumulative)\n";
+    line("auto-bid campaigns", thousands(s.auto_bid.campaigns), "violating target", thousands(s.auto_bid.violating),
+         "mean violation", fmt::format("{:.1f} %", 100 * s.auto_bid.mean_violation));
+    line("max violation", fmt::format("{:.1f} %", 100 * s.auto_bid.max_violation), "  (spend-weighted mean)", "", "", "");
+  }
   if (s.model.examples > 0) {
     out += "Click model (progressive validation of served pCTR)\n";
     line("AUC", fmt::format("{:.4f}", s.model.auc), "log loss", fmt::format("{:.5f}", s.model.log_loss),
          "normalized entropy", fmt::format("{:.4f}", s.model.normalized_entropy));
     line("calibration (p/clk)", fmt::format("{:.3f}", s.model.calibration_ratio), "ECE", fmt::format("{:.5f}", s.model.ece),
          "examples", thousands(s.model.examples));
+  }
+
+  {
+    const std::vector<core::StrategyGroup> groups = s.strategy_groups();
+    out += "\nBy strategy (pacer / bidding / billing; CPC = spend / clicks, CPA = spend / attributed conversions)\n";
+    out += fmt::format("  {:<13} {:<6} {:<4} {:>5} {:>11} {:>6} {:>9} {:>7} {:>7} {:>8} {:>11} {:>11} {:>6} {:>6}\n", "pacer",
+                       "bid", "bill", "camp.", "spend", "util.", "clicks", "conv.", "CPC", "CPA", "value", "surplus",
+                       "pacing", "viol.");
+    for (const core::StrategyGroup& g : groups)
+      out += fmt::format("  {:<13} {:<6} {:<4} {:>5} {:>11} {:>5.1f}% {:>9} {:>7} {:>7.3f} {:>8.3f} {:>11.2f} {:>11.2f} {:>6.3f} {:>6}\n",
+                         g.pacer, core::bidding_name(g.bidding), core::billing_name(g.billing), g.campaigns, money(g.spend),
+                         100 * g.utilization, thousands(g.clicks), thousands(g.conversions), g.cpc / 1e6, g.cpa / 1e6,
+                         g.value / 1e6, g.surplus / 1e6, g.mean_pacing_deviation,
+                         g.bidding == core::BiddingKind::kManual ? std::string("-") : fmt::format("{:.1f}%", 100 * g.auto_bid_violation));
   }
 
   std::vector<const core::CampaignTotals*> by_spend;
@@ -217,6 +240,36 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
   j["overspend"] = t.overspend.units();
   j["forgone"] = t.forgone.units();
   j["advertiser_surplus"] = r.advertiser_surplus;
+  j["attributed_conversions"] = t.attributed_conversions;
+  j["late_conversions"] = t.late_conversions;
+  j["billed_impressions"] = t.billed_impressions;
+  j["billed_conversions"] = t.billed_conversions;
+  j["auto_bid"] = {{"campaigns", s.auto_bid.campaigns},
+                   {"violating", s.auto_bid.violating},
+                   {"mean_violation", s.auto_bid.mean_violation},
+                   {"max_violation", s.auto_bid.max_violation}};
+  {
+    auto groups = nlohmann::ordered_json::array();
+    for (const core::StrategyGroup& g : s.strategy_groups())
+      groups.push_back({{"pacer", g.pacer},
+                        {"bidding", core::bidding_name(g.bidding)},
+                        {"billing", core::billing_name(g.billing)},
+                        {"campaigns", g.campaigns},
+                        {"spend", g.spend.units()},
+                        {"budget", g.budget / 1e6},
+                        {"utilization", g.utilization},
+                        {"impressions", g.impressions},
+                        {"clicks", g.clicks},
+                        {"conversions", g.conversions},
+                        {"attributed_conversions", g.attributed_conversions},
+                        {"cpc", g.cpc / 1e6},
+                        {"cpa", g.cpa / 1e6},
+                        {"value", g.value / 1e6},
+                        {"surplus", g.surplus / 1e6},
+                        {"mean_pacing_deviation", g.mean_pacing_deviation},
+                        {"auto_bid_violation", g.auto_bid_violation}});
+    j["groups"] = std::move(groups);
+  }
   j["price_to_bid"] = r.price_to_bid;
   j["reserve_bind_rate"] = r.reserve_bind_rate;
   j["efficiency"] = r.efficiency;
@@ -262,7 +315,19 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
                          {"utilization", c.utilization},
                          {"pacing_mean_abs_deviation", c.pacing_mean_abs_deviation},
                          {"pacing_max_abs_deviation", c.pacing_max_abs_deviation},
-                         {"pacing_rms_error", c.pacing_rms_error}});
+                         {"pacing_rms_error", c.pacing_rms_error},
+                         {"billing", core::billing_name(c.billing)},
+                         {"bidding", core::bidding_name(c.bidding)},
+                         {"pacer", c.pacer < s.pacer_names.size() ? s.pacer_names[c.pacer] : std::string("none")},
+                         {"attributed_conversions", c.attributed_conversions},
+                         {"late_conversions", c.late_conversions},
+                         {"value_per_conversion", c.value_per_conversion / 1e6},
+                         {"surplus", c.surplus / 1e6},
+                         {"pcvr", c.pcvr},
+                         {"auto_bid_target", c.bidding == core::BiddingKind::kTargetCpa ? c.auto_bid_target / 1e6 : c.auto_bid_target},
+                         {"auto_bid_multiplier", c.auto_bid_multiplier},
+                         {"auto_bid_realized", c.bidding == core::BiddingKind::kTargetCpa ? c.auto_bid_realized / 1e6 : c.auto_bid_realized},
+                         {"auto_bid_violation", c.auto_bid_violation}});
   }
   j["campaigns"] = std::move(campaigns);
   return j;
