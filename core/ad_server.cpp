@@ -68,9 +68,16 @@ void AdServer::refresh_auto_bids() {
 // meets the reserve, and each pays the reserve. The rank scores the mechanism computed are kept for
 // the log. What this costs shows up as the revenue of exploration requests versus the others.
 void AdServer::explore_allocation(std::size_t m, double reserve, Rng& rng, AuctionResult& result) {
+  // Bids and the reserve are compared per click: a CPM bid per impression is worth bid / pCTR per
+  // click, a CPA bid per conversion bid x pCVR; the price is the reserve converted back.
+  auto per_click = [&](std::size_t j) {
+    if (!mixed_billing_ || auction_billing_[j] == BillingModel::kCpc) return 1.0;
+    if (auction_billing_[j] == BillingModel::kCpm) return auction_pctr_[j] > 0 ? 1.0 / auction_pctr_[j] : 0.0;
+    return auction_pcvr_[j];
+  };
   std::size_t eligible = 0;
   for (std::size_t j = 0; j < m; ++j)
-    if (auction_bid_[j] >= reserve) auction_to_ranked_scratch_[eligible++] = static_cast<std::uint32_t>(j);
+    if (auction_bid_[j] * per_click(j) >= reserve) auction_to_ranked_scratch_[eligible++] = static_cast<std::uint32_t>(j);
   const std::size_t k = std::min<std::size_t>(eligible, static_cast<std::size_t>(config_.slots));
   for (std::size_t s = 0; s < k; ++s) {  // partial Fisher-Yates
     boost::random::uniform_int_distribution<std::size_t> pick(s, eligible - 1);
@@ -79,7 +86,8 @@ void AdServer::explore_allocation(std::size_t m, double reserve, Rng& rng, Aucti
     SlotAward& award = result.slots[s];
     award = SlotAward{};
     award.candidate = j;
-    award.price = std::min(reserve, auction_bid_[j]);
+    const double f = per_click(j);
+    award.price = f == 1.0 ? std::min(reserve, auction_bid_[j]) : (f > 0 ? std::min(reserve / f, auction_bid_[j]) : 0.0);
     award.rank_score = auction_rank_[j];
     award.reserve_bound = true;
   }

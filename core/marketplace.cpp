@@ -507,7 +507,12 @@ void Marketplace::log_auction(const RequestContext& request, const ServeOutcome&
     AuctionLogCandidate& c = entry.candidates[i];
     c.ad = r.ad[i];
     c.campaign = r.campaign[i];
-    c.bid = r.bid[i];
+    // The log is per click: CPM and CPA bids and prices are converted with the platform's pCTR / pCVR.
+    double per_click = 1.0;
+    const BillingModel billing = world_->campaigns[c.campaign].billing;
+    if (billing == BillingModel::kCpm) per_click = r.pctr[i] > 0 ? 1.0 / r.pctr[i] : 0.0;
+    else if (billing == BillingModel::kCpa) per_click = r.pcvr[i];
+    c.bid = r.bid[i] * per_click;
     c.pacing_multiplier = r.pacing_multiplier[i];
     c.participated = r.participates[i] != 0;
     c.pctr = r.pctr[i];
@@ -515,7 +520,7 @@ void Marketplace::log_auction(const RequestContext& request, const ServeOutcome&
     c.quality = r.quality[i];
     c.rank_score = r.rank_score[i];
     c.slot = r.slot[i];
-    c.price = r.price[i];
+    c.price = r.price[i] * per_click;
     c.reserve_bound = r.reserve_bound[i] != 0;
   }
   // Allocative efficiency of this auction: expected welfare (value x true click probability in the

@@ -194,7 +194,7 @@ struct RunSummary {
 struct AuctionLogCandidate {
   AdId ad = 0;
   CampaignId campaign = 0;
-  double bid = 0.0;               // micros per click, before pacing
+  double bid = 0.0;               // micros per click, before pacing (CPM / CPA bids converted with pCTR / pCVR)
   double pacing_multiplier = 1.0;
   bool participated = true;       // false if the pacer throttled it out
   double pctr = 0.0;
@@ -202,7 +202,7 @@ struct AuctionLogCandidate {
   double quality = 1.0;
   double rank_score = 0.0;
   int slot = -1;                  // -1: not shown
-  double price = 0.0;             // micros per click, if shown
+  double price = 0.0;             // micros per click, if shown (converted like the bid)
   bool reserve_bound = false;
 };
 

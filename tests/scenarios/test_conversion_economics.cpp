@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/sim_observer.hpp"
 #include "scenarios/factory.hpp"
 #include "scenarios/scenario_loader.hpp"
 
@@ -87,6 +88,34 @@ TEST(ConversionEconomics, EachBillingModelPaysForItsOwnEvent) {
   core::Money by[3] = {core::Money{0}, core::Money{0}, core::Money{0}};
   for (const core::CampaignTotals& c : r.summary.campaigns) by[static_cast<int>(c.billing)] += c.spend;
   for (int b = 0; b < 3; ++b) EXPECT_GT(by[b].units(), 0.05 * t.revenue.units()) << "billing " << b;
+}
+
+TEST(ConversionEconomics, AuctionLogIsPerClickAndExplorationPaysTheReserveInEveryBillingUnit) {
+  // Mixed billing with 20% exploration traffic: in the auction log (per click: CPM and CPA bids and
+  // prices converted with the platform's pCTR / pCVR), every shown ad pays at least the reserve and
+  // at most its bid, whether the auction or exploration placed it.
+  struct Log : core::SimObserver {
+    std::uint64_t shown = 0, bad_low = 0, bad_high = 0;
+    void on_auction(const core::AuctionLogEntry& e) override {
+      for (const auto& c : e.candidates) {
+        if (c.slot < 0) continue;
+        ++shown;
+        bad_low += c.price < 50'000 * (1 - 1e-6);
+        bad_high += c.price > c.bid * c.pacing_multiplier * (1 + 1e-6);
+      }
+    }
+  };
+  const Scenario s = load_scenario_file(std::string(ADSIM_SOURCE_DIR) + "/scenarios/quickstart.toml",
+                                        std::vector<std::string>{"world.cpm_share=0.3", "world.cpa_share=0.3",
+                                                                 "model.exploration_share=0.2", "run.auction_log_rate=0.2"});
+  auto market = build_marketplace(s);
+  Log log;
+  market->add_observer(log);
+  const core::RunSummary summary = market->run();
+  ASSERT_GT(log.shown, 10'000u);
+  EXPECT_EQ(log.bad_low, 0u);
+  EXPECT_EQ(log.bad_high, 0u);
+  EXPECT_GT(summary.totals.explore_revenue.micros, 0);
 }
 
 TEST(ConversionEconomics, BudgetsHoldForEveryBillingModelAndExhaustionStopsServing) {
