@@ -18,6 +18,7 @@ AdServer::AdServer(const World& world, AdServerConfig config, AdServerComponents
     throw std::invalid_argument("AdServer: need a position factor per slot");
   bid_.resize(world.campaigns.size());
   for (std::size_t c = 0; c < world.campaigns.size(); ++c) bid_[c] = static_cast<float>(world.campaigns[c].bid.micros);
+  funnel_bid_ = bid_;
   quality_.assign(world.ads.size(), 1.0);
   const auto n2 = static_cast<std::size_t>(config_.funnel.rank_keep);
   for (auto* v : {&ranked_.bid, &ranked_.pacing_multiplier, &ranked_.quality, &ranked_.rank_score, &ranked_.price,
@@ -60,7 +61,9 @@ void AdServer::refresh_auto_bids() {
   for (std::size_t i = 0; i < managed_.size(); ++i) {
     if (!managed_[i]) continue;
     const auto c = static_cast<CampaignId>(i);
-    funnel_.set_campaign_bid(c, components_.bid_policy->bid(c, components_.conversion_model->predict(c)));
+    const double per_click = components_.bid_policy->bid(c, components_.conversion_model->predict(c));
+    funnel_bid_[c] = static_cast<float>(per_click);
+    funnel_.set_campaign_bid(c, per_click);
   }
 }
 
@@ -99,6 +102,7 @@ void AdServer::set_campaign_bid(CampaignId c, double micros) {
   double per_click = micros;
   if (billing_[c] == BillingModel::kCpm) per_click = micros / world_.typical_ctr;
   else if (billing_[c] == BillingModel::kCpa) per_click = micros * world_.typical_cvr;
+  funnel_bid_[c] = static_cast<float>(per_click);
   funnel_.set_campaign_bid(c, per_click);
 }
 

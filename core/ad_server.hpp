@@ -97,6 +97,8 @@ class AdServer {
   // campaign's current pCVR. Call when the policy's multipliers change (not per request).
   void refresh_auto_bids();
   bool needs_pcvr() const { return needs_pcvr_; }
+  // The bid per click retrieval and pre-ranking currently see for campaign c.
+  double funnel_bid(CampaignId c) const { return funnel_bid_[c]; }
   void set_quality(AdId ad, double q) { quality_[ad] = q; }
   double quality(AdId ad) const { return quality_[ad]; }
   const TargetingIndex& index() const { return funnel_.index(); }
@@ -109,7 +111,8 @@ class AdServer {
   AdServerConfig config_;
   AdServerComponents components_;
   CandidateFunnel funnel_;
-  std::vector<float> bid_;           // per campaign, micros per click
+  std::vector<float> bid_;           // per campaign, micros per billing event
+  std::vector<float> funnel_bid_;    // per campaign, micros per click, as the funnel has it
   std::vector<double> quality_;      // per ad, platform's quality score
   RankedCandidates ranked_;
   std::vector<double> auction_bid_, auction_pctr_, auction_quality_, auction_rank_, auction_pcvr_;
