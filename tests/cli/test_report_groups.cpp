@@ -1,6 +1,11 @@
 // The per-strategy section of the run summary, in the table and in --json.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_app.hpp"
 #include "cli/report.hpp"
 
 namespace adsim::cli {
@@ -68,6 +73,27 @@ TEST(ReportGroups, JsonGroupsAddUpTheirCampaigns) {
   ASSERT_TRUE(j.contains("auto_bid"));
   EXPECT_EQ(j["campaigns"][0]["bidding"], "tcpa");
   EXPECT_EQ(j["campaigns"][2]["billing"], "cpm");
+}
+
+TEST(ReportGroups, AutoBiddingLessonReportsEveryStrategyThroughTheCli) {
+  std::ostringstream out, err;
+  ASSERT_EQ(run_cli({"run", "lesson_auto_bidding", "--json", "--quiet"}, out, err, nullptr), 0) << err.str();
+  const auto j = nlohmann::json::parse(out.str());
+  ASSERT_EQ(j["groups"].size(), 3u) << "manual, tcpa and troas under one pacer, all per click";
+  std::uint64_t campaigns = 0;
+  for (const auto& g : j["groups"]) {
+    EXPECT_EQ(g["pacer"], "dual_descent");
+    EXPECT_EQ(g["billing"], "cpc");
+    campaigns += g["campaigns"].get<std::uint64_t>();
+    EXPECT_GT(g["spend"].get<double>(), 0.0);
+    EXPECT_NEAR(g["surplus"].get<double>(), g["value"].get<double>() - g["spend"].get<double>(), 1e-6);
+  }
+  EXPECT_EQ(campaigns, j["campaigns"].size());
+  EXPECT_EQ(j["auto_bid"]["campaigns"].get<std::uint64_t>(), campaigns - j["groups"][0]["campaigns"].get<std::uint64_t>());
+  std::ostringstream table, err2;
+  ASSERT_EQ(run_cli({"run", "lesson_auto_bidding", "--quiet"}, table, err2, nullptr), 0) << err2.str();
+  EXPECT_NE(table.str().find("By strategy"), std::string::npos);
+  EXPECT_NE(table.str().find("Auto-bidding"), std::string::npos);
 }
 
 }  // namespace
