@@ -100,10 +100,11 @@ void scan_cpc(const core::AuctionCandidates& c, double alpha, QualityWeight mode
   const std::size_t size = n / static_cast<std::size_t>(groups);
   std::array<double, core::kMaxSlots + 1> best;
   for (int t = 0; t < keep; ++t) best[t] = 0.0;
-  // Each candidate's score if it is eligible, else 0, for pass 2 (when they fit on the stack).
+  // Each candidate's score if it is eligible, else 0, for pass 2 (when they fit on the stack and
+  // are enough for the bit mask to pay).
   constexpr std::size_t kLocal = 256;
   std::array<double, kLocal> eligible_score;
-  const bool local = n <= kLocal;
+  const bool local = n >= kMaskFrom && n <= kLocal;
   int below_count = 0;
   int eligible_count = 0;
   for (int g = 0; g < groups; ++g) {

@@ -58,8 +58,16 @@ inline double kth_largest_lower_bound(std::size_t n, int keep, X x) {
 // per set bit: a test that is true at unpredictable positions (an entry at or above a selection
 // bound) then costs a well-predicted loop over the set bits instead of a mispredicted branch per
 // hit. pass must be cheap and side-effect free, and should combine conditions with & (not &&).
+// Below kMaskFrom entries a plain loop is cheaper (two bidders per auction in the AuctionGym shape).
+inline constexpr std::size_t kMaskFrom = 8;
+
 template <typename Pass, typename F>
 inline void for_each_passing(std::size_t n, Pass pass, F f) {
+  if (n < kMaskFrom) {
+    for (std::size_t j = 0; j < n; ++j)
+      if (pass(j)) f(j);
+    return;
+  }
   for (std::size_t base = 0; base < n; base += 64) {
     const std::size_t len = std::min<std::size_t>(64, n - base);
     std::uint64_t mask = 0;
@@ -77,6 +85,11 @@ inline void for_each_passing(std::size_t n, Pass pass, F f) {
 template <typename F>
 inline void for_each_at_least(const double* x, std::size_t n, double lo, F f) {
 #if defined(__SSE2__)
+  if (n < kMaskFrom) {
+    for (std::size_t j = 0; j < n; ++j)
+      if (x[j] >= lo) f(j);
+    return;
+  }
   const __m128d bound = _mm_set1_pd(lo);
   for (std::size_t base = 0; base < n; base += 64) {
     const std::size_t len = std::min<std::size_t>(64, n - base);
