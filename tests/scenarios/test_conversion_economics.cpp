@@ -137,6 +137,7 @@ TEST(ConversionEconomics, BudgetsHoldForEveryBillingModelAndExhaustionStopsServi
   }
   EXPECT_GT(exhausted[0], 5);
   EXPECT_GT(exhausted[1], 5) << "CPM campaigns exhaust their budgets too";
+  EXPECT_GT(exhausted[2], 5) << "so do CPA campaigns, at a conversion";
   EXPECT_GT(r.summary.totals.forgone.micros, 0) << "clicks/conversions after exhaustion are forgone";
 }
 
