@@ -47,22 +47,50 @@ OracleItemChooser::OracleItemChooser(int items, int dim)
   }
 }
 
-OracleItemChooser::Choice OracleItemChooser::choose(std::span<const double> embeddings, std::span<const double> values,
-                                                    double value_max, std::span<const double> context) {
+// The first pass of choose(): each item's logit and its tabulated value x CTR; returns the best
+// of those. kDim > 0 fixes the embedding dimension at compile time (the dot product unrolled, in
+// the same order, so the same sums); 0 reads it from dim_.
+template <int kDim>
+double OracleItemChooser::approximate(const double* embeddings, const double* values, const double* context) {
   const double* table = table_.data();
   const double last = static_cast<double>(table_.size() - 1);
+  const std::size_t last_knot = table_.size() - 2;
+  const int dim = kDim > 0 ? kDim : dim_;
+  double* logits = logits_.data();
+  double* approx = approx_.data();
   double approx_best = -1.0;
   for (int t = 0; t < items_; ++t) {
-    const double* e = embeddings.data() + static_cast<std::ptrdiff_t>(t) * dim_;
+    const double* e = embeddings + static_cast<std::ptrdiff_t>(t) * dim;
     double dot = 0.0;
-    for (int d = 0; d < dim_; ++d) dot += e[d] * context[static_cast<std::size_t>(d)];
-    logits_[static_cast<std::size_t>(t)] = dot;
+    if constexpr (kDim > 0) {
+      for (int d = 0; d < kDim; ++d) dot += e[d] * context[d];
+    } else {
+      for (int d = 0; d < dim; ++d) dot += e[d] * context[d];
+    }
+    logits[t] = dot;
     const double pos = std::clamp((dot + kRange) * kPerUnit, 0.0, last);
-    const auto k = std::min(static_cast<std::size_t>(pos), table_.size() - 2);
+    const auto k = std::min(static_cast<std::size_t>(pos), last_knot);
     const double frac = pos - static_cast<double>(k);
-    const double a = values[static_cast<std::size_t>(t)] * (table[k] + frac * (table[k + 1] - table[k]));
-    approx_[static_cast<std::size_t>(t)] = a;
+    const double a = values[t] * (table[k] + frac * (table[k + 1] - table[k]));
+    approx[t] = a;
     approx_best = std::max(approx_best, a);
+  }
+  return approx_best;
+}
+
+OracleItemChooser::Choice OracleItemChooser::choose(std::span<const double> embeddings, std::span<const double> values,
+                                                    double value_max, std::span<const double> context) {
+  const double* e = embeddings.data();
+  const double* v = values.data();
+  const double* c = context.data();
+  double approx_best = 0.0;
+  switch (dim_) {
+    case 2: approx_best = approximate<2>(e, v, c); break;
+    case 3: approx_best = approximate<3>(e, v, c); break;
+    case 4: approx_best = approximate<4>(e, v, c); break;
+    case 5: approx_best = approximate<5>(e, v, c); break;  // AuctionGym's
+    case 8: approx_best = approximate<8>(e, v, c); break;
+    default: approx_best = approximate<0>(e, v, c); break;
   }
   // An item more than 2 x the table error (times the largest value) below the best approximation
   // is below the exact value of the item that approximation belongs to: it cannot be the argmax.

@@ -100,6 +100,9 @@ class OracleItemChooser {
                 std::span<const double> context);
 
  private:
+  template <int kDim>
+  double approximate(const double* embeddings, const double* values, const double* context);
+
   int items_ = 0;
   int dim_ = 0;
   std::vector<double> table_, logits_, approx_;
