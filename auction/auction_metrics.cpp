@@ -75,13 +75,16 @@ void AuctionMetrics::add(const core::AuctionCandidates& candidates, std::span<co
       }
     }
     const double* pctr = candidates.pctr.empty() ? nullptr : candidates.pctr.data();
-    floor = std::max(floor, kth_largest_lower_bound(n, k, [&](std::size_t i) {
-      const double x = pctr ? value_per_click[i] * pctr[i] : value_per_click[i];
-      return x > 0.0 ? x : 0.0;
-    }));
+    // One lambda with pCTRs and one without: no test per entry.
+    const double* v = value_per_click.data();
+    const double bound = pctr ? kth_largest_lower_bound(n, k, [&](std::size_t i) {
+                                  const double x = v[i] * pctr[i];
+                                  return x > 0.0 ? x : 0.0;
+                                })
+                              : kth_largest_lower_bound(n, k, [&](std::size_t i) { return v[i] > 0.0 ? v[i] : 0.0; });
+    floor = std::max(floor, bound);
     // The values at or above the floor (a few, at unpredictable positions) through a bit mask
     // rather than a branch each.
-    const double* v = value_per_click.data();
     if (!pctr) {
       for_each_at_least(v, n, floor, [&](std::size_t i) { offer(v[i]); });
     } else {
