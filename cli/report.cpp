@@ -1,6 +1,7 @@
 #include "cli/report.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include <fmt/format.h>
@@ -28,6 +29,8 @@ std::string thousands(std::uint64_t v) {
   return s;
 }
 std::string money(core::Money m) { return fmt::format("{:.2f}", m.units()); }
+double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
+std::string metric(double x, int digits) { return std::isnan(x) ? std::string("-") : fmt::format("{:.{}f}", x, digits); }
 }  // namespace
 
 std::string summary_table(const core::RunSummary& s, int top_campaigns) {
@@ -86,6 +89,30 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
          "normalized entropy", fmt::format("{:.4f}", s.model.normalized_entropy));
     line("calibration (p/clk)", fmt::format("{:.3f}", s.model.calibration_ratio), "ECE", fmt::format("{:.5f}", s.model.ece),
          "examples", thousands(s.model.examples));
+  }
+
+  if (t.surface[core::surface_index(core::Surface::kSearch)].requests > 0) {
+    // Per surface: CTR = clicks / impressions, CPC = revenue / clicks (all billing converted as
+    // billed), RPM per 1000 requests; the model columns are progressive validation of served pCTR.
+    out += "\nBy surface (AUC, NE, calibration p/clk and ECE: served pCTR, progressive validation)\n";
+    out += fmt::format("  {:<7} {:>10} {:>7} {:>11} {:>9} {:>7} {:>11} {:>8} {:>7} {:>8} {:>7} {:>7} {:>7} {:>8}\n", "surface",
+                       "requests", "fill", "impressions", "clicks", "CTR", "revenue", "RPM", "CPC", "res.bind", "AUC",
+                       "NE", "p/clk", "ECE");
+    for (std::size_t k = 0; k < core::kSurfaces; ++k) {
+      const core::SurfaceCounters& c = t.surface[k];
+      const core::ModelMetrics& mm = s.surface_model[k];
+      const bool model = mm.examples > 0;
+      out += fmt::format("  {:<7} {:>10} {:>6.1f}% {:>11} {:>9} {:>6.3f}% {:>11} {:>8.3f} {:>7.4f} {:>7.1f}% {:>7} {:>7} {:>7} {:>8}\n",
+                         core::surface_name(static_cast<core::Surface>(k)), thousands(c.requests),
+                         100 * ratio(static_cast<double>(c.filled_requests), static_cast<double>(c.requests)),
+                         thousands(c.impressions), thousands(c.clicks),
+                         100 * ratio(static_cast<double>(c.clicks), static_cast<double>(c.impressions)), money(c.revenue),
+                         1000 * ratio(c.revenue.units(), static_cast<double>(c.requests)),
+                         ratio(c.revenue.units(), static_cast<double>(c.clicks)),
+                         100 * ratio(static_cast<double>(c.reserve_bound), static_cast<double>(c.impressions)),
+                         model ? metric(mm.auc, 4) : "-", model ? metric(mm.normalized_entropy, 4) : "-",
+                         model ? metric(mm.calibration_ratio, 3) : "-", model ? metric(mm.ece, 5) : "-");
+    }
   }
 
   {
@@ -292,6 +319,36 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
                 {"normalized_entropy", s.model.normalized_entropy},
                 {"calibration_ratio", s.model.calibration_ratio},
                 {"ece", s.model.ece}};
+  {
+    // Always present (feed only: search has zero requests), keyed by surface name.
+    auto by_surface = nlohmann::ordered_json::object();
+    for (std::size_t k = 0; k < core::kSurfaces; ++k) {
+      const core::SurfaceCounters& c = t.surface[k];
+      const core::ModelMetrics& mm = s.surface_model[k];
+      by_surface[core::surface_name(static_cast<core::Surface>(k))] = {
+          {"requests", c.requests},
+          {"filled_requests", c.filled_requests},
+          {"impressions", c.impressions},
+          {"clicks", c.clicks},
+          {"ctr", ratio(static_cast<double>(c.clicks), static_cast<double>(c.impressions))},
+          {"revenue", c.revenue.units()},
+          {"rpm", 1000 * ratio(c.revenue.units(), static_cast<double>(c.requests))},
+          {"revenue_per_click", ratio(c.revenue.units(), static_cast<double>(c.clicks))},
+          {"avg_price", ratio(c.sum_price_shown / 1e6, static_cast<double>(c.impressions))},
+          {"reserve_bound_slots", c.reserve_bound},
+          {"below_reserve_candidates", c.reserve_excluded},
+          {"reserve_bind_rate", ratio(static_cast<double>(c.reserve_bound), static_cast<double>(c.impressions))},
+          {"pctr_over_true_ctr", ratio(c.sum_pctr_shown, c.sum_true_ctr_shown)},
+          {"model", {{"examples", mm.examples},
+                     {"clicks", mm.clicks},
+                     {"auc", mm.auc},
+                     {"log_loss", mm.log_loss},
+                     {"normalized_entropy", mm.normalized_entropy},
+                     {"calibration_ratio", mm.calibration_ratio},
+                     {"ece", mm.ece}}}};
+    }
+    j["by_surface"] = std::move(by_surface);
+  }
   j["funnel"] = {{"retrieved", t.candidates_retrieved},
                  {"after_prerank", t.candidates_prerank},
                  {"after_rank", t.candidates_ranked},

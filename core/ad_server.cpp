@@ -193,6 +193,11 @@ void AdServer::predict_and_price(const RequestContext& request, std::span<const 
   if (!config_.region_reserves_micros.empty())
     rules.reserve = std::max(rules.reserve, config_.region_reserves_micros[std::min<std::size_t>(
                                                 request.region, config_.region_reserves_micros.size() - 1)]);
+  if (!config_.surface_reserves_micros.empty())
+    rules.reserve = std::max(rules.reserve, config_.surface_reserves_micros[std::min<std::size_t>(
+                                                surface_index(request.surface), config_.surface_reserves_micros.size() - 1)]);
+  if (request.is_search() && request.query_category < config_.query_category_reserves_micros.size())
+    rules.reserve = std::max(rules.reserve, config_.query_category_reserves_micros[request.query_category]);
   rules.slot_reserves = config_.slot_reserves_micros;
   rules.quality_exponent = config_.quality_exponent;
   AuctionResult result;

@@ -23,6 +23,10 @@ struct AdServerConfig {
   double reserve_micros = 0.0;  // per click
   std::vector<double> slot_reserves_micros;    // per slot; empty: none
   std::vector<double> region_reserves_micros;  // per user region; empty: none
+  // Segment reserves by request surface (index = Surface: feed, search) and, on search requests,
+  // by query category. Empty: none. The reserve of a request is the max of every one that applies.
+  std::vector<double> surface_reserves_micros;
+  std::vector<double> query_category_reserves_micros;
   double quality_exponent = 1.0;
   // Cold start: pCTR += bonus x sqrt(p (1 - p) / (n + 1)) for an ad with n logged impressions.
   double optimism_bonus = 0.0;

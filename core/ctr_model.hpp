@@ -34,6 +34,10 @@ class PredictionEvaluator {
   // Metrics of the examples observed since the previous call (one interval of a time series).
   virtual ModelMetrics take_window() = 0;
   virtual ModelMetrics total() const = 0;
+  // Per request surface: the window the last take_window() reported, and the run so far. Evaluators
+  // that do not segment report nothing (zero examples).
+  virtual ModelMetrics last_window(Surface) const { return {}; }
+  virtual ModelMetrics total(Surface) const { return {}; }
 };
 
 // A learned platform-side quality score per candidate (e.g. from predicted hides and reports),

@@ -1,6 +1,7 @@
 #include "core/marketplace.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <functional>
 #include <cmath>
@@ -34,7 +35,8 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
       response_rng_(streams_.stream("truth.response")),
       pacing_rng_(streams_.stream("platform.pacing")),
       log_rng_(streams_.stream("platform.auction_log")),
-      explore_rng_(streams_.stream("platform.exploration")) {
+      explore_rng_(streams_.stream("platform.exploration")),
+      search_rng_(streams_.stream("traffic.search")) {
   if (!components_.truth) throw std::invalid_argument("Marketplace: a ground-truth user response is required");
   if (config_.traffic.hourly_profile.size() != 24) throw std::invalid_argument("Marketplace: hourly profile needs 24 entries");
   const double weight_sum = std::accumulate(config_.traffic.hourly_profile.begin(), config_.traffic.hourly_profile.end(), 0.0);
@@ -94,6 +96,26 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
     sim_.schedule(components_.bid_policy->interval(), Priority::kControl, *this, kAutoBidTick);
   sim_.schedule(std::min(config_.run.snapshot_interval, horizon_), Priority::kSnapshot, *this, kSnapshot);
   schedule_next_session(0);
+}
+
+// A search request's query is about one of the user's top interests (uniformly among them) with
+// probability traffic.search_query_from_interests, else about any category uniformly. Users
+// without interests always draw uniformly.
+void Marketplace::draw_surface(RequestContext& request) {
+  if (!boost::random::bernoulli_distribution<double>(config_.traffic.search_share)(search_rng_)) return;
+  request.surface = Surface::kSearch;
+  const int categories = world_->num_categories;
+  const std::uint64_t mask = categories >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << categories) - 1;
+  std::uint64_t interests = request.interests & mask;
+  if (interests != 0 &&
+      boost::random::bernoulli_distribution<double>(config_.traffic.search_query_from_interests)(search_rng_)) {
+    boost::random::uniform_int_distribution<int> pick(0, std::popcount(interests) - 1);
+    for (int k = pick(search_rng_); k > 0; --k) interests &= interests - 1;  // drop the k lowest
+    request.query_category = static_cast<std::uint16_t>(std::countr_zero(interests));
+    return;
+  }
+  boost::random::uniform_int_distribution<int> pick(0, categories - 1);
+  request.query_category = static_cast<std::uint16_t>(pick(search_rng_));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,6 +208,8 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
   request.hour = static_cast<std::uint8_t>(time_of_day(now) / kHour);
   request.interests = users.interests[u];
   request.user_embedding = users.embedding_of(u);
+  if (config_.traffic.search_share > 0) draw_surface(request);
+  const std::size_t surface = surface_index(request.surface);
 
   const bool explore = config_.exploration_share > 0 &&
                        boost::random::bernoulli_distribution<double>(config_.exploration_share)(explore_rng_);
@@ -193,7 +217,10 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
   server_.serve(request, pacing_rng_, explore, served);
 
   Counters& m = interval_;
+  SurfaceCounters& ms = m.surface[surface];
   ++m.requests;
+  ++ms.requests;
+  ms.reserve_excluded += served.below_reserve;
   m.candidates_retrieved += served.retrieved;
   m.candidates_prerank += served.after_prerank;
   m.candidates_ranked += served.after_rank;
@@ -223,6 +250,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
   UserState state{users.fatigue[u], users.fatigue_updated[u]};
   if (shown_count > 0) {
     ++m.filled_requests;
+    ++ms.filled_requests;
     components_.truth->true_ctr(request, {shown_ads.data(), shown_count}, {true_ctr.data(), shown_count});
   }
   components_.truth->respond(request, {shown.data(), shown_count}, {outcomes.data(), shown_count}, state, response_rng_);
@@ -243,6 +271,11 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     if (billing == BillingModel::kCpm) per_click = ranked.pctr[i] > 0 ? 1.0 / ranked.pctr[i] : 0.0;
     else if (billing == BillingModel::kCpa) per_click = ranked.pcvr[i];
     m.sum_price_shown += ranked.price[i] * per_click;
+    ++ms.impressions;
+    ms.sum_price_shown += ranked.price[i] * per_click;
+    ms.sum_pctr_shown += ranked.pctr[i];
+    ms.sum_true_ctr_shown += true_ctr[s];
+    ms.reserve_bound += ranked.reserve_bound[i];
     m.sum_bid_shown += ranked.bid[i] * ranked.pacing_multiplier[i] * per_click;
     ++m.slot_impressions[s];
     m.slot_reserve_bound[s] += ranked.reserve_bound[i];
@@ -265,6 +298,8 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     imp.age_band = request.age_band;
     imp.device = request.device;
     imp.hour = request.hour;
+    imp.surface = request.surface;
+    imp.query_category = request.query_category;
     imp.raw_score = ranked.raw_score[i];
     imp.pctr = ranked.pctr[i];
     logged.hidden = o.hidden;
@@ -272,7 +307,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     pending_log_.push_back(logged);
 
     if (billing == BillingModel::kCpm) {
-      const BudgetLedger::ChargeResult charge_result = charge(c, Money::from_micros_rounded(ranked.price[i]), now, s, served.explored);
+      const BudgetLedger::ChargeResult charge_result = charge(c, Money::from_micros_rounded(ranked.price[i]), now, s, served.explored, request.surface);
       if (charge_result.billed.micros > 0) ++m.billed_impressions;
     }
 
@@ -286,7 +321,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
         free_clicks_.pop_back();
       }
       click_slab_[slab] = {imp.impression_id, ad, c, Money::from_micros_rounded(ranked.price[i]),
-                           static_cast<std::uint8_t>(s), served.explored};
+                           static_cast<std::uint8_t>(s), served.explored, request.surface};
       sim_.schedule(now + o.click_delay, Priority::kFeedback, *this, kClick, slab);
       if (o.converted) {
         std::uint32_t cslab;
@@ -298,7 +333,8 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
           free_conversions_.pop_back();
         }
         conversion_slab_[cslab] = {c, billing == BillingModel::kCpa ? Money::from_micros_rounded(ranked.price[i]) : Money{0},
-                                   static_cast<std::uint8_t>(s), served.explored, o.conversion_delay <= config_.conversion_window};
+                                   static_cast<std::uint8_t>(s), served.explored, o.conversion_delay <= config_.conversion_window,
+                                   request.surface};
         sim_.schedule(now + o.click_delay + o.conversion_delay, Priority::kFeedback, *this, kConversion, cslab);
       }
     }
@@ -324,11 +360,12 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
   Counters& m = interval_;
   CampaignTotals& totals = campaign_totals_[click.campaign];
   ++m.clicks;
+  ++m.surface[surface_index(click.surface)].clicks;
   ++totals.clicks;
   ++m.slot_clicks[click.slot];
   if (components_.conversion_model) components_.conversion_model->on_click(click.campaign);
   if (world_->campaigns[click.campaign].billing == BillingModel::kCpc) {
-    const BudgetLedger::ChargeResult billed = charge(click.campaign, click.price, now, click.slot, click.explore);
+    const BudgetLedger::ChargeResult billed = charge(click.campaign, click.price, now, click.slot, click.explore, click.surface);
     if (billed.billed.micros > 0) ++m.billed_clicks;
   }
 
@@ -343,10 +380,12 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
   ++m.late_clicks;
 }
 
-BudgetLedger::ChargeResult Marketplace::charge(CampaignId c, Money amount, SimTime now, std::size_t slot, bool explore) {
+BudgetLedger::ChargeResult Marketplace::charge(CampaignId c, Money amount, SimTime now, std::size_t slot, bool explore,
+                                               Surface surface) {
   Counters& m = interval_;
   const BudgetLedger::ChargeResult r = budgets_.charge(c, amount, now);
   m.revenue += r.billed;
+  m.surface[surface_index(surface)].revenue += r.billed;
   m.slot_revenue[slot] += r.billed;
   if (explore) m.explore_revenue += r.billed;
   m.overspend += r.overspend;
@@ -386,7 +425,7 @@ void Marketplace::on_conversion(SimTime now, std::uint64_t slab_index) {
   if (components_.conversion_model) components_.conversion_model->on_conversion(conv.campaign);
   if (components_.bid_policy) components_.bid_policy->on_conversion(conv.campaign, value);
   if (world_->campaigns[conv.campaign].billing == BillingModel::kCpa) {
-    const BudgetLedger::ChargeResult billed = charge(conv.campaign, conv.price, now, conv.slot, conv.explore);
+    const BudgetLedger::ChargeResult billed = charge(conv.campaign, conv.price, now, conv.slot, conv.explore, conv.surface);
     if (billed.billed.micros > 0) ++m.billed_conversions;
   }
 }
@@ -460,7 +499,10 @@ void Marketplace::on_snapshot(SimTime now) {
     exhausted += budgets_.has_budget(c) ? 0 : 1;
   }
   snap.budget_exhausted_share = in_flight ? static_cast<double>(exhausted) / static_cast<double>(in_flight) : 0.0;
-  if (components_.evaluator) snap.model = components_.evaluator->take_window();
+  if (components_.evaluator) {
+    snap.model = components_.evaluator->take_window();
+    for (std::size_t k = 0; k < kSurfaces; ++k) snap.surface_model[k] = components_.evaluator->last_window(static_cast<Surface>(k));
+  }
   snap.campaign_spend_today.resize(world_->campaigns.size());
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) snap.campaign_spend_today[c] = budgets_.spent_today(c);
   // Spend against the pacer's plan. A snapshot at a day boundary sees the new day's plan (0 so far),
@@ -597,7 +639,10 @@ RunSummary Marketplace::summary() const {
   s.users = world_->users.size();
   s.active_users = active_users_;
   s.mean_fatigue = mean_fatigue(sim_.now());
-  if (components_.evaluator) s.model = components_.evaluator->total();
+  if (components_.evaluator) {
+    s.model = components_.evaluator->total();
+    for (std::size_t k = 0; k < kSurfaces; ++k) s.surface_model[k] = components_.evaluator->total(static_cast<Surface>(k));
+  }
   s.campaigns = campaign_totals_;
   for (CampaignId c = 0; c < s.campaigns.size(); ++c) {
     CampaignTotals& t = s.campaigns[c];

@@ -107,6 +107,7 @@ class Marketplace final : public EventHandler {
     Money price;
     std::uint8_t slot;
     bool explore;
+    Surface surface;
   };
   struct PendingConversion {
     CampaignId campaign;
@@ -114,6 +115,7 @@ class Marketplace final : public EventHandler {
     std::uint8_t slot;
     bool explore;
     bool attributed;
+    Surface surface;
   };
   struct TrackingStats {  // spend vs. the pacer's plan, per campaign, as shares of the daily budget
     double sum_abs = 0, max_abs = 0, sum_sq = 0;
@@ -127,7 +129,11 @@ class Marketplace final : public EventHandler {
   void on_conversion(SimTime now, std::uint64_t slab_index);
   // Books one charge against the campaign's budget (any billing event) and takes the campaign out
   // of the auction when its budget runs out.
-  BudgetLedger::ChargeResult charge(CampaignId c, Money amount, SimTime now, std::size_t slot, bool explore);
+  BudgetLedger::ChargeResult charge(CampaignId c, Money amount, SimTime now, std::size_t slot, bool explore,
+                                    Surface surface);
+  // Draws the request's surface and query category (stream "traffic.search"; never drawn from
+  // when traffic.search_share is 0).
+  void draw_surface(RequestContext& request);
   void on_day_boundary(SimTime now);
   void on_joiner_tick(SimTime now);
   void on_snapshot(SimTime now);
@@ -146,7 +152,7 @@ class Marketplace final : public EventHandler {
   SimTime horizon_;
   std::vector<SimObserver*> observers_;
 
-  Rng traffic_rng_, session_rng_, response_rng_, pacing_rng_, log_rng_, explore_rng_;
+  Rng traffic_rng_, session_rng_, response_rng_, pacing_rng_, log_rng_, explore_rng_, search_rng_;
   std::vector<double> hourly_rate_per_us_;  // session arrival rate in each hour of the day
 
   // Training log: impressions wait here until their attribution window closes.

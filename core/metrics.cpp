@@ -5,6 +5,20 @@
 
 namespace adsim::core {
 
+SurfaceCounters& SurfaceCounters::operator+=(const SurfaceCounters& o) {
+  requests += o.requests;
+  filled_requests += o.filled_requests;
+  impressions += o.impressions;
+  clicks += o.clicks;
+  reserve_bound += o.reserve_bound;
+  reserve_excluded += o.reserve_excluded;
+  revenue += o.revenue;
+  sum_price_shown += o.sum_price_shown;
+  sum_pctr_shown += o.sum_pctr_shown;
+  sum_true_ctr_shown += o.sum_true_ctr_shown;
+  return *this;
+}
+
 Counters& Counters::operator+=(const Counters& o) {
   sessions += o.sessions;
   requests += o.requests;
@@ -48,6 +62,7 @@ Counters& Counters::operator+=(const Counters& o) {
     slot_revenue[s] += o.slot_revenue[s];
     slot_sum_price[s] += o.slot_sum_price[s];
   }
+  for (std::size_t s = 0; s < surface.size(); ++s) surface[s] += o.surface[s];
   return *this;
 }
 

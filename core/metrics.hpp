@@ -7,6 +7,7 @@
 #include "core/bid_policy.hpp"
 #include "core/ids.hpp"
 #include "core/money.hpp"
+#include "core/request.hpp"
 #include "core/sim_time.hpp"
 
 namespace adsim::core {
@@ -29,6 +30,23 @@ struct ModelMetrics {
   double calibration_ratio = 0.0;  // sum p / sum clicks
   double ece = 0.0;                // expected calibration error
   std::vector<Bin> reliability;    // equal-width bins of p
+};
+
+// The counts of one request surface (feed or search), additive like Counters. Each equals the sum
+// over surfaces of the corresponding total exactly.
+struct SurfaceCounters {
+  std::uint64_t requests = 0;
+  std::uint64_t filled_requests = 0;  // showed at least one ad
+  std::uint64_t impressions = 0;
+  std::uint64_t clicks = 0;           // counted when they happen, billed or not
+  std::uint64_t reserve_bound = 0;    // awarded slots whose price a reserve set
+  std::uint64_t reserve_excluded = 0; // candidates dropped by the reserve price
+  Money revenue{0};                   // every billed charge (CPC, CPM, CPA) of the surface's impressions
+  double sum_price_shown = 0.0;       // micros per click, shown ads (as Counters::sum_price_shown)
+  double sum_pctr_shown = 0.0;
+  double sum_true_ctr_shown = 0.0;
+
+  SurfaceCounters& operator+=(const SurfaceCounters& o);
 };
 
 // Additive counts: an interval's and the whole run's metrics are the same struct, so a total is
@@ -81,6 +99,8 @@ struct Counters {
   std::array<std::uint64_t, kMaxSlots> slot_reserve_bound{};
   std::array<Money, kMaxSlots> slot_revenue{};
   std::array<double, kMaxSlots> slot_sum_price{};  // micros per click, shown ads
+  // Per request surface (index = core::Surface): feed, search.
+  std::array<SurfaceCounters, kSurfaces> surface{};
 
   Counters& operator+=(const Counters& o);
 };
@@ -111,6 +131,8 @@ struct IntervalMetrics {
   // when no pacer plans spend.
   std::vector<Money> campaign_target_today;
   ModelMetrics model;  // served predictions released during the interval
+  // The same, per surface of the request the prediction was served on (index = core::Surface).
+  std::array<ModelMetrics, kSurfaces> surface_model;
 };
 
 struct CampaignTotals {
@@ -182,6 +204,7 @@ struct RunSummary {
   std::uint64_t active_users = 0;
   double mean_fatigue = 0.0;
   ModelMetrics model;  // all served predictions released during the run
+  std::array<ModelMetrics, kSurfaces> surface_model;  // the same per request surface (index = core::Surface)
   std::vector<CampaignTotals> campaigns;
   std::vector<std::string> pacer_names;  // CampaignTotals::pacer indexes this; empty: "none"
   AutoBidTotals auto_bid;                // over auto-bid campaigns (all zero when there are none)

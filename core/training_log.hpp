@@ -2,6 +2,7 @@
 #include <cstdint>
 
 #include "core/ids.hpp"
+#include "core/request.hpp"
 #include "core/sim_time.hpp"
 
 namespace adsim::core {
@@ -19,6 +20,8 @@ struct LoggedImpression {
   std::uint8_t age_band = 0;
   std::uint8_t device = 0;
   std::uint8_t hour = 0;
+  Surface surface = Surface::kFeed;                 // as served: training sees serving-time context
+  std::uint16_t query_category = kNoQueryCategory;  // search only
   float raw_score = 0.0f;  // the model's output before calibration
   float pctr = 0.0f;       // the calibrated prediction the auction used
 };

@@ -59,6 +59,12 @@ struct TrafficSpec {
   std::vector<double> hourly_profile = std::vector<double>(24, 1.0);  // relative, 24 entries
   double requests_per_session = 4.0;  // mean of a geometric count >= 1
   double seconds_between_requests = 30.0;  // mean, exponential
+  // Surfaces: each request is a search request with this probability (stream "traffic.search"),
+  // else a feed request. 0: every request is a feed request and the stream is never drawn from.
+  double search_share = 0.0;
+  // A search query's category is one of the user's top interests (uniformly among them) with this
+  // probability, else uniform over all categories.
+  double search_query_from_interests = 0.8;
 };
 
 // The selection funnel and its compute-cost model (microseconds of server time per candidate).

@@ -43,6 +43,9 @@ enum Field : std::uint32_t {
   kAdDevice,
   kAdRegion,
   kInterestAd,
+  kSurface,
+  kQueryCategory,
+  kQueryMatch,
 };
 
 std::uint64_t pack(std::uint64_t a, std::uint64_t b) { return (a << 16) | b; }
@@ -109,6 +112,13 @@ void FeatureExtractor::begin(const UserContext& u, RequestFeatures& rf) const {
     interest[static_cast<std::size_t>(ni++)] = static_cast<std::uint64_t>(std::countr_zero(bits));
   }
   for (int j = 0; j < ni; ++j) add(kInterest, interest[static_cast<std::size_t>(j)]);
+  rf.search = config_.query_features && u.surface == core::Surface::kSearch;
+  rf.query_category = u.query_category;
+  if (rf.search) {
+    add(kSurface, static_cast<std::uint64_t>(u.surface));
+    add(kQueryCategory, u.query_category);
+    rf.query_match_seed = seed(kQueryMatch, 0);
+  }
   rf.user_count = n;
 
   int c = 0;

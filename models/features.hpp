@@ -26,6 +26,7 @@ struct FeatureConfig {
   bool user_id = true;   // a per-user bias feature
   bool counters = true;  // decayed per-ad historical CTR features
   int max_interests = 3;  // user interest categories used in crosses (lowest category ids first)
+  bool query_features = true;  // search requests: surface, query category and query match
   // Smoothing of the historical rates before bucketizing: (pos + m·prior) / (imps + m).
   double counter_prior_rate = 0.02;
   double counter_prior_strength = 20.0;
@@ -53,17 +54,20 @@ struct UserContext {
   std::uint8_t hour = 0;
   std::uint64_t interests = 0;
   int slot = 0;
+  core::Surface surface = core::Surface::kFeed;
+  std::uint16_t query_category = core::kNoQueryCategory;
 
   static UserContext of_request(const core::RequestContext& r, int slot) {
-    return {r.user, r.region, r.age_band, r.device, r.hour, r.interests, slot};
+    return {r.user, r.region, r.age_band, r.device, r.hour, r.interests, slot, r.surface, r.query_category};
   }
+  // Training uses what the server saw when it served the impression (surface, query category).
   static UserContext of_impression(const core::LoggedImpression& i, std::uint64_t interests) {
-    return {i.user, i.region, i.age_band, i.device, i.hour, interests, i.slot};
+    return {i.user, i.region, i.age_band, i.device, i.hour, interests, i.slot, i.surface, i.query_category};
   }
 };
 
 inline constexpr int kMaxInterests = 4;
-inline constexpr int kMaxUserFeatures = 16;
+inline constexpr int kMaxUserFeatures = 18;
 inline constexpr int kMaxCategoryFeatures = 12;
 inline constexpr int kMaxAdStaticFeatures = 8;
 inline constexpr int kMaxAdDynamicFeatures = 8;
@@ -79,6 +83,9 @@ struct RequestFeatures {
   int category_seed_count = 0;
   std::uint64_t match_seed = 0;  // "ad category is one of the user's interests" × device
   std::uint64_t interests = 0;
+  bool search = false;           // search request: the query-match feature is added
+  std::uint16_t query_category = core::kNoQueryCategory;
+  std::uint64_t query_match_seed = 0;  // "ad category is the query's category" (search only)
   std::array<std::uint64_t, kMaxAdDynamicFeatures> ad_seed{};  // crosses with the ad id
   int ad_seed_count = 0;
 };
@@ -88,16 +95,21 @@ struct RequestFeatures {
 // candidates share the work:
 //   user group (per request):     bias, region, age band, device, hour, region×device, age×device,
 //                                 hour×device, region×age, user id, each user interest category,
-//                                 and (kFeature) slot, slot×device
+//                                 and (kFeature) slot, slot×device;
+//                                 search requests only: surface (search), query category
 //   category group (per request and ad category):
 //                                 category, category×{region, age, device, hour},
 //                                 user interest×category (each interest), match(category ∈
-//                                 interests)×device
+//                                 interests)×device; search requests only: query match
+//                                 (ad category = query category, 0 or 1)
 //   ad group (per candidate):     ad, campaign, advertiser, and the bucketized decayed counters
 //                                 (short-window CTR×count, long-window CTR, CTR×count, count),
 //                                 which are cached per ad; ad×device, ad×region and user
 //                                 interest×ad (each interest), hashed per candidate.
-// The context has no query/feed category: core::RequestContext does not carry one.
+// A feed request has none of the search features: feed is the baseline the bias and the other
+// features learn, and runs without search traffic extract exactly the features they did before.
+// The surface is a feature only through them (an indicator of search), which is the same model as a
+// surface field with a value per surface up to the bias.
 class FeatureExtractor {
  public:
   FeatureExtractor(FeatureConfig config, FeatureContext context);
@@ -116,6 +128,7 @@ class FeatureExtractor {
     for (int j = 0; j < rf.category_seed_count; ++j) out[n++] = index(rf.category_seed[static_cast<std::size_t>(j)] ^ category);
     const std::uint64_t match = category < 64 ? (rf.interests >> category) & 1u : 0u;
     out[n++] = index(rf.match_seed ^ match);
+    if (rf.search) out[n++] = index(rf.query_match_seed ^ static_cast<std::uint64_t>(category == rf.query_category));
     return n;
   }
   // Indices that depend on the ad only, cached (ad, campaign, advertiser, counter buckets).

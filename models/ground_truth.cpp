@@ -15,7 +15,8 @@ using core::sigmoid;
 GroundTruth::GroundTruth(const core::World& world, GroundTruthParams params)
     : world_(world),
       params_(std::move(params)),
-      decay_per_us_(std::log(2.0) / (params_.fatigue_half_life_hours * static_cast<double>(core::kHour))) {
+      decay_per_us_(std::log(2.0) / (params_.fatigue_half_life_hours * static_cast<double>(core::kHour))),
+      search_match_logit_(std::log(params_.search_match_odds)) {
   if (params_.examination.empty()) params_.examination = {1.0};
 }
 
@@ -24,10 +25,11 @@ double GroundTruth::affinity(std::span<const float> user, core::AdId ad) const {
   return core::dot(user.data(), emb.data(), emb.size());
 }
 
-double GroundTruth::click_probability(std::span<const float> user, core::AdId ad, double fatigue) const {
+// Adding an intent logit of exactly 0 (feed) leaves the sum bit for bit as it was without it.
+double GroundTruth::click_probability(std::span<const float> user, core::AdId ad, double fatigue, double intent) const {
   const double q = world_.ads.true_quality[ad];
   return sigmoid(params_.base_logit + params_.affinity_weight * affinity(user, ad) +
-                 params_.quality_weight * (q - 0.5) - params_.fatigue_weight * fatigue);
+                 params_.quality_weight * (q - 0.5) - params_.fatigue_weight * fatigue + intent);
 }
 
 double GroundTruth::examination(int slot) const {
@@ -45,7 +47,8 @@ void GroundTruth::true_ctr(const core::RequestContext& request, std::span<const 
   const double fatigue = decayed_fatigue(world_.users.fatigue[request.user],
                                          world_.users.fatigue_updated[request.user], request.time);
   for (std::size_t i = 0; i < ads.size(); ++i)
-    out[i] = static_cast<float>(examination(0) * click_probability(request.user_embedding, ads[i], fatigue));
+    out[i] = static_cast<float>(
+        examination(0) * click_probability(request.user_embedding, ads[i], fatigue, intent_logit(request, ads[i])));
 }
 
 void GroundTruth::respond(const core::RequestContext& request, std::span<const core::ShownAd> shown,
@@ -63,8 +66,8 @@ void GroundTruth::respond(const core::RequestContext& request, std::span<const c
     fatigue += params_.fatigue_per_impression;
     const double q = world_.ads.true_quality[ad];
     const double aff = affinity(request.user_embedding, ad);
-    const double p_click = sigmoid(params_.base_logit + params_.affinity_weight * aff +
-                                   params_.quality_weight * (q - 0.5) - params_.fatigue_weight * fatigue_at_page);
+    const double p_click = sigmoid(params_.base_logit + params_.affinity_weight * aff + params_.quality_weight * (q - 0.5) -
+                                   params_.fatigue_weight * fatigue_at_page + intent_logit(request, ad));
     if (u01(rng) < p_click) {
       o.clicked = true;
       boost::random::lognormal_distribution<double> delay(std::log(params_.click_delay_median_s),

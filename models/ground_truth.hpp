@@ -22,8 +22,14 @@ class GroundTruth final : public core::UserResponse {
                std::span<core::ImpressionOutcome> outcomes, core::UserState& state,
                core::Rng& rng) const override;
 
-  // P(click | examined) for one user-ad pair at the given fatigue.
-  double click_probability(std::span<const float> user, core::AdId ad, double fatigue) const;
+  // P(click | examined) for one user-ad pair at the given fatigue; `intent`: intent_logit() of the
+  // request (0 on feed).
+  double click_probability(std::span<const float> user, core::AdId ad, double fatigue, double intent = 0.0) const;
+  // The logit added for this request and ad: ln(search_match_odds) when the request is a search
+  // whose query category is the ad's category, else 0.
+  double intent_logit(const core::RequestContext& request, core::AdId ad) const {
+    return request.is_search() && world_.ads.category[ad] == request.query_category ? search_match_logit_ : 0.0;
+  }
   double examination(int slot) const override;
   // Brings fatigue up to `now` by exponential decay.
   double decayed_fatigue(double fatigue, core::SimTime since, core::SimTime now) const;
@@ -35,6 +41,7 @@ class GroundTruth final : public core::UserResponse {
   const core::World& world_;
   GroundTruthParams params_;
   double decay_per_us_;  // ln 2 / half-life
+  double search_match_logit_;  // ln(search_match_odds)
 };
 
 }  // namespace adsim::models

@@ -7,11 +7,16 @@ namespace adsim::models {
 // ads, and how ads tire them until they leave. The platform never reads these.
 struct GroundTruthParams {
   // P(click | examined) = sigmoid(base_logit + affinity_weight * cos(user, ad)
-  //                               + quality_weight * (quality - 0.5) - fatigue_weight * fatigue)
+  //                               + quality_weight * (quality - 0.5) - fatigue_weight * fatigue
+  //                               + ln(search_match_odds) * [search request and ad category = query category])
   double base_logit = -3.6;
   double affinity_weight = 2.5;
   double quality_weight = 2.0;
   double fatigue_weight = 0.5;
+  // Search intent: on a search request, an ad of the query's category has its click odds multiplied
+  // by this factor, i.e. ln(search_match_odds) is added to the logit above. 1: no effect; feed
+  // requests are never affected.
+  double search_match_odds = 2.0;
   // P(user examines slot s); slots past the end use the last entry.
   std::vector<double> examination = {1.0, 0.7, 0.5, 0.35, 0.25, 0.2, 0.15, 0.1};
   double click_delay_median_s = 15.0;  // lognormal delay from impression to click

@@ -5,7 +5,7 @@
 namespace adsim::models {
 
 ServedPredictionEvaluator::ServedPredictionEvaluator(std::vector<double> position_factors, CalibrationBinning binning)
-    : position_factors_(std::move(position_factors)), validator_(ValidatorConfig{0, binning, 4096, 12.0}, 0) {
+    : position_factors_(std::move(position_factors)), validator_(ValidatorConfig{static_cast<int>(core::kSurfaces), binning, 4096, 12.0}, 0) {
   if (position_factors_.empty()) position_factors_ = {1.0};
 }
 
@@ -13,7 +13,7 @@ void ServedPredictionEvaluator::observe(std::span<const core::LabeledExample> ex
   for (const core::LabeledExample& e : examples) {
     const auto slot = std::min<std::size_t>(e.impression.slot, position_factors_.size() - 1);
     const double p = std::clamp(static_cast<double>(e.impression.pctr) * position_factors_[slot], 1e-7, 1.0 - 1e-7);
-    validator_.add(static_cast<float>(p), e.clicked);
+    validator_.add(static_cast<float>(p), e.clicked, static_cast<int>(core::surface_index(e.impression.surface)));
     last_seen_ = std::max(last_seen_, e.released_at);
   }
 }
@@ -31,7 +31,15 @@ core::ModelMetrics ServedPredictionEvaluator::to_core(const MetricReport& r) {
   return m;
 }
 
-core::ModelMetrics ServedPredictionEvaluator::take_window() { return to_core(validator_.take_window(last_seen_).overall); }
+core::ModelMetrics ServedPredictionEvaluator::take_window() {
+  const ValidationSnapshot snap = validator_.take_window(last_seen_);
+  for (std::size_t k = 0; k < core::kSurfaces; ++k) last_window_[k] = to_core(snap.segments[k]);
+  return to_core(snap.overall);
+}
+
+core::ModelMetrics ServedPredictionEvaluator::total(core::Surface surface) const {
+  return to_core(validator_.total_segment(static_cast<int>(core::surface_index(surface))));
+}
 
 core::ModelMetrics ServedPredictionEvaluator::total() const { return to_core(validator_.total()); }
 

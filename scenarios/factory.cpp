@@ -22,6 +22,8 @@ core::MarketplaceConfig marketplace_config(const Scenario& s) {
   c.server.reserve_micros = s.auction.reserve * 1e6;
   for (double r : s.auction.slot_reserves) c.server.slot_reserves_micros.push_back(r * 1e6);
   for (double r : s.auction.region_reserves) c.server.region_reserves_micros.push_back(r * 1e6);
+  for (double r : s.auction.surface_reserves) c.server.surface_reserves_micros.push_back(r * 1e6);
+  for (double r : s.auction.query_category_reserves) c.server.query_category_reserves_micros.push_back(r * 1e6);
   c.server.quality_exponent = s.auction.quality_exponent;
   c.attribution_window = static_cast<core::SimTime>(std::llround(s.model.attribution_window_minutes * static_cast<double>(core::kMinute)));
   c.conversion_window = static_cast<core::SimTime>(std::llround(s.model.conversion_window_hours * static_cast<double>(core::kHour)));

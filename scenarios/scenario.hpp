@@ -15,6 +15,8 @@ struct AuctionSpec {
   double quality_exponent = 1.0;   // alpha
   std::vector<double> slot_reserves;    // per slot, max'd with `reserve`; empty: none
   std::vector<double> region_reserves;  // per user region (segment), max'd with `reserve`; empty: none
+  std::vector<double> surface_reserves;         // per surface (feed, search), max'd; empty: none
+  std::vector<double> query_category_reserves;  // per query category, search requests only; empty: none
 };
 
 // Classroom mode: N auctions among n value-driven bidders, no users, no click model. Uses the

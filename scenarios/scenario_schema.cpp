@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "core/ids.hpp"
+#include "core/request.hpp"
 #include "core/sim_time.hpp"
 #include "scenarios/did_you_mean.hpp"
 
@@ -262,6 +263,13 @@ std::vector<KeySpec> build_schema() {
       number("traffic.seconds_between_requests", field(t, &TrafficSpec::seconds_between_requests),
              open_closed(0, kSecondsPerDay), "seconds",
              "Mean time between two ad requests of a session (exponential)."),
+      probability("traffic.search_share", field(t, &TrafficSpec::search_share),
+                  "Share of ad requests that are search requests (stream traffic.search); the rest are feed "
+                  "requests. A search request carries a query category: only ads of that category are eligible, "
+                  "and the truth makes them more attractive (truth.search_match_odds). 0: feed only, as before."),
+      probability("traffic.search_query_from_interests", field(t, &TrafficSpec::search_query_from_interests),
+                  "Probability that a search query's category is one of the user's top interests (uniformly among "
+                  "them); otherwise it is uniform over all categories (also for users without interests)."),
 
       // [funnel]
       integer("funnel.prerank_keep", field(f, &FunnelSpec::prerank_keep), closed(1, 1'000'000), "candidates",
@@ -295,6 +303,12 @@ std::vector<KeySpec> build_schema() {
       numbers("auction.region_reserves", field(a, &AuctionSpec::region_reserves), 0, 32, closed(0, 1e6),
               "currency units per click", "Reserve per user region (a segment reserve; the higher of it and "
               "auction.reserve applies); empty, or one entry per region of world.region_weights."),
+      numbers("auction.surface_reserves", field(a, &AuctionSpec::surface_reserves), 0, 2, closed(0, 1e6),
+              "currency units per click", "Reserve per request surface, [feed, search] (a segment reserve; the "
+              "highest of it and every other reserve that applies is used); empty: none."),
+      numbers("auction.query_category_reserves", field(a, &AuctionSpec::query_category_reserves), 0, 64, closed(0, 1e6),
+              "currency units per click", "Reserve per query category, applied to search requests only (a segment "
+              "reserve, max'd with the others); empty, or one entry per category (world.interest_categories)."),
       // [truth]
       number("truth.base_logit", field(g, &GroundTruthParams::base_logit), closed(-30, 30), "logit",
              "Intercept of the true click model P(click | examined)."),
@@ -302,6 +316,9 @@ std::vector<KeySpec> build_schema() {
              "logit per unit cosine", "Weight of user-ad embedding similarity in the true click model."),
       number("truth.quality_weight", field(g, &GroundTruthParams::quality_weight), closed(0, 20),
              "logit per unit quality", "Weight of the ad's true quality in the true click model."),
+      number("truth.search_match_odds", field(g, &GroundTruthParams::search_match_odds), closed(0.01, 100), "odds ratio",
+             "Search intent: on a search request, the click odds of an ad of the query's category are multiplied "
+             "by this (ln of it is added to the true click logit). 1: no effect; feed requests are unaffected."),
       number("truth.fatigue_weight", field(g, &GroundTruthParams::fatigue_weight), closed(0, 20),
              "logit per unit fatigue", "How much user fatigue lowers the true click logit."),
       numbers("truth.examination", field(g, &GroundTruthParams::examination), 1, max_slots, closed(0, 1),
@@ -537,6 +554,27 @@ std::vector<CrossFieldRule> build_cross_field_rules() {
              " regions";
     };
     rules.push_back(std::move(region_rule));
+    CrossFieldRule surface_rule;
+    surface_rule.keys = {"auction.surface_reserves"};
+    surface_rule.description = "`auction.surface_reserves` is empty or has one entry per surface: [feed, search].";
+    surface_rule.check = [](const Scenario& sc) -> std::optional<std::string> {
+      const auto n = sc.auction.surface_reserves.size();
+      if (n == 0 || n == core::kSurfaces) return std::nullopt;
+      return "auction.surface_reserves has " + std::to_string(n) + " entries but there are 2 surfaces (feed, search)";
+    };
+    rules.push_back(std::move(surface_rule));
+    CrossFieldRule query_rule;
+    query_rule.keys = {"auction.query_category_reserves", "world.interest_categories"};
+    query_rule.description =
+        "`auction.query_category_reserves` is empty or has one entry per category (`world.interest_categories`).";
+    query_rule.check = [](const Scenario& sc) -> std::optional<std::string> {
+      const auto n = sc.auction.query_category_reserves.size();
+      const auto categories = static_cast<std::size_t>(sc.world.interest_categories);
+      if (n == 0 || n == categories) return std::nullopt;
+      return "auction.query_category_reserves has " + std::to_string(n) + " entries but there are " +
+             std::to_string(categories) + " categories";
+    };
+    rules.push_back(std::move(query_rule));
   }
   rules.push_back(le_rule("funnel.rank_keep", "funnel.prerank_keep",
                           "ranking keeps a subset of the candidates pre-ranking kept"));

@@ -96,6 +96,8 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(traffic.hourly_profile);
   ADSIM_EXPECT_FIELD(traffic.requests_per_session);
   ADSIM_EXPECT_FIELD(traffic.seconds_between_requests);
+  ADSIM_EXPECT_FIELD(traffic.search_share);
+  ADSIM_EXPECT_FIELD(traffic.search_query_from_interests);
   ADSIM_EXPECT_FIELD(funnel.prerank_keep);
   ADSIM_EXPECT_FIELD(funnel.rank_keep);
   ADSIM_EXPECT_FIELD(funnel.retrieval_cost_us);
@@ -110,6 +112,7 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(truth.base_logit);
   ADSIM_EXPECT_FIELD(truth.affinity_weight);
   ADSIM_EXPECT_FIELD(truth.quality_weight);
+  ADSIM_EXPECT_FIELD(truth.search_match_odds);
   ADSIM_EXPECT_FIELD(truth.fatigue_weight);
   ADSIM_EXPECT_FIELD(truth.examination);
   ADSIM_EXPECT_FIELD(truth.click_delay_median_s);
@@ -156,6 +159,8 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(pacing.pacer);
   ADSIM_EXPECT_FIELD(auction.slot_reserves);
   ADSIM_EXPECT_FIELD(auction.region_reserves);
+  ADSIM_EXPECT_FIELD(auction.surface_reserves);
+  ADSIM_EXPECT_FIELD(auction.query_category_reserves);
   ADSIM_EXPECT_FIELD(auction_only.enabled);
   ADSIM_EXPECT_FIELD(auction_only.bidders);
   ADSIM_EXPECT_FIELD(auction_only.bidders_per_auction);
@@ -695,17 +700,17 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 137u);
+  EXPECT_EQ(scenario_schema().size(), 142u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
   EXPECT_EQ(sizeof(core::WorldSpec), 296u);
-  EXPECT_EQ(sizeof(core::TrafficSpec), 48u);
+  EXPECT_EQ(sizeof(core::TrafficSpec), 64u);
   EXPECT_EQ(sizeof(core::FunnelSpec), 40u);
-  EXPECT_EQ(sizeof(AuctionSpec), 128u);
-  EXPECT_EQ(sizeof(models::GroundTruthParams), 184u);
+  EXPECT_EQ(sizeof(AuctionSpec), 176u);
+  EXPECT_EQ(sizeof(models::GroundTruthParams), 192u);
   EXPECT_EQ(sizeof(ModelSpec), 296u);
   EXPECT_EQ(sizeof(PacingSpec), 216u);
   EXPECT_EQ(sizeof(core::RunSpec), 32u);
-  EXPECT_EQ(sizeof(Scenario), 1608u);  // includes AuctionOnlySpec (184)
+  EXPECT_EQ(sizeof(Scenario), 1680u);  // includes AuctionOnlySpec (184)
 #endif
 }
 
