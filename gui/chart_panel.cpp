@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include <QAction>
 #include <QAreaSeries>
@@ -10,10 +11,12 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QGraphicsLayout>
 #include <QGridLayout>
+#include <QHeaderView>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLegend>
@@ -24,9 +27,12 @@
 #include <QRegularExpression>
 #include <QScatterSeries>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QTabWidget>
 #include <QValueAxis>
 #include <QVBoxLayout>
+
+#include "gui/strategy_table.hpp"
 
 namespace adsim::gui {
 namespace {
@@ -97,6 +103,44 @@ void show_legend_if_needed(QChart* chart) {
   chart->legend()->setVisible(named > 1);
 }
 
+// What the "by strategy" chart can show of each group over time.
+struct GroupMetric {
+  const char* name;   // in the chooser
+  const char* axis;   // the y axis title, with its unit (short: it runs along the chart's height)
+  const char* title;  // the chart's title
+  std::optional<double> (*value)(const core::StrategyGroup&);
+};
+const GroupMetric kGroupMetrics[] = {
+    {"surplus (value − spend)", "surplus (currency units)", "Surplus by strategy, cumulative",
+     [](const core::StrategyGroup& g) { return std::optional<double>(g.surplus / 1e6); }},
+    {"spend", "spend (currency units)", "Spend by strategy, cumulative",
+     [](const core::StrategyGroup& g) { return std::optional<double>(g.spend.units()); }},
+    {"advertiser value", "value (currency units)", "Advertiser value by strategy, cumulative",
+     [](const core::StrategyGroup& g) { return std::optional<double>(g.value / 1e6); }},
+    {"conversions", "conversions", "Conversions by strategy, cumulative",
+     [](const core::StrategyGroup& g) { return std::optional<double>(static_cast<double>(g.conversions)); }},
+    {"CPA (spend / attributed conversions)", "CPA (currency units)", "CPA by strategy (per attributed conversion)",
+     [](const core::StrategyGroup& g) {
+       return g.attributed_conversions ? std::optional<double>(g.cpa / 1e6) : std::nullopt;
+     }},
+    {"CPC (spend / clicks)", "CPC (currency units)", "CPC by strategy (per click)",
+     [](const core::StrategyGroup& g) { return g.clicks ? std::optional<double>(g.cpc / 1e6) : std::nullopt; }},
+    {"budget utilization", "utilization (%)", "Budget utilization by strategy (spend / budget so far)",
+     [](const core::StrategyGroup& g) {
+       return g.budget > 0 ? std::optional<double>(100.0 * g.utilization) : std::nullopt;
+     }},
+    {"auto-bid violation", "violation (% of target)", "Auto-bid violation by strategy (target missed by)",
+     [](const core::StrategyGroup& g) {
+       return g.bidding != core::BiddingKind::kManual ? std::optional<double>(100.0 * g.auto_bid_violation)
+                                                      : std::nullopt;
+     }},
+};
+constexpr int kGroupMetricCount = static_cast<int>(std::size(kGroupMetrics));
+
+std::tuple<std::string, int, int> group_key(const core::StrategyGroup& g) {
+  return {g.pacer, static_cast<int>(g.bidding), static_cast<int>(g.billing)};
+}
+
 }  // namespace
 
 void ChartPanel::AxisRange::add(double v) {
@@ -116,6 +160,8 @@ const QStringList& ChartPanel::chart_ids() {
       QStringLiteral("fatigue"),     QStringLiteral("users"),       QStringLiteral("budgets"),
       QStringLiteral("spend"),       QStringLiteral("prices"),      QStringLiteral("calibration"),
       QStringLiteral("reliability"), QStringLiteral("funnel_cost"), QStringLiteral("funnel_kept"),
+      QStringLiteral("conversions"), QStringLiteral("value_spend"), QStringLiteral("surplus"),
+      QStringLiteral("strategy_groups"),
   };
   return ids;
 }
@@ -307,6 +353,87 @@ void ChartPanel::build() {
                                     {tr("retrieved"), tr("pre-ranked"), tr("ranked"), tr("in auction")},
                                     funnel_kept_chart_, funnel_kept_bars_, funnel_kept_y_);
 
+  // Advertisers: conversion economics, over the whole run and by strategy.
+  TimeChart& conversions = add_time_chart(
+      QStringLiteral("conversions"), tr("Conversions per interval"), tr("conversions per interval"), {},
+      {{tr("all (attributed + late)"), false,
+        [](const IntervalPoint& p) { return std::optional<double>(static_cast<double>(p.counts.conversions)); }, true},
+       {tr("attributed (inside the window)"), false,
+        [](const IntervalPoint& p) { return std::optional<double>(static_cast<double>(p.counts.attributed_conversions)); }},
+       {tr("late (after the window)"), false,
+        [](const IntervalPoint& p) { return std::optional<double>(static_cast<double>(p.counts.late_conversions)); }}});
+  TimeChart& value_spend = add_time_chart(
+      QStringLiteral("value_spend"), tr("Advertiser value vs. spend (cumulative)"),
+      tr("currency units"), {},
+      {{tr("value (conversions × value per conversion)"), false,
+        [](const IntervalPoint& p) { return std::optional<double>(p.value_total); }},
+       {tr("spend (= platform revenue)"), false,
+        [](const IntervalPoint& p) { return std::optional<double>(p.spend_total); }}});
+  TimeChart& surplus = add_time_chart(
+      QStringLiteral("surplus"), tr("Advertiser surplus and ROAS (cumulative)"),
+      tr("surplus (currency units)"), tr("ROAS (value / spend)"),
+      {{tr("surplus = value − spend"), false, [](const IntervalPoint& p) { return std::optional<double>(p.value_total - p.spend_total); }},
+       {tr("ROAS"), true,
+        [opt](const IntervalPoint& p) { return opt(p.spend_total > 0, p.value_total / p.spend_total); }}});
+  surplus.reference = 0.0;
+  surplus.reference_name = tr("break-even");
+
+  group_chart_ = make_chart(QString::fromUtf8(kGroupMetrics[0].title));
+  group_chart_->legend()->setAlignment(Qt::AlignRight);
+  group_x_ = make_axis(scale_.title);
+  group_y_ = make_axis(QString::fromUtf8(kGroupMetrics[0].axis));
+  group_chart_->addAxis(group_x_, Qt::AlignBottom);
+  group_chart_->addAxis(group_y_, Qt::AlignLeft);
+  QChartView* group_view = make_view(group_chart_, QStringLiteral("strategy_groups"));
+  auto* group_box = new QWidget;
+  auto* group_layout = new QVBoxLayout(group_box);
+  group_layout->setContentsMargins(0, 0, 0, 0);
+  auto* group_controls = new QHBoxLayout;
+  group_metric_ = new QComboBox;
+  group_metric_->setObjectName(QStringLiteral("groupMetric"));
+  for (const GroupMetric& m : kGroupMetrics) group_metric_->addItem(QString::fromUtf8(m.name));
+  group_metric_->setToolTip(tr("What the chart shows of each strategy group, cumulative since the start of the run"));
+  group_controls->addWidget(new QLabel(tr("By strategy, show:")));
+  group_controls->addWidget(group_metric_);
+  group_controls->addStretch(1);
+  group_layout->addLayout(group_controls);
+  group_layout->addWidget(group_view, 1);
+  connect(group_metric_, &QComboBox::currentIndexChanged, this, [this] { rebuild_group_chart(runs_); });
+
+  strategy_caption_ = new QLabel;
+  strategy_caption_->setObjectName(QStringLiteral("strategyCaption"));
+  strategy_caption_->setWordWrap(true);
+  strategy_table_ = new StrategyTable;
+  auto* table_box = new QWidget;
+  auto* table_layout = new QVBoxLayout(table_box);
+  table_layout->setContentsMargins(2, 2, 2, 0);
+  table_layout->setSpacing(2);
+  table_layout->addWidget(strategy_caption_);
+  table_layout->addWidget(strategy_table_, 1);
+  auto* note = new QLabel(
+      tr("Money in currency units. CPC = spend / clicks; CPA = spend / attributed conversions; budget util. = "
+         "spend / (daily budget × days in flight); pacing dev. = mean |spend − plan| / daily budget; auto-bid "
+         "viol. = how far realized CPA or ROAS misses the target (spend-weighted). Hover a header for more."));
+  note->setWordWrap(true);
+  note->setStyleSheet(QStringLiteral("color: palette(dark);"));
+  table_layout->addWidget(note);
+  auto* adv_charts = new QWidget;
+  auto* adv_grid = new QGridLayout(adv_charts);
+  adv_grid->setContentsMargins(2, 2, 2, 2);
+  adv_grid->setSpacing(4);
+  adv_grid->addWidget(conversions.view, 0, 0);
+  adv_grid->addWidget(value_spend.view, 0, 1);
+  adv_grid->addWidget(surplus.view, 1, 0);
+  adv_grid->addWidget(group_box, 1, 1);
+  auto* adv_split = new QSplitter(Qt::Vertical);
+  adv_split->setObjectName(QStringLiteral("advertisersPage"));
+  adv_split->addWidget(table_box);
+  adv_split->addWidget(adv_charts);
+  adv_split->setStretchFactor(0, 0);
+  adv_split->setStretchFactor(1, 1);
+  adv_split->setChildrenCollapsible(false);
+  adv_split->setSizes({300, 620});
+
   // Pages.
   pages_ = new QTabWidget(this);
   pages_->setObjectName(QStringLiteral("chartPages"));
@@ -324,12 +451,15 @@ void ChartPanel::build() {
   grid_page(tr("Budgets && prices"), {spend_box, price_view}, 2);
   grid_page(tr("Calibration"), {calibration.view, reliability_view}, 2);
   grid_page(tr("Funnel"), {cost_view, kept_view}, 2);
+  pages_->addTab(adv_split, tr("Advertisers"));
+  pages_->setTabToolTip(pages_->count() - 1,
+                        tr("Conversions, advertiser value, spend and surplus; campaigns grouped by pacer × bidding × billing"));
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(pages_);
 }
 
-void ChartPanel::style_series(QLineSeries* s, int track, int metric, int metrics) const {
+void ChartPanel::style_series(QLineSeries* s, int track, int metric, int metrics, bool underlay) const {
   QPen pen;
   pen.setWidthF(2.0);
   if (tracks() > 1) {
@@ -341,6 +471,13 @@ void ChartPanel::style_series(QLineSeries* s, int track, int metric, int metrics
   } else {
     pen.setColor(colour(metrics > 1 ? metric : 0));
     pen.setStyle(Qt::SolidLine);
+  }
+  if (underlay) {
+    // Wide and translucent under the lines of its parts, so where they coincide both show.
+    QColor c = pen.color();
+    c.setAlpha(110);
+    pen.setColor(c);
+    pen.setWidthF(pen.widthF() * 2.6);
   }
   s->setPen(pen);
 }
@@ -370,7 +507,7 @@ void ChartPanel::reset(const QStringList& track_labels) {
         const Metric& metric = c->metrics[static_cast<std::size_t>(m)];
         auto* s = new QLineSeries;
         s->setName(n > 1 ? track_labels_[t] + QStringLiteral(": ") + metric.name : metric.name);
-        style_series(s, t, m, metrics);
+        style_series(s, t, m, metrics, metric.underlay);
         c->chart->addSeries(s);
         s->attachAxis(c->x);
         s->attachAxis(metric.right_axis && c->y2 ? c->y2 : c->y);
@@ -379,7 +516,8 @@ void ChartPanel::reset(const QStringList& track_labels) {
     }
     if (c->reference && !c->reference_line) {
       c->reference_line = new QLineSeries;
-      c->reference_line->setName(tr("calibrated (%1)").arg(*c->reference));
+      c->reference_line->setName(c->reference_name.isEmpty() ? tr("calibrated (%1)").arg(*c->reference)
+                                                              : c->reference_name);
       QPen pen(QColor(0x88, 0x88, 0x88));
       pen.setStyle(Qt::DashLine);
       pen.setWidthF(1.2);
@@ -474,6 +612,10 @@ void ChartPanel::reset(const QStringList& track_labels) {
   funnel_kept_chart_->legend()->setVisible(n > 1);
   spend_campaigns_.clear();
   rebuild_spend();
+  strategy_table_->clear_groups();
+  strategy_caption_->setText(tr("<b>By strategy</b> (pacer × bidding × billing): appears when the run starts, "
+                                "updated every snapshot interval and final at the end."));
+  rebuild_group_chart({});
   set_time_range(horizon_);
 }
 
@@ -497,6 +639,7 @@ void ChartPanel::set_time_range(core::SimTime horizon) {
     if (c->reference_line) c->reference_line->replace(QList<QPointF>{{0.0, *c->reference}, {hi, *c->reference}});
   }
   apply(spend_x_);
+  apply(group_x_);
 }
 
 void ChartPanel::rescale(QValueAxis* axis, const AxisRange& range, double min_hi, bool include_zero) const {
@@ -740,6 +883,103 @@ void ChartPanel::refresh_distributions(const std::vector<const RunData*>& runs) 
   }
   if (cost_max > 0) set_dynamic_ticks(funnel_cost_y_, 0.0, cost_max * 1.15, 5);
   if (kept_max > 0) set_dynamic_ticks(funnel_kept_y_, 0.0, kept_max * 1.15, 5);
+
+  refresh_advertisers(runs);
+}
+
+void ChartPanel::refresh_advertisers(const std::vector<const RunData*>& runs) {
+  const int n = std::min(tracks(), static_cast<int>(runs.size()));
+  std::vector<StrategyTable::Track> table;
+  QStringList states;
+  for (int t = 0; t < n; ++t) {
+    const RunData* run = runs[static_cast<std::size_t>(t)];
+    const GroupSnapshot* groups = run ? run->latest_groups() : nullptr;
+    table.push_back({track_labels_[t], groups});
+    if (!groups) continue;
+    const QString prefix = n > 1 ? track_labels_[t] + QStringLiteral(": ") : QString();
+    states << prefix + (run->outcome() ? tr("final, at the end of the run (%1 simulated)").arg(sim_duration(groups->at))
+                                       : tr("live, as of simulated %1").arg(sim_clock(groups->at)));
+  }
+  if (!states.isEmpty()) {
+    strategy_table_->show_groups(table);
+    strategy_caption_->setText(tr("<b>By strategy</b> (pacer × bidding × billing, cumulative since the start) — %1")
+                                   .arg(states.join(QStringLiteral("; "))));
+  }
+  rebuild_group_chart(runs);
+}
+
+void ChartPanel::rebuild_group_chart(const std::vector<const RunData*>& runs) {
+  for (auto& per_track : group_series_)
+    for (QLineSeries* s : per_track) {
+      group_chart_->removeSeries(s);
+      delete s;
+    }
+  group_series_.clear();
+  group_keys_.clear();
+  const int metric_index = std::clamp(group_metric_->currentIndex(), 0, kGroupMetricCount - 1);
+  const GroupMetric& metric = kGroupMetrics[metric_index];
+  group_y_->setTitleText(QString::fromUtf8(metric.axis));
+  const int n = std::min(tracks(), static_cast<int>(runs.size()));
+  // One colour per group (in strategy_groups() order, A's groups first), one line style per run.
+  std::set<std::string> pacers;
+  for (int t = 0; t < n; ++t)
+    if (const RunData* run = runs[static_cast<std::size_t>(t)])
+      for (const GroupSnapshot& snap : run->group_history())
+        for (const core::StrategyGroup& g : snap.groups) {
+          pacers.insert(g.pacer);
+          if (std::find(group_keys_.begin(), group_keys_.end(), group_key(g)) == group_keys_.end())
+            group_keys_.push_back(group_key(g));
+        }
+  const bool with_pacer = pacers.size() > 1;  // one pacer for all: the legend need not repeat it
+  AxisRange range;
+  group_series_.resize(static_cast<std::size_t>(n));
+  for (int t = 0; t < n; ++t) {
+    const RunData* run = runs[static_cast<std::size_t>(t)];
+    for (std::size_t k = 0; k < group_keys_.size(); ++k) {
+      core::StrategyGroup key;
+      key.pacer = std::get<0>(group_keys_[k]);
+      key.bidding = static_cast<core::BiddingKind>(std::get<1>(group_keys_[k]));
+      key.billing = static_cast<core::BillingModel>(std::get<2>(group_keys_[k]));
+      auto* s = new QLineSeries;
+      const QString label = StrategyTable::group_label(key, with_pacer);
+      s->setName(n > 1 ? track_labels_[t] + QStringLiteral(": ") + label : label);
+      QPen pen(colour(static_cast<int>(k)));
+      pen.setWidthF(t == 0 ? 2.2 : 1.6);
+      pen.setStyle(t == 0 ? Qt::SolidLine : Qt::DashLine);
+      s->setPen(pen);
+      QList<QPointF> pts;
+      if (run) {
+        for (const GroupSnapshot& snap : run->group_history())
+          for (const core::StrategyGroup& g : snap.groups)
+            if (group_key(g) == group_keys_[k])
+              if (const auto v = metric.value(g)) {
+                pts.append({scale_.to_axis(snap.at), *v});
+                range.add(*v);
+              }
+      }
+      s->replace(pts);
+      group_chart_->addSeries(s);
+      s->attachAxis(group_x_);
+      s->attachAxis(group_y_);
+      // B's lines share A's colours: the legend lists the groups once, and the title says B is dashed.
+      if (t > 0) hide_from_legend(group_chart_, s);
+      group_series_[static_cast<std::size_t>(t)].push_back(s);
+    }
+  }
+  const QString title = QString::fromUtf8(metric.title);
+  group_chart_->setTitle(n > 1 ? tr("%1 (A solid, B dashed)").arg(title)
+                         : with_pacer || pacers.empty()
+                             ? title
+                             : tr("%1 (pacer %2)").arg(title, QString::fromStdString(*pacers.begin())));
+  group_chart_->legend()->setVisible(!group_keys_.empty());
+  rescale(group_y_, range, 0.0, true);
+}
+
+QXYSeries* ChartPanel::group_series(const core::StrategyGroup& group, int track) const {
+  if (track < 0 || track >= static_cast<int>(group_series_.size())) return nullptr;
+  const auto it = std::find(group_keys_.begin(), group_keys_.end(), group_key(group));
+  if (it == group_keys_.end()) return nullptr;
+  return group_series_[static_cast<std::size_t>(track)][static_cast<std::size_t>(it - group_keys_.begin())];
 }
 
 QChartView* ChartPanel::view(const QString& id) const {
@@ -799,6 +1039,19 @@ QStringList ChartPanel::export_all(const QString& folder) const {
     const QString file = QDir(folder).filePath(id + QStringLiteral(".png"));
     if (export_png(id, file)) written << file;
   }
+  // The per-strategy table, as it is shown (given a readable size if its page was never shown).
+  if (!strategy_table_->isVisible()) {
+    // Never laid out: fit the table to its contents.
+    StrategyTable* t = strategy_table_;
+    t->resizeColumnsToContents();
+    int w = 2 * t->frameWidth(), h = 2 * t->frameWidth() + t->horizontalHeader()->sizeHint().height();
+    for (int c = 0; c < t->columnCount(); ++c)
+      if (!t->isColumnHidden(c)) w += t->columnWidth(c);
+    for (int r = 0; r < t->rowCount(); ++r) h += t->rowHeight(r);
+    t->resize(std::max(w, 600), std::max(h, 200));
+  }
+  const QString table_file = QDir(folder).filePath(QStringLiteral("strategy_table.png"));
+  if (strategy_table_->grab().save(table_file, "PNG")) written << table_file;
   return written;
 }
 

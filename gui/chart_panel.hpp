@@ -2,6 +2,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include <QElapsedTimer>
@@ -19,6 +21,8 @@ class QBarSeries;
 class QBarSet;
 class QChart;
 class QChartView;
+class QComboBox;
+class QLabel;
 class QLineEdit;
 class QLineSeries;
 class QScatterSeries;
@@ -28,6 +32,8 @@ class QValueAxis;
 class QXYSeries;
 
 namespace adsim::gui {
+
+class StrategyTable;
 
 // The live charts of one run, or of two runs overlaid (compare: track 0 is A, track 1 is B).
 // Time series grow incrementally from RunData deltas; distributions (prices, reliability, funnel)
@@ -61,9 +67,16 @@ class ChartPanel : public QWidget {
   QXYSeries* price_series(int track) const;
   QXYSeries* reliability_series(int track) const;
   QBarSet* funnel_cost_set(int track) const;
+  // Advertisers page: the per-strategy table, its caption (live or final), the metric shown by the
+  // "by strategy" chart, and that chart's line of one group for a track (null if not drawn).
+  StrategyTable* strategy_table() const { return strategy_table_; }
+  QLabel* strategy_caption() const { return strategy_caption_; }
+  QComboBox* group_metric_box() const { return group_metric_; }
+  QXYSeries* group_series(const core::StrategyGroup& group, int track) const;
 
   bool export_png(const QString& id, const QString& file) const;
-  // Writes every chart as <folder>/<id>.png; returns the files written.
+  // Writes every chart as <folder>/<id>.png and the per-strategy table as
+  // <folder>/strategy_table.png; returns the files written.
   QStringList export_all(const QString& folder) const;
 
  private:
@@ -71,6 +84,8 @@ class ChartPanel : public QWidget {
     QString name;
     bool right_axis = false;
     std::function<std::optional<double>(const IntervalPoint&)> value;
+    // A wide, translucent line drawn under the others: a total whose parts are also drawn.
+    bool underlay = false;
   };
   struct AxisRange {
     double lo = 0.0, hi = 0.0;
@@ -88,6 +103,7 @@ class ChartPanel : public QWidget {
     std::vector<std::vector<QLineSeries*>> series;  // [track][metric]
     AxisRange range, range2;
     std::optional<double> reference;  // a horizontal reference line (calibration: 1)
+    QString reference_name;           // its legend entry
     double min_hi = 0.0;              // the y axis shows at least [0, min_hi]
     QLineSeries* reference_line = nullptr;
   };
@@ -98,12 +114,14 @@ class ChartPanel : public QWidget {
                             const QString& y2_title, std::vector<Metric> metrics);
   void build();
   void clear_time_chart(TimeChart& c);
-  void style_series(QLineSeries* s, int track, int metric, int metrics) const;
+  void style_series(QLineSeries* s, int track, int metric, int metrics, bool underlay = false) const;
   void set_time_range(core::SimTime horizon);
   void rescale(QValueAxis* axis, const AxisRange& range, double min_hi, bool include_zero) const;
   void rebuild_spend();
   void append_spend(int track, const RunData& run, std::size_t from);
   std::vector<core::CampaignId> chosen_campaigns(const RunData& run) const;
+  void refresh_advertisers(const std::vector<const RunData*>& runs);
+  void rebuild_group_chart(const std::vector<const RunData*>& runs);
 
   QTabWidget* pages_ = nullptr;
   std::vector<std::unique_ptr<TimeChart>> time_charts_;
@@ -142,6 +160,16 @@ class ChartPanel : public QWidget {
   QChart* funnel_kept_chart_ = nullptr;
   QBarSeries* funnel_kept_bars_ = nullptr;
   QValueAxis* funnel_kept_y_ = nullptr;
+
+  // Advertisers page.
+  StrategyTable* strategy_table_ = nullptr;
+  QLabel* strategy_caption_ = nullptr;
+  QChart* group_chart_ = nullptr;
+  QValueAxis* group_x_ = nullptr;
+  QValueAxis* group_y_ = nullptr;
+  QComboBox* group_metric_ = nullptr;
+  std::vector<std::tuple<std::string, int, int>> group_keys_;  // pacer, bidding, billing
+  std::vector<std::vector<QLineSeries*>> group_series_;          // [track][group key]
 
   std::vector<std::pair<QString, QChartView*>> views_;
 };

@@ -474,7 +474,8 @@ void MainWindow::drain() {
     const RunData::Delta delta = run->apply(std::move(batch));
     charts_->update_track(t, *run, delta);
     if (delta.new_auctions > 0) inspector_->add(t, *run, delta.new_auctions);
-    if (delta.new_auctions > 0 || run->points().size() > before || delta.ended) dirty_distributions_ = true;
+    if (delta.new_auctions > 0 || run->points().size() > before || delta.groups_changed || delta.ended)
+      dirty_distributions_ = true;
     if (delta.ended) {
       ended_now = true;
       if (run->error()) {

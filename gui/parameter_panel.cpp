@@ -108,6 +108,17 @@ const std::vector<std::string>& ParameterPanel::main_knob_paths() {
   return paths;
 }
 
+bool ParameterPanel::is_economics_knob(const std::string& path) {
+  // Prefixes, so a key added later to the same family (e.g. another pacing.auto_bid_* knob) joins.
+  static const char* const prefixes[] = {
+      "world.value_",      "world.cpm_share", "world.cpa_share",        "world.typical_ctr", "world.typical_cvr",
+      "world.tcpa_",       "world.troas_",    "model.cvr_",             "model.conversion_", "pacing.auto_bid_",
+  };
+  for (const char* p : prefixes)
+    if (path.rfind(p, 0) == 0) return true;
+  return false;
+}
+
 bool ParameterPanel::is_main_knob(const std::string& path) {
   const auto& paths = main_knob_paths();
   return std::find(paths.begin(), paths.end(), path) != paths.end();
@@ -153,7 +164,7 @@ void ParameterPanel::build() {
     if (std::find(order.begin(), order.end(), spec.section()) == order.end()) order.push_back(spec.section());
 
   auto add_section = [&](const QString& key, const QString& header, const QString& title,
-                         const std::vector<const KeySpec*>& keys) {
+                         const std::vector<const KeySpec*>& keys, bool mixed_sections = false) {
     if (keys.empty()) return;
     auto* section = new CollapsibleSection(header, this);
     section->setObjectName(QStringLiteral("section_") + key);
@@ -170,7 +181,15 @@ void ParameterPanel::build() {
       about->setStyleSheet(QStringLiteral("color: palette(dark); font-style: italic;"));
       grid->addWidget(about, r++, 0, 1, 3);
     }
+    std::string last_section = "\x01";
     for (const KeySpec* spec : keys) {
+      // A group gathered from several sections says where each run of keys lives in the file.
+      if (mixed_sections && spec->section() != last_section) {
+        last_section = spec->section();
+        auto* from = new QLabel(QStringLiteral("[%1]").arg(QString::fromStdString(last_section)), section->body());
+        from->setStyleSheet(QStringLiteral("color: palette(dark); font-weight: bold; margin-top: 4px;"));
+        grid->addWidget(from, r++, 0, 1, 3);
+      }
       Row row;
       row.spec = spec;
       const QString tip = tooltip_for(*spec);
@@ -210,10 +229,19 @@ void ParameterPanel::build() {
   for (const std::string& path : main_knob_paths())
     if (const KeySpec* spec = scenarios::find_key_spec(path)) main.push_back(spec);
   add_section(QStringLiteral("main"), tr("Main knobs"), tr("The knobs the lessons turn; hover a name for its meaning"), main);
+  std::vector<const KeySpec*> economics;
+  for (const KeySpec& spec : schema)
+    if (is_economics_knob(spec.path) && std::find(main.begin(), main.end(), &spec) == main.end()) economics.push_back(&spec);
+  add_section(QStringLiteral("economics"), tr("Billing, bidding && conversions"),
+              tr("How campaigns pay (CPC / CPM / CPA), how they bid (manual, target CPA, target ROAS), what a "
+                 "conversion is worth and how the platform learns pCVR; from [world], [model] and [pacing]"),
+              economics, true);
   for (const std::string& name : order) {
     std::vector<const KeySpec*> keys;
     for (const KeySpec& spec : schema)
-      if (spec.section() == name && std::find(main.begin(), main.end(), &spec) == main.end()) keys.push_back(&spec);
+      if (spec.section() == name && std::find(main.begin(), main.end(), &spec) == main.end() &&
+          std::find(economics.begin(), economics.end(), &spec) == economics.end())
+        keys.push_back(&spec);
     add_section(QString::fromStdString(name.empty() ? std::string("top") : name), section_header(name), section_title(name),
                 keys);
   }
@@ -338,7 +366,18 @@ QString ParameterPanel::current_text(const Row& row) const {
 void ParameterPanel::set_base(const scenarios::Scenario& base) {
   base_ = base;
   loading_ = true;
-  for (Row& row : rows_) show_value(row, row.spec->get(base_));
+  const scenarios::Scenario defaults;
+  bool economics_used = false;
+  for (Row& row : rows_) {
+    const KeyValue value = row.spec->get(base_);
+    show_value(row, value);
+    if (is_economics_knob(row.spec->path) &&
+        scenarios::render_toml_value(value) != scenarios::render_toml_value(row.spec->get(defaults)))
+      economics_used = true;
+  }
+  // A scenario about conversion economics (it sets some of these keys) opens their group.
+  if (auto it = sections_.find(QStringLiteral("economics")); it != sections_.end() && economics_used)
+    it->second->set_expanded(true);
   loading_ = false;
   revalidate();
 }

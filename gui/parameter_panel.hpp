@@ -19,7 +19,8 @@ class CollapsibleSection;
 
 // Every key of the scenario schema as a widget with its unit, range and meaning (from
 // scenario_schema(), so keys other engineers add appear without a change here), grouped by section
-// in collapsible groups, with the knobs people turn most in a "Main knobs" group on top.
+// in collapsible groups, with the knobs people turn most in a "Main knobs" group on top and the
+// conversion-economics keys of several sections in a group of their own below it.
 //
 // The panel holds a base scenario (the loaded file). A widget changed away from the base produces
 // an override "key=value"; the overrides are applied with scenarios::apply_overrides(), the same
@@ -30,6 +31,9 @@ class ParameterPanel : public QWidget {
   // The keys shown in "Main knobs", in this order; keys the schema does not have are skipped.
   static const std::vector<std::string>& main_knob_paths();
   static bool is_main_knob(const std::string& path);
+  // Keys of conversion economics (billing, auto-bidding, value, pCVR), gathered from [world],
+  // [model] and [pacing] into their own group "Billing, bidding & conversions".
+  static bool is_economics_knob(const std::string& path);
 
   explicit ParameterPanel(QWidget* parent = nullptr);
 

@@ -94,6 +94,9 @@ std::vector<core::CampaignId> RunData::top_campaigns_by_budget(std::size_t n) co
 RunData::Delta RunData::apply(RunnerBatch batch) {
   Delta delta;
   delta.first_new_interval = points_.size();
+  delta.first_new_groups = groups_.size();
+  for (GroupSnapshot& g : batch.groups) groups_.push_back(std::move(g));
+  delta.groups_changed = !batch.groups.empty();
   if (batch.info) {
     info_ = std::move(*batch.info);
     retain_spend_for(*info_);
@@ -110,6 +113,8 @@ RunData::Delta RunData::apply(RunnerBatch batch) {
     p.budget_exhausted_share = m.budget_exhausted_share;
     totals_ += m.counts;
     p.users_left_total = totals_.users_left;
+    p.value_total = totals_.advertiser_value / 1e6;
+    p.spend_total = totals_.revenue.units();
     points_.push_back(p);
     const std::size_t index = points_.size() - 1;
     for (std::size_t i = 0; i < retained_.size(); ++i) {
@@ -154,6 +159,14 @@ RunData::Delta RunData::apply(RunnerBatch batch) {
   }
   if (batch.outcome) {
     outcome_ = std::move(batch.outcome);
+    // The final summary's groups end the history (replacing a live snapshot taken at the same time).
+    const core::RunSummary& s = outcome_->summary;
+    if (!groups_.empty() && groups_.back().at >= s.simulated) {
+      groups_.pop_back();
+      delta.first_new_groups = std::min(delta.first_new_groups, groups_.size());
+    }
+    groups_.push_back({s.simulated, s.strategy_groups(), s.auto_bid});
+    delta.groups_changed = true;
     if (outcome_->run_wall_seconds > 0)
       requests_per_second_ = static_cast<double>(outcome_->summary.totals.requests) / outcome_->run_wall_seconds;
     delta.ended = true;
@@ -180,6 +193,7 @@ std::vector<HeadlineMetric> headline_metrics(const RunData& run) {
     fatigue = run.outcome()->summary.mean_fatigue;
   }
   auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+  const core::AutoBidTotals auto_bid = run.latest_groups() ? run.latest_groups()->auto_bid : core::AutoBidTotals{};
   return {
       {QStringLiteral("Revenue"), QStringLiteral("currency units"), t.revenue.units()},
       {QStringLiteral("RPM"), QStringLiteral("currency units per 1,000 requests"), r.rpm},
@@ -188,7 +202,14 @@ std::vector<HeadlineMetric> headline_metrics(const RunData& run) {
       {QStringLiteral("Impressions"), QStringLiteral("impressions"), d(t.impressions)},
       {QStringLiteral("CTR"), QStringLiteral("%"), 100.0 * r.ctr},
       {QStringLiteral("Average CPC"), QStringLiteral("currency units per click"), r.avg_cpc},
+      {QStringLiteral("Conversions"), QStringLiteral("conversions"), d(t.conversions)},
+      {QStringLiteral("Attributed conversions"), QStringLiteral("conversions in the window"), d(t.attributed_conversions)},
+      {QStringLiteral("Late conversions"), QStringLiteral("conversions after the window"), d(t.late_conversions)},
       {QStringLiteral("Advertiser value"), QStringLiteral("currency units"), t.advertiser_value / 1e6},
+      {QStringLiteral("Advertiser surplus"), QStringLiteral("currency units (value − spend)"), r.advertiser_surplus},
+      {QStringLiteral("ROAS"), QStringLiteral("value / spend"), t.revenue.micros > 0 ? t.advertiser_value / t.revenue.as_double_micros() : 0.0},
+      {QStringLiteral("Auto-bid violation"), QStringLiteral("% of target, spend-weighted"), 100.0 * auto_bid.mean_violation},
+      {QStringLiteral("Auto-bid campaigns violating target"), QStringLiteral("campaigns"), d(auto_bid.violating)},
       {QStringLiteral("Hide rate"), QStringLiteral("per 1,000 impressions"), 1000.0 * r.hide_rate},
       {QStringLiteral("Report rate"), QStringLiteral("per 1,000 impressions"), 1000.0 * r.report_rate},
       {QStringLiteral("Users who left"), QStringLiteral("users"), d(t.users_left)},

@@ -22,6 +22,8 @@ struct IntervalPoint {
   core::Rates rates;
   std::uint64_t active_users = 0;
   std::uint64_t users_left_total = 0;  // cumulative since the start of the run
+  double value_total = 0.0;            // advertiser value since the start, currency units
+  double spend_total = 0.0;            // advertisers' spend (= platform revenue) since the start, currency units
   double mean_fatigue = 0.0;
   double budget_exhausted_share = 0.0;
 };
@@ -60,9 +62,11 @@ class RunData {
     bool info = false;
     std::size_t first_new_interval = 0;  // intervals [first_new_interval, points().size()) are new
     std::size_t new_auctions = 0;        // the last new_auctions of recent_auctions() are new
+    std::size_t first_new_groups = 0;    // group_history() from this index on is new
+    bool groups_changed = false;         // new group snapshots, or the last one was replaced
     bool progress = false;
     bool ended = false;
-    bool any() const { return info || new_auctions > 0 || progress || ended; }
+    bool any() const { return info || new_auctions > 0 || groups_changed || progress || ended; }
   };
 
   Delta apply(RunnerBatch batch);
@@ -84,6 +88,12 @@ class RunData {
   const std::vector<float>& target_curve(core::CampaignId campaign) const;
   // The `n` campaigns with the largest daily budgets, largest first.
   std::vector<core::CampaignId> top_campaigns_by_budget(std::size_t n) const;
+
+  // Campaigns grouped by strategy over time: one snapshot per snapshot interval while the run goes,
+  // and the run's final summary as the last one once it has ended.
+  const std::vector<GroupSnapshot>& group_history() const { return groups_; }
+  // The latest groups (the final summary's once the run has ended); null before the first.
+  const GroupSnapshot* latest_groups() const { return groups_.empty() ? nullptr : &groups_.back(); }
 
   const std::deque<core::AuctionLogEntry>& recent_auctions() const { return recent_; }
   std::uint64_t auctions_seen() const { return auctions_seen_; }
@@ -108,6 +118,8 @@ class RunData {
   std::vector<int> retained_index_;  // per campaign: index into spend_, or -1
   std::vector<std::vector<float>> spend_;
   std::vector<std::vector<float>> target_;
+
+  std::vector<GroupSnapshot> groups_;
 
   std::deque<core::AuctionLogEntry> recent_;
   std::uint64_t auctions_seen_ = 0;

@@ -151,6 +151,7 @@ void SimulationRunner::run_loop(core::Marketplace& market) {
   Clock::time_point anchor_wall = Clock::now();
   core::SimTime anchor_sim = market.now();
   bool reanchor = true;
+  core::SimTime groups_interval = market.now() / interval;
 
   while (market.now() < horizon && !abort_.load(std::memory_order_relaxed)) {
     bool stepping = false;
@@ -202,6 +203,13 @@ void SimulationRunner::run_loop(core::Marketplace& market) {
     }
     market.run_until(std::min(target, horizon));
     queue_.post_clock(market.now(), horizon);
+    // Per-strategy groups once per snapshot interval: summary() only reads the marketplace, so the
+    // run is the same with or without it, and once per interval costs nothing next to the interval.
+    if (market.now() / interval > groups_interval && market.now() < horizon) {
+      groups_interval = market.now() / interval;
+      const core::RunSummary summary = market.summary();
+      queue_.post_groups({market.now(), summary.strategy_groups(), summary.auto_bid});
+    }
   }
 }
 

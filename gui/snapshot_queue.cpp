@@ -56,6 +56,11 @@ void SnapshotQueue::post_clock(core::SimTime now, core::SimTime end) {
   pending_.progress = progress_;
 }
 
+void SnapshotQueue::post_groups(GroupSnapshot groups) {
+  std::lock_guard lock(mutex_);
+  pending_.groups.push_back(std::move(groups));
+}
+
 void SnapshotQueue::post_outcome(RunOutcome outcome) {
   std::lock_guard lock(mutex_);
   pending_.outcome = std::move(outcome);

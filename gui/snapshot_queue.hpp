@@ -38,18 +38,28 @@ struct RunOutcome {
   bool aborted = false;            // stopped by reset or close before the end
 };
 
+// The campaigns grouped by strategy (pacer x bidding x billing) as of simulated time `at`: taken by
+// the worker from Marketplace::summary() whenever the run passes a snapshot boundary, so the
+// advertiser view is live; the run's final summary gives the last one.
+struct GroupSnapshot {
+  core::SimTime at = 0;
+  std::vector<core::StrategyGroup> groups;  // RunSummary::strategy_groups()
+  core::AutoBidTotals auto_bid;
+};
+
 // Everything posted since the last drain.
 struct RunnerBatch {
   std::optional<RunInfo> info;
   std::vector<core::IntervalMetrics> intervals;
   std::vector<core::AuctionLogEntry> auctions;
+  std::vector<GroupSnapshot> groups;
   std::uint64_t auctions_dropped = 0;  // sampled auctions not kept because the UI fell behind
   std::optional<ProgressSample> progress;
   std::optional<RunOutcome> outcome;
   std::optional<std::string> error;  // the run could not be built or failed
 
   bool empty() const {
-    return !info && intervals.empty() && auctions.empty() && !progress && !outcome && !error && auctions_dropped == 0;
+    return !info && intervals.empty() && auctions.empty() && groups.empty() && !progress && !outcome && !error && auctions_dropped == 0;
   }
 };
 
@@ -71,6 +81,7 @@ class SnapshotQueue final : public core::SimObserver {
   // Posted by the worker itself.
   void post_info(RunInfo info);
   void post_clock(core::SimTime now, core::SimTime end);
+  void post_groups(GroupSnapshot groups);
   void post_outcome(RunOutcome outcome);
   void post_error(std::string message);
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <set>
 #include <sstream>
 
 #include <QAction>
@@ -33,7 +34,11 @@
 #include "gui/compare_panel.hpp"
 #include "gui/formatting.hpp"
 #include "gui/main_window.hpp"
+#include "gui/collapsible_section.hpp"
 #include "gui/parameter_panel.hpp"
+#include "gui/strategy_table.hpp"
+#include "core/marketplace.hpp"
+#include "scenarios/factory.hpp"
 #include "scenarios/result_store.hpp"
 #include "scenarios/scenario_schema.hpp"
 
@@ -47,6 +52,7 @@ namespace scenarios = adsim::scenarios;
 namespace {
 
 const QString kQuickstart = QStringLiteral(ADSIM_SOURCE_DIR "/scenarios/quickstart.toml");
+const QString kAutoBidding = QStringLiteral(ADSIM_SOURCE_DIR "/scenarios/lesson_auto_bidding.toml");
 const QString kOutputDir = QStringLiteral(ADSIM_GUI_TEST_OUTPUT_DIR);
 constexpr int kFullSpeed = 6;  // index of "as fast as possible"
 
@@ -78,6 +84,71 @@ int row_of(QTableWidget* t, const QString& metric) {
 double parse_figure(QString text) {
   text.remove(QLatin1Char(',')).remove(QLatin1Char('+')).remove(QStringLiteral(" %"));
   return text.toDouble();
+}
+
+using adsim::gui::StrategyTable;
+
+// The row of group (pacer, bidding, billing) of run `label` in the strategy table; -1 if none.
+int group_row(QTableWidget* t, const core::StrategyGroup& g, const QString& label = {}) {
+  for (int r = 0; r < t->rowCount(); ++r) {
+    if (t->item(r, StrategyTable::kRun)->data(StrategyTable::kTotalRole).toBool()) continue;
+    if (!label.isEmpty() && table_text(t, r, StrategyTable::kRun) != label) continue;
+    if (table_text(t, r, StrategyTable::kPacer) == QString::fromStdString(g.pacer) &&
+        table_text(t, r, StrategyTable::kBidding) == QLatin1String(core::bidding_name(g.bidding)) &&
+        table_text(t, r, StrategyTable::kBilling) == QLatin1String(core::billing_name(g.billing)))
+      return r;
+  }
+  return -1;
+}
+
+double cell_value(QTableWidget* t, int row, int col) { return t->item(row, col)->data(Qt::UserRole).toDouble(); }
+
+// Every figure of the table's row equals the group's, exactly (display units), and the text shows
+// it rounded as the CLI rounds it.
+bool row_matches(QTableWidget* t, int r, const core::StrategyGroup& g) {
+  bool ok = true;
+  auto check = [&](int col, double expected, const char* what) {
+    const double got = cell_value(t, r, col);
+    if (!close(got, expected, 1e-12)) {
+      qWarning("%s: table %.9g, strategy_groups() %.9g", what, got, expected);
+      ok = false;
+    }
+  };
+  check(StrategyTable::kCampaigns, g.campaigns, "campaigns");
+  check(StrategyTable::kSpend, g.spend.units(), "spend");
+  check(StrategyTable::kUtilization, 100.0 * g.utilization, "utilization");
+  check(StrategyTable::kClicks, static_cast<double>(g.clicks), "clicks");
+  check(StrategyTable::kConversions, static_cast<double>(g.conversions), "conversions");
+  check(StrategyTable::kCpc, g.cpc / 1e6, "CPC");
+  check(StrategyTable::kCpa, g.cpa / 1e6, "CPA");
+  check(StrategyTable::kValue, g.value / 1e6, "value");
+  check(StrategyTable::kSurplus, g.surplus / 1e6, "surplus");
+  check(StrategyTable::kPacingDeviation, g.mean_pacing_deviation, "pacing deviation");
+  check(StrategyTable::kViolation, 100.0 * g.auto_bid_violation, "violation");
+  if (std::fabs(parse_figure(table_text(t, r, StrategyTable::kSpend)) - g.spend.units()) > 0.0051) {
+    qWarning("spend text %s", qPrintable(table_text(t, r, StrategyTable::kSpend)));
+    ok = false;
+  }
+  if (parse_figure(table_text(t, r, StrategyTable::kClicks)) != static_cast<double>(g.clicks)) ok = false;
+  if (std::fabs(parse_figure(table_text(t, r, StrategyTable::kSurplus)) - g.surplus / 1e6) > 0.0051) ok = false;
+  const QString viol = table_text(t, r, StrategyTable::kViolation);
+  if ((g.bidding == core::BiddingKind::kManual) != (viol == QStringLiteral("–"))) ok = false;
+  return ok;
+}
+
+bool same_groups(const std::vector<core::StrategyGroup>& a, const std::vector<core::StrategyGroup>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto& x = a[i];
+    const auto& y = b[i];
+    if (x.pacer != y.pacer || x.bidding != y.bidding || x.billing != y.billing || x.campaigns != y.campaigns ||
+        x.spend != y.spend || x.clicks != y.clicks || x.conversions != y.conversions ||
+        x.attributed_conversions != y.attributed_conversions || x.value != y.value || x.surplus != y.surplus ||
+        x.utilization != y.utilization || x.mean_pacing_deviation != y.mean_pacing_deviation ||
+        x.auto_bid_violation != y.auto_bid_violation)
+      return false;
+  }
+  return true;
 }
 
 std::string dump_only_run(const QString& db) {
@@ -259,12 +330,21 @@ class GuiMainWindowTest : public QObject {
     const int rev_row = row_of(table, QStringLiteral("Revenue"));
     QVERIFY(rev_row >= 0);
     QVERIFY(close(parse_figure(table_text(table, rev_row, 2)), summary.totals.revenue.units(), 1e-4));
+    const int conv_row = row_of(table, QStringLiteral("Conversions"));
+    QVERIFY(conv_row >= 0);
+    QCOMPARE(parse_figure(table_text(table, conv_row, 2)), static_cast<double>(summary.totals.conversions));
+    QVERIFY(summary.totals.conversions > 0);
+    const int surplus_row = row_of(table, QStringLiteral("Advertiser surplus"));
+    QVERIFY(surplus_row >= 0);
+    QVERIFY(close(parse_figure(table_text(table, surplus_row, 2)),
+                  (summary.totals.advertiser_value - summary.totals.revenue.as_double_micros()) / 1e6, 1e-4));
 
     // Screenshots: the main window after the run, and each chart page and tab.
     QDir().mkpath(kOutputDir);
     QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_main_window.png")));
     const char* pages[] = {"gui_page_revenue_users.png", "gui_page_budgets_prices.png", "gui_page_calibration.png",
-                           "gui_page_funnel.png"};
+                           "gui_page_funnel.png", "gui_page_advertisers_quickstart.png"};
+    QCOMPARE(charts->pages()->count(), static_cast<int>(std::size(pages)));
     for (int p = 0; p < charts->pages()->count(); ++p) {
       charts->pages()->setCurrentIndex(p);
       QTest::qWait(50);
@@ -275,6 +355,148 @@ class GuiMainWindowTest : public QObject {
     QTest::qWait(50);
     QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_inspector.png")));
     w.tabs()->setCurrentIndex(0);
+  }
+
+  void advertisers_page_equals_strategy_groups_live_and_final() {
+    MainWindow& w = fresh_window();
+    QVERIFY(w.open_scenario_file(kAutoBidding));
+    adsim::gui::ParameterPanel* panel = w.parameters();
+    // The conversion-economics keys sit together in their own group, opened for a scenario that
+    // sets them, each with its meaning as tooltip.
+    adsim::gui::CollapsibleSection* economics = panel->section(QStringLiteral("economics"));
+    QVERIFY(economics);
+    QVERIFY(economics->expanded());
+    for (const char* key : {"world.cpm_share", "world.cpa_share", "world.typical_cvr", "world.tcpa_share", "world.troas_share",
+                            "world.tcpa_target_over_value", "world.troas_target", "model.cvr_prior",
+                            "model.conversion_window_hours", "pacing.auto_bid_gain", "pacing.auto_bid_minutes"}) {
+      QWidget* editor = panel->editor(key);
+      QVERIFY2(editor, key);
+      QVERIFY2(economics->isAncestorOf(editor), key);
+      QVERIFY2(!panel->section(QStringLiteral("world"))->isAncestorOf(editor), key);
+      QVERIFY2(!panel->section(QStringLiteral("pacing"))->isAncestorOf(editor), key);
+      QVERIFY2(editor->toolTip().contains(QString::fromStdString(scenarios::find_key_spec(key)->meaning).toHtmlEscaped()), key);
+    }
+    QVERIFY(!economics->isAncestorOf(panel->editor("world.users")));
+    // The lesson has manual / tCPA / tROAS bidders, all CPC; these knobs add CPM and CPA billing.
+    QVERIFY(panel->set_value("world.cpm_share", QStringLiteral("0.25")));
+    QVERIFY(panel->set_value("world.cpa_share", QStringLiteral("0.25")));
+    QVERIFY(panel->effective().has_value());
+    const scenarios::Scenario scenario = *panel->effective();
+    const core::SimTime interval = scenario.run.snapshot_interval;
+
+    // Live: one step from idle; the table shows the groups as of the first snapshot boundary, equal
+    // to a headless marketplace run to the same time.
+    w.set_speed_index(kFullSpeed);
+    w.step();
+    QTRY_VERIFY_WITH_TIMEOUT(w.run_data(0) && w.state() == RunnerState::kPaused && w.run_data(0)->latest_groups(), 30'000);
+    w.drain();
+    const adsim::gui::GroupSnapshot live = *w.run_data(0)->latest_groups();
+    QCOMPARE(live.at, interval);
+    {
+      auto market = scenarios::build_marketplace(scenario);
+      market->run_until(interval);
+      QVERIFY(same_groups(live.groups, market->summary().strategy_groups()));
+    }
+    w.charts()->pages()->setCurrentIndex(w.charts()->pages()->count() - 1);
+    QTest::qWait(300);  // the table refreshes at most 4 times a second while visible
+    w.drain();
+    StrategyTable* table = w.charts()->strategy_table();
+    QVERIFY(w.charts()->strategy_caption()->text().contains(QStringLiteral("live")));
+    QCOMPARE(table->rowCount(), static_cast<int>(live.groups.size()) + 1);
+    for (const core::StrategyGroup& g : live.groups) {
+      const int r = group_row(table, g);
+      QVERIFY(r >= 0);
+      QVERIFY(row_matches(table, r, g));
+    }
+
+    // Final: resume to the end; the table equals strategy_groups() of a headless run of the same
+    // scenario, group by group and column by column.
+    w.run();
+    QVERIFY(run_to_end(w));
+    const core::RunSummary headless = scenarios::build_marketplace(scenario)->run();
+    const core::RunSummary& summary = w.run_data(0)->outcome()->summary;
+    QCOMPARE(summary.totals.revenue.micros, headless.totals.revenue.micros);
+    const std::vector<core::StrategyGroup> groups = headless.strategy_groups();
+    QVERIFY(same_groups(w.run_data(0)->latest_groups()->groups, groups));
+    // The lesson's mix, with the knobs above: every bidding kind and every billing model.
+    std::set<core::BiddingKind> biddings;
+    std::set<core::BillingModel> billings;
+    for (const auto& g : groups) {
+      biddings.insert(g.bidding);
+      billings.insert(g.billing);
+    }
+    QCOMPARE(biddings.size(), std::size_t{3});
+    QCOMPARE(billings.size(), std::size_t{3});
+    QVERIFY(w.charts()->strategy_caption()->text().contains(QStringLiteral("final")));
+    QCOMPARE(table->rowCount(), static_cast<int>(groups.size()) + 1);
+    QVERIFY(table->isColumnHidden(StrategyTable::kRun));
+    for (const core::StrategyGroup& g : groups) {
+      const int r = group_row(table, g);
+      QVERIFY2(r >= 0, qPrintable(StrategyTable::group_label(g)));
+      QVERIFY2(row_matches(table, r, g), qPrintable(StrategyTable::group_label(g)));
+    }
+    // The total row: every campaign, the whole spend (= the platform's revenue) and value.
+    const int total = table->rowCount() - 1;
+    QVERIFY(table->item(total, StrategyTable::kRun)->data(StrategyTable::kTotalRole).toBool());
+    QCOMPARE(cell_value(table, total, StrategyTable::kCampaigns), static_cast<double>(summary.campaigns.size()));
+    QVERIFY(close(cell_value(table, total, StrategyTable::kSpend), summary.totals.revenue.units(), 1e-12));
+    QVERIFY(close(cell_value(table, total, StrategyTable::kValue), summary.totals.advertiser_value / 1e6, 1e-9));
+    QCOMPARE(cell_value(table, total, StrategyTable::kConversions), static_cast<double>(summary.totals.conversions));
+
+    // Charts: per-interval conversions add up to the run's; the cumulative lines end on its totals.
+    ChartPanel* charts = w.charts();
+    const int intervals = intervals_of(scenario);
+    const QXYSeries* all = charts->time_series(QStringLiteral("conversions"), 0, 0);
+    const QXYSeries* attributed = charts->time_series(QStringLiteral("conversions"), 0, 1);
+    const QXYSeries* late = charts->time_series(QStringLiteral("conversions"), 0, 2);
+    QVERIFY(all && attributed && late);
+    QCOMPARE(all->count(), intervals);
+    QCOMPARE(sum_y(all), static_cast<double>(summary.totals.conversions));
+    QCOMPARE(sum_y(attributed), static_cast<double>(summary.totals.attributed_conversions));
+    QCOMPARE(sum_y(late), static_cast<double>(summary.totals.late_conversions));
+    QCOMPARE(all->points().last().y(), static_cast<double>(w.run_data(0)->points().back().counts.conversions));
+    QVERIFY(summary.totals.attributed_conversions > 0);
+    const double value = summary.totals.advertiser_value / 1e6;
+    const double spend = summary.totals.revenue.units();
+    QCOMPARE(charts->time_series(QStringLiteral("value_spend"), 0, 0)->points().last().x(), core::to_hours(summary.simulated));
+    QVERIFY(close(charts->time_series(QStringLiteral("value_spend"), 0, 0)->points().last().y(), value, 1e-12));
+    QVERIFY(close(charts->time_series(QStringLiteral("value_spend"), 0, 1)->points().last().y(), spend, 1e-12));
+    double group_spend = 0, group_surplus = 0;
+    for (const auto& g : groups) {
+      group_spend += g.spend.units();
+      group_surplus += g.surplus / 1e6;
+    }
+    QVERIFY(close(spend, group_spend, 1e-9));
+    QVERIFY(close(charts->time_series(QStringLiteral("surplus"), 0, 0)->points().last().y(), value - spend, 1e-9));
+    QVERIFY(close(charts->time_series(QStringLiteral("surplus"), 0, 0)->points().last().y(), group_surplus, 1e-9));
+    QVERIFY(close(charts->time_series(QStringLiteral("surplus"), 0, 1)->points().last().y(), value / spend, 1e-12));
+    // By strategy: one line per group, a point per snapshot interval (live) ending on the final figures.
+    for (const core::StrategyGroup& g : groups) {
+      const QXYSeries* line = charts->group_series(g, 0);
+      QVERIFY(line);
+      QCOMPARE(line->count(), intervals);
+      QCOMPARE(line->points().last().x(), core::to_hours(summary.simulated));
+      QVERIFY(close(line->points().last().y(), g.surplus / 1e6, 1e-12));
+    }
+    charts->group_metric_box()->setCurrentIndex(charts->group_metric_box()->findText(QStringLiteral("CPA"), Qt::MatchStartsWith));
+    for (const core::StrategyGroup& g : groups) {
+      if (!g.attributed_conversions) continue;
+      QVERIFY(close(charts->group_series(g, 0)->points().last().y(), g.cpa / 1e6, 1e-12));
+    }
+    auto* group_y = qobject_cast<QValueAxis*>(charts->chart(QStringLiteral("strategy_groups"))->axes(Qt::Vertical).first());
+    QVERIFY(group_y->titleText().contains(QStringLiteral("CPA (currency units)")));
+    QVERIFY(charts->chart(QStringLiteral("strategy_groups"))->title().contains(QStringLiteral("per attributed conversion")));
+    charts->group_metric_box()->setCurrentIndex(0);
+    // Readable: axis titles with units, legends.
+    for (const char* id : {"conversions", "value_spend", "surplus", "strategy_groups"}) {
+      QChart* chart = charts->chart(QString::fromLatin1(id));
+      QVERIFY2(chart && chart->legend()->isVisible(), id);
+      for (QAbstractAxis* axis : chart->axes()) QVERIFY2(!axis->titleText().isEmpty(), id);
+    }
+
+    // The screenshot of the page.
+    QTest::qWait(100);
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_page_advertisers.png")));
   }
 
   void pause_step_and_reset() {
@@ -402,6 +624,22 @@ class GuiMainWindowTest : public QObject {
     QVERIFY(close(parse_figure(table_text(table, r, 3)), vb, 1e-4));
     QVERIFY(close(parse_figure(table_text(table, r, 4)), vb - va, 1e-3));
     QVERIFY(close(parse_figure(table_text(table, r, 5)), 100.0 * (vb - va) / va, 1e-2));
+    // The advertisers page shows both runs: A's and B's rows of each group side by side.
+    StrategyTable* groups = w.charts()->strategy_table();
+    QVERIFY(!groups->isColumnHidden(StrategyTable::kRun));
+    for (const auto& [label, run] : {std::pair{QStringLiteral("A"), a}, std::pair{QStringLiteral("B"), b}})
+      for (const core::StrategyGroup& g : run->outcome()->summary.strategy_groups()) {
+        const int row = group_row(groups, g, label);
+        QVERIFY(row >= 0);
+        QVERIFY(row_matches(groups, row, g));
+        QVERIFY(w.charts()->group_series(g, label == QStringLiteral("A") ? 0 : 1));
+      }
+    QVERIFY(close(w.charts()->time_series(QStringLiteral("value_spend"), 1, 1)->points().last().y(),
+                  b->outcome()->summary.totals.revenue.units(), 1e-12));
+    w.charts()->pages()->setCurrentIndex(w.charts()->pages()->count() - 1);
+    QTest::qWait(50);
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_compare_advertisers.png")));
+    w.charts()->pages()->setCurrentIndex(0);
     w.tabs()->setCurrentWidget(panel);
     QTest::qWait(50);
     QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_compare_table.png")));
@@ -419,7 +657,10 @@ class GuiMainWindowTest : public QObject {
     QVERIFY(run_to_end(w));
     QTemporaryDir dir;
     const QStringList files = w.export_all_charts(dir.path());
-    QCOMPARE(files.size(), ChartPanel::chart_ids().size());
+    QCOMPARE(files.size(), ChartPanel::chart_ids().size() + 1);  // and the per-strategy table
+    QVERIFY(files.contains(QDir(dir.path()).filePath(QStringLiteral("strategy_groups.png"))));
+    QVERIFY(files.contains(QDir(dir.path()).filePath(QStringLiteral("strategy_table.png"))));
+    QVERIFY(files.contains(QDir(dir.path()).filePath(QStringLiteral("surplus.png"))));
     for (const QString& f : files) {
       QImage image(f);
       QVERIFY2(!image.isNull(), qPrintable(f));

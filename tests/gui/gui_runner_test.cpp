@@ -99,6 +99,52 @@ class GuiRunnerTest : public QObject {
     QCOMPARE(data.info().daily_budgets.size(), static_cast<std::size_t>(s.world.campaigns));
   }
 
+  void group_snapshots_every_interval_end_on_the_summary() {
+    // Manual / tCPA / tROAS bidders, here with CPC, CPM and CPA billing, over half a day.
+    const std::vector<std::string> overrides = {"run.days=0.5", "world.cpm_share=0.3", "world.cpa_share=0.3"};
+    const scenarios::Scenario s =
+        scenarios::apply_overrides(scenarios::load_scenario_file(ADSIM_SOURCE_DIR "/scenarios/lesson_auto_bidding.toml"), overrides);
+    SimulationRunner runner(s, RunnerOptions{});
+    runner.start();
+    RunData data;
+    QVERIFY(drain_to_end(runner, data));
+    QVERIFY(!data.error());
+    const core::RunSummary& summary = data.outcome()->summary;
+    const auto& history = data.group_history();
+    // One live snapshot after each snapshot boundary before the end, taken within one slice of it,
+    // and the final summary's groups last.
+    QCOMPARE(history.size(), intervals_of(s));
+    for (std::size_t i = 0; i + 1 < history.size(); ++i) {
+      const core::SimTime boundary = static_cast<core::SimTime>(i + 1) * s.run.snapshot_interval;
+      QVERIFY(history[i].at >= boundary);
+      QVERIFY(history[i].at <= boundary + SimulationRunner::kFullSpeedSlice);
+      QVERIFY(!history[i].groups.empty());
+    }
+    QCOMPARE(history.back().at, summary.simulated);
+    const std::vector<core::StrategyGroup> expected = summary.strategy_groups();
+    QCOMPARE(history.back().groups.size(), expected.size());
+    QVERIFY(expected.size() >= 6);
+    for (std::size_t g = 0; g < expected.size(); ++g) {
+      QCOMPARE(history.back().groups[g].spend.micros, expected[g].spend.micros);
+      QCOMPARE(history.back().groups[g].conversions, expected[g].conversions);
+      QCOMPARE(history.back().groups[g].auto_bid_violation, expected[g].auto_bid_violation);
+    }
+    QCOMPARE(history.back().auto_bid.campaigns, summary.auto_bid.campaigns);
+    // Cumulative figures never go down from one snapshot to the next.
+    for (std::size_t i = 1; i < history.size(); ++i)
+      for (const core::StrategyGroup& g : history[i].groups)
+        for (const core::StrategyGroup& before : history[i - 1].groups)
+          if (before.pacer == g.pacer && before.bidding == g.bidding && before.billing == g.billing) {
+            QVERIFY(g.spend >= before.spend);
+            QVERIFY(g.conversions >= before.conversions);
+          }
+    // Taking them does not change the run.
+    const core::RunSummary headless = scenarios::build_marketplace(s)->run();
+    QCOMPARE(summary.totals.revenue.micros, headless.totals.revenue.micros);
+    QCOMPARE(summary.totals.conversions, headless.totals.conversions);
+    QCOMPARE(summary.events, headless.events);
+  }
+
   void paused_runner_steps_one_snapshot_interval_at_a_time() {
     const scenarios::Scenario s = scenarios::load_scenario_file(kQuickstart);
     const core::SimTime interval = s.run.snapshot_interval;
