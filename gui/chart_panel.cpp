@@ -355,24 +355,25 @@ void ChartPanel::build() {
 
   // Advertisers: conversion economics, over the whole run and by strategy.
   TimeChart& conversions = add_time_chart(
-      QStringLiteral("conversions"), tr("Conversions per interval"), tr("conversions per interval"), {},
-      {{tr("all (attributed + late)"), false,
+      QStringLiteral("conversions"), tr("Conversions per interval (all = attributed + late)"),
+      tr("conversions"), {},
+      {{tr("all"), false,
         [](const IntervalPoint& p) { return std::optional<double>(static_cast<double>(p.counts.conversions)); }, true},
-       {tr("attributed (inside the window)"), false,
+       {tr("attributed"), false,
         [](const IntervalPoint& p) { return std::optional<double>(static_cast<double>(p.counts.attributed_conversions)); }},
-       {tr("late (after the window)"), false,
+       {tr("late"), false,
         [](const IntervalPoint& p) { return std::optional<double>(static_cast<double>(p.counts.late_conversions)); }}});
   TimeChart& value_spend = add_time_chart(
       QStringLiteral("value_spend"), tr("Advertiser value vs. spend (cumulative)"),
       tr("currency units"), {},
-      {{tr("value (conversions × value per conversion)"), false,
+      {{tr("value"), false,
         [](const IntervalPoint& p) { return std::optional<double>(p.value_total); }},
-       {tr("spend (= platform revenue)"), false,
+       {tr("spend (= revenue)"), false,
         [](const IntervalPoint& p) { return std::optional<double>(p.spend_total); }}});
   TimeChart& surplus = add_time_chart(
-      QStringLiteral("surplus"), tr("Advertiser surplus and ROAS (cumulative)"),
+      QStringLiteral("surplus"), tr("Advertiser surplus (value − spend) and ROAS, cumulative"),
       tr("surplus (currency units)"), tr("ROAS (value / spend)"),
-      {{tr("surplus = value − spend"), false, [](const IntervalPoint& p) { return std::optional<double>(p.value_total - p.spend_total); }},
+      {{tr("surplus"), false, [](const IntervalPoint& p) { return std::optional<double>(p.value_total - p.spend_total); }},
        {tr("ROAS"), true,
         [opt](const IntervalPoint& p) { return opt(p.spend_total > 0, p.value_total / p.spend_total); }}});
   surplus.reference = 0.0;
@@ -410,7 +411,7 @@ void ChartPanel::build() {
   table_layout->setSpacing(2);
   table_layout->addWidget(strategy_caption_);
   table_layout->addWidget(strategy_table_, 1);
-  auto* note = new QLabel(
+  auto* note = strategy_note_ = new QLabel(
       tr("Money in currency units. CPC = spend / clicks; CPA = spend / attributed conversions; budget util. = "
          "spend / (daily budget × days in flight); pacing dev. = mean |spend − plan| / daily budget; auto-bid "
          "viol. = how far realized CPA or ROAS misses the target (spend-weighted). Hover a header for more."));
@@ -425,7 +426,7 @@ void ChartPanel::build() {
   adv_grid->addWidget(value_spend.view, 0, 1);
   adv_grid->addWidget(surplus.view, 1, 0);
   adv_grid->addWidget(group_box, 1, 1);
-  auto* adv_split = new QSplitter(Qt::Vertical);
+  auto* adv_split = adv_split_ = new QSplitter(Qt::Vertical);
   adv_split->setObjectName(QStringLiteral("advertisersPage"));
   adv_split->addWidget(table_box);
   adv_split->addWidget(adv_charts);
@@ -433,6 +434,7 @@ void ChartPanel::build() {
   adv_split->setStretchFactor(1, 1);
   adv_split->setChildrenCollapsible(false);
   adv_split->setSizes({300, 620});
+  connect(adv_split, &QSplitter::splitterMoved, this, [this] { adv_split_moved_ = true; });
 
   // Pages.
   pages_ = new QTabWidget(this);
@@ -472,8 +474,9 @@ void ChartPanel::style_series(QLineSeries* s, int track, int metric, int metrics
     pen.setColor(colour(metrics > 1 ? metric : 0));
     pen.setStyle(Qt::SolidLine);
   }
-  if (underlay) {
-    // Wide and translucent under the lines of its parts, so where they coincide both show.
+  if (underlay && tracks() == 1) {
+    // Wide and translucent under the lines of its parts, so where they coincide both show. (When
+    // comparing, line styles tell the metrics apart already.)
     QColor c = pen.color();
     c.setAlpha(110);
     pen.setColor(c);
@@ -902,6 +905,21 @@ void ChartPanel::refresh_advertisers(const std::vector<const RunData*>& runs) {
   }
   if (!states.isEmpty()) {
     strategy_table_->show_groups(table);
+    // The table takes the height its rows need (up to 38 % of the page) and the charts the rest,
+    // unless the user has moved the divider.
+    if (!adv_split_moved_ && adv_split_->height() > 0) {
+      const QList<int> sizes = adv_split_->sizes();
+      const int total = sizes.value(0) + sizes.value(1);
+      int rows = strategy_table_->horizontalHeader()->sizeHint().height() + 2 * strategy_table_->frameWidth() + 2;
+      for (int r = 0; r < strategy_table_->rowCount(); ++r) rows += strategy_table_->rowHeight(r);
+      const QWidget* box = strategy_table_->parentWidget();
+      const int width = std::max(400, box->width());
+      const QMargins m = box->layout()->contentsMargins();
+      const int wanted = rows + strategy_caption_->heightForWidth(width) + strategy_note_->heightForWidth(width) +
+                         2 * box->layout()->spacing() + m.top() + m.bottom();
+      const int top = std::clamp(wanted, 150, total * 38 / 100);
+      if (total > 0 && std::abs(top - sizes.value(0)) > 2) adv_split_->setSizes({top, total - top});
+    }
     strategy_caption_->setText(tr("<b>By strategy</b> (pacer × bidding × billing, cumulative since the start) — %1")
                                    .arg(states.join(QStringLiteral("; "))));
   }

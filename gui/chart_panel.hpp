@@ -27,6 +27,7 @@ class QLineEdit;
 class QLineSeries;
 class QScatterSeries;
 class QSpinBox;
+class QSplitter;
 class QTabWidget;
 class QValueAxis;
 class QXYSeries;
@@ -164,6 +165,9 @@ class ChartPanel : public QWidget {
   // Advertisers page.
   StrategyTable* strategy_table_ = nullptr;
   QLabel* strategy_caption_ = nullptr;
+  QLabel* strategy_note_ = nullptr;
+  QSplitter* adv_split_ = nullptr;
+  bool adv_split_moved_ = false;  // the user moved the divider: stop fitting the table
   QChart* group_chart_ = nullptr;
   QValueAxis* group_x_ = nullptr;
   QValueAxis* group_y_ = nullptr;
