@@ -82,6 +82,11 @@ Table<RunRow> make_runs() {
   add_rate_columns<R>(
       c, [](auto& r) -> auto& { return r.totals; }, [](auto& r) -> auto& { return r.rates; }, kAtFinish);
   add_model_columns<R>(c, [](auto& r) -> auto& { return r.model; }, kAtFinish);
+  // Version 3: auto-bidding over the run (all 0 when no campaign auto-bids).
+  summary(added_in(3, integer<R>("auto_bid_campaigns", [](auto& r) -> auto& { return r.auto_bid.campaigns; })));
+  summary(added_in(3, integer<R>("auto_bid_violating", [](auto& r) -> auto& { return r.auto_bid.violating; })));
+  summary(added_in(3, real<R>("auto_bid_mean_violation", [](auto& r) -> auto& { return r.auto_bid.mean_violation; })));
+  summary(added_in(3, real<R>("auto_bid_max_violation", [](auto& r) -> auto& { return r.auto_bid.max_violation; })));
   t.indexes.push_back("runs_by_scenario ON runs (scenario_name, seed)");
   return t;
 }
@@ -149,6 +154,36 @@ Table<CampaignTotalsRow> make_campaign_totals() {
   f64("pacing_rms_error", &core::CampaignTotals::pacing_rms_error);
   f64("utilization", &core::CampaignTotals::utilization);
   f64("underdelivery", &core::CampaignTotals::underdelivery);
+  // Version 3: billing, bidding and pacing strategy, conversions, surplus, pCVR, auto-bidding.
+  c.push_back(added_in(3, Column<R>{"billing", SqlType::kText, "", 1, kAtInsert,
+                                    [](const R& r) { return Value{std::string(core::billing_name(r.totals.billing))}; },
+                                    [](R& r, const SQLite::Column& col) {
+                                      const std::string v = col.isNull() ? "cpc" : col.getString();
+                                      r.totals.billing = v == "cpm"   ? core::BillingModel::kCpm
+                                                         : v == "cpa" ? core::BillingModel::kCpa
+                                                                      : core::BillingModel::kCpc;
+                                    }}));
+  c.push_back(added_in(3, Column<R>{"bidding", SqlType::kText, "", 1, kAtInsert,
+                                    [](const R& r) { return Value{std::string(core::bidding_name(r.totals.bidding))}; },
+                                    [](R& r, const SQLite::Column& col) {
+                                      const std::string v = col.isNull() ? "manual" : col.getString();
+                                      r.totals.bidding = v == "tcpa"    ? core::BiddingKind::kTargetCpa
+                                                         : v == "troas" ? core::BiddingKind::kTargetRoas
+                                                                        : core::BiddingKind::kManual;
+                                    }}));
+  c.push_back(added_in(3, text<R>("pacer", [](auto& r) -> auto& { return r.pacer; }, true)));
+  c.push_back(added_in(3, integer<R>("attributed_conversions", [](auto& r) -> auto& { return r.totals.attributed_conversions; })));
+  c.push_back(added_in(3, integer<R>("late_conversions", [](auto& r) -> auto& { return r.totals.late_conversions; })));
+  auto f64_v3 = [&](const char* name, double core::CampaignTotals::*m) {
+    c.push_back(added_in(3, real<R>(name, [m](auto& r) -> auto& { return r.totals.*m; })));
+  };
+  f64_v3("value_per_conversion_micros", &core::CampaignTotals::value_per_conversion);
+  f64_v3("surplus_micros", &core::CampaignTotals::surplus);
+  f64_v3("pcvr", &core::CampaignTotals::pcvr);
+  f64_v3("auto_bid_target", &core::CampaignTotals::auto_bid_target);
+  f64_v3("auto_bid_multiplier", &core::CampaignTotals::auto_bid_multiplier);
+  f64_v3("auto_bid_realized", &core::CampaignTotals::auto_bid_realized);
+  f64_v3("auto_bid_violation", &core::CampaignTotals::auto_bid_violation);
   t.primary_key = {"run_id", "campaign_id"};
   t.table_constraints = kRunForeignKey;
   return t;

@@ -324,6 +324,10 @@ void add_counter_columns(std::vector<Column<Row>>& out, CountsOf counts, std::st
   u64("efficiency_samples", &core::Counters::efficiency_samples, 2);
   f64("sampled_welfare_micros", &core::Counters::sampled_welfare, 2);
   f64("sampled_best_welfare_micros", &core::Counters::sampled_best_welfare, 2);
+  u64("attributed_conversions", &core::Counters::attributed_conversions, 3);
+  u64("late_conversions", &core::Counters::late_conversions, 3);
+  u64("billed_impressions", &core::Counters::billed_impressions, 3);
+  u64("billed_conversions", &core::Counters::billed_conversions, 3);
 }
 
 // The derived core::Rates of the counters, computed when written (read back into `rates`).

@@ -392,7 +392,7 @@ struct RunRecorder::Impl {
 
   // The last transaction of a run: buffered rows, campaign totals, the run's slot totals and model
   // reliability bins, and the runs row together.
-  void write_end(RunStatus status, std::string_view message, const std::vector<core::CampaignTotals>* campaigns,
+  void write_end(RunStatus status, std::string_view message, const core::RunSummary* summary,
                  double engine_wall_seconds, const AuctionOnlyRecord* auction_only = nullptr) {
     run.status = status;
     run.error_message = std::string(message);
@@ -406,12 +406,13 @@ struct RunRecorder::Impl {
     try {
       SQLite::Transaction tx(conn->db, SQLite::TransactionBehavior::IMMEDIATE);
       write_buffers();
-      if (campaigns) {
+      if (summary) {
         SQLite::Statement insert_campaign(conn->db, s.campaign_totals.insert_sql());
         CampaignTotalsRow row;
         row.run_id = run.run_id;
-        for (const auto& ct : *campaigns) {
+        for (const auto& ct : summary->campaigns) {
           row.totals = ct;
+          row.pacer = ct.pacer < summary->pacer_names.size() ? summary->pacer_names[ct.pacer] : "none";
           exec_insert(insert_campaign, s.campaign_totals, row);
         }
       }
@@ -575,7 +576,8 @@ void RunRecorder::finish(const core::RunSummary& summary, RunStatus status) {
   m.run.mean_fatigue = summary.mean_fatigue;
   m.run.totals = summary.totals;
   m.run.model = summary.model;
-  m.write_end(status, "", &summary.campaigns, summary.wall_seconds);
+  m.run.auto_bid = summary.auto_bid;
+  m.write_end(status, "", &summary, summary.wall_seconds);
 }
 
 void RunRecorder::on_auction_only_block(const AuctionOnlyBlockRow& block) {

@@ -71,6 +71,7 @@ struct RunRow {
   // RunSummary::model. A run that ended without a summary (interrupted or failed before finish())
   // has examples and clicks summed over its intervals, NaN ratios and no reliability bins.
   core::ModelMetrics model;
+  core::AutoBidTotals auto_bid;  // RunSummary::auto_bid (schema version 3)
 };
 
 struct IntervalRow {
@@ -118,6 +119,7 @@ struct ModelReliabilityRow {
 struct CampaignTotalsRow {
   std::int64_t run_id = 0;
   core::CampaignTotals totals;
+  std::string pacer;  // RunSummary::pacer_names[totals.pacer] (schema version 3; NULL before)
 };
 
 struct AuctionRequestRow {

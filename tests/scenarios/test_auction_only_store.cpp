@@ -572,7 +572,7 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
   ASSERT_TRUE(a.has_value());
   expect_report_eq(a->metrics, run.result.metrics);
   EXPECT_EQ(store.read_auction_only_blocks(id).size(), 100u);
-  // The old run is as it was, with NULL in the one column version 3 added to it.
+  // The old run is as it was, with NULL in the columns version 3 added to it.
   std::string dump = store.dump_run_rows(1);
   for (const char* table : {"[auction_only_runs]\n", "[auction_only_slots]\n", "[auction_only_bidders]\n",
                             "[auction_only_blocks]\n"}) {
@@ -580,9 +580,16 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
     ASSERT_NE(at, std::string::npos) << table;
     dump.erase(at, std::string(table).size());
   }
-  const auto at = dump.find(" kind=NULL");
-  ASSERT_NE(at, std::string::npos);
-  dump.erase(at, std::string(" kind=NULL").size());
+  for (const char* column :
+       {"kind", "attributed_conversions", "late_conversions", "billed_impressions", "billed_conversions",
+        "auto_bid_campaigns", "auto_bid_violating", "auto_bid_mean_violation", "auto_bid_max_violation", "billing",
+        "bidding", "pacer", "value_per_conversion_micros", "surplus_micros", "pcvr", "auto_bid_target",
+        "auto_bid_multiplier", "auto_bid_realized", "auto_bid_violation"}) {
+    const std::string null_value = std::string(" ") + column + "=NULL";
+    ASSERT_NE(dump.find(null_value), std::string::npos) << column;
+    for (auto at = dump.find(null_value); at != std::string::npos; at = dump.find(null_value))
+      dump.erase(at, null_value.size());
+  }
   EXPECT_EQ(dump, dump_v2);
   SQLite::Database db(path, SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 3);

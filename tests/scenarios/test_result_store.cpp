@@ -103,6 +103,10 @@ core::IntervalMetrics make_interval(int i) {
   c.reserve_excluded = 40 * k;
   c.reserve_bound = 12 * k;
   c.late_clicks = 2 * k;
+  c.attributed_conversions = 3 * k - 1;
+  c.late_conversions = 1;
+  c.billed_impressions = 100 * k;
+  c.billed_conversions = k;
   c.candidates_retrieved = 123456 * k;
   c.candidates_prerank = 50000 * k;
   c.candidates_ranked = 9000 * k;
@@ -245,7 +249,21 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
   b.pacing_rms_error = kNaN;  // stored as NULL
   b.utilization = 1e300;
   b.underdelivery = 0.0;
+  b.billing = core::BillingModel::kCpa;
+  b.bidding = core::BiddingKind::kTargetRoas;
+  b.pacer = 1;
+  b.attributed_conversions = 2;
+  b.late_conversions = 1;
+  b.value_per_conversion = 2.5e6;
+  b.surplus = -1.0 / 3.0;
+  b.pcvr = 0.0123456789;
+  b.auto_bid_target = 4.0;
+  b.auto_bid_multiplier = 0.75;
+  b.auto_bid_realized = 3.5;
+  b.auto_bid_violation = 0.125;
   s.campaigns = {a, b};
+  s.pacer_names = {"none", "dual_descent"};
+  s.auto_bid = core::AutoBidTotals{1, 1, 0.125, 0.125};
   return s;
 }
 
@@ -285,6 +303,10 @@ void expect_counters_eq(const core::Counters& a, const core::Counters& b) {
   EXPECT_EQ(a.reserve_excluded, b.reserve_excluded);
   EXPECT_EQ(a.reserve_bound, b.reserve_bound);
   EXPECT_EQ(a.late_clicks, b.late_clicks);
+  EXPECT_EQ(a.attributed_conversions, b.attributed_conversions);
+  EXPECT_EQ(a.late_conversions, b.late_conversions);
+  EXPECT_EQ(a.billed_impressions, b.billed_impressions);
+  EXPECT_EQ(a.billed_conversions, b.billed_conversions);
   EXPECT_EQ(a.candidates_retrieved, b.candidates_retrieved);
   EXPECT_EQ(a.candidates_prerank, b.candidates_prerank);
   EXPECT_EQ(a.candidates_ranked, b.candidates_ranked);
@@ -351,6 +373,17 @@ void expect_campaign_totals_eq(const core::CampaignTotals& got, const core::Camp
   EXPECT_TRUE(same_double(got.pacing_rms_error, want.pacing_rms_error));
   EXPECT_TRUE(same_double(got.utilization, want.utilization));
   EXPECT_TRUE(same_double(got.underdelivery, want.underdelivery));
+  EXPECT_EQ(got.billing, want.billing);
+  EXPECT_EQ(got.bidding, want.bidding);
+  EXPECT_EQ(got.attributed_conversions, want.attributed_conversions);
+  EXPECT_EQ(got.late_conversions, want.late_conversions);
+  EXPECT_TRUE(same_double(got.value_per_conversion, want.value_per_conversion));
+  EXPECT_TRUE(same_double(got.surplus, want.surplus));
+  EXPECT_TRUE(same_double(got.pcvr, want.pcvr));
+  EXPECT_TRUE(same_double(got.auto_bid_target, want.auto_bid_target));
+  EXPECT_TRUE(same_double(got.auto_bid_multiplier, want.auto_bid_multiplier));
+  EXPECT_TRUE(same_double(got.auto_bid_realized, want.auto_bid_realized));
+  EXPECT_TRUE(same_double(got.auto_bid_violation, want.auto_bid_violation));
 }
 
 void expect_rates_eq(const core::Rates& a, const core::Rates& b) {
@@ -432,9 +465,11 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
         "explore_requests", "explore_revenue_micros", "sum_price_shown_micros", "sum_bid_shown_micros",
         "efficiency_samples", "sampled_welfare_micros", "sampled_best_welfare_micros", "advertiser_surplus",
         "price_to_bid", "reserve_bind_rate", "efficiency", "model_examples", "model_clicks", "model_auc",
-        "model_log_loss", "model_normalized_entropy", "model_calibration_ratio", "model_ece"})
+        "model_log_loss", "model_normalized_entropy", "model_calibration_ratio", "model_ece",
+        // version 3
+        "attributed_conversions", "late_conversions", "billed_impressions", "billed_conversions"})
     EXPECT_TRUE(intervals.count(c)) << c;
-  EXPECT_EQ(intervals.size(), 42u + 18u);
+  EXPECT_EQ(intervals.size(), 42u + 18u + 4u);
   // The summary of `runs` has every counter, rate and model column of `intervals`.
   for (const auto& c : intervals)
     if (c != "interval_index" && c != "start_us" && c != "end_us" && c != "budget_exhausted_share") {
@@ -451,8 +486,12 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
                                    "observed"}));
   EXPECT_TRUE(column_names(db, "campaign_spend").count("target_micros"));
   for (const char* c : {"pacing_mean_abs_deviation", "pacing_max_abs_deviation", "pacing_rms_error", "utilization",
-                        "underdelivery"})
+                        "underdelivery", "billing", "bidding", "pacer", "attributed_conversions", "late_conversions",
+                        "value_per_conversion_micros", "surplus_micros", "pcvr", "auto_bid_target",
+                        "auto_bid_multiplier", "auto_bid_realized", "auto_bid_violation"})
     EXPECT_TRUE(column_names(db, "campaign_totals").count(c)) << c;
+  for (const char* c : {"auto_bid_campaigns", "auto_bid_violating", "auto_bid_mean_violation", "auto_bid_max_violation"})
+    EXPECT_TRUE(runs.count(c)) << c;
   const auto candidates = column_names(db, "auction_candidates");
   for (const char* c : {"run_id", "request_id", "rank", "ad_id", "campaign_id", "bid_micros", "pacing_multiplier",
                         "participated", "pctr", "true_ctr", "quality", "rank_score", "slot", "price_micros",
@@ -462,7 +501,7 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
   const std::set<std::string> real_micros = {"value_micros", "advertiser_value_micros", "sum_price_shown_micros",
                                              "sum_bid_shown_micros", "sampled_welfare_micros",
                                              "sampled_best_welfare_micros", "sum_price_micros", "bid_micros",
-                                             "price_micros"};
+                                             "price_micros", "value_per_conversion_micros", "surplus_micros"};
   for (const char* table : {"runs", "run_slots", "intervals", "interval_slots", "campaign_spend", "campaign_totals",
                             "auction_candidates"}) {
     SQLite::Statement info(db, std::string("PRAGMA table_info(") + table + ")");
@@ -642,6 +681,15 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
     SCOPED_TRACE(i);
     expect_campaign_totals_eq(campaigns[i].totals, summary.campaigns[i]);
   }
+  // The pacer is stored by name; billing and bidding as their names too.
+  EXPECT_EQ(campaigns[0].pacer, "none");
+  EXPECT_EQ(campaigns[1].pacer, "dual_descent");
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_totals WHERE billing = 'cpa' AND bidding = 'troas'"), 1);
+  const auto auto_bid = store.read_run(run_id)->auto_bid;
+  EXPECT_EQ(auto_bid.campaigns, 1u);
+  EXPECT_EQ(auto_bid.violating, 1u);
+  EXPECT_EQ(auto_bid.mean_violation, 0.125);
+  EXPECT_EQ(auto_bid.max_violation, 0.125);
   // "Never exhausted" is NULL in SQL, not a magic number.
   EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_totals WHERE first_exhausted_us IS NULL"), 1);
   EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_totals WHERE pacing_rms_error IS NULL"), 1);
