@@ -651,7 +651,9 @@ void ChartPanel::rescale(QValueAxis* axis, const AxisRange& range, double min_hi
   if (include_zero) lo = std::min(lo, 0.0);
   hi = std::max(hi, min_hi);
   if (hi <= lo) hi = lo + 1.0;
-  hi = lo + (hi - lo) * 1.08;  // headroom so the line never touches the frame
+  const double span = hi - lo;
+  hi = lo + span * 1.08;             // headroom so the line never touches the frame
+  if (lo < 0) lo -= span * 0.06;     // and below negative values (surplus)
   set_dynamic_ticks(axis, lo, hi, 5);
 }
 
@@ -681,7 +683,11 @@ void ChartPanel::update_track(int track, const RunData& run, const RunData::Delt
           (metric.right_axis && c->y2 ? c->range2 : c->range).add(*v);
         }
       }
-      if (!add.isEmpty()) series[m]->append(add);
+      if (!add.isEmpty()) {
+        series[m]->append(add);
+        // A line needs two points: until then (the first interval of a run) show the point itself.
+        series[m]->setPointsVisible(series[m]->count() < 2);
+      }
     }
     rescale(c->y, c->range, c->min_hi, true);
     if (c->y2) rescale(c->y2, c->range2, 0.0, true);
@@ -976,6 +982,7 @@ void ChartPanel::rebuild_group_chart(const std::vector<const RunData*>& runs) {
               }
       }
       s->replace(pts);
+      s->setPointsVisible(pts.size() < 2);
       group_chart_->addSeries(s);
       s->attachAxis(group_x_);
       s->attachAxis(group_y_);

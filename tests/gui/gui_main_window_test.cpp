@@ -377,6 +377,9 @@ class GuiMainWindowTest : public QObject {
       QVERIFY2(editor->toolTip().contains(QString::fromStdString(scenarios::find_key_spec(key)->meaning).toHtmlEscaped()), key);
     }
     QVERIFY(!economics->isAncestorOf(panel->editor("world.users")));
+    QDir().mkpath(kOutputDir);
+    QTest::qWait(100);  // the group opened by loading the scenario is laid out by the event loop
+    QVERIFY(economics->grab().save(kOutputDir + QStringLiteral("/gui_knobs_economics.png")));
     // The lesson has manual / tCPA / tROAS bidders, all CPC; these knobs add CPM and CPA billing.
     QVERIFY(panel->set_value("world.cpm_share", QStringLiteral("0.25")));
     QVERIFY(panel->set_value("world.cpa_share", QStringLiteral("0.25")));
@@ -408,6 +411,7 @@ class GuiMainWindowTest : public QObject {
       QVERIFY(r >= 0);
       QVERIFY(row_matches(table, r, g));
     }
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_page_advertisers_live.png")));
 
     // Final: resume to the end; the table equals strategy_groups() of a headless run of the same
     // scenario, group by group and column by column.
