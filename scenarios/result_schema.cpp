@@ -211,6 +211,38 @@ Table<SlotRow> make_slots(std::string name, bool per_interval) {
   return t;
 }
 
+// surface_metrics: one request surface's counters and served-prediction metrics, per interval and
+// (interval_index = -1) for the whole run.
+Table<SurfaceRow> make_surface_metrics() {
+  using R = SurfaceRow;
+  Table<R> t;
+  t.name = "surface_metrics";
+  t.since = 3;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  c.push_back(integer<R>("interval_index", [](auto& r) -> auto& { return r.interval_index; }));
+  c.push_back(Column<R>{"surface", SqlType::kText, "NOT NULL", 1, kAtInsert,
+                        [](const R& r) { return Value{std::string(core::surface_name(r.surface))}; },
+                        [](R& r, const SQLite::Column& col) {
+                          r.surface = col.getString() == "search" ? core::Surface::kSearch : core::Surface::kFeed;
+                        }});
+  c.push_back(integer<R>("requests", [](auto& r) -> auto& { return r.counts.requests; }));
+  c.push_back(integer<R>("filled_requests", [](auto& r) -> auto& { return r.counts.filled_requests; }));
+  c.push_back(integer<R>("impressions", [](auto& r) -> auto& { return r.counts.impressions; }));
+  c.push_back(integer<R>("clicks", [](auto& r) -> auto& { return r.counts.clicks; }));
+  c.push_back(integer<R>("reserve_bound", [](auto& r) -> auto& { return r.counts.reserve_bound; }));
+  c.push_back(integer<R>("reserve_excluded", [](auto& r) -> auto& { return r.counts.reserve_excluded; }));
+  c.push_back(money<R>("revenue_micros", [](auto& r) -> auto& { return r.counts.revenue; }));
+  c.push_back(real<R>("sum_price_shown_micros", [](auto& r) -> auto& { return r.counts.sum_price_shown; }, "NOT NULL"));
+  c.push_back(real<R>("sum_pctr_shown", [](auto& r) -> auto& { return r.counts.sum_pctr_shown; }, "NOT NULL"));
+  c.push_back(real<R>("sum_true_ctr_shown", [](auto& r) -> auto& { return r.counts.sum_true_ctr_shown; }, "NOT NULL"));
+  add_model_columns<R>(c, [](auto& r) -> auto& { return r.model; }, kAtInsert);
+  t.primary_key = {"run_id", "interval_index", "surface"};
+  t.table_constraints = kRunForeignKey;
+  t.without_rowid = true;
+  return t;
+}
+
 Table<ModelReliabilityRow> make_model_reliability() {
   using R = ModelReliabilityRow;
   Table<R> t;
@@ -404,6 +436,7 @@ Schema make_schema() {
                 make_slots("run_slots", false),
                 make_intervals(),
                 make_slots("interval_slots", true),
+                make_surface_metrics(),
                 make_model_reliability(),
                 make_campaign_spend(),
                 make_campaign_totals(),

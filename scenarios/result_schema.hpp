@@ -37,7 +37,7 @@ namespace adsim::scenarios::result_schema {
 // pacer's target in campaign_spend, pacing-tracking columns in campaign_totals; new tables
 // interval_slots, run_slots, model_reliability.
 // Version 3: auction-only runs: runs.kind; new tables auction_only_runs, auction_only_slots,
-// auction_only_bidders, auction_only_blocks.
+// auction_only_bidders, auction_only_blocks; conversion economics columns; surface_metrics.
 inline constexpr int kSchemaVersion = 3;
 // PRAGMA application_id of an adsim results database ("ADSM"), so that other SQLite files are
 // recognised and left alone.
@@ -379,6 +379,7 @@ struct Schema {
   Table<SlotRow> run_slots;
   Table<IntervalRow> intervals;
   Table<SlotRow> interval_slots;
+  Table<SurfaceRow> surface_metrics;
   Table<ModelReliabilityRow> model_reliability;
   Table<CampaignSpendRow> campaign_spend;
   Table<CampaignTotalsRow> campaign_totals;
@@ -397,6 +398,7 @@ struct Schema {
     f(run_slots);
     f(intervals);
     f(interval_slots);
+    f(surface_metrics);
     f(model_reliability);
     f(campaign_spend);
     f(campaign_totals);

@@ -216,6 +216,24 @@ void append_slot_rows(std::vector<SlotRow>& out, std::int64_t run_id, std::int64
   }
 }
 
+// The rows of the per-surface counters and model metrics: one per surface with requests or examples.
+void append_surface_rows(std::vector<SurfaceRow>& out, std::int64_t run_id, std::int64_t interval_index,
+                         const core::Counters& c, const std::array<core::ModelMetrics, core::kSurfaces>& models) {
+  for (std::size_t k = 0; k < core::kSurfaces; ++k) {
+    if (c.surface[k].requests == 0 && models[k].examples == 0) continue;
+    out.push_back(SurfaceRow{run_id, interval_index, static_cast<core::Surface>(k), c.surface[k],
+                             model_scalars(models[k])});
+  }
+}
+
+// Puts a stored surface row back into the per-surface parts of a counters / model pair.
+void restore_surface(core::Counters& c, std::array<core::ModelMetrics, core::kSurfaces>& models,
+                     const SurfaceRow& row) {
+  const auto k = core::surface_index(row.surface);
+  c.surface[k] = row.counts;
+  models[k] = row.model;
+}
+
 void append_reliability_rows(std::vector<ModelReliabilityRow>& out, std::int64_t run_id,
                              std::int64_t interval_index, const core::ModelMetrics& m) {
   for (std::size_t b = 0; b < m.reliability.size(); ++b)
@@ -292,6 +310,7 @@ struct RunRecorder::Impl {
         insert_interval(conn->db, conn->schema.intervals.insert_sql()),
         insert_spend(conn->db, conn->schema.campaign_spend.insert_sql()),
         insert_interval_slot(conn->db, conn->schema.interval_slots.insert_sql()),
+        insert_surface(conn->db, conn->schema.surface_metrics.insert_sql()),
         insert_reliability(conn->db, conn->schema.model_reliability.insert_sql()),
         insert_request(conn->db, conn->schema.auction_requests.insert_sql()),
         insert_candidate(conn->db, conn->schema.auction_candidates.insert_sql()),
@@ -305,6 +324,7 @@ struct RunRecorder::Impl {
   SQLite::Statement insert_interval;
   SQLite::Statement insert_spend;
   SQLite::Statement insert_interval_slot;
+  SQLite::Statement insert_surface;
   SQLite::Statement insert_reliability;
   SQLite::Statement insert_request;
   SQLite::Statement insert_candidate;
@@ -315,6 +335,7 @@ struct RunRecorder::Impl {
   std::vector<IntervalRow> intervals;
   std::vector<CampaignSpendRow> spend;
   std::vector<SlotRow> slots;
+  std::vector<SurfaceRow> surfaces;
   std::vector<ModelReliabilityRow> reliability;
   std::vector<AuctionRequestRow> requests;
   std::vector<AuctionCandidateRow> candidates;
@@ -335,14 +356,15 @@ struct RunRecorder::Impl {
   bool finished = false;
 
   std::size_t buffered() const {
-    return intervals.size() + spend.size() + slots.size() + reliability.size() + requests.size() + candidates.size() +
-           blocks.size();
+    return intervals.size() + spend.size() + slots.size() + surfaces.size() + reliability.size() + requests.size() +
+           candidates.size() + blocks.size();
   }
 
   void clear_buffers() {
     intervals.clear();  // keeps capacity: no allocation per batch in steady state
     spend.clear();
     slots.clear();
+    surfaces.clear();
     reliability.clear();
     requests.clear();
     candidates.clear();
@@ -367,6 +389,7 @@ struct RunRecorder::Impl {
     for (const auto& r : intervals) exec_insert(insert_interval, s.intervals, r);
     for (const auto& r : spend) exec_insert(insert_spend, s.campaign_spend, r);
     for (const auto& r : slots) exec_insert(insert_interval_slot, s.interval_slots, r);
+    for (const auto& r : surfaces) exec_insert(insert_surface, s.surface_metrics, r);
     for (const auto& r : reliability) exec_insert(insert_reliability, s.model_reliability, r);
     for (const auto& r : blocks) exec_insert(insert_block, s.auction_only_blocks, r);
   }
@@ -420,6 +443,9 @@ struct RunRecorder::Impl {
       append_slot_rows(run_slots, run.run_id, -1, run.totals);
       SQLite::Statement insert_run_slot(conn->db, s.run_slots.insert_sql());
       for (const auto& r : run_slots) exec_insert(insert_run_slot, s.run_slots, r);
+      std::vector<SurfaceRow> run_surfaces;
+      append_surface_rows(run_surfaces, run.run_id, -1, run.totals, run.surface_model);
+      for (const auto& r : run_surfaces) exec_insert(insert_surface, s.surface_metrics, r);
       std::vector<ModelReliabilityRow> run_bins;
       append_reliability_rows(run_bins, run.run_id, -1, run.model);
       for (const auto& r : run_bins) exec_insert(insert_reliability, s.model_reliability, r);
@@ -533,6 +559,7 @@ void RunRecorder::on_interval(const core::IntervalMetrics& interval) {
                                        has_target ? std::optional<core::Money>(planned) : std::nullopt});
   }
   append_slot_rows(m.slots, row.run_id, row.interval_index, interval.counts);
+  append_surface_rows(m.surfaces, row.run_id, row.interval_index, interval.counts, interval.surface_model);
   append_reliability_rows(m.reliability, row.run_id, row.interval_index, interval.model);
   m.interval_totals += interval.counts;
   m.interval_model_examples += interval.model.examples;
@@ -577,6 +604,7 @@ void RunRecorder::finish(const core::RunSummary& summary, RunStatus status) {
   m.run.totals = summary.totals;
   m.run.model = summary.model;
   m.run.auto_bid = summary.auto_bid;
+  m.run.surface_model = summary.surface_model;
   m.write_end(status, "", &summary, summary.wall_seconds);
 }
 
@@ -728,6 +756,10 @@ std::vector<RunRow> read_runs_where(ResultConnection& c, std::optional<std::int6
   merge_sorted(runs, slots, run_key, run_key, [&](RunRow& r, const SlotRow& x) { restore_slot(c.path, r.totals, x); });
   merge_sorted(runs, bins, run_key, run_key,
                [&](RunRow& r, const ModelReliabilityRow& x) { restore_bin(c.path, r.model, x); });
+  const auto surfaces = read_rows(c, s.surface_metrics, where + " AND interval_index = -1", run_id,
+                                  s.surface_metrics.key_list());
+  merge_sorted(runs, surfaces, run_key, run_key,
+               [&](RunRow& r, const SurfaceRow& x) { restore_surface(r.totals, r.surface_model, x); });
   return runs;
 }
 
@@ -751,11 +783,19 @@ std::vector<IntervalRow> ResultStore::read_intervals(std::int64_t run_id) const 
                [&](IntervalRow& r, const SlotRow& x) { restore_slot(c.path, r.metrics.counts, x); });
   merge_sorted(rows, read_model_reliability(run_id), index, index,
                [&](IntervalRow& r, const ModelReliabilityRow& x) { restore_bin(c.path, r.metrics.model, x); });
+  merge_sorted(rows, read_surface_metrics(run_id), index, index, [&](IntervalRow& r, const SurfaceRow& x) {
+    restore_surface(r.metrics.counts, r.metrics.surface_model, x);
+  });
   return rows;
 }
 
 std::vector<SlotRow> ResultStore::read_interval_slots(std::int64_t run_id) const {
   const auto& t = connection_->schema.interval_slots;
+  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+}
+
+std::vector<SurfaceRow> ResultStore::read_surface_metrics(std::int64_t run_id) const {
+  const auto& t = connection_->schema.surface_metrics;
   return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -72,6 +73,9 @@ struct RunRow {
   // has examples and clicks summed over its intervals, NaN ratios and no reliability bins.
   core::ModelMetrics model;
   core::AutoBidTotals auto_bid;  // RunSummary::auto_bid (schema version 3)
+  // RunSummary::surface_model, from `surface_metrics` rows with interval_index = -1 (the counters'
+  // per-surface part is in totals.surface).
+  std::array<core::ModelMetrics, core::kSurfaces> surface_model{};
 };
 
 struct IntervalRow {
@@ -93,6 +97,18 @@ struct CampaignSpendRow {
   core::CampaignId campaign = 0;
   core::Money spend_today{0};
   std::optional<core::Money> target_today;  // empty when the interval had no target (no pacer)
+};
+
+// One request surface's counters and served-prediction metrics (core::Counters::surface and
+// IntervalMetrics/RunSummary::surface_model): a row of `surface_metrics` (schema version 3), per
+// interval or, with interval_index = -1, for the whole run. Only surfaces with requests or model
+// examples have a row.
+struct SurfaceRow {
+  std::int64_t run_id = 0;
+  std::int64_t interval_index = -1;
+  core::Surface surface = core::Surface::kFeed;
+  core::SurfaceCounters counts;
+  core::ModelMetrics model;  // without reliability bins
 };
 
 // One slot's counters (core::Counters::slot_*): a row of `interval_slots`, or of `run_slots` (the
@@ -277,6 +293,8 @@ class ResultStore {
   std::vector<CampaignSpendRow> read_campaign_spend(std::int64_t run_id) const;
   std::vector<SlotRow> read_interval_slots(std::int64_t run_id) const;
   std::vector<SlotRow> read_run_slots(std::int64_t run_id) const;
+  // Per interval (interval_index >= 0) and for the whole run (-1), in key order.
+  std::vector<SurfaceRow> read_surface_metrics(std::int64_t run_id) const;
   // Every bin of the run, in key order: the run's total (interval_index -1) first.
   std::vector<ModelReliabilityRow> read_model_reliability(std::int64_t run_id) const;
   std::vector<CampaignTotalsRow> read_campaign_totals(std::int64_t run_id) const;

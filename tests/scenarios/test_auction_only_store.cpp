@@ -574,7 +574,8 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
   EXPECT_EQ(store.read_auction_only_blocks(id).size(), 100u);
   // The old run is as it was, with NULL in the columns version 3 added to it.
   std::string dump = store.dump_run_rows(1);
-  for (const char* table : {"[auction_only_runs]\n", "[auction_only_slots]\n", "[auction_only_bidders]\n",
+  for (const char* table : {"[surface_metrics]\n", "[auction_only_runs]\n", "[auction_only_slots]\n",
+                            "[auction_only_bidders]\n",
                             "[auction_only_blocks]\n"}) {
     const auto at = dump.find(table);
     ASSERT_NE(at, std::string::npos) << table;

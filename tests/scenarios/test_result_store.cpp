@@ -142,6 +142,39 @@ core::IntervalMetrics make_interval(int i) {
     c.slot_impressions[core::kMaxSlots - 1] = 1;
     c.slot_sum_price[core::kMaxSlots - 1] = 1e-300;
   }
+  // Per surface: feed in every interval, search from interval 1 on (no search row in interval 0).
+  auto& feed = c.surface[core::surface_index(core::Surface::kFeed)];
+  feed.requests = 700 * k + 7;
+  feed.filled_requests = 650 * k;
+  feed.impressions = 2000 * k + 11;
+  feed.clicks = 40 * k;
+  feed.reserve_bound = 8 * k;
+  feed.reserve_excluded = 30 * k;
+  feed.revenue = core::Money::from_micros(9'007'199'254'740'993LL - 2 * i);
+  feed.sum_price_shown = 0.1 + 0.2 * (i + 1);
+  feed.sum_pctr_shown = 1e-300 * (i + 1);
+  feed.sum_true_ctr_shown = 1.0 / 3.0 + i;
+  if (i > 0) {
+    auto& search = c.surface[core::surface_index(core::Surface::kSearch)];
+    search.requests = 300 * k;
+    search.filled_requests = 250 * k + 3;
+    search.impressions = 1000 * k;
+    search.clicks = 21 * k;
+    search.reserve_bound = 4 * k;
+    search.reserve_excluded = 10 * k;
+    search.revenue = core::Money::from_micros(1'000'003 * static_cast<std::int64_t>(k));
+    search.sum_price_shown = (1.0 / 7.0) * (i + 1);
+    search.sum_pctr_shown = 12.5 * (i + 1);
+    search.sum_true_ctr_shown = 13.25 * (i + 1) + 1e-9;
+    auto& sm = m.surface_model[core::surface_index(core::Surface::kSearch)];
+    sm.examples = 400 * k;
+    sm.clicks = 9 * k;
+    sm.auc = 0.8 - 1.0 / (i + 20);
+    sm.log_loss = 0.05 * i + 1e-17;
+    sm.normalized_entropy = 0.85;
+    sm.calibration_ratio = i == 1 ? kNaN : 1.0 + 1.0 / 3.0;
+    sm.ece = 0.01 * i;
+  }
   m.active_users = 9999 - static_cast<std::uint64_t>(i);
   m.mean_fatigue = 0.123456789012345678 * (i + 1);
   m.budget_exhausted_share = 1.0 / (3 + i);
@@ -261,6 +294,8 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
   b.auto_bid_multiplier = 0.75;
   b.auto_bid_realized = 3.5;
   b.auto_bid_violation = 0.125;
+  s.surface_model[core::surface_index(core::Surface::kSearch)] = core::ModelMetrics{
+      1200, 27, 0.81, 0.1 + 0.2, 0.875, 1.0 / 3.0, 1e-3, {}};
   s.campaigns = {a, b};
   s.pacer_names = {"none", "dual_descent"};
   s.auto_bid = core::AutoBidTotals{1, 1, 0.125, 0.125};
@@ -333,6 +368,19 @@ void expect_counters_eq(const core::Counters& a, const core::Counters& b) {
     EXPECT_EQ(a.slot_reserve_bound[k], b.slot_reserve_bound[k]) << "slot " << k;
     EXPECT_EQ(a.slot_revenue[k].micros, b.slot_revenue[k].micros) << "slot " << k;
     EXPECT_EQ(a.slot_sum_price[k], b.slot_sum_price[k]) << "slot " << k;
+  }
+  for (std::size_t k = 0; k < a.surface.size(); ++k) {
+    SCOPED_TRACE("surface " + std::to_string(k));
+    EXPECT_EQ(a.surface[k].requests, b.surface[k].requests);
+    EXPECT_EQ(a.surface[k].filled_requests, b.surface[k].filled_requests);
+    EXPECT_EQ(a.surface[k].impressions, b.surface[k].impressions);
+    EXPECT_EQ(a.surface[k].clicks, b.surface[k].clicks);
+    EXPECT_EQ(a.surface[k].reserve_bound, b.surface[k].reserve_bound);
+    EXPECT_EQ(a.surface[k].reserve_excluded, b.surface[k].reserve_excluded);
+    EXPECT_EQ(a.surface[k].revenue.micros, b.surface[k].revenue.micros);
+    EXPECT_EQ(a.surface[k].sum_price_shown, b.surface[k].sum_price_shown);
+    EXPECT_EQ(a.surface[k].sum_pctr_shown, b.surface[k].sum_pctr_shown);
+    EXPECT_EQ(a.surface[k].sum_true_ctr_shown, b.surface[k].sum_true_ctr_shown);
   }
 }
 
@@ -574,6 +622,13 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
   expect_counters_eq(run.totals, summary.totals);
   expect_rates_eq(run.rates, core::Rates::of(summary.totals));
   expect_model_eq(run.model, summary.model);
+  for (std::size_t k = 0; k < core::kSurfaces; ++k) expect_model_eq(run.surface_model[k], summary.surface_model[k]);
+  // A row per surface with requests: feed in each of the 3 intervals, search in 2, both for the run.
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM surface_metrics WHERE run_id = " + std::to_string(run_id)),
+            7);
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM surface_metrics WHERE surface = 'search' AND "
+                                     "interval_index = 1 AND model_calibration_ratio IS NULL"),
+            1);
   EXPECT_EQ(store.read_run(run_id)->seed, seed);
   expect_counters_eq(store.read_run(run_id)->totals, summary.totals);
   expect_model_eq(store.read_run(run_id)->model, summary.model);
@@ -593,6 +648,8 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
     EXPECT_EQ(intervals[i].metrics.budget_exhausted_share, ms[i].budget_exhausted_share);
     expect_rates_eq(intervals[i].rates, core::Rates::of(ms[i].counts));
     expect_model_eq(intervals[i].metrics.model, ms[i].model);
+    for (std::size_t k = 0; k < core::kSurfaces; ++k)
+      expect_model_eq(intervals[i].metrics.surface_model[k], ms[i].surface_model[k]);
     EXPECT_TRUE(intervals[i].metrics.campaign_spend_today.empty());
     EXPECT_TRUE(intervals[i].metrics.campaign_target_today.empty());
   }
