@@ -539,6 +539,8 @@ void Marketplace::log_auction(const RequestContext& request, const ServeOutcome&
   entry.request_id = request.request_id;
   entry.time = request.time;
   entry.user = request.user;
+  entry.surface = request.surface;
+  entry.query_category = request.query_category;
   entry.retrieved = served.retrieved;
   entry.after_prerank = served.after_prerank;
   entry.after_rank = served.after_rank;

@@ -233,6 +233,8 @@ struct AuctionLogEntry {
   std::uint64_t request_id = 0;
   SimTime time = 0;
   std::uint32_t user = 0;
+  Surface surface = Surface::kFeed;
+  std::uint16_t query_category = kNoQueryCategory;  // search only
   std::uint32_t retrieved = 0;
   std::uint32_t after_prerank = 0;
   std::uint32_t after_rank = 0;

@@ -181,22 +181,29 @@ void ProgressiveValidator::Accumulator::clear() {
   sum_p = sum_log_loss = 0.0;
 }
 
-void ProgressiveValidator::Accumulator::add(float p, bool label, const ValidatorConfig& c) {
-  const double pd = std::clamp(static_cast<double>(p), 0.0, 1.0);
-  ++count;
-  clicks += label ? 1 : 0;
-  sum_p += pd;
-  sum_log_loss += clipped_log_loss(pd, label, kLogLossEpsilon);
-  const auto cb = static_cast<std::size_t>(c.calibration.bin_of(pd));
-  ++cal_count[cb];
-  cal_clicks[cb] += label ? 1 : 0;
-  cal_sum_p[cb] += pd;
+ProgressiveValidator::Point ProgressiveValidator::point(float p, bool label, const ValidatorConfig& c) {
+  Point x;
+  x.p = std::clamp(static_cast<double>(p), 0.0, 1.0);
+  x.label = label;
+  x.log_loss = clipped_log_loss(x.p, label, kLogLossEpsilon);
+  x.calibration_bin = static_cast<std::size_t>(c.calibration.bin_of(x.p));
   // logit(p) with the clipping of the log loss, so p = 0 and p = 1 land in the end bins.
-  const double q = std::clamp(pd, kLogLossEpsilon, 1.0 - kLogLossEpsilon);
+  const double q = std::clamp(x.p, kLogLossEpsilon, 1.0 - kLogLossEpsilon);
   const double z = std::clamp(std::log(q / (1.0 - q)), -c.logit_range, c.logit_range);
   const double pos = (z + c.logit_range) / (2.0 * c.logit_range) * c.auc_bins;
-  const auto hb = static_cast<std::size_t>(std::min(static_cast<double>(c.auc_bins - 1), std::max(0.0, std::floor(pos))));
-  (label ? pos_hist : neg_hist)[hb] += 1;
+  x.auc_bin = static_cast<std::size_t>(std::min(static_cast<double>(c.auc_bins - 1), std::max(0.0, std::floor(pos))));
+  return x;
+}
+
+void ProgressiveValidator::Accumulator::add(const Point& x) {
+  ++count;
+  clicks += x.label ? 1 : 0;
+  sum_p += x.p;
+  sum_log_loss += x.log_loss;
+  ++cal_count[x.calibration_bin];
+  cal_clicks[x.calibration_bin] += x.label ? 1 : 0;
+  cal_sum_p[x.calibration_bin] += x.p;
+  (x.label ? pos_hist : neg_hist)[x.auc_bin] += 1;
 }
 
 MetricReport ProgressiveValidator::Accumulator::report(const ValidatorConfig& c) const {

@@ -113,12 +113,15 @@ class ProgressiveValidator {
   explicit ProgressiveValidator(ValidatorConfig config = {}, core::SimTime window_start = 0);
 
   // segment < 0 or >= config.segments counts in the overall figures only.
+  // The example's terms (log loss, bins) are computed once and added to every accumulator it
+  // counts in: the logarithms dominate the cost, and a segment then costs only the additions.
   void add(float p, bool label, int segment = -1) {
-    total_.add(p, label, config_);
-    window_.add(p, label, config_);
+    const Point x = point(p, label, config_);
+    total_.add(x);
+    window_.add(x);
     if (segment >= 0 && segment < config_.segments) {
-      total_segments_[static_cast<std::size_t>(segment)].add(p, label, config_);
-      window_segments_[static_cast<std::size_t>(segment)].add(p, label, config_);
+      total_segments_[static_cast<std::size_t>(segment)].add(x);
+      window_segments_[static_cast<std::size_t>(segment)].add(x);
     }
   }
 
@@ -136,6 +139,15 @@ class ProgressiveValidator {
   void reset(core::SimTime now);
 
  private:
+  // One example's contribution to an accumulator.
+  struct Point {
+    double p;  // clamped to [0, 1]
+    bool label;
+    double log_loss;
+    std::size_t calibration_bin, auc_bin;
+  };
+  static Point point(float p, bool label, const ValidatorConfig& c);
+
   struct Accumulator {
     std::uint64_t count = 0;
     std::uint64_t clicks = 0;
@@ -147,7 +159,7 @@ class ProgressiveValidator {
 
     void init(const ValidatorConfig& c);
     void clear();
-    void add(float p, bool label, const ValidatorConfig& c);
+    void add(const Point& x);
     MetricReport report(const ValidatorConfig& c) const;
   };
 

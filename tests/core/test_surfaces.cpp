@@ -155,6 +155,31 @@ TEST(Surfaces, SearchShowsOnlyAdsOfTheQueryCategoryAndLogsWhatWasServed) {
   EXPECT_GT(feed_off_interest, 0u) << "feed is not restricted to one category";
 }
 
+TEST(Surfaces, AuctionLogRecordsTheSurfaceAndSearchAuctionsHoldOnlyQueryCategoryAds) {
+  SmallRun setup;
+  setup.config.traffic.search_share = 0.5;
+  setup.config.run.auction_log_rate = 0.2;
+  struct Log : SimObserver {
+    std::vector<AuctionLogEntry> entries;
+    void on_auction(const AuctionLogEntry& e) override { entries.push_back(e); }
+  } log;
+  auto m = setup.build();
+  m->add_observer(log);
+  m->run();
+  std::size_t search = 0, feed = 0;
+  for (const AuctionLogEntry& e : log.entries) {
+    if (e.surface == Surface::kSearch) {
+      ++search;
+      for (const AuctionLogCandidate& c : e.candidates) EXPECT_EQ(m->world().ads.category[c.ad], e.query_category);
+    } else {
+      ++feed;
+      EXPECT_EQ(e.query_category, kNoQueryCategory);
+    }
+  }
+  EXPECT_GT(search, 500u);
+  EXPECT_GT(feed, 500u);
+}
+
 TEST(Surfaces, FunnelOnSearchKeepsExactlyTheFeedCandidatesOfTheQueryCategory) {
   WorldSpec spec;
   spec.users = 500;
