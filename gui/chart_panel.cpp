@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include <QAction>
@@ -13,6 +14,7 @@
 #include <QChartView>
 #include <QComboBox>
 #include <QDir>
+#include <QEvent>
 #include <QFileDialog>
 #include <QGraphicsLayout>
 #include <QGridLayout>
@@ -381,6 +383,12 @@ void ChartPanel::build() {
 
   group_chart_ = make_chart(QString::fromUtf8(kGroupMetrics[0].title));
   group_chart_->legend()->setAlignment(Qt::AlignRight);
+  {
+    // Up to ten entries in a column beside the plot: a little smaller than the other legends.
+    QFont lf = group_chart_->legend()->font();
+    lf.setPointSizeF(8.0);
+    group_chart_->legend()->setFont(lf);
+  }
   group_x_ = make_axis(scale_.title);
   group_y_ = make_axis(QString::fromUtf8(kGroupMetrics[0].axis));
   group_chart_->addAxis(group_x_, Qt::AlignBottom);
@@ -435,6 +443,7 @@ void ChartPanel::build() {
   adv_split->setChildrenCollapsible(false);
   adv_split->setSizes({300, 620});
   connect(adv_split, &QSplitter::splitterMoved, this, [this] { adv_split_moved_ = true; });
+  adv_split->installEventFilter(this);
 
   // Pages.
   pages_ = new QTabWidget(this);
@@ -911,25 +920,34 @@ void ChartPanel::refresh_advertisers(const std::vector<const RunData*>& runs) {
   }
   if (!states.isEmpty()) {
     strategy_table_->show_groups(table);
-    // The table takes the height its rows need (up to 38 % of the page) and the charts the rest,
-    // unless the user has moved the divider.
-    if (!adv_split_moved_ && adv_split_->height() > 0) {
-      const QList<int> sizes = adv_split_->sizes();
-      const int total = sizes.value(0) + sizes.value(1);
-      int rows = strategy_table_->horizontalHeader()->sizeHint().height() + 2 * strategy_table_->frameWidth() + 2;
-      for (int r = 0; r < strategy_table_->rowCount(); ++r) rows += strategy_table_->rowHeight(r);
-      const QWidget* box = strategy_table_->parentWidget();
-      const int width = std::max(400, box->width());
-      const QMargins m = box->layout()->contentsMargins();
-      const int wanted = rows + strategy_caption_->heightForWidth(width) + strategy_note_->heightForWidth(width) +
-                         2 * box->layout()->spacing() + m.top() + m.bottom();
-      const int top = std::clamp(wanted, 150, total * 38 / 100);
-      if (total > 0 && std::abs(top - sizes.value(0)) > 2) adv_split_->setSizes({top, total - top});
-    }
     strategy_caption_->setText(tr("<b>By strategy</b> (pacer × bidding × billing, cumulative since the start) — %1")
                                    .arg(states.join(QStringLiteral("; "))));
+    fit_strategy_pane();
   }
   rebuild_group_chart(runs);
+}
+
+bool ChartPanel::eventFilter(QObject* watched, QEvent* event) {
+  // A page laid out while hidden gets its real height when shown: fit the table again then.
+  if (watched == adv_split_ && (event->type() == QEvent::Show || event->type() == QEvent::Resize)) fit_strategy_pane();
+  return QWidget::eventFilter(watched, event);
+}
+
+void ChartPanel::fit_strategy_pane() {
+  // The table takes the height its rows need (up to 35 % of the page) and the charts the rest,
+  // unless the user has moved the divider.
+  if (adv_split_moved_ || !adv_split_->isVisible() || adv_split_->height() <= 0) return;
+  const QList<int> sizes = adv_split_->sizes();
+  const int total = sizes.value(0) + sizes.value(1);
+  int rows = strategy_table_->horizontalHeader()->sizeHint().height() + 2 * strategy_table_->frameWidth() + 2;
+  for (int r = 0; r < strategy_table_->rowCount(); ++r) rows += strategy_table_->rowHeight(r);
+  const QWidget* box = strategy_table_->parentWidget();
+  const int width = std::max(400, box->width());
+  const QMargins m = box->layout()->contentsMargins();
+  const int wanted = rows + strategy_caption_->heightForWidth(width) + strategy_note_->heightForWidth(width) +
+                     2 * box->layout()->spacing() + m.top() + m.bottom();
+  const int top = std::clamp(wanted, 150, total * 35 / 100);
+  if (total > 0 && std::abs(top - sizes.value(0)) > 2) adv_split_->setSizes({top, total - top});
 }
 
 void ChartPanel::rebuild_group_chart(const std::vector<const RunData*>& runs) {
@@ -955,6 +973,19 @@ void ChartPanel::rebuild_group_chart(const std::vector<const RunData*>& runs) {
             group_keys_.push_back(group_key(g));
         }
   const bool with_pacer = pacers.size() > 1;  // one pacer for all: the legend need not repeat it
+  // More groups than colours (e.g. pacing.mix × bidding × billing) would be an unreadable tangle:
+  // the chart keeps the largest by latest spend, in their table order; the table lists them all.
+  const std::size_t all_groups = group_keys_.size();
+  if (all_groups > static_cast<std::size_t>(kPaletteSize)) {
+    std::map<std::tuple<std::string, int, int>, double> spend;
+    for (int t = 0; t < n; ++t)
+      if (const RunData* run = runs[static_cast<std::size_t>(t)]; run && run->latest_groups())
+        for (const core::StrategyGroup& g : run->latest_groups()->groups) spend[group_key(g)] += g.spend.units();
+    std::vector<std::tuple<std::string, int, int>> largest = group_keys_;
+    std::stable_sort(largest.begin(), largest.end(), [&](const auto& a, const auto& b) { return spend[a] > spend[b]; });
+    largest.resize(static_cast<std::size_t>(kPaletteSize));
+    std::erase_if(group_keys_, [&](const auto& k) { return std::find(largest.begin(), largest.end(), k) == largest.end(); });
+  }
   AxisRange range;
   group_series_.resize(static_cast<std::size_t>(n));
   for (int t = 0; t < n; ++t) {
@@ -991,7 +1022,9 @@ void ChartPanel::rebuild_group_chart(const std::vector<const RunData*>& runs) {
       group_series_[static_cast<std::size_t>(t)].push_back(s);
     }
   }
-  const QString title = QString::fromUtf8(metric.title);
+  QString title = QString::fromUtf8(metric.title);
+  if (group_keys_.size() < all_groups)
+    title += tr(" (top %1 of %2 by spend)").arg(group_keys_.size()).arg(all_groups);
   group_chart_->setTitle(n > 1 ? tr("%1 (A solid, B dashed)").arg(title)
                          : with_pacer || pacers.empty()
                              ? title

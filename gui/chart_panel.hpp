@@ -76,6 +76,7 @@ class ChartPanel : public QWidget {
   QXYSeries* group_series(const core::StrategyGroup& group, int track) const;
 
   bool export_png(const QString& id, const QString& file) const;
+  bool eventFilter(QObject* watched, QEvent* event) override;
   // Writes every chart as <folder>/<id>.png and the per-strategy table as
   // <folder>/strategy_table.png; returns the files written.
   QStringList export_all(const QString& folder) const;
@@ -122,6 +123,7 @@ class ChartPanel : public QWidget {
   void append_spend(int track, const RunData& run, std::size_t from);
   std::vector<core::CampaignId> chosen_campaigns(const RunData& run) const;
   void refresh_advertisers(const std::vector<const RunData*>& runs);
+  void fit_strategy_pane();
   void rebuild_group_chart(const std::vector<const RunData*>& runs);
 
   QTabWidget* pages_ = nullptr;

@@ -503,6 +503,39 @@ class GuiMainWindowTest : public QObject {
     QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_page_advertisers.png")));
   }
 
+  void many_strategy_groups_chart_the_largest_and_list_all() {
+    MainWindow& w = fresh_window();
+    QVERIFY(w.open_scenario_file(kAutoBidding));
+    // Four pacers x three bidding kinds x three billing models: more groups than colours.
+    QVERIFY(w.parameters()->set_value("pacing.mix", QStringLiteral("[0.25, 0.25, 0.25, 0.25]")));
+    QVERIFY(w.parameters()->set_value("world.cpm_share", QStringLiteral("0.3")));
+    QVERIFY(w.parameters()->set_value("world.cpa_share", QStringLiteral("0.3")));
+    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.25")));
+    QVERIFY2(w.parameters()->effective().has_value(), qPrintable(w.parameters()->problems()));
+    w.set_speed_index(kFullSpeed);
+    w.run();
+    QVERIFY(run_to_end(w));
+    const std::vector<core::StrategyGroup> groups = w.run_data(0)->outcome()->summary.strategy_groups();
+    QVERIFY(groups.size() > 10);
+    ChartPanel* charts = w.charts();
+    QCOMPARE(charts->strategy_table()->rowCount(), static_cast<int>(groups.size()) + 1);
+    std::vector<double> drawn, spends;
+    for (const core::StrategyGroup& g : groups) {
+      spends.push_back(g.spend.units());
+      if (charts->group_series(g, 0)) drawn.push_back(g.spend.units());
+      // Every group is labelled with its pacer, as there are several.
+      QVERIFY(!charts->group_series(g, 0) || charts->group_series(g, 0)->name().startsWith(QString::fromStdString(g.pacer)));
+    }
+    QCOMPARE(drawn.size(), std::size_t{10});
+    // The drawn ones are the largest by spend.
+    std::sort(spends.rbegin(), spends.rend());
+    QVERIFY(*std::min_element(drawn.begin(), drawn.end()) >= spends[9]);
+    QVERIFY(charts->chart(QStringLiteral("strategy_groups"))->title().contains(QStringLiteral("top 10 of %1").arg(groups.size())));
+    charts->pages()->setCurrentIndex(charts->pages()->count() - 1);
+    QTest::qWait(100);
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_page_advertisers_many_groups.png")));
+  }
+
   void pause_step_and_reset() {
     MainWindow& w = fresh_window();
     QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
