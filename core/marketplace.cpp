@@ -367,6 +367,7 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
   if (world_->campaigns[click.campaign].billing == BillingModel::kCpc) {
     const BudgetLedger::ChargeResult billed = charge(click.campaign, click.price, now, click.slot, click.explore, click.surface);
     if (billed.billed.micros > 0) ++m.billed_clicks;
+    m.click_revenue += billed.billed;
   }
 
   // The click joins its impression in the training log only inside the attribution window.

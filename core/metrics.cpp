@@ -44,6 +44,7 @@ Counters& Counters::operator+=(const Counters& o) {
   candidates_ranked += o.candidates_ranked;
   candidates_auction += o.candidates_auction;
   revenue += o.revenue;
+  click_revenue += o.click_revenue;
   overspend += o.overspend;
   forgone += o.forgone;
   advertiser_value += o.advertiser_value;
@@ -72,7 +73,8 @@ Rates Rates::of(const Counters& c) {
   const auto imps = static_cast<double>(c.impressions);
   r.ctr = ratio(static_cast<double>(c.clicks), imps);
   r.fill_rate = ratio(static_cast<double>(c.filled_requests), static_cast<double>(c.requests));
-  r.avg_cpc = ratio(c.revenue.units(), static_cast<double>(c.billed_clicks));
+  // Per click: CPC revenue over billed clicks (CPM and CPA campaigns pay for other events).
+  r.avg_cpc = ratio(c.click_revenue.units(), static_cast<double>(c.billed_clicks));
   r.rpm = ratio(c.revenue.units() * 1000.0, static_cast<double>(c.requests));
   r.hide_rate = ratio(static_cast<double>(c.hides), imps);
   r.report_rate = ratio(static_cast<double>(c.reports), imps);

@@ -76,6 +76,7 @@ struct Counters {
   std::uint64_t candidates_ranked = 0;    // kept by ranking (<= N2)
   std::uint64_t candidates_auction = 0;   // took part in the auction after pacing
   Money revenue{0};
+  Money click_revenue{0};  // the part of revenue billed per click (CPC campaigns): avg_cpc's numerator
   Money overspend{0};
   Money forgone{0};
   double advertiser_value = 0.0;  // micros: conversions x their campaign's value per conversion

@@ -328,6 +328,7 @@ void add_counter_columns(std::vector<Column<Row>>& out, CountsOf counts, std::st
   u64("late_conversions", &core::Counters::late_conversions, 3);
   u64("billed_impressions", &core::Counters::billed_impressions, 3);
   u64("billed_conversions", &core::Counters::billed_conversions, 3);
+  micros("click_revenue_micros", &core::Counters::click_revenue, 3);
 }
 
 // The derived core::Rates of the counters, computed when written (read back into `rates`).

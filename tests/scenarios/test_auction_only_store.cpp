@@ -583,6 +583,7 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
   }
   for (const char* column :
        {"kind", "attributed_conversions", "late_conversions", "billed_impressions", "billed_conversions",
+        "click_revenue_micros",
         "auto_bid_campaigns", "auto_bid_violating", "auto_bid_mean_violation", "auto_bid_max_violation", "billing",
         "bidding", "pacer", "value_per_conversion_micros", "surplus_micros", "pcvr", "auto_bid_target",
         "auto_bid_multiplier", "auto_bid_realized", "auto_bid_violation"}) {

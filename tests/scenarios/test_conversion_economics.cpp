@@ -88,6 +88,10 @@ TEST(ConversionEconomics, EachBillingModelPaysForItsOwnEvent) {
   core::Money by[3] = {core::Money{0}, core::Money{0}, core::Money{0}};
   for (const core::CampaignTotals& c : r.summary.campaigns) by[static_cast<int>(c.billing)] += c.spend;
   for (int b = 0; b < 3; ++b) EXPECT_GT(by[b].units(), 0.05 * t.revenue.units()) << "billing " << b;
+  // Average CPC is per click: what CPC campaigns paid over their billed clicks, not all revenue.
+  EXPECT_EQ(t.click_revenue, by[static_cast<int>(BillingModel::kCpc)]);
+  EXPECT_DOUBLE_EQ(core::Rates::of(t).avg_cpc, t.click_revenue.units() / static_cast<double>(t.billed_clicks));
+  EXPECT_LT(core::Rates::of(t).avg_cpc, t.revenue.units() / static_cast<double>(t.billed_clicks));
 }
 
 TEST(ConversionEconomics, AuctionLogIsPerClickAndExplorationPaysTheReserveInEveryBillingUnit) {

@@ -107,6 +107,7 @@ core::IntervalMetrics make_interval(int i) {
   c.late_conversions = 1;
   c.billed_impressions = 100 * k;
   c.billed_conversions = k;
+  c.click_revenue = core::Money::from_micros(4'503'599'627'370'497LL + i);  // 2^52 + 1 + i
   c.candidates_retrieved = 123456 * k;
   c.candidates_prerank = 50000 * k;
   c.candidates_ranked = 9000 * k;
@@ -342,6 +343,7 @@ void expect_counters_eq(const core::Counters& a, const core::Counters& b) {
   EXPECT_EQ(a.late_conversions, b.late_conversions);
   EXPECT_EQ(a.billed_impressions, b.billed_impressions);
   EXPECT_EQ(a.billed_conversions, b.billed_conversions);
+  EXPECT_EQ(a.click_revenue.micros, b.click_revenue.micros);
   EXPECT_EQ(a.candidates_retrieved, b.candidates_retrieved);
   EXPECT_EQ(a.candidates_prerank, b.candidates_prerank);
   EXPECT_EQ(a.candidates_ranked, b.candidates_ranked);
@@ -515,9 +517,10 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
         "price_to_bid", "reserve_bind_rate", "efficiency", "model_examples", "model_clicks", "model_auc",
         "model_log_loss", "model_normalized_entropy", "model_calibration_ratio", "model_ece",
         // version 3
-        "attributed_conversions", "late_conversions", "billed_impressions", "billed_conversions"})
+        "attributed_conversions", "late_conversions", "billed_impressions", "billed_conversions",
+        "click_revenue_micros"})
     EXPECT_TRUE(intervals.count(c)) << c;
-  EXPECT_EQ(intervals.size(), 42u + 18u + 4u);
+  EXPECT_EQ(intervals.size(), 42u + 18u + 5u);
   // The summary of `runs` has every counter, rate and model column of `intervals`.
   for (const auto& c : intervals)
     if (c != "interval_index" && c != "start_us" && c != "end_us" && c != "budget_exhausted_share") {
