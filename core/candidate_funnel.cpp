@@ -4,7 +4,6 @@
 #include <array>
 #include <bit>
 #include <cmath>
-#include <cstring>
 #include <type_traits>
 
 #include "core/vector_math.hpp"
@@ -26,18 +25,9 @@ CandidateFunnel::CandidateFunnel(const World& world, FunnelSpec spec) : world_(w
   live_bid_.assign(world.ads.size(), 0.0f);
   bid_.resize(world.campaigns.size());
   for (std::size_t c = 0; c < world.campaigns.size(); ++c) bid_[c] = static_cast<float>(world.campaigns[c].bid.micros);
-  const auto dim = static_cast<std::size_t>(world.dim);
-  bid_offset_ = (dim + 3) / 4 * 4;
-  row_bytes_ = std::bit_ceil(bid_offset_ + sizeof(float));
-  light_storage_.assign(world.ads.size() * row_bytes_ + 64, 0);
-  const auto misalignment = reinterpret_cast<std::uintptr_t>(light_storage_.data()) % 64;
-  light_rows_ = light_storage_.data() + (misalignment == 0 ? 0 : 64 - misalignment);
-  for (std::size_t a = 0; a < world.ads.size(); ++a) {
-    std::int8_t* row = light_rows_ + a * row_bytes_;
-    for (std::size_t d = 0; d < dim; ++d)
-      row[d] = static_cast<std::int8_t>(std::lround(127.0f * std::clamp(world.ads.embedding[a * dim + d], -1.0f, 1.0f)));
-    std::memcpy(row + bid_offset_, &bid_[world.ads.campaign[a]], sizeof(float));
-  }
+  light_embedding_.resize(world.ads.embedding.size());
+  for (std::size_t i = 0; i < light_embedding_.size(); ++i)
+    light_embedding_[i] = static_cast<std::int8_t>(std::lround(127.0f * std::clamp(world.ads.embedding[i], -1.0f, 1.0f)));
   user_quantized_.resize(static_cast<std::size_t>(world.dim));
   rank_scores_.resize(static_cast<std::size_t>(spec_.prerank_keep));
   category_relevance_.resize(static_cast<std::size_t>(world.num_categories));
@@ -50,10 +40,7 @@ CandidateFunnel::CandidateFunnel(const World& world, FunnelSpec spec) : world_(w
 void CandidateFunnel::set_campaign_bid(CampaignId c, double micros) {
   bid_[c] = static_cast<float>(micros);
   const Campaign& k = world_.campaigns[c];
-  for (AdId a = k.first_ad; a < k.first_ad + k.ad_count; ++a) {
-    live_bid_[a] = live_[a] ? bid_[c] : 0.0f;
-    std::memcpy(light_rows_ + a * row_bytes_ + bid_offset_, &bid_[c], sizeof(float));
-  }
+  for (AdId a = k.first_ad; a < k.first_ad + k.ad_count; ++a) live_bid_[a] = live_[a] ? bid_[c] : 0.0f;
 }
 
 CandidateFunnel::Counts CandidateFunnel::run(const RequestContext& request) {
@@ -160,8 +147,7 @@ std::size_t CandidateFunnel::rank(const RequestContext& request, std::size_t kep
   for (std::size_t d = 0; d < dim; ++d)
     user_quantized_[d] = static_cast<std::int16_t>(std::lround(127.0f * request.user_embedding[d]));
   const std::int16_t* user = user_quantized_.data();
-  const std::int8_t* rows = light_rows_;
-  const std::size_t row_bytes = row_bytes_, bid_offset = bid_offset_;
+  const std::int8_t* embeddings = light_embedding_.data();
   constexpr float kScale = 1.0f / (127.0f * 127.0f);
   std::uint64_t min_key = ~std::uint64_t{0}, max_key = 0;
   selector_.reset();
@@ -171,14 +157,12 @@ std::size_t CandidateFunnel::rank(const RequestContext& request, std::size_t kep
   auto score_all = [&](auto dot_product) {
     constexpr std::size_t kAhead = 16;
     for (std::size_t i = 0; i < kept; ++i) {
-      if (i + kAhead < kept) __builtin_prefetch(rows + static_cast<std::size_t>(unpack_ad(keys_[i + kAhead])) * row_bytes);
-      const std::int8_t* row = rows + static_cast<std::size_t>(unpack_ad(keys_[i])) * row_bytes;
-      const float cos = static_cast<float>(dot_product(user, row)) * kScale;
+      if (i + kAhead < kept) __builtin_prefetch(embeddings + static_cast<std::size_t>(unpack_ad(keys_[i + kAhead])) * dim);
+      const AdId ad = unpack_ad(keys_[i]);
+      const float cos = static_cast<float>(dot_product(user, embeddings + static_cast<std::size_t>(ad) * dim)) * kScale;
       const float a = 1.0f + cos;
-      const float affinity = a > 0.0f ? a : 0.0f;
-      float bid;
-      std::memcpy(&bid, row + bid_offset, sizeof(float));
-      rank_scores_[i] = bid * affinity * affinity;
+      const float affinity = a > 0.0f ? a : 0.0f;  // maxss; std::max's argument order made a branch
+      rank_scores_[i] = live_bid_[ad] * affinity * affinity;
     }
     for (std::size_t i = 0; i < kept; ++i) {
       const std::uint64_t key = pack(rank_scores_[i], unpack_ad(keys_[i]));

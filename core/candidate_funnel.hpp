@@ -57,12 +57,7 @@ class CandidateFunnel {
   // candidate instead of two (liveness and the campaign's bid).
   std::vector<float> live_bid_;
   std::vector<float> bid_;  // per campaign, micros per click
-  // The light ranking model's table, one row per ad: the embedding quantized to int8 (dim bytes),
-  // then the campaign's bid as a float, padded to row_bytes_ (32 at dimension 16) and aligned so no
-  // row straddles a cache line. Ranking a candidate then touches one line, not two arrays.
-  std::vector<std::int8_t> light_storage_;
-  std::int8_t* light_rows_ = nullptr;
-  std::size_t row_bytes_ = 0, bid_offset_ = 0;
+  std::vector<std::int8_t> light_embedding_;  // ads x dim, quantized for the light ranking model
   std::vector<std::int16_t> user_quantized_;
   std::vector<float> rank_scores_;  // light-model scores of the pre-ranked candidates
   // Scratch buffers, reused by every request.
