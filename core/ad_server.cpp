@@ -68,7 +68,8 @@ void AdServer::refresh_auto_bids() {
 }
 
 // Exploration traffic: slots go to participants drawn uniformly at random among those whose bid
-// meets the reserve, and each pays the reserve. The rank scores the mechanism computed are kept for
+// meets the reserve, and each pays the reserve (for CPM, the reserve per click times the expected
+// clicks of the slot's impression, pCTR x theta_s, as the auction charges it). The rank scores the mechanism computed are kept for
 // the log. What this costs shows up as the revenue of exploration requests versus the others.
 void AdServer::explore_allocation(std::size_t m, double reserve, Rng& rng, AuctionResult& result) {
   // Bids and the reserve are compared per click: a CPM bid per impression is worth bid / pCTR per
@@ -90,7 +91,11 @@ void AdServer::explore_allocation(std::size_t m, double reserve, Rng& rng, Aucti
     award = SlotAward{};
     award.candidate = j;
     const double f = per_click(j);
-    award.price = f == 1.0 ? std::min(reserve, auction_bid_[j]) : (f > 0 ? std::min(reserve / f, auction_bid_[j]) : 0.0);
+    const double theta = config_.position_factors[s];
+    if (mixed_billing_ && auction_billing_[j] == BillingModel::kCpm)
+      award.price = std::min(reserve * auction_pctr_[j] * theta, auction_bid_[j] * std::min(theta, 1.0));
+    else
+      award.price = f == 1.0 ? std::min(reserve, auction_bid_[j]) : (f > 0 ? std::min(reserve / f, auction_bid_[j]) : 0.0);
     award.rank_score = auction_rank_[j];
     award.reserve_bound = true;
   }

@@ -266,20 +266,25 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     m.sum_pctr_shown += ranked.pctr[i];
     const BillingModel billing = world_->campaigns[c].billing;
     // Prices and bids of shown ads are summed per click: CPM and CPA ones are converted with the
-    // platform's own pCTR and pCVR.
-    double per_click = 1.0;
-    if (billing == BillingModel::kCpm) per_click = ranked.pctr[i] > 0 ? 1.0 / ranked.pctr[i] : 0.0;
-    else if (billing == BillingModel::kCpa) per_click = ranked.pcvr[i];
-    m.sum_price_shown += ranked.price[i] * per_click;
+    // platform's own pCTR and pCVR. A CPM bid is per reference (top) impression, a CPM price per
+    // impression in this slot, whose expected clicks are pCTR x theta_s.
+    double per_click = 1.0, price_per_click = 1.0;
+    if (billing == BillingModel::kCpm) {
+      per_click = ranked.pctr[i] > 0 ? 1.0 / ranked.pctr[i] : 0.0;
+      price_per_click = per_click / server_.config().position_factors[s];
+    } else if (billing == BillingModel::kCpa) {
+      per_click = price_per_click = ranked.pcvr[i];
+    }
+    m.sum_price_shown += ranked.price[i] * price_per_click;
     ++ms.impressions;
-    ms.sum_price_shown += ranked.price[i] * per_click;
+    ms.sum_price_shown += ranked.price[i] * price_per_click;
     ms.sum_pctr_shown += ranked.pctr[i];
     ms.sum_true_ctr_shown += true_ctr[s];
     ms.reserve_bound += ranked.reserve_bound[i];
     m.sum_bid_shown += ranked.bid[i] * ranked.pacing_multiplier[i] * per_click;
     ++m.slot_impressions[s];
     m.slot_reserve_bound[s] += ranked.reserve_bound[i];
-    m.slot_sum_price[s] += ranked.price[i] * per_click;
+    m.slot_sum_price[s] += ranked.price[i] * price_per_click;
     m.sum_true_ctr_shown += true_ctr[s];
     m.reserve_bound += ranked.reserve_bound[i];
     m.hides += o.hidden;
@@ -565,7 +570,10 @@ void Marketplace::log_auction(const RequestContext& request, const ServeOutcome&
     c.quality = r.quality[i];
     c.rank_score = r.rank_score[i];
     c.slot = r.slot[i];
-    c.price = r.price[i] * per_click;
+    // A CPM price is per impression in its slot: expected clicks pCTR x theta_s.
+    c.price = billing == BillingModel::kCpm && r.slot[i] >= 0
+                  ? r.price[i] * per_click / server_.config().position_factors[static_cast<std::size_t>(r.slot[i])]
+                  : r.price[i] * per_click;
     c.reserve_bound = r.reserve_bound[i] != 0;
   }
   // Allocative efficiency of this auction: expected welfare (value x true click probability in the

@@ -97,15 +97,22 @@ TEST(ConversionEconomics, EachBillingModelPaysForItsOwnEvent) {
 TEST(ConversionEconomics, AuctionLogIsPerClickAndExplorationPaysTheReserveInEveryBillingUnit) {
   // Mixed billing with 20% exploration traffic: in the auction log (per click: CPM and CPA bids and
   // prices converted with the platform's pCTR / pCVR), every shown ad pays at least the reserve and
-  // at most its bid, whether the auction or exploration placed it.
+  // at most its bid, whether the auction or exploration placed it. A winner whose price the reserve
+  // set pays exactly the reserve per click in every slot (a CPM impression in slot s is expected to
+  // bring pCTR x theta_s clicks, so it is charged reserve x pCTR x theta_s).
   struct Log : core::SimObserver {
-    std::uint64_t shown = 0, bad_low = 0, bad_high = 0;
+    std::uint64_t shown = 0, bad_low = 0, bad_high = 0, bound = 0, bound_lower_slots = 0, bad_bound = 0;
     void on_auction(const core::AuctionLogEntry& e) override {
       for (const auto& c : e.candidates) {
         if (c.slot < 0) continue;
         ++shown;
         bad_low += c.price < 50'000 * (1 - 1e-6);
         bad_high += c.price > c.bid * c.pacing_multiplier * (1 + 1e-6);
+        if (c.reserve_bound) {
+          ++bound;
+          bound_lower_slots += c.slot > 0;
+          bad_bound += std::abs(c.price - 50'000) > 50'000 * 1e-6;
+        }
       }
     }
   };
@@ -119,6 +126,8 @@ TEST(ConversionEconomics, AuctionLogIsPerClickAndExplorationPaysTheReserveInEver
   ASSERT_GT(log.shown, 10'000u);
   EXPECT_EQ(log.bad_low, 0u);
   EXPECT_EQ(log.bad_high, 0u);
+  ASSERT_GT(log.bound_lower_slots, 100u);
+  EXPECT_EQ(log.bad_bound, 0u) << "of " << log.bound << " reserve-bound winners";
   EXPECT_GT(summary.totals.explore_revenue.micros, 0);
 }
 
