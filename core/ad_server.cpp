@@ -75,9 +75,9 @@ void AdServer::explore_allocation(std::size_t m, double reserve, Rng& rng, Aucti
   // Bids and the reserve are compared per click: a CPM bid per impression is worth bid / pCTR per
   // click, a CPA bid per conversion bid x pCVR; the price is the reserve converted back.
   auto per_click = [&](std::size_t j) {
-    if (!mixed_billing_ || auction_billing_[j] == BillingModel::kCpc) return 1.0;
-    if (auction_billing_[j] == BillingModel::kCpm) return auction_pctr_[j] > 0 ? 1.0 / auction_pctr_[j] : 0.0;
-    return auction_pcvr_[j];
+    if (!mixed_billing_) return 1.0;
+    const BillingModel b = auction_billing_[j];
+    return per_click_factor(b, auction_pctr_[j], b == BillingModel::kCpa ? auction_pcvr_[j] : 0.0);
   };
   std::size_t eligible = 0;
   for (std::size_t j = 0; j < m; ++j)

@@ -268,13 +268,10 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     // Prices and bids of shown ads are summed per click: CPM and CPA ones are converted with the
     // platform's own pCTR and pCVR. A CPM bid is per reference (top) impression, a CPM price per
     // impression in this slot, whose expected clicks are pCTR x theta_s.
-    double per_click = 1.0, price_per_click = 1.0;
-    if (billing == BillingModel::kCpm) {
-      per_click = ranked.pctr[i] > 0 ? 1.0 / ranked.pctr[i] : 0.0;
-      price_per_click = per_click / server_.config().position_factors[s];
-    } else if (billing == BillingModel::kCpa) {
-      per_click = price_per_click = ranked.pcvr[i];
-    }
+    // pCVR is filled only when some campaign pays per conversion.
+    const double pcvr = billing == BillingModel::kCpa ? ranked.pcvr[i] : 0.0;
+    const double per_click = per_click_factor(billing, ranked.pctr[i], pcvr);
+    const double price_per_click = per_click_factor(billing, ranked.pctr[i], pcvr, server_.config().position_factors[s]);
     m.sum_price_shown += ranked.price[i] * price_per_click;
     ++ms.impressions;
     ms.sum_price_shown += ranked.price[i] * price_per_click;
@@ -557,12 +554,11 @@ void Marketplace::log_auction(const RequestContext& request, const ServeOutcome&
     AuctionLogCandidate& c = entry.candidates[i];
     c.ad = r.ad[i];
     c.campaign = r.campaign[i];
-    // The log is per click: CPM and CPA bids and prices are converted with the platform's pCTR / pCVR.
-    double per_click = 1.0;
+    // The log is per click: CPM and CPA bids and prices are converted with the platform's pCTR / pCVR
+    // (a CPM price is per impression in its slot).
     const BillingModel billing = world_->campaigns[c.campaign].billing;
-    if (billing == BillingModel::kCpm) per_click = r.pctr[i] > 0 ? 1.0 / r.pctr[i] : 0.0;
-    else if (billing == BillingModel::kCpa) per_click = r.pcvr[i];
-    c.bid = r.bid[i] * per_click;
+    const double pcvr = billing == BillingModel::kCpa ? r.pcvr[i] : 0.0;  // filled only for CPA
+    c.bid = r.bid[i] * per_click_factor(billing, r.pctr[i], pcvr);
     c.pacing_multiplier = r.pacing_multiplier[i];
     c.participated = r.participates[i] != 0;
     c.pctr = r.pctr[i];
@@ -570,10 +566,8 @@ void Marketplace::log_auction(const RequestContext& request, const ServeOutcome&
     c.quality = r.quality[i];
     c.rank_score = r.rank_score[i];
     c.slot = r.slot[i];
-    // A CPM price is per impression in its slot: expected clicks pCTR x theta_s.
-    c.price = billing == BillingModel::kCpm && r.slot[i] >= 0
-                  ? r.price[i] * per_click / server_.config().position_factors[static_cast<std::size_t>(r.slot[i])]
-                  : r.price[i] * per_click;
+    const double theta = r.slot[i] >= 0 ? server_.config().position_factors[static_cast<std::size_t>(r.slot[i])] : 1.0;
+    c.price = r.price[i] * per_click_factor(billing, r.pctr[i], pcvr, theta);
     c.reserve_bound = r.reserve_bound[i] != 0;
   }
   // Allocative efficiency of this auction: expected welfare (value x true click probability in the
