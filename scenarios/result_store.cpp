@@ -197,6 +197,12 @@ std::vector<Row> read_rows(ResultConnection& c, const rs::Table<Row>& table, con
   return out;
 }
 
+// Every row of one run in a table, in key order.
+template <class Row>
+std::vector<Row> rows_of_run(ResultConnection& c, const rs::Table<Row>& table, std::int64_t run_id) {
+  return read_rows(c, table, "run_id = ?", run_id, table.key_list());
+}
+
 // ModelMetrics without its reliability bins (they are rows of model_reliability).
 core::ModelMetrics model_scalars(const core::ModelMetrics& m) {
   core::ModelMetrics out = m;
@@ -790,43 +796,35 @@ std::vector<IntervalRow> ResultStore::read_intervals(std::int64_t run_id) const 
 }
 
 std::vector<SlotRow> ResultStore::read_interval_slots(std::int64_t run_id) const {
-  const auto& t = connection_->schema.interval_slots;
-  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  return rows_of_run(*connection_, connection_->schema.interval_slots, run_id);
 }
 
 std::vector<SurfaceRow> ResultStore::read_surface_metrics(std::int64_t run_id) const {
-  const auto& t = connection_->schema.surface_metrics;
-  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  return rows_of_run(*connection_, connection_->schema.surface_metrics, run_id);
 }
 
 std::vector<SlotRow> ResultStore::read_run_slots(std::int64_t run_id) const {
-  const auto& t = connection_->schema.run_slots;
-  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  return rows_of_run(*connection_, connection_->schema.run_slots, run_id);
 }
 
 std::vector<ModelReliabilityRow> ResultStore::read_model_reliability(std::int64_t run_id) const {
-  const auto& t = connection_->schema.model_reliability;
-  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  return rows_of_run(*connection_, connection_->schema.model_reliability, run_id);
 }
 
 std::vector<CampaignSpendRow> ResultStore::read_campaign_spend(std::int64_t run_id) const {
-  const auto& t = connection_->schema.campaign_spend;
-  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  return rows_of_run(*connection_, connection_->schema.campaign_spend, run_id);
 }
 
 std::vector<CampaignTotalsRow> ResultStore::read_campaign_totals(std::int64_t run_id) const {
-  const auto& t = connection_->schema.campaign_totals;
-  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  return rows_of_run(*connection_, connection_->schema.campaign_totals, run_id);
 }
 
 std::vector<AuctionRequestRow> ResultStore::read_auction_requests(std::int64_t run_id) const {
-  const auto& t = connection_->schema.auction_requests;
-  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  return rows_of_run(*connection_, connection_->schema.auction_requests, run_id);
 }
 
 std::vector<AuctionCandidateRow> ResultStore::read_auction_candidates(std::int64_t run_id) const {
-  const auto& t = connection_->schema.auction_candidates;
-  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  return rows_of_run(*connection_, connection_->schema.auction_candidates, run_id);
 }
 
 std::vector<core::AuctionLogEntry> ResultStore::read_auction_log(std::int64_t run_id) const {
@@ -861,18 +859,15 @@ std::optional<AuctionOnlyRunRow> ResultStore::read_auction_only_run(std::int64_t
 }
 
 std::vector<AuctionOnlySlotRow> ResultStore::read_auction_only_slots(std::int64_t run_id) const {
-  const auto& t = connection_->schema.auction_only_slots;
-  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  return rows_of_run(*connection_, connection_->schema.auction_only_slots, run_id);
 }
 
 std::vector<AuctionOnlyBidderRow> ResultStore::read_auction_only_bidders(std::int64_t run_id) const {
-  const auto& t = connection_->schema.auction_only_bidders;
-  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  return rows_of_run(*connection_, connection_->schema.auction_only_bidders, run_id);
 }
 
 std::vector<AuctionOnlyBlockRow> ResultStore::read_auction_only_blocks(std::int64_t run_id) const {
-  const auto& t = connection_->schema.auction_only_blocks;
-  return read_rows(*connection_, t, "run_id = ?", run_id, t.key_list());
+  return rows_of_run(*connection_, connection_->schema.auction_only_blocks, run_id);
 }
 
 std::string ResultStore::dump_run_rows(std::int64_t run_id) const {
