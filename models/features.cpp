@@ -40,8 +40,8 @@ enum Field : std::uint32_t {
   kCtrLong,
   kCtrLongCount,
   kCountLong,
-  kAdDevice,
-  kAdRegion,
+  kAdDevice,    // the three ad crosses now live in the ad rows; their ids stay reserved so
+  kAdRegion,    // the fields after them keep their hashes
   kInterestAd,
   kSurface,
   kQueryCategory,
@@ -72,16 +72,27 @@ FeatureExtractor::FeatureExtractor(FeatureConfig config, FeatureContext context)
   if (context.ad_campaign.size() != context.ad_category.size()) {
     throw std::invalid_argument("features: ad arrays differ in size");
   }
+  if (context.num_devices < 1 || context.num_regions < 1 || context.num_categories < 1 || context.num_categories > 64) {
+    throw std::invalid_argument("features: need at least one device and region, and 1-64 categories");
+  }
   shift_ = 64 - config.hash_bits;
   static_count_ = config.counters ? 7 : 3;
   const std::size_t ads = context.ad_category.size();
+  num_devices_ = context.num_devices;
+  num_regions_ = context.num_regions;
+  num_categories_ = context.num_categories;
+  ad_row_length_ = (1 + num_devices_ + num_regions_ + num_categories_ + 15) / 16 * 16;
+  const auto row = static_cast<std::size_t>(ad_row_length_);
+  const bool own_rows = ads * row <= hashed_size();
+  ad_rows_ = own_rows ? ads : std::max<std::size_t>(1, hashed_size() / row);
   category_.assign(context.ad_category.begin(), context.ad_category.end());
   ad_static_.assign(ads * kMaxAdStaticFeatures, 0);
   for (std::size_t a = 0; a < ads; ++a) {
     const core::CampaignId c = context.ad_campaign[a];
     const std::uint64_t advertiser = c < context.campaigns.size() ? context.campaigns[c].advertiser : 0xffffffffULL;
     std::uint32_t* s = &ad_static_[a * kMaxAdStaticFeatures];
-    s[0] = index(seed(kAd, a));
+    const std::size_t r = own_rows ? a : seed(kAd, a) % ad_rows_;
+    s[0] = static_cast<std::uint32_t>(hashed_size() + r * row);
     s[1] = index(seed(kCampaign, c));
     s[2] = index(seed(kAdvertiser, advertiser));
     set_counters(static_cast<core::AdId>(a), AdCounterView{});
@@ -132,11 +143,16 @@ void FeatureExtractor::begin(const UserContext& u, RequestFeatures& rf) const {
   rf.match_seed = seed(kMatchDevice, u.device);
   rf.interests = u.interests;
 
+  // Slots in the ad's row (values beyond the world's ranges, which a consistent log never has, fold
+  // into them rather than spill into the next row).
   int a = 0;
-  rf.ad_seed[static_cast<std::size_t>(a++)] = seed(kAdDevice, u.device);
-  rf.ad_seed[static_cast<std::size_t>(a++)] = seed(kAdRegion, u.region);
-  for (int j = 0; j < ni; ++j) rf.ad_seed[static_cast<std::size_t>(a++)] = seed(kInterestAd, interest[static_cast<std::size_t>(j)]);
-  rf.ad_seed_count = a;
+  auto slot_of = [](std::uint64_t value, int count) { return static_cast<std::uint32_t>(value % static_cast<std::uint64_t>(count)); };
+  rf.ad_offset[static_cast<std::size_t>(a++)] = 1 + slot_of(u.device, num_devices_);
+  rf.ad_offset[static_cast<std::size_t>(a++)] = static_cast<std::uint32_t>(1 + num_devices_) + slot_of(u.region, num_regions_);
+  const auto interest_start = static_cast<std::uint32_t>(1 + num_devices_ + num_regions_);
+  for (int j = 0; j < ni; ++j)
+    rf.ad_offset[static_cast<std::size_t>(a++)] = interest_start + slot_of(interest[static_cast<std::size_t>(j)], num_categories_);
+  rf.ad_offset_count = a;
 }
 
 int FeatureExtractor::extract(const RequestFeatures& rf, core::AdId ad, std::span<std::uint32_t, kMaxFeatures> out) const {
@@ -147,7 +163,7 @@ int FeatureExtractor::extract(const RequestFeatures& rf, core::AdId ad, std::spa
   n += category_indices(rf, category_[ad], o + n);
   const std::uint32_t* s = ad_static(ad);
   for (int j = 0; j < static_count_; ++j) o[n++] = s[j];
-  for (int j = 0; j < rf.ad_seed_count; ++j) o[n++] = ad_dynamic(rf, j, ad);
+  for (int j = 0; j < rf.ad_offset_count; ++j) o[n++] = ad_dynamic(rf, j, ad);
   return n;
 }
 

@@ -39,9 +39,14 @@ struct FeatureContext {
   std::span<const std::uint16_t> ad_category;
   std::span<const core::Campaign> campaigns;
   std::span<const std::uint64_t> user_interests;
+  // How many values the ad-keyed crosses can take (the width of an ad's row of weights).
+  int num_devices = 1;
+  int num_regions = 1;
+  int num_categories = 1;
 
   static FeatureContext from(const core::World& world) {
-    return {world.ads.campaign, world.ads.category, world.campaigns, world.users.interests};
+    return {world.ads.campaign, world.ads.category, world.campaigns, world.users.interests,
+            world.num_devices,  world.num_regions,  world.num_categories};
   }
 };
 
@@ -86,12 +91,12 @@ struct RequestFeatures {
   bool search = false;           // search request: the query-match feature is added
   std::uint16_t query_category = core::kNoQueryCategory;
   std::uint64_t query_match_seed = 0;  // "ad category is the query's category" (search only)
-  std::array<std::uint64_t, kMaxAdDynamicFeatures> ad_seed{};  // crosses with the ad id
-  int ad_seed_count = 0;
+  std::array<std::uint32_t, kMaxAdDynamicFeatures> ad_offset{};  // crosses with the ad: slots in its row
+  int ad_offset_count = 0;
 };
 
 // Hashed feature extraction (the hashing trick): every feature is a (field, value) pair mapped to
-// one of 2^bits buckets, with value 1. About 30 features per example in three groups, so a request's
+// one weight, with value 1. About 30 features per example in three groups, so a request's
 // candidates share the work:
 //   user group (per request):     bias, region, age band, device, hour, region×device, age×device,
 //                                 hour×device, region×age, user id, each user interest category,
@@ -105,7 +110,14 @@ struct RequestFeatures {
 //   ad group (per candidate):     ad, campaign, advertiser, and the bucketized decayed counters
 //                                 (short-window CTR×count, long-window CTR, CTR×count, count),
 //                                 which are cached per ad; ad×device, ad×region and user
-//                                 interest×ad (each interest), hashed per candidate.
+//                                 interest×ad (each interest).
+// The user and category groups and campaign, advertiser and counters hash into 2^bits buckets.
+// The ad-keyed features (ad, ad×device, ad×region, interest×ad) instead sit in a row of weights per
+// ad after the hashed buckets: [ad | device 0..D-1 | region 0..R-1 | interest category 0..I-1],
+// padded to whole cache lines. A candidate's five ad crosses then read one or two cache lines of its
+// own row instead of five random buckets, which is what scoring 100 candidates per request waits on.
+// Every ad has its own row when the catalog fits in 2^bits weights (ads × row ≤ 2^bits, true of the
+// reference marketplace); larger catalogs hash ads onto 2^bits / row rows, which they share.
 // A feed request has none of the search features: feed is the baseline the bias and the other
 // features learn, and runs without search traffic extract exactly the features they did before.
 // The surface is a feature only through them (an indicator of search), which is the same model as a
@@ -116,6 +128,11 @@ class FeatureExtractor {
 
   const FeatureConfig& config() const { return config_; }
   std::size_t ads() const { return category_.size(); }
+  // Weights the indices address: the 2^bits hashed buckets, then the ad rows.
+  std::size_t size() const { return hashed_size() + ad_rows_ * static_cast<std::size_t>(ad_row_length_); }
+  std::size_t hashed_size() const { return std::size_t{1} << config_.hash_bits; }
+  int ad_row_length() const { return ad_row_length_; }
+  std::size_t ad_rows() const { return ad_rows_; }
   std::uint64_t interests_of(core::UserId user) const {
     return user < user_interests_.size() ? user_interests_[user] : 0;
   }
@@ -131,11 +148,12 @@ class FeatureExtractor {
     if (rf.search) out[n++] = index(rf.query_match_seed ^ static_cast<std::uint64_t>(category == rf.query_category));
     return n;
   }
-  // Indices that depend on the ad only, cached (ad, campaign, advertiser, counter buckets).
+  // Indices that depend on the ad only, cached (ad, campaign, advertiser, counter buckets). The first,
+  // the ad feature, is also the start of the ad's row.
   const std::uint32_t* ad_static(core::AdId ad) const { return &ad_static_[static_cast<std::size_t>(ad) * kMaxAdStaticFeatures]; }
   int ad_static_count() const { return static_count_; }
   std::uint32_t ad_dynamic(const RequestFeatures& rf, int j, core::AdId ad) const {
-    return index(rf.ad_seed[static_cast<std::size_t>(j)] ^ ad);
+    return ad_static(ad)[0] + rf.ad_offset[static_cast<std::size_t>(j)];
   }
 
   // The full list of an example's indices (user, category, ad groups in this order); returns the
@@ -165,6 +183,9 @@ class FeatureExtractor {
   FeatureConfig config_;
   int shift_ = 44;
   int static_count_ = 3;
+  int num_devices_ = 1, num_regions_ = 1, num_categories_ = 1;
+  int ad_row_length_ = 16;  // 1 + devices + regions + categories, rounded up to 16 weights (64 bytes)
+  std::size_t ad_rows_ = 0;
   std::vector<std::uint16_t> category_;
   std::vector<std::uint32_t> ad_static_;  // ads x kMaxAdStaticFeatures
   std::span<const std::uint64_t> user_interests_;

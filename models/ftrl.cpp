@@ -9,12 +9,13 @@
 
 namespace adsim::models {
 
-Ftrl::Ftrl(int bits, FtrlParams params) : bits_(bits), params_(params) {
+Ftrl::Ftrl(int bits, FtrlParams params, std::size_t extra) : bits_(bits), params_(params) {
   if (bits < 1 || bits > 30) throw std::invalid_argument("Ftrl: hash bits must be in [1, 30]");
   if (!(params.alpha > 0.0) || params.beta < 0.0 || params.l1 < 0.0 || params.l2 < 0.0) {
     throw std::invalid_argument("Ftrl: need alpha > 0 and beta, l1, l2 >= 0");
   }
-  const std::size_t size = std::size_t{1} << bits;
+  const std::size_t size = (std::size_t{1} << bits) + extra;
+  if (size > std::size_t{0xffffffff}) throw std::invalid_argument("Ftrl: more coordinates than 32-bit indices address");
   state_.assign(size, State{});
   w_.assign(size, 0.0f);
 }

@@ -39,7 +39,8 @@ inline float sigmoid(float z) {
 // lookups in a table of 4 · 2^bits bytes, which is what makes scoring fast.
 class Ftrl {
  public:
-  Ftrl(int bits, FtrlParams params);
+  // 2^bits coordinates, plus `extra` beyond them for features that are not hashed (the ad rows).
+  Ftrl(int bits, FtrlParams params, std::size_t extra = 0);
 
   int bits() const { return bits_; }
   std::size_t size() const { return w_.size(); }

@@ -37,7 +37,7 @@ HashedLogisticLearner::HashedLogisticLearner(const core::World& world, LearnerCo
       target_(target),
       rng_(downsample_rng),
       extractor_(config.features, FeatureContext::from(world)),
-      ftrl_(config.features.hash_bits, config.ftrl),
+      ftrl_(config.features.hash_bits, config.ftrl, extractor_.size() - extractor_.hashed_size()),
       counters_(world.ads.size(), config.counters),
       validator_(sized_validation(world, config)),
       category_logit_(category_slots(world), 0.0f),
@@ -106,7 +106,7 @@ void HashedLogisticLearner::predict_logits(const UserContext& user, core::SimTim
     float s = shared + category_logit_[c];
     const std::uint32_t* st = extractor_.ad_static(ad);
     for (int j = 0; j < n_static; ++j) s += w[st[j]];
-    for (int j = 0; j < rf.ad_seed_count; ++j) s += w[extractor_.ad_dynamic(rf, j, ad)];
+    for (int j = 0; j < rf.ad_offset_count; ++j) s += w[st[0] + rf.ad_offset[static_cast<std::size_t>(j)]];
     logit[k] = s;
   }
 }

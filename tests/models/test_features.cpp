@@ -57,7 +57,7 @@ TEST(Features, AboutThirtyFeaturesInRangeAndDeterministic) {
     const auto x = extract_all(a, some_user(w, 1), 7);
     // user 9 + user id + 2 slot + 3 interests = 15; category 5 + 3 + match = 9; ad 7 + 2 + 3 = 12
     EXPECT_EQ(x.size(), 36u);
-    for (std::uint32_t i : x) EXPECT_LT(i, 1u << bits);
+    for (std::uint32_t i : x) EXPECT_LT(i, a.size());
     EXPECT_EQ(x, extract_all(b, some_user(w, 1), 7));  // no hidden state, no address dependence
   }
 }
@@ -110,7 +110,7 @@ TEST(Features, ServingGroupsAddUpToTheTrainingList) {
     groups.insert(groups.end(), cat.begin(), cat.begin() + nc);
     const std::uint32_t* st = fx.ad_static(ad);
     groups.insert(groups.end(), st, st + fx.ad_static_count());
-    for (int j = 0; j < rf.ad_seed_count; ++j) groups.push_back(fx.ad_dynamic(rf, j, ad));
+    for (int j = 0; j < rf.ad_offset_count; ++j) groups.push_back(fx.ad_dynamic(rf, j, ad));
     EXPECT_EQ(groups, extract_all(fx, some_user(w, 0), ad));
   }
 }
@@ -119,19 +119,73 @@ TEST(Features, DistinctValuesHashApart) {
   const SyntheticLog log(small_spec());
   const core::World& w = log.world();
   const FeatureExtractor fx(FeatureConfig{}, FeatureContext::from(w));
-  // Across all ads, the 'ad' feature (static index 0) takes distinct buckets: 60 keys in 2^20
-  // buckets collide with probability ~60²/2^21 ≈ 0.2 %, and the hash is fixed, so this is stable.
-  std::set<std::uint32_t> ad_buckets;
-  for (core::AdId a = 0; a < w.ads.size(); ++a) ad_buckets.insert(fx.ad_static(a)[0]);
-  EXPECT_EQ(ad_buckets.size(), w.ads.size());
+  // Across all ads, the 'campaign' feature (static index 1) takes one bucket per campaign: 20 keys
+  // in 2^20 buckets collide with probability ~20²/2^21 ≈ 0.02 %, and the hash is fixed.
+  std::set<std::uint32_t> campaign_buckets;
+  for (core::AdId a = 0; a < w.ads.size(); ++a) campaign_buckets.insert(fx.ad_static(a)[1]);
+  EXPECT_EQ(campaign_buckets.size(), w.campaigns.size());
   // Two users differing only in region share all but the region-dependent features.
   UserContext u = some_user(w, 0);
   UserContext v = u;
-  v.region = static_cast<std::uint8_t>((u.region + 1) % 4);
+  v.region = static_cast<std::uint8_t>((u.region + 1) % w.num_regions);
   auto a = extract_all(fx, u, 2), b = extract_all(fx, v, 2);
   std::size_t differ = 0;
   for (std::size_t i = 0; i < a.size(); ++i) differ += a[i] != b[i] ? 1 : 0;
   EXPECT_EQ(differ, 5u);  // region, region×device, region×age, category×region, ad×region
+}
+
+TEST(Features, AdCrossesReadTheAdsOwnRow) {
+  const SyntheticLog log(small_spec());
+  const core::World& w = log.world();
+  FeatureConfig cfg;  // 2^20 buckets: 60 ads x one row each fit, so every ad has its own row
+  const FeatureExtractor fx(cfg, FeatureContext::from(w));
+  const auto row = static_cast<std::uint32_t>(fx.ad_row_length());
+  EXPECT_EQ(row % 16, 0u);
+  EXPECT_GE(static_cast<int>(row), 1 + w.num_devices + w.num_regions + w.num_categories);
+  ASSERT_EQ(fx.ad_rows(), w.ads.size());
+  EXPECT_EQ(fx.size(), fx.hashed_size() + w.ads.size() * row);
+  RequestFeatures rf;
+  fx.begin(some_user(w, 0), rf);
+  ASSERT_EQ(rf.ad_offset_count, 5);  // device, region, three interests
+  std::set<std::uint32_t> seen;
+  for (core::AdId ad = 0; ad < w.ads.size(); ++ad) {
+    const std::uint32_t start = fx.ad_static(ad)[0];
+    EXPECT_EQ(start, fx.hashed_size() + ad * row);
+    seen.insert(start);
+    for (int j = 0; j < rf.ad_offset_count; ++j) {
+      const std::uint32_t i = fx.ad_dynamic(rf, j, ad);
+      EXPECT_GT(i, start);
+      EXPECT_LT(i, start + row);
+      EXPECT_TRUE(seen.insert(i).second) << "ad " << ad << " cross " << j;  // no two ads share a weight
+    }
+  }
+  // Another device moves exactly the ad×device slot, within the row.
+  UserContext other = some_user(w, 0);
+  other.device = static_cast<std::uint8_t>((other.device + 1) % w.num_devices);
+  RequestFeatures rf2;
+  fx.begin(other, rf2);
+  EXPECT_NE(rf2.ad_offset[0], rf.ad_offset[0]);
+  for (int j = 1; j < rf.ad_offset_count; ++j) EXPECT_EQ(rf2.ad_offset[static_cast<std::size_t>(j)], rf.ad_offset[static_cast<std::size_t>(j)]);
+}
+
+TEST(Features, LargeCatalogsShareHashedRows) {
+  const SyntheticLog log(small_spec());
+  const core::World& w = log.world();
+  FeatureConfig cfg;
+  cfg.hash_bits = 10;  // 1,024 buckets: 60 ads x a row of >= 16 do not fit, so ads share rows
+  const FeatureExtractor fx(cfg, FeatureContext::from(w));
+  const auto row = static_cast<std::size_t>(fx.ad_row_length());
+  ASSERT_LT(fx.ad_rows(), w.ads.size());
+  EXPECT_EQ(fx.ad_rows(), fx.hashed_size() / row);
+  EXPECT_LE(fx.size(), 2 * fx.hashed_size());  // the rows never take more than the hashed buckets
+  std::set<std::uint32_t> starts;
+  for (core::AdId ad = 0; ad < w.ads.size(); ++ad) {
+    const std::uint32_t start = fx.ad_static(ad)[0];
+    EXPECT_EQ((start - fx.hashed_size()) % row, 0u);
+    starts.insert(start);
+    for (std::uint32_t i : extract_all(fx, some_user(w, 0), ad)) EXPECT_LT(i, fx.size());
+  }
+  EXPECT_GT(starts.size(), 1u);  // hashed over the rows, not all onto one
 }
 
 TEST(Features, CounterBucketsFollowTheHistory) {
