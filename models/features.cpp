@@ -112,7 +112,10 @@ void FeatureExtractor::begin(const UserContext& u, RequestFeatures& rf) const {
   add(kHourDevice, pack(u.hour, u.device));
   add(kRegionAge, pack(u.region, u.age_band));
   if (config_.user_id) add(kUser, u.user);
+  rf.slot_at = -1;
+  rf.device = u.device;
   if (config_.position == PositionMode::kFeature) {
+    rf.slot_at = n;
     add(kSlot, static_cast<std::uint64_t>(u.slot));
     add(kSlotDevice, pack(static_cast<std::uint64_t>(u.slot), u.device));
   }
@@ -153,6 +156,13 @@ void FeatureExtractor::begin(const UserContext& u, RequestFeatures& rf) const {
   for (int j = 0; j < ni; ++j)
     rf.ad_offset[static_cast<std::size_t>(a++)] = interest_start + slot_of(interest[static_cast<std::size_t>(j)], num_categories_);
   rf.ad_offset_count = a;
+}
+
+void FeatureExtractor::set_slot(RequestFeatures& rf, int slot) const {
+  if (rf.slot_at < 0) return;
+  const auto at = static_cast<std::size_t>(rf.slot_at);
+  rf.user[at] = index(seed(kSlot, static_cast<std::uint64_t>(slot)));
+  rf.user[at + 1] = index(seed(kSlotDevice, pack(static_cast<std::uint64_t>(slot), rf.device)));
 }
 
 int FeatureExtractor::extract(const RequestFeatures& rf, core::AdId ad, std::span<std::uint32_t, kMaxFeatures> out) const {

@@ -88,6 +88,8 @@ struct RequestFeatures {
   int category_seed_count = 0;
   std::uint64_t match_seed = 0;  // "ad category is one of the user's interests" × device
   std::uint64_t interests = 0;
+  int slot_at = -1;              // position of the slot feature in `user` (kFeature), else -1
+  std::uint8_t device = 0;       // for slot × device
   bool search = false;           // search request: the query-match feature is added
   std::uint16_t query_category = core::kNoQueryCategory;
   std::uint64_t query_match_seed = 0;  // "ad category is the query's category" (search only)
@@ -138,6 +140,9 @@ class FeatureExtractor {
   }
 
   void begin(const UserContext& u, RequestFeatures& out) const;
+  // Moves a begun request to another slot: the same as begin() with u.slot = slot, without
+  // re-hashing the rest (training examples of one request differ only in their slot).
+  void set_slot(RequestFeatures& rf, int slot) const;
 
   std::uint16_t category_of(core::AdId ad) const { return category_[ad]; }
   int category_indices(const RequestFeatures& rf, std::uint16_t category, std::uint32_t* out) const {

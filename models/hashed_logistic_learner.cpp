@@ -94,9 +94,31 @@ void HashedLogisticLearner::predict_logits(const UserContext& user, core::SimTim
   const int n_static = extractor_.ad_static_count();
   const std::size_t n_ads = extractor_.ads();
   std::array<std::uint32_t, kMaxCategoryFeatures> cat_index{};
-  for (std::size_t k = 0; k < ads.size(); ++k) {
-    const core::AdId ad = ads[k];
+  for (const core::AdId ad : ads)
     if (ad >= n_ads) throw std::out_of_range("learner: ad id outside the catalog");
+  // The weights a candidate reads are scattered over megabytes: start loading those of the
+  // candidates a few places ahead (the ad's cached indices further ahead, since the weights'
+  // addresses come from them): its row's first and last used line, campaign and advertiser.
+  const std::uint32_t last_offset = rf.ad_offset_count > 0 ? rf.ad_offset[static_cast<std::size_t>(rf.ad_offset_count - 1)] : 0;
+  constexpr std::size_t kAhead = 6;
+  for (std::size_t k = 0; k < std::min(ads.size(), 2 * kAhead); ++k) __builtin_prefetch(extractor_.ad_static(ads[k]));
+  for (std::size_t k = 0; k < std::min(ads.size(), kAhead); ++k) {
+    const std::uint32_t* st = extractor_.ad_static(ads[k]);
+    __builtin_prefetch(w + st[0]);
+    __builtin_prefetch(w + st[0] + last_offset);
+    __builtin_prefetch(w + st[1]);
+    __builtin_prefetch(w + st[2]);
+  }
+  for (std::size_t k = 0; k < ads.size(); ++k) {
+    if (k + 2 * kAhead < ads.size()) __builtin_prefetch(extractor_.ad_static(ads[k + 2 * kAhead]));
+    if (k + kAhead < ads.size()) {
+      const std::uint32_t* st = extractor_.ad_static(ads[k + kAhead]);
+      __builtin_prefetch(w + st[0]);
+      __builtin_prefetch(w + st[0] + last_offset);
+      __builtin_prefetch(w + st[1]);
+      __builtin_prefetch(w + st[2]);
+    }
+    const core::AdId ad = ads[k];
     const std::uint16_t c = extractor_.category_of(ad);
     if (category_epoch_[c] != epoch) {
       const int n = extractor_.category_indices(rf, c, cat_index.data());
@@ -118,13 +140,25 @@ float HashedLogisticLearner::predict_logged(const core::LoggedImpression& impres
   return sigmoid(ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)}) + logit_offset_f_);
 }
 
+const RequestFeatures& HashedLogisticLearner::features_of(const core::LoggedImpression& i) {
+  const UserContext u = UserContext::of_impression(i, extractor_.interests_of(i.user));
+  const UserContext& c = example_context_;
+  const bool same_request = have_example_context_ && u.user == c.user && u.region == c.region &&
+                            u.age_band == c.age_band && u.device == c.device && u.hour == c.hour &&
+                            u.interests == c.interests && u.surface == c.surface && u.query_category == c.query_category;
+  if (!same_request) extractor_.begin(u, example_features_);
+  else if (u.slot != c.slot) extractor_.set_slot(example_features_, u.slot);
+  example_context_ = u;
+  have_example_context_ = true;
+  return example_features_;
+}
+
 void HashedLogisticLearner::apply(const core::LabeledExample& e, bool train) {
   const core::LoggedImpression& i = e.impression;
   const bool y = label_of(e);
   if (train) {
     std::array<std::uint32_t, kMaxFeatures> index{};
-    const UserContext u = UserContext::of_impression(i, extractor_.interests_of(i.user));
-    const int n = extractor_.extract(u, i.ad, index);
+    const int n = extractor_.extract(features_of(i), i.ad, index);
     ftrl_.update({index.data(), static_cast<std::size_t>(n)}, y);
     ++trained_;
   }
@@ -143,8 +177,7 @@ void HashedLogisticLearner::learn(std::span<const core::LabeledExample> examples
     ++seen_;
     const bool y = label_of(e);
     // Progressive validation: the prediction at the logged slot before this example is learned.
-    const UserContext u = UserContext::of_impression(i, extractor_.interests_of(i.user));
-    const int n = extractor_.extract(u, i.ad, index);
+    const int n = extractor_.extract(features_of(i), i.ad, index);
     if (config_.refresh_interval == 0) ftrl_.prefetch({index.data(), static_cast<std::size_t>(n)});
     const float logit = ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)});
     validator_.add(sigmoid(logit + logit_offset_f_), y, segment_of(i));

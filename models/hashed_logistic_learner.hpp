@@ -93,6 +93,9 @@ class HashedLogisticLearner {
     return target_ == LearnTarget::kClick ? e.clicked : (e.hidden || e.reported);
   }
   int segment_of(const core::LoggedImpression& i) const;
+  // The example's request features. Examples of one request arrive together (the log releases them
+  // in serving order) and differ only in their slot, so the last context's features are reused.
+  const RequestFeatures& features_of(const core::LoggedImpression& i);
   void apply(const core::LabeledExample& e, bool train);
   void sweep(core::SimTime now);
 
@@ -111,6 +114,10 @@ class HashedLogisticLearner {
   core::SimTime last_sweep_ = 0;
   std::uint64_t seen_ = 0;
   std::uint64_t trained_ = 0;
+
+  UserContext example_context_;
+  RequestFeatures example_features_;
+  bool have_example_context_ = false;
 
   // Per-request cache of the category group's partial logit, stamped with a request epoch.
   std::vector<float> category_logit_;

@@ -95,6 +95,25 @@ TEST(Features, SlotOnlyMovesTheSlotFeatures) {
   EXPECT_EQ(extract_all(nx, some_user(w, 0), 11), extract_all(nx, some_user(w, 3), 11));
 }
 
+TEST(Features, SetSlotIsBeginAtThatSlot) {
+  // Training reuses one request's features across its impressions and moves only the slot.
+  const SyntheticLog log(small_spec());
+  const core::World& w = log.world();
+  for (PositionMode mode : {PositionMode::kFeature, PositionMode::kNaive}) {
+    FeatureConfig cfg;
+    cfg.position = mode;
+    const FeatureExtractor fx(cfg, FeatureContext::from(w));
+    RequestFeatures moved;
+    fx.begin(some_user(w, 0), moved);
+    for (int slot : {3, 1, 2}) {
+      fx.set_slot(moved, slot);
+      std::array<std::uint32_t, kMaxFeatures> idx{};
+      const int n = fx.extract(moved, 9, idx);
+      EXPECT_EQ(std::vector<std::uint32_t>(idx.begin(), idx.begin() + n), extract_all(fx, some_user(w, slot), 9));
+    }
+  }
+}
+
 TEST(Features, ServingGroupsAddUpToTheTrainingList) {
   // The batch scorer sums the user group once, the category group once per category and the ad
   // group per candidate: together they must be exactly the list training uses.
