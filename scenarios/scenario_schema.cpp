@@ -375,7 +375,8 @@ std::vector<KeySpec> build_schema() {
              "Where the quality score's hide-or-report probability comes from: each ad's smoothed logged rate, or a "
              "learned model (FTRL logistic regression on the same features as the click model) that sees the user."),
       integer("model.hash_bits", field(m, &ModelSpec::hash_bits), closed(8, 28), "bits",
-              "Logistic model: features are hashed into 2^hash_bits weights."),
+              "Logistic model: features are hashed into 2^hash_bits weights; the ad-keyed ones (ad, ad x device, "
+              "ad x region, interest x ad) have a row of weights per ad beyond them (docs/learning.md)."),
       number("model.ftrl_alpha", field(m, &ModelSpec::ftrl_alpha), open_closed(0, 100), "",
              "FTRL-Proximal learning-rate scale alpha (McMahan et al. 2013)."),
       number("model.ftrl_beta", field(m, &ModelSpec::ftrl_beta), closed(0, 100), "",
