@@ -44,6 +44,8 @@ class CandidateFunnel {
  private:
   std::size_t retrieve_and_prerank(const RequestContext& request);
   std::size_t rank(const RequestContext& request, std::size_t kept);
+  std::size_t rank_x4(std::size_t kept);  // dimension 16 with SSE2, four candidates at a time
+  std::uint32_t rank_min_bits_ = 0, rank_max_bits_ = 0;  // rank_x4's smallest and largest score bits
 
   const World& world_;
   FunnelSpec spec_;

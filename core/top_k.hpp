@@ -6,6 +6,13 @@
 #include <functional>
 #include <vector>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ADSIM_TOP_K_AVX2 1
+#else
+#define ADSIM_TOP_K_AVX2 0
+#endif
+
 namespace adsim::core {
 
 // Selects the k largest of n distinct keys, for the funnel's "keep the top N" stages.
@@ -35,6 +42,10 @@ class TopKSelector {
     auto& bucket = hist_[i % kLanes][key >> kShift];
     bucket = static_cast<std::uint16_t>(bucket + count);
   }
+  // The same count by bucket, for scoring loops that compute buckets in vector registers: a key's
+  // bucket is its score bits >> kScoreShift.
+  static constexpr int kScoreShift = 51 - 32;
+  void add_bucket(std::size_t i, std::uint32_t bucket) { ++hist_[i % kLanes][bucket]; }
   // Folds a key into running (min, max) over the counted keys, branch-free: an uncounted key
   // (count 0, key 0) leaves both unchanged.
   static void bounds(std::uint64_t key, std::uint32_t count, std::uint64_t& min_key, std::uint64_t& max_key) {
@@ -76,8 +87,11 @@ class TopKSelector {
       if (above + here >= k) break;
       above += here;
     }
-    std::size_t m = 0, t = 0;
-    for (std::size_t i = 0; i < n; ++i) {
+    std::size_t m = 0, t = 0, i = 0;
+#if ADSIM_TOP_K_AVX2
+    if (avx2_) i = split_avx2(keys, n, boundary, out, m, scratch, t);
+#endif
+    for (; i < n; ++i) {
       const std::uint64_t key = keys[i];
       const std::uint64_t bucket = key >> kShift;
       out[m] = key;
@@ -91,8 +105,66 @@ class TopKSelector {
     return k;
   }
 
+  // For tests: the portable split even where AVX2 is available (same output, key for key).
+  void use_avx2(bool on) { avx2_ = on && avx2_supported(); }
+
  private:
-  static constexpr int kShift = 51;
+  static constexpr int kShift = kScoreShift + 32;
+  static bool avx2_supported() {
+#if ADSIM_TOP_K_AVX2
+    __builtin_cpu_init();  // may run before the constructors that would initialize the CPU model
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+#else
+    return false;
+#endif
+  }
+#if ADSIM_TOP_K_AVX2
+  // select()'s split of keys into those above the boundary bucket (out) and those in it (scratch),
+  // four keys per step: the build targets baseline x86-64, so this is compiled for AVX2 on its own
+  // and chosen at run time. Each four keys take one compare per side and a permutation that packs
+  // the chosen ones to the front (one store per side, whatever the mask; the scalar loop's two
+  // stores and flag arithmetic per key made it the selection's cost). Order is kept, so the output is the portable loop's, key for key. Returns how many
+  // keys it consumed (a multiple of 4); the caller finishes the rest.
+  __attribute__((target("avx2,popcnt"))) static std::size_t split_avx2(const std::uint64_t* keys, std::size_t n,
+                                                                        std::uint64_t boundary, std::uint64_t* out,
+                                                                        std::size_t& m, std::uint64_t* scratch,
+                                                                        std::size_t& t) {
+    const __m256i edge = _mm256_set1_epi64x(static_cast<long long>(boundary));
+    const __m256i zero = _mm256_setzero_si256();
+    std::size_t mo = m, to = t, i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const __m256i key = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(keys + i));
+      const __m256i bucket = _mm256_srli_epi64(key, kShift);
+      const auto above = static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(bucket, edge))));
+      const auto at = static_cast<unsigned>(_mm256_movemask_pd(
+          _mm256_castsi256_pd(_mm256_andnot_si256(_mm256_cmpeq_epi64(key, zero), _mm256_cmpeq_epi64(bucket, edge)))));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + mo), _mm256_permutevar8x32_epi32(key, pack_front(above)));
+      mo += static_cast<std::size_t>(__builtin_popcount(above));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(scratch + to), _mm256_permutevar8x32_epi32(key, pack_front(at)));
+      to += static_cast<std::size_t>(__builtin_popcount(at));
+    }
+    m = mo;
+    t = to;
+    return i;
+  }
+  // The permutation that moves the 64-bit lanes set in `mask` (4 bits) to the front, in order.
+  __attribute__((target("avx2"))) static __m256i pack_front(unsigned mask) {
+    static constexpr auto kTable = [] {
+      std::array<std::array<std::int32_t, 8>, 16> table{};
+      for (unsigned mk = 0; mk < 16; ++mk) {
+        std::size_t o = 0;
+        for (int lane = 0; lane < 4; ++lane)
+          if ((mk >> lane) & 1u) {
+            table[mk][o++] = 2 * lane;
+            table[mk][o++] = 2 * lane + 1;
+          }
+      }
+      return table;
+    }();
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTable[mask].data()));
+  }
+#endif
+  bool avx2_ = avx2_supported();
   static constexpr std::size_t kLanes = 4;
   static constexpr std::size_t kMaxKeys = kLanes * 65535;  // beyond this a lane's 16-bit count could wrap
   // Interleaved histograms: consecutive keys often share a bucket (ads of one campaign sit together
