@@ -50,6 +50,12 @@ HashedLogisticLearner::HashedLogisticLearner(const core::World& world, LearnerCo
   }
   logit_offset_ = config.recalibrate ? std::log(config.downsample_rate) : 0.0;
   logit_offset_f_ = static_cast<float>(logit_offset_);
+  serving_.resize(extractor_.ads());
+  for (std::size_t a = 0; a < serving_.size(); ++a) {
+    const auto ad = static_cast<core::AdId>(a);
+    serving_[a].row = extractor_.ad_static(ad)[0];
+    serving_[a].category = extractor_.category_of(ad);
+  }
 }
 
 int HashedLogisticLearner::segment_of(const core::LoggedImpression& i) const {
@@ -73,6 +79,7 @@ void HashedLogisticLearner::sweep(core::SimTime now) {
     }
   }
   last_sweep_ = now;
+  model_changed();
 }
 
 void HashedLogisticLearner::predict(const core::RequestContext& request, std::span<const core::AdId> ads,
@@ -96,40 +103,50 @@ void HashedLogisticLearner::predict_logits(const UserContext& user, core::SimTim
   std::array<std::uint32_t, kMaxCategoryFeatures> cat_index{};
   for (const core::AdId ad : ads)
     if (ad >= n_ads) throw std::out_of_range("learner: ad id outside the catalog");
-  // The weights a candidate reads are scattered over megabytes: start loading those of the
-  // candidates a few places ahead (the ad's cached indices further ahead, since the weights'
-  // addresses come from them): its row's first and last used line, campaign and advertiser.
+  // Per candidate: the ad's cached serving entry (its static logit if the model has not changed since
+  // it was summed, its row, its category), then the five crosses in its row. The rows are scattered
+  // over megabytes: their lines start loading a few candidates ahead, the entries further ahead
+  // (a row's address comes from its entry).
+  const std::uint32_t first_offset = rf.ad_offset_count > 0 ? rf.ad_offset[0] : 0;
   const std::uint32_t last_offset = rf.ad_offset_count > 0 ? rf.ad_offset[static_cast<std::size_t>(rf.ad_offset_count - 1)] : 0;
+  const AdServing* serving = serving_.data();
   constexpr std::size_t kAhead = 6;
-  for (std::size_t k = 0; k < std::min(ads.size(), 2 * kAhead); ++k) __builtin_prefetch(extractor_.ad_static(ads[k]));
-  for (std::size_t k = 0; k < std::min(ads.size(), kAhead); ++k) {
-    const std::uint32_t* st = extractor_.ad_static(ads[k]);
-    __builtin_prefetch(w + st[0]);
-    __builtin_prefetch(w + st[0] + last_offset);
-    __builtin_prefetch(w + st[1]);
-    __builtin_prefetch(w + st[2]);
-  }
+  auto prefetch_row = [&](std::size_t k) {
+    const std::uint32_t row = serving[ads[k]].row;
+    __builtin_prefetch(w + row + first_offset);
+    __builtin_prefetch(w + row + last_offset);
+  };
+  for (std::size_t k = 0; k < std::min(ads.size(), 2 * kAhead); ++k) __builtin_prefetch(&serving[ads[k]]);
+  for (std::size_t k = 0; k < std::min(ads.size(), kAhead); ++k) prefetch_row(k);
+  const std::uint32_t version = weights_version_;
   for (std::size_t k = 0; k < ads.size(); ++k) {
-    if (k + 2 * kAhead < ads.size()) __builtin_prefetch(extractor_.ad_static(ads[k + 2 * kAhead]));
-    if (k + kAhead < ads.size()) {
-      const std::uint32_t* st = extractor_.ad_static(ads[k + kAhead]);
-      __builtin_prefetch(w + st[0]);
-      __builtin_prefetch(w + st[0] + last_offset);
-      __builtin_prefetch(w + st[1]);
-      __builtin_prefetch(w + st[2]);
-    }
+    if (k + 2 * kAhead < ads.size()) __builtin_prefetch(&serving[ads[k + 2 * kAhead]]);
+    if (k + kAhead < ads.size()) prefetch_row(k + kAhead);
     const core::AdId ad = ads[k];
-    const std::uint16_t c = extractor_.category_of(ad);
+    AdServing& entry = serving_[ad];
+    const std::uint16_t c = entry.category;
     if (category_epoch_[c] != epoch) {
       const int n = extractor_.category_indices(rf, c, cat_index.data());
       category_logit_[c] = ftrl_.partial_logit({cat_index.data(), static_cast<std::size_t>(n)});
       category_epoch_[c] = epoch;
     }
-    float s = shared + category_logit_[c];
-    const std::uint32_t* st = extractor_.ad_static(ad);
-    for (int j = 0; j < n_static; ++j) s += w[st[j]];
-    for (int j = 0; j < rf.ad_offset_count; ++j) s += w[st[0] + rf.ad_offset[static_cast<std::size_t>(j)]];
+    if (entry.version != version) {  // the model changed since this ad's static part was summed
+      const std::uint32_t* st = extractor_.ad_static(ad);
+      float sum = 0.0f;
+      for (int j = 0; j < n_static; ++j) sum += w[st[j]];
+      entry.static_logit = sum;
+      entry.version = version;
+    }
+    float s = shared + category_logit_[c] + entry.static_logit;
+    for (int j = 0; j < rf.ad_offset_count; ++j) s += w[entry.row + rf.ad_offset[static_cast<std::size_t>(j)]];
     logit[k] = s;
+  }
+}
+
+void HashedLogisticLearner::model_changed() {
+  if (++weights_version_ == 0) {  // wrapped: no entry may look current by accident
+    for (AdServing& e : serving_) e.version = 0;
+    weights_version_ = 1;
   }
 }
 
@@ -168,6 +185,7 @@ void HashedLogisticLearner::apply(const core::LabeledExample& e, bool train) {
 }
 
 void HashedLogisticLearner::learn(std::span<const core::LabeledExample> examples) {
+  if (config_.refresh_interval == 0 && !examples.empty()) model_changed();  // steps and counters
   const double w = config_.downsample_rate;
   boost::random::uniform_01<double> uniform;
   std::array<std::uint32_t, kMaxFeatures> index{};

@@ -98,6 +98,8 @@ class HashedLogisticLearner {
   const RequestFeatures& features_of(const core::LoggedImpression& i);
   void apply(const core::LabeledExample& e, bool train);
   void sweep(core::SimTime now);
+  // Marks every cached static logit stale: call whenever weights or counter features may change.
+  void model_changed();
 
   LearnerConfig config_;
   LearnTarget target_;
@@ -118,6 +120,20 @@ class HashedLogisticLearner {
   UserContext example_context_;
   RequestFeatures example_features_;
   bool have_example_context_ = false;
+
+  // Per ad, what serving reads first: the sum of the weights of its static features (ad,
+  // campaign, advertiser, counters), valid while `version` equals weights_version_, i.e. until the
+  // model next learns or re-buckets counters (between joiner ticks in continuous mode, a whole
+  // refresh interval otherwise, over which the same ads are scored thousands of times); the start
+  // of its row of ad-keyed weights; its category. 16 bytes, one load.
+  struct AdServing {
+    float static_logit = 0.0f;
+    std::uint32_t version = 0;
+    std::uint32_t row = 0;
+    std::uint16_t category = 0;
+  };
+  std::vector<AdServing> serving_;
+  std::uint32_t weights_version_ = 1;
 
   // Per-request cache of the category group's partial logit, stamped with a request epoch.
   std::vector<float> category_logit_;

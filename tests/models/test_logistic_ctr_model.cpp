@@ -40,30 +40,43 @@ TEST(Recalibration, FormulaByHand) {
 }
 
 TEST(LogisticCtrModel, BatchPredictEqualsTheTrainingPathAtTheReferenceSlot) {
+  // Serving caches each ad's static partial logit until the model next changes; predictions made
+  // between rounds of learning (continuous) and of refreshes (periodic) must see every change.
   SyntheticLog log(SyntheticSpec{});
-  LogisticCtrModel model(log.world(), default_config(), stream("downsample"));
-  const auto examples = log.next(5'000);
-  feed_in_batches(examples, [&](auto batch) { model.learn(batch); });
-  ASSERT_GT(model.learner().ftrl().nonzero_weights(), 100u);
-
-  const core::RequestContext r = log.request_for(17, log.now());
-  std::vector<core::AdId> ads;
-  for (core::AdId a = 0; a < log.world().ads.size(); a += 3) ads.push_back(a);
-  std::vector<float> p(ads.size());
-  model.predict(r, ads, p);
-  for (std::size_t k = 0; k < ads.size(); ++k) {
-    core::LoggedImpression i;
-    i.user = r.user;
-    i.ad = ads[k];
-    i.slot = 0;
-    i.region = r.region;
-    i.age_band = r.age_band;
-    i.device = r.device;
-    i.hour = r.hour;
-    // Only the order of the float sums differs.
-    EXPECT_NEAR(p[k], model.learner().predict_logged(i), 2e-6f * p[k] + 1e-7f);
-    EXPECT_GT(p[k], 0.0f);
-    EXPECT_LT(p[k], 1.0f);
+  LearnerConfig periodic_cfg = default_config();
+  periodic_cfg.refresh_interval = 30 * core::kMinute;
+  for (const LearnerConfig& cfg : {default_config(), periodic_cfg}) {
+    LogisticCtrModel model(log.world(), cfg, stream("downsample"));
+    std::vector<core::AdId> ads;
+    for (core::AdId a = 0; a < log.world().ads.size(); a += 3) ads.push_back(a);
+    std::vector<float> p(ads.size()), previous;
+    for (int round = 0; round < 3; ++round) {
+      // Predicting first fills the cache (and sweeps the counters at this time, so the prediction
+      // after learning, at the same time, does not: only learning itself may invalidate it).
+      const core::RequestContext r = log.request_for(17, log.now());
+      model.predict(r, ads, p);
+      const auto examples = log.next(5'000);
+      feed_in_batches(examples, [&](auto batch) { model.learn(batch); });
+      if (cfg.refresh_interval > 0) model.refresh(log.now());
+      ASSERT_GT(model.learner().ftrl().nonzero_weights(), 100u);
+      model.predict(r, ads, p);
+      EXPECT_NE(p, previous) << "round " << round;
+      for (std::size_t k = 0; k < ads.size(); ++k) {
+        core::LoggedImpression i;
+        i.user = r.user;
+        i.ad = ads[k];
+        i.slot = 0;
+        i.region = r.region;
+        i.age_band = r.age_band;
+        i.device = r.device;
+        i.hour = r.hour;
+        // Only the order of the float sums differs.
+        EXPECT_NEAR(p[k], model.learner().predict_logged(i), 2e-6f * p[k] + 1e-7f) << "round " << round << " ad " << ads[k];
+        EXPECT_GT(p[k], 0.0f);
+        EXPECT_LT(p[k], 1.0f);
+      }
+      previous = p;
+    }
   }
 }
 
