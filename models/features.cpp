@@ -87,6 +87,7 @@ FeatureExtractor::FeatureExtractor(FeatureConfig config, FeatureContext context)
   ad_rows_ = own_rows ? ads : std::max<std::size_t>(1, hashed_size() / row);
   category_.assign(context.ad_category.begin(), context.ad_category.end());
   ad_static_.assign(ads * kMaxAdStaticFeatures, 0);
+  counter_buckets_.assign(ads, ~std::uint32_t{0});  // no bucket tuple yet: the first set_counters hashes
   for (std::size_t a = 0; a < ads; ++a) {
     const core::CampaignId c = context.ad_campaign[a];
     const std::uint64_t advertiser = c < context.campaigns.size() ? context.campaigns[c].advertiser : 0xffffffffULL;
@@ -196,6 +197,11 @@ void FeatureExtractor::set_counters(core::AdId ad, const AdCounterView& v) {
   const auto cs = static_cast<std::uint64_t>(count_bucket(v.short_impressions));
   const auto rl = static_cast<std::uint64_t>(rate_bucket(v.long_positives, v.long_impressions) + 64);
   const auto cl = static_cast<std::uint64_t>(count_bucket(v.long_impressions));
+  // Buckets move rarely (the rate in thirds of an octave, the count in octaves): re-hash only then.
+  const auto buckets = static_cast<std::uint32_t>((rs << 24) | (cs << 16) | (rl << 8) | cl);
+  std::uint32_t& last = counter_buckets_[ad];
+  if (last == buckets) return;
+  last = buckets;
   s[3] = index(seed(kCtrShort, pack(rs, cs)));
   s[4] = index(seed(kCtrLong, rl));
   s[5] = index(seed(kCtrLongCount, pack(rl, cl)));

@@ -193,6 +193,7 @@ class FeatureExtractor {
   std::size_t ad_rows_ = 0;
   std::vector<std::uint16_t> category_;
   std::vector<std::uint32_t> ad_static_;  // ads x kMaxAdStaticFeatures
+  std::vector<std::uint32_t> counter_buckets_;  // per ad: the counter buckets its indices were hashed from
   std::span<const std::uint64_t> user_interests_;
 };
 
