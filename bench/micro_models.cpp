@@ -143,7 +143,7 @@ void BM_FtrlUpdate(benchmark::State& state) {
                                                                          models::kMaxFeatures));
     label[i] = e.clicked ? 1 : 0;
   }
-  models::Ftrl ftrl(20, models::FtrlParams{});
+  models::Ftrl ftrl(fx.config().hash_bits, models::FtrlParams{}, fx.size() - fx.hashed_size());  // hashed buckets + ad rows
   std::size_t i = 0;
   for (auto _ : state) {
     const double p = ftrl.update({index.data() + i * models::kMaxFeatures, static_cast<std::size_t>(count[i])}, label[i] != 0);
