@@ -4,6 +4,12 @@
 #include <span>
 #include <vector>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define ADSIM_FTRL_AVX2 1
+#else
+#define ADSIM_FTRL_AVX2 0
+#endif
+
 namespace adsim::models {
 
 // Hyper-parameters of FTRL-Proximal (McMahan et al., "Ad Click Prediction: a View from the
@@ -81,6 +87,9 @@ class Ftrl {
   // The update for a prediction p already computed from the current weights (g = p − y).
   void apply_gradient(std::span<const std::uint32_t> index, double g);
 
+  // For tests: the SSE2/scalar update even where AVX2 is available (same results, bit for bit).
+  void use_avx2(bool on) { avx2_ = on && avx2_supported(); }
+
   // Read access for tests and diagnostics.
   float weight(std::uint32_t i) const { return w_[i]; }
   double z(std::uint32_t i) const { return state_[i].z; }
@@ -94,8 +103,11 @@ class Ftrl {
     double sqrt_n = 0.0;
   };
 
+  static bool avx2_supported();
+
   int bits_;
   FtrlParams params_;
+  bool avx2_ = avx2_supported();
   std::vector<State> state_;
   std::vector<float> w_;
 };
