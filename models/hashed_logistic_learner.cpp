@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <Eigen/Core>
 #include <boost/random/uniform_01.hpp>
 
 namespace adsim::models {
@@ -85,8 +86,10 @@ void HashedLogisticLearner::sweep(core::SimTime now) {
 void HashedLogisticLearner::predict(const core::RequestContext& request, std::span<const core::AdId> ads,
                                     std::span<float> p) {
   predict_logits(UserContext::of_request(request, config_.features.reference_slot), request.time, ads, p);
-  const float offset = logit_offset_f_;
-  for (float& x : p) x = sigmoid(x + offset);
+  // Eigen's vectorized logistic (a rational approximation, within a few float ulps of 1/(1+e^-x)):
+  // four candidates per instruction instead of one expf call each.
+  Eigen::Map<Eigen::ArrayXf> x(p.data(), static_cast<Eigen::Index>(p.size()));
+  x = (x + logit_offset_f_).logistic();
 }
 
 void HashedLogisticLearner::predict_logits(const UserContext& user, core::SimTime now, std::span<const core::AdId> ads,
