@@ -4,6 +4,7 @@
 
 #include <boost/random/uniform_int_distribution.hpp>
 
+#include "core/candidate_funnel.hpp"
 #include "core/top_k.hpp"
 #include "scenarios/factory.hpp"
 #include "scenarios/scenario_loader.hpp"
@@ -50,6 +51,39 @@ void BM_ServeOneRequest(benchmark::State& state) {
   state.counters["retrieved/req"] = static_cast<double>(retrieved) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_ServeOneRequest);
+
+// The candidate funnel alone (retrieval, pre-ranking, light ranking) on the reference world, with
+// every ad live (pre-ranking chooses) or about 40% of them (it mostly keeps everything). Argument
+// 0 selects the portable retrieval scan, 1 the AVX2 one where the CPU has it.
+void BM_FunnelRun(benchmark::State& state) {
+  const core::World& w = marketplace()->world();
+  core::CandidateFunnel funnel(w, core::FunnelSpec{});
+  funnel.use_avx2(state.range(0) != 0);
+  const auto live_percent = static_cast<std::uint64_t>(state.range(1));
+  core::Rng rng(11);
+  for (core::AdId a = 0; a < w.ads.size(); ++a) funnel.set_ad_live(a, rng() % 100 < live_percent);
+  boost::random::uniform_int_distribution<core::UserId> pick(0, static_cast<core::UserId>(w.users.size() - 1));
+  std::vector<core::RequestContext> requests(4096);
+  for (auto& r : requests) {
+    const core::UserId u = pick(rng);
+    r.user = u;
+    r.region = w.users.region[u];
+    r.age_band = w.users.age_band[u];
+    r.device = w.users.device[u];
+    r.interests = w.users.interests[u];
+    r.user_embedding = w.users.embedding_of(u);
+  }
+  std::size_t i = 0;
+  std::uint64_t retrieved = 0;
+  for (auto _ : state) {
+    const core::CandidateFunnel::Counts c = funnel.run(requests[i++ % requests.size()]);
+    retrieved += c.retrieved;
+    benchmark::DoNotOptimize(c);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["retrieved/req"] = static_cast<double>(retrieved) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_FunnelRun)->Args({0, 100})->Args({1, 100})->Args({0, 40})->Args({1, 40});
 
 void BM_SelectTopK(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));

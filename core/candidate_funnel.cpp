@@ -19,6 +19,131 @@ inline std::uint64_t pack(float score, AdId ad) {
 }
 inline AdId unpack_ad(std::uint64_t key) { return ~static_cast<std::uint32_t>(key); }
 
+// The vectorized retrieval scan holds the category relevance table in registers, up to this many
+// categories (more take the portable scan).
+constexpr int kRelevanceInRegisters = 32;
+
+#if ADSIM_TOP_K_AVX2
+// What the vectorized retrieval scan reads and writes (one request).
+struct ScanX8 {
+  const float* live_bid;
+  const float* relevance;   // kRelevanceInRegisters entries
+  std::uint64_t* keys;      // choosing: every entry's key at its own position (0 if not eligible)
+  std::uint64_t* selected;  // not choosing: eligible keys packed
+  TopKSelector* selector;
+  std::uint16_t query;
+  std::size_t entries = 0, n = 0;
+  std::uint32_t min_bucket = ~0u, max_bits = 0;  // over the eligible keys (choosing)
+};
+
+// retrieve_and_prerank's scan of one list, eight entries per step, compiled for AVX2 on its own
+// (the build targets baseline x86-64) and chosen at run time. Same keys as the scalar scan, in the
+// same positions: the score is the same single float product; ineligible lanes are masked.
+// - The bids are eight scalar loads (vgatherdps was slower here), the category relevance comes
+//   from four registers: vpermps picks within eight, blends on bits 3 and 4 of the category pick
+//   the register.
+// - A step loads a whole block of eight entries (the index has room past its last list); the last
+//   step masks the lanes past the list's end, and a choosing scan writes their zero keys past the
+//   list's positions, where the next list's keys overwrite them.
+// - Histogram counts stay scalar (the selector's interleaved lanes), but unconditional: ineligible
+//   entries go to the discard bucket. (A separate counting pass over stored buckets was slower.)
+template <bool kChoose, bool kShared, bool kQuery>
+__attribute__((target("avx2,popcnt"), always_inline)) inline void scan_list_x8(const TargetingIndex::ListView& list,
+                                                                               std::uint64_t shared_below, ScanX8& s,
+                                                                               __m256i& lowest, __m256i& highest) {
+  const std::size_t size = list.ads.size();
+  const AdId* ads = list.ads.data();
+  const std::uint16_t* categories = list.categories.data();
+  const std::uint64_t* masks = list.interest_masks.data();
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i ones = _mm256_set1_epi32(-1);
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256i shared = _mm256_set1_epi64x(static_cast<long long>(shared_below));
+  const __m256i query = _mm256_set1_epi32(s.query);
+  const __m256i discard = _mm256_set1_epi32(static_cast<int>(TopKSelector::kDiscardBucket));
+  // Locals, not reads through `s`: the stores could alias it as far as the compiler knows.
+  const float* live_bid = s.live_bid;
+  TopKSelector& selector = *s.selector;
+  const __m256 table0 = _mm256_loadu_ps(s.relevance), table1 = _mm256_loadu_ps(s.relevance + 8);
+  const __m256 table2 = _mm256_loadu_ps(s.relevance + 16), table3 = _mm256_loadu_ps(s.relevance + 24);
+  std::uint64_t* keys = s.keys + s.entries;  // this list's positions
+  std::uint64_t* selected = s.selected;
+  std::size_t n = s.n;
+  for (std::size_t i = 0; i < size; i += 8) {
+    const __m256i ad = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ads + i));
+    const __m256 bid = _mm256_setr_ps(live_bid[ads[i]], live_bid[ads[i + 1]], live_bid[ads[i + 2]], live_bid[ads[i + 3]],
+                                      live_bid[ads[i + 4]], live_bid[ads[i + 5]], live_bid[ads[i + 6]], live_bid[ads[i + 7]]);
+    const __m256i category = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(categories + i)));
+    const __m256 bit3 = _mm256_castsi256_ps(_mm256_slli_epi32(category, 28));
+    const __m256 bit4 = _mm256_castsi256_ps(_mm256_slli_epi32(category, 27));
+    const __m256 relevance = _mm256_blendv_ps(
+        _mm256_blendv_ps(_mm256_permutevar8x32_ps(table0, category), _mm256_permutevar8x32_ps(table1, category), bit3),
+        _mm256_blendv_ps(_mm256_permutevar8x32_ps(table2, category), _mm256_permutevar8x32_ps(table3, category), bit3), bit4);
+    const __m256 score = _mm256_mul_ps(bid, relevance);
+    __m256i eligible = _mm256_castps_si256(_mm256_cmp_ps(bid, zero, _CMP_GT_OQ));
+    if (size - i < 8)
+      eligible = _mm256_and_si256(eligible, _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(size - i)), iota));
+    if constexpr (kShared) {
+      const __m256i m0 = _mm256_cmpeq_epi64(
+          _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(masks + i)), shared), _mm256_setzero_si256());
+      const __m256i m1 = _mm256_cmpeq_epi64(
+          _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(masks + i + 4)), shared), _mm256_setzero_si256());
+      // The low halves of the eight 64-bit flags, in entry order.
+      const __m256 halves = _mm256_shuffle_ps(_mm256_castsi256_ps(m0), _mm256_castsi256_ps(m1), _MM_SHUFFLE(2, 0, 2, 0));
+      eligible = _mm256_and_si256(eligible, _mm256_permute4x64_epi64(_mm256_castps_si256(halves), _MM_SHUFFLE(3, 1, 2, 0)));
+    }
+    if constexpr (kQuery) eligible = _mm256_and_si256(eligible, _mm256_cmpeq_epi32(category, query));
+    __m256i bits = _mm256_castps_si256(score);
+    __m256i low = _mm256_xor_si256(ad, ones);  // ~ad
+    if constexpr (kChoose) {
+      bits = _mm256_and_si256(bits, eligible);
+      low = _mm256_and_si256(low, eligible);
+    }
+    // Keys 0,1 | 4,5 and 2,3 | 6,7, then in entry order.
+    const __m256i k_lo = _mm256_unpacklo_epi32(low, bits), k_hi = _mm256_unpackhi_epi32(low, bits);
+    const __m256i first = _mm256_permute2x128_si256(k_lo, k_hi, 0x20), second = _mm256_permute2x128_si256(k_lo, k_hi, 0x31);
+    const auto mask = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(eligible)));
+    if constexpr (kChoose) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + i), first);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + i + 4), second);
+      const __m256i bucket = _mm256_blendv_epi8(discard, _mm256_srli_epi32(bits, TopKSelector::kScoreShift), eligible);
+      lowest = _mm256_min_epu32(lowest, bucket);  // the discard bucket is above every real one
+      highest = _mm256_max_epu32(highest, bits);  // 0 where not eligible
+      alignas(32) std::array<std::uint32_t, 8> b;
+      _mm256_store_si256(reinterpret_cast<__m256i*>(b.data()), bucket);
+      for (std::size_t j = 0; j < 8; ++j) selector.add_bucket(j, b[j]);
+      n += static_cast<std::size_t>(__builtin_popcount(mask));
+    } else {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(selected + n),
+                          _mm256_permutevar8x32_epi32(first, TopKSelector::pack_front(mask & 15u)));
+      n += static_cast<std::size_t>(__builtin_popcount(mask & 15u));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(selected + n),
+                          _mm256_permutevar8x32_epi32(second, TopKSelector::pack_front(mask >> 4)));
+      n += static_cast<std::size_t>(__builtin_popcount(mask >> 4));
+    }
+  }
+  s.entries += size;
+  s.n = n;
+}
+
+template <bool kChoose, bool kQuery>
+__attribute__((target("avx2,popcnt"))) void scan_x8(const TargetingIndex::ListView* lists, const std::uint64_t* shared,
+                                                     std::size_t num_lists, ScanX8& s) {
+  __m256i lowest = _mm256_set1_epi32(-1), highest = _mm256_setzero_si256();
+  for (std::size_t l = 0; l < num_lists; ++l) {
+    if (shared[l] == 0) scan_list_x8<kChoose, false, kQuery>(lists[l], 0, s, lowest, highest);
+    else scan_list_x8<kChoose, true, kQuery>(lists[l], shared[l], s, lowest, highest);
+  }
+  if constexpr (kChoose) {
+    alignas(32) std::array<std::uint32_t, 8> lo{}, hi{};
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lo.data()), lowest);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(hi.data()), highest);
+    s.min_bucket = *std::min_element(lo.begin(), lo.end());
+    s.max_bits = *std::max_element(hi.begin(), hi.end());
+  }
+}
+#endif
+
 }  // namespace
 
 CandidateFunnel::CandidateFunnel(const World& world, FunnelSpec spec) : world_(world), spec_(spec), index_(world) {
@@ -31,10 +156,11 @@ CandidateFunnel::CandidateFunnel(const World& world, FunnelSpec spec) : world_(w
     light_embedding_[i] = static_cast<std::int8_t>(std::lround(127.0f * std::clamp(world.ads.embedding[i], -1.0f, 1.0f)));
   user_quantized_.resize(static_cast<std::size_t>(world.dim));
   rank_scores_.resize(static_cast<std::size_t>(spec_.prerank_keep));
-  category_relevance_.resize(static_cast<std::size_t>(world.num_categories));
-  keys_.resize(index_.largest_cell());
-  scratch_.resize(index_.largest_cell());
-  selected_.resize(index_.largest_cell());
+  category_relevance_.resize(static_cast<std::size_t>(std::max(world.num_categories, kRelevanceInRegisters)));
+  // Room for a vectorized scan's whole last block (see scan_list_x8).
+  keys_.resize(index_.largest_cell() + TargetingIndex::kReadPastEnd);
+  scratch_.resize(index_.largest_cell() + TargetingIndex::kReadPastEnd);
+  selected_.resize(index_.largest_cell() + TargetingIndex::kReadPastEnd);
   kept_ads_.resize(static_cast<std::size_t>(spec_.rank_keep));
 }
 
@@ -127,6 +253,27 @@ std::size_t CandidateFunnel::retrieve_and_prerank(const RequestContext& request)
     else scan_lists(count_keys, std::false_type{});
   };
   std::size_t kept = 0;
+#if ADSIM_TOP_K_AVX2
+  // The same scan eight entries at a time (scan_list_x8): same keys, same positions, same counts.
+  if (avx2_ && world_.num_categories <= kRelevanceInRegisters) {
+    ScanX8 s{live_bid_.data(), category_relevance_.data(), keys_.data(), selected_.data(), &selector_, query};
+    if (choose) {
+      if (search) scan_x8<true, true>(lists.data(), shared.data(), num_lists, s);
+      else scan_x8<true, false>(lists.data(), shared.data(), num_lists, s);
+      // The bounds only matter by bucket (reset() and select() shift them), so buckets and score bits
+      // do. With no eligible entry the smallest bucket is the discard one, above the largest (0).
+      selector_.set_range(std::uint64_t{s.min_bucket} << (TopKSelector::kScoreShift + 32), std::uint64_t{s.max_bits} << 32);
+      kept = selector_.select(keys_.data(), s.entries, s.n, keep, selected_.data(), scratch_.data());
+    } else {
+      if (search) scan_x8<false, true>(lists.data(), shared.data(), num_lists, s);
+      else scan_x8<false, false>(lists.data(), shared.data(), num_lists, s);
+      kept = s.n;
+    }
+    counts_.retrieved = s.n;
+    keys_.swap(selected_);
+    return kept;
+  }
+#endif
   if (choose) {
     scan_all(std::true_type{});
     selector_.set_range(min_key, max_key);

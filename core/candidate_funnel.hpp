@@ -40,6 +40,11 @@ class CandidateFunnel {
   bool ad_live(AdId ad) const { return live_[ad] != 0; }
   void set_campaign_bid(CampaignId c, double micros);
   const TargetingIndex& index() const { return index_; }
+  // For tests: the portable retrieval scan even where AVX2 is available (same keys, same order).
+  void use_avx2(bool on) {
+    avx2_ = on && TopKSelector::avx2_supported();
+    selector_.use_avx2(on);
+  }
 
  private:
   std::size_t retrieve_and_prerank(const RequestContext& request);
@@ -49,6 +54,8 @@ class CandidateFunnel {
 
   const World& world_;
   FunnelSpec spec_;
+  // Retrieval scans eight entries at a time with AVX2 where the CPU has it (candidate_funnel.cpp).
+  bool avx2_ = TopKSelector::avx2_supported();
   TargetingIndex index_;  // mutable state: compacted as ads stop and start being servable
   std::vector<std::uint8_t> live_;  // per ad
   // The index is compacted (unservable ads moved out of the scanned range) before a scan when an

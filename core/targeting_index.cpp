@@ -38,9 +38,9 @@ TargetingIndex::TargetingIndex(const World& world)
         }
     if (pass == 0) {
       for (std::size_t i = 1; i < list_begin_.size(); ++i) list_begin_[i] += list_begin_[i - 1];
-      ads_.resize(list_begin_.back());
-      categories_.resize(list_begin_.back());
-      interest_masks_.resize(list_begin_.back());
+      ads_.resize(list_begin_.back() + kReadPastEnd);
+      categories_.resize(list_begin_.back() + kReadPastEnd);
+      interest_masks_.resize(list_begin_.back() + kReadPastEnd);
     }
   }
   live_end_.assign(list_begin_.begin() + 1, list_begin_.end());

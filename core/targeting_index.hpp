@@ -27,7 +27,11 @@ class TargetingIndex {
   };
   ListView broad(int region, int age_band) const { return list(region, age_band, 0); }
   ListView interest(int region, int age_band, int category) const { return list(region, age_band, category + 1); }
-  std::size_t entries() const { return ads_.size(); }
+  std::size_t entries() const { return list_begin_.back(); }
+  // Entries after the last list (ad 0, category 0, mask 0), so a scan may read up to this many
+  // entries past the end of any list: vectorized scans load whole blocks and mask the lanes
+  // beyond the list (entries past a list's live end are other lists' or dead, all valid ads).
+  static constexpr std::size_t kReadPastEnd = 8;
   // Moves the entries of ads that may not be served to the end of each list, where scans do not
   // reach them. Retrieval skips unservable ads anyway; this only saves scanning them once many
   // campaigns have spent their budget. Must be called again before any of them becomes servable.

@@ -46,6 +46,10 @@ class TopKSelector {
   // bucket is its score bits >> kScoreShift.
   static constexpr int kScoreShift = 51 - 32;
   void add_bucket(std::size_t i, std::uint32_t bucket) { ++hist_[i % kLanes][bucket]; }
+  // A bucket no key maps to (keys' top bit is 0) and select() never reads: a vectorized scan counts
+  // its ineligible entries there, so every entry takes the same unconditional increment. Its counts
+  // may wrap; nothing reads them.
+  static constexpr std::uint32_t kDiscardBucket = 4096;
   // Folds a key into running (min, max) over the counted keys, branch-free: an uncounted key
   // (count 0, key 0) leaves both unchanged.
   static void bounds(std::uint64_t key, std::uint32_t count, std::uint64_t& min_key, std::uint64_t& max_key) {
@@ -108,8 +112,6 @@ class TopKSelector {
   // For tests: the portable split even where AVX2 is available (same output, key for key).
   void use_avx2(bool on) { avx2_ = on && avx2_supported(); }
 
- private:
-  static constexpr int kShift = kScoreShift + 32;
   static bool avx2_supported() {
 #if ADSIM_TOP_K_AVX2
     __builtin_cpu_init();  // may run before the constructors that would initialize the CPU model
@@ -118,6 +120,27 @@ class TopKSelector {
     return false;
 #endif
   }
+#if ADSIM_TOP_K_AVX2
+  // The permutation that moves the 64-bit lanes set in `mask` (4 bits) to the front, in order.
+  __attribute__((target("avx2"))) static __m256i pack_front(unsigned mask) {
+    static constexpr auto kTable = [] {
+      std::array<std::array<std::int32_t, 8>, 16> table{};
+      for (unsigned mk = 0; mk < 16; ++mk) {
+        std::size_t o = 0;
+        for (int lane = 0; lane < 4; ++lane)
+          if ((mk >> lane) & 1u) {
+            table[mk][o++] = 2 * lane;
+            table[mk][o++] = 2 * lane + 1;
+          }
+      }
+      return table;
+    }();
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTable[mask].data()));
+  }
+#endif
+
+ private:
+  static constexpr int kShift = kScoreShift + 32;
 #if ADSIM_TOP_K_AVX2
   // select()'s split of keys into those above the boundary bucket (out) and those in it (scratch),
   // four keys per step: the build targets baseline x86-64, so this is compiled for AVX2 on its own
@@ -147,22 +170,6 @@ class TopKSelector {
     t = to;
     return i;
   }
-  // The permutation that moves the 64-bit lanes set in `mask` (4 bits) to the front, in order.
-  __attribute__((target("avx2"))) static __m256i pack_front(unsigned mask) {
-    static constexpr auto kTable = [] {
-      std::array<std::array<std::int32_t, 8>, 16> table{};
-      for (unsigned mk = 0; mk < 16; ++mk) {
-        std::size_t o = 0;
-        for (int lane = 0; lane < 4; ++lane)
-          if ((mk >> lane) & 1u) {
-            table[mk][o++] = 2 * lane;
-            table[mk][o++] = 2 * lane + 1;
-          }
-      }
-      return table;
-    }();
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTable[mask].data()));
-  }
 #endif
   bool avx2_ = avx2_supported();
   static constexpr std::size_t kLanes = 4;
@@ -170,7 +177,7 @@ class TopKSelector {
   // Interleaved histograms: consecutive keys often share a bucket (ads of one campaign sit together
   // in the index), and one table would serialize those increments through memory; with four, an
   // increment waits on the one four keys back, by which time its store has landed.
-  std::array<std::array<std::uint16_t, 4096>, kLanes> hist_{};
+  std::array<std::array<std::uint16_t, kDiscardBucket + 1>, kLanes> hist_{};
   std::uint64_t min_key_ = ~std::uint64_t{0};
   std::uint64_t max_key_ = 0;
 };
