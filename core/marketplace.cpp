@@ -196,6 +196,21 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
   const auto u = static_cast<UserId>(payload & 0xffffffffULL);
   const std::uint64_t remaining = payload >> 32;
   UserPopulation& users = world_->users;
+  // The next event is usually another request: its user's attributes, spread over tens of megabytes
+  // and so a cache miss each, load while this request is served.
+  if (const Event* next = sim_.peek(); next != nullptr && next->handler == this && next->kind == kRequest) {
+    const auto v = static_cast<std::size_t>(next->payload & 0xffffffffULL);
+    const float* embedding = users.embedding.data() + v * static_cast<std::size_t>(users.dim);
+    __builtin_prefetch(embedding);
+    __builtin_prefetch(embedding + users.dim - 1);
+    __builtin_prefetch(&users.interests[v]);
+    __builtin_prefetch(&users.region[v]);
+    __builtin_prefetch(&users.age_band[v]);
+    __builtin_prefetch(&users.device[v]);
+    __builtin_prefetch(&users.left[v]);
+    __builtin_prefetch(&users.fatigue[v]);
+    __builtin_prefetch(&users.fatigue_updated[v]);
+  }
   if (users.left[u]) return;
 
   RequestContext request;

@@ -71,6 +71,9 @@ class Simulation {
   // A flag another thread may set (Ctrl-C, a GUI's Stop button); checked between events.
   void set_stop_token(const std::atomic<bool>* token) { stop_token_ = token; }
   SimTime next_event_time() const;
+  // The next event in line, or nullptr. A hint only (it may have been cancelled): handlers use it to
+  // start loading what that event will need while they do their own work.
+  const Event* peek() const { return queue_.empty() ? nullptr : &queue_.top(); }
 
  private:
   struct Later {
