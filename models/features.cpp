@@ -178,16 +178,30 @@ int FeatureExtractor::extract(const RequestFeatures& rf, core::AdId ad, std::spa
   return n;
 }
 
+namespace {
+// floor(log2(x)) and the mantissa x / 2^floor(log2(x)) in [1, 2) of a normal double x > 0, read off
+// its bits: exact, and no logarithm per training example (these run once per example and per ad in
+// every counter sweep).
+int floor_log2(double x) {
+  return static_cast<int>((std::bit_cast<std::uint64_t>(x) >> 52) & 0x7ff) - 1023;
+}
+double mantissa(double x) {
+  return std::bit_cast<double>((std::bit_cast<std::uint64_t>(x) & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+}
+}  // namespace
+
 int FeatureExtractor::rate_bucket(double positives, double impressions) const {
   const double m = config_.counter_prior_strength;
-  const double rate = (positives + m * config_.counter_prior_rate) / (impressions + m);
-  const double b = std::floor(3.0 * std::log2(rate));
-  return static_cast<int>(std::clamp(b, -60.0, 0.0));
+  const double rate = (positives + m * config_.counter_prior_rate) / (impressions + m);  // in (0, 1]
+  // floor(3 log2 rate) = 3e + floor(3 log2 mantissa), and the second term is 0, 1 or 2 as the
+  // mantissa passes 2^(1/3) and 2^(2/3).
+  const double mant = mantissa(rate);
+  const int b = 3 * floor_log2(rate) + (mant >= 1.2599210498948732 ? 1 : 0) + (mant >= 1.5874010519681994 ? 1 : 0);
+  return std::clamp(b, -60, 0);
 }
 
 int FeatureExtractor::count_bucket(double impressions) {
-  const double b = std::floor(std::log2(1.0 + std::max(0.0, impressions)));
-  return static_cast<int>(std::min(b, 24.0));
+  return std::min(floor_log2(1.0 + std::max(0.0, impressions)), 24);
 }
 
 void FeatureExtractor::set_counters(core::AdId ad, const AdCounterView& v) {

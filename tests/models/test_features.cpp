@@ -207,6 +207,34 @@ TEST(Features, LargeCatalogsShareHashedRows) {
   EXPECT_GT(starts.size(), 1u);  // hashed over the rows, not all onto one
 }
 
+TEST(Features, BucketsAreTheLogarithmsFloored) {
+  // rate_bucket = floor(3 log2 rate) clamped to [-60, 0], count_bucket = floor(log2(1 + n)) capped
+  // at 24, computed from the doubles' bits: the same as the logarithms away from their boundaries,
+  // and exact at powers of two.
+  const SyntheticLog log(small_spec());
+  const FeatureExtractor fx(FeatureConfig{}, FeatureContext::from(log.world()));
+  const FeatureConfig c;
+  std::uint64_t state = 99;
+  auto uniform = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) * 0x1.0p-53;
+  };
+  for (int i = 0; i < 100'000; ++i) {
+    const double impressions = std::exp2(24.0 * uniform()) - 1.0;
+    const double positives = impressions * uniform() * uniform();
+    const double rate = (positives + c.counter_prior_strength * c.counter_prior_rate) / (impressions + c.counter_prior_strength);
+    EXPECT_EQ(fx.rate_bucket(positives, impressions), static_cast<int>(std::clamp(std::floor(3.0 * std::log2(rate)), -60.0, 0.0)));
+    EXPECT_EQ(FeatureExtractor::count_bucket(impressions), static_cast<int>(std::min(std::floor(std::log2(1.0 + impressions)), 24.0)));
+  }
+  for (int k = 1; k <= 24; ++k) {
+    const double p = std::exp2(k);
+    EXPECT_EQ(FeatureExtractor::count_bucket(p - 1.0), k);
+    EXPECT_EQ(FeatureExtractor::count_bucket(std::nextafter(p, 0.0) - 1.0), k - 1);
+  }
+  EXPECT_EQ(FeatureExtractor::count_bucket(1e12), 24);
+  EXPECT_EQ(FeatureExtractor::count_bucket(-3.0), 0);
+}
+
 TEST(Features, CounterBucketsFollowTheHistory) {
   const SyntheticLog log(small_spec());
   const core::World& w = log.world();
