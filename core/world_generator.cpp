@@ -1,5 +1,7 @@
 #include "core/world_generator.hpp"
 
+#include "core/huge_pages.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -71,14 +73,15 @@ World generate_world(const WorldSpec& spec, const RandomStreams& streams, SimTim
     UserPopulation& u = w.users;
     const std::size_t n = spec.users;
     u.dim = dim;
-    u.region.resize(n);
-    u.age_band.resize(n);
-    u.device.resize(n);
-    u.embedding.resize(n * udim);
-    u.interests.resize(n);
-    u.fatigue.assign(n, 0.0f);
-    u.fatigue_updated.assign(n, 0);
-    u.left.assign(n, 0);
+    // Every request reads its user's row of each array at random: huge pages (see huge_pages.hpp).
+    assign_huge(u.region, n);
+    assign_huge(u.age_band, n);
+    assign_huge(u.device, n);
+    assign_huge(u.embedding, n * udim);
+    assign_huge(u.interests, n);
+    assign_huge(u.fatigue, n);
+    assign_huge<SimTime>(u.fatigue_updated, n);
+    assign_huge(u.left, n);
     boost::random::discrete_distribution<int> region(spec.region_weights.begin(), spec.region_weights.end());
     boost::random::discrete_distribution<int> age(spec.age_band_weights.begin(), spec.age_band_weights.end());
     boost::random::discrete_distribution<int> device(spec.device_weights.begin(), spec.device_weights.end());
