@@ -85,17 +85,22 @@ struct ReferenceFtrl {
   }
 };
 
+// A fixed pseudo-random sequence (Knuth's MMIX LCG, high bits) for random example lists.
+struct Lcg {
+  std::uint64_t state;
+  std::uint32_t operator()() {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::uint32_t>(state >> 33);
+  }
+};
+
 TEST(Ftrl, MatchesTheLazyDoublePrecisionAlgorithm) {
   // Random lists over 64 coordinates, odd and even lengths, with repeated coordinates: the eager
   // float-weight implementation (and its two-at-a-time loop) must follow Algorithm 1.
   const FtrlParams params{0.2, 1.0, 0.5, 0.5};
   Ftrl f(6, params);
   ReferenceFtrl ref(64, params);
-  std::uint64_t state = 12345;
-  auto next = [&] {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<std::uint32_t>(state >> 33);
-  };
+  Lcg next{12345};
   for (int e = 0; e < 3'000; ++e) {
     std::vector<std::uint32_t> x(1 + next() % 9);
     for (auto& i : x) i = next() % 64;
@@ -118,11 +123,7 @@ TEST(Ftrl, VectorPathsAreBitIdentical) {
   const FtrlParams params{0.2, 1.0, 0.5, 0.5};
   Ftrl wide(8, params), narrow(8, params);
   narrow.use_avx2(false);
-  std::uint64_t state = 777;
-  auto next = [&] {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<std::uint32_t>(state >> 33);
-  };
+  Lcg next{777};
   for (int e = 0; e < 3'000; ++e) {
     std::vector<std::uint32_t> x(1 + next() % 40);
     for (auto& i : x) i = next() % 256;
