@@ -28,6 +28,8 @@ class CandidateFunnel {
   // order (the auction orders them). Valid until the next run().
   Counts run(const RequestContext& request);
   std::span<const AdId> ads() const { return {kept_ads_.data(), counts_.after_rank}; }
+  // For tests: the kept ads' light-model keys, (score bits << 32) | ~ad, in the order of ads().
+  std::span<const std::uint64_t> kept_keys() const { return {keys_.data(), counts_.after_rank}; }
 
   // State the marketplace keeps current: which ads may be served, and each campaign's bid per
   // click as retrieval and the light model see it.
@@ -40,7 +42,8 @@ class CandidateFunnel {
   bool ad_live(AdId ad) const { return live_[ad] != 0; }
   void set_campaign_bid(CampaignId c, double micros);
   const TargetingIndex& index() const { return index_; }
-  // For tests: the portable retrieval scan even where AVX2 is available (same keys, same order).
+  // For tests: the portable retrieval scan and light model (SSE2 rank_x4) even where AVX2 is
+  // available (same keys, same order).
   void use_avx2(bool on) {
     avx2_ = on && TopKSelector::avx2_supported();
     selector_.use_avx2(on);
@@ -49,12 +52,13 @@ class CandidateFunnel {
  private:
   std::size_t retrieve_and_prerank(const RequestContext& request);
   std::size_t rank(const RequestContext& request, std::size_t kept);
-  std::size_t rank_x4(std::size_t kept);  // dimension 16 with SSE2, four candidates at a time
-  std::uint32_t rank_min_bits_ = 0, rank_max_bits_ = 0;  // rank_x4's smallest and largest score bits
+  std::size_t rank_x4(std::size_t kept);  // dimension 16 with SSE2, four candidates at a time (AVX2: rank_x8, eight)
+  std::uint32_t rank_min_bits_ = 0, rank_max_bits_ = 0;  // rank_x4's / rank_x8's smallest and largest score bits
 
   const World& world_;
   FunnelSpec spec_;
-  // Retrieval scans eight entries at a time with AVX2 where the CPU has it (candidate_funnel.cpp).
+  // Retrieval scans eight entries at a time, and the light model scores eight candidates at a time,
+  // with AVX2 where the CPU has it (candidate_funnel.cpp).
   bool avx2_ = TopKSelector::avx2_supported();
   TargetingIndex index_;  // mutable state: compacted as ads stop and start being servable
   std::vector<std::uint8_t> live_;  // per ad

@@ -98,7 +98,9 @@ TEST(CandidateFunnel, KeepsExactlyTheReferenceTopCandidates) {
 
 // The vectorized retrieval scan (where the CPU has AVX2) and the portable one keep the same ads in
 // the same order and count the same retrievals: feed and search requests, pre-ranking that chooses
-// or keeps everything, lists of every length (blocks of eight with and without a remainder).
+// or keeps everything, lists of every length (blocks of eight with and without a remainder). The
+// light model's AVX2 path (rank_x8) and the SSE2 one (rank_x4) write the same keys, score bits
+// included: candidate counts with every remainder modulo 8.
 TEST(CandidateFunnel, VectorizedAndPortableScansAgree) {
   WorldSpec spec;
   spec.users = 300;
@@ -106,6 +108,7 @@ TEST(CandidateFunnel, VectorizedAndPortableScansAgree) {
   spec.campaigns = 300;
   spec.ads = 3000;
   const World world = generate_world(spec, RandomStreams(5), kDay);
+  std::set<std::size_t> remainders;
   for (const auto& [n1, n2] : {std::pair{150, 37}, std::pair{100000, 101}, std::pair{61, 5000}}) {
     FunnelSpec f;
     f.prerank_keep = n1;
@@ -135,8 +138,13 @@ TEST(CandidateFunnel, VectorizedAndPortableScansAgree) {
       ASSERT_EQ(std::vector<AdId>(simd.ads().begin(), simd.ads().end()),
                 std::vector<AdId>(portable.ads().begin(), portable.ads().end()))
           << "N1 " << n1 << " N2 " << n2 << " user " << u;
+      ASSERT_EQ(std::vector<std::uint64_t>(simd.kept_keys().begin(), simd.kept_keys().end()),
+                std::vector<std::uint64_t>(portable.kept_keys().begin(), portable.kept_keys().end()))
+          << "N1 " << n1 << " N2 " << n2 << " user " << u;
+      remainders.insert(a.after_prerank % 8);
     }
   }
+  EXPECT_EQ(remainders.size(), 8u);  // the light model's last partial block, of every length
 }
 
 // The selector's vectorized split (where the CPU has AVX2) and its portable loop write the same
