@@ -18,6 +18,7 @@
 #include "core/vector_math.hpp"
 #include "core/world.hpp"
 #include "core/world_generator.hpp"
+#include "user_request.hpp"
 
 namespace adsim::core {
 namespace {
@@ -81,12 +82,7 @@ TEST(CandidateFunnel, KeepsExactlyTheReferenceTopCandidates) {
       CandidateFunnel funnel(world, f);
       for (AdId a = 0; a < world.ads.size(); ++a) funnel.set_ad_live(a, live[a]);
       for (UserId u = 0; u < 60; ++u) {
-        RequestContext r;
-        r.user = u;
-        r.region = world.users.region[u];
-        r.age_band = world.users.age_band[u];
-        r.interests = world.users.interests[u];
-        r.user_embedding = world.users.embedding_of(u);
+        const RequestContext r = testing::user_request(world, u);
         funnel.run(r);
         const std::set<AdId> got(funnel.ads().begin(), funnel.ads().end());
         ASSERT_EQ(got.size(), funnel.ads().size());
@@ -122,12 +118,7 @@ TEST(CandidateFunnel, VectorizedAndPortableScansAgree) {
       portable.set_ad_live(a, live);
     }
     for (UserId u = 0; u < 120; ++u) {
-      RequestContext r;
-      r.user = u;
-      r.region = world.users.region[u];
-      r.age_band = world.users.age_band[u];
-      r.interests = world.users.interests[u];
-      r.user_embedding = world.users.embedding_of(u);
+      RequestContext r = testing::user_request(world, u);
       if (u % 3 == 0) {
         r.surface = Surface::kSearch;
         r.query_category = static_cast<std::uint16_t>(u % static_cast<UserId>(world.num_categories));

@@ -10,6 +10,7 @@
 #include "core/candidate_funnel.hpp"
 #include "core/marketplace.hpp"
 #include "core/world_generator.hpp"
+#include "user_request.hpp"
 #include "models/ground_truth.hpp"
 #include "models/historical_ctr.hpp"
 #include "reference_gsp.hpp"
@@ -193,12 +194,7 @@ TEST(Surfaces, FunnelOnSearchKeepsExactlyTheFeedCandidatesOfTheQueryCategory) {
   CandidateFunnel funnel(world, f);
   for (AdId a = 0; a < world.ads.size(); ++a) funnel.set_ad_live(a, world.ads.available_from[a] == 0 && a % 7 != 0);
   for (UserId u = 0; u < 50; ++u) {
-    RequestContext r;
-    r.user = u;
-    r.region = world.users.region[u];
-    r.age_band = world.users.age_band[u];
-    r.interests = world.users.interests[u];
-    r.user_embedding = world.users.embedding_of(u);
+    RequestContext r = testing::user_request(world, u);
     funnel.run(r);
     std::set<AdId> feed(funnel.ads().begin(), funnel.ads().end());
     for (int q = 0; q < world.num_categories; ++q) {
