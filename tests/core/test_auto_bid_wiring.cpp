@@ -11,6 +11,7 @@
 #include "models/historical_ctr.hpp"
 #include "models/historical_cvr.hpp"
 #include "reference_gsp.hpp"
+#include "small_run.hpp"
 
 namespace adsim::core {
 namespace {
@@ -67,35 +68,20 @@ struct BidLog : SimObserver {
 };
 
 TEST(AutoBidWiring, MarketplaceUpdatesFeedsAndAsksThePolicy) {
-  WorldSpec spec;
-  spec.users = 5000;
-  spec.advertisers = 20;
-  spec.campaigns = 60;
-  spec.ads = 240;
-  spec.daily_budget_median = 20.0;
-  spec.bid_median = 0.8;
-  spec.tcpa_share = 0.5;
-  MarketplaceConfig config;
-  config.scenario_name = "autobid";
-  config.traffic.sessions_per_day = 8000;
-  config.run.days = 1.0;
-  config.run.seed = 5;
-  config.run.auction_log_rate = 0.2;
-  config.server.funnel.prerank_keep = 60;
-  config.server.funnel.rank_keep = 20;
-  config.server.reserve_micros = 50'000;
-  models::GroundTruthParams truth;
-  truth.conversion_rate = 0.2;
+  testing::SmallRun run;
+  run.world.tcpa_share = 0.5;
+  run.config.scenario_name = "autobid";
+  run.config.run.seed = 5;
+  run.config.run.auction_log_rate = 0.2;
+  run.truth.conversion_rate = 0.2;
+  const MarketplaceConfig& config = run.config;
 
-  auto w = std::make_unique<World>(generate_world(spec, RandomStreams(config.run.seed), kDay));
+  auto w = run.make_world();
   auto policy = std::make_unique<RecordingPolicy>();
   for (const Campaign& k : w->campaigns) policy->managed.push_back(k.bidding != BiddingKind::kManual ? 1 : 0);
   const std::vector<std::uint8_t> managed = policy->managed;
   RecordingPolicy* p = policy.get();
-  MarketplaceComponents parts;
-  parts.truth = std::make_unique<models::GroundTruth>(*w, truth);
-  parts.ctr_model = std::make_unique<models::HistoricalCtrModel>(w->ads.size(), 0.02, 200.0, config.server.position_factors);
-  parts.auction = std::make_unique<testing::ReferenceGsp>();
+  MarketplaceComponents parts = run.components(*w);
   parts.conversion_model = std::make_unique<models::HistoricalCvrModel>(w->campaigns.size(), 0.05, 100.0);
   parts.bid_policy = std::move(policy);
   Marketplace market(std::move(w), config, std::move(parts));

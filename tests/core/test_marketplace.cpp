@@ -8,42 +8,12 @@
 #include "models/ground_truth.hpp"
 #include "models/historical_ctr.hpp"
 #include "reference_gsp.hpp"
+#include "small_run.hpp"
 
 namespace adsim::core {
 namespace {
 
-struct SmallRun {
-  WorldSpec world;
-  MarketplaceConfig config;
-  models::GroundTruthParams truth;
-
-  SmallRun() {
-    world.users = 5000;
-    world.advertisers = 20;
-    world.campaigns = 60;
-    world.ads = 240;
-    world.daily_budget_median = 20.0;
-    world.bid_median = 0.8;
-    config.scenario_name = "test";
-    config.traffic.sessions_per_day = 8000;
-    config.run.days = 1.0;
-    config.run.seed = 11;
-    config.run.auction_log_rate = 1.0;  // every auction is checked
-    config.server.funnel.prerank_keep = 60;
-    config.server.funnel.rank_keep = 20;
-    config.server.reserve_micros = 50'000;
-  }
-
-  std::unique_ptr<Marketplace> build() const {
-    RandomStreams streams(config.run.seed);
-    auto w = std::make_unique<World>(generate_world(world, streams, kDay));
-    MarketplaceComponents parts;
-    parts.truth = std::make_unique<models::GroundTruth>(*w, truth);
-    parts.ctr_model = std::make_unique<models::HistoricalCtrModel>(w->ads.size(), 0.02, 200.0, config.server.position_factors);
-    parts.auction = std::make_unique<testing::ReferenceGsp>();
-    return std::make_unique<Marketplace>(std::move(w), config, std::move(parts));
-  }
-};
+using testing::SmallRun;
 
 struct Checker : SimObserver {
   double reserve = 0;

@@ -14,6 +14,7 @@
 #include "models/ground_truth.hpp"
 #include "models/historical_ctr.hpp"
 #include "reference_gsp.hpp"
+#include "small_run.hpp"
 
 namespace adsim::core {
 namespace {
@@ -28,44 +29,9 @@ struct RecordingModel final : CtrModel {
   }
 };
 
-struct SmallRun {
-  WorldSpec world;
-  MarketplaceConfig config;
-  models::GroundTruthParams truth;
-  bool record = false;
-
-  SmallRun() {
-    world.users = 5000;
-    world.advertisers = 20;
-    world.campaigns = 60;
-    world.ads = 240;
-    world.daily_budget_median = 20.0;
-    world.bid_median = 0.8;
-    config.scenario_name = "test";
-    config.traffic.sessions_per_day = 8000;
-    config.run.days = 1.0;
-    config.run.seed = 11;
-    config.run.auction_log_rate = 0.0;
-    config.server.funnel.prerank_keep = 60;
-    config.server.funnel.rank_keep = 20;
-    config.server.reserve_micros = 50'000;
-  }
-
-  std::unique_ptr<Marketplace> build(RecordingModel** recorder = nullptr) const {
-    RandomStreams streams(config.run.seed);
-    auto w = std::make_unique<World>(generate_world(world, streams, kDay));
-    MarketplaceComponents parts;
-    parts.truth = std::make_unique<models::GroundTruth>(*w, truth);
-    if (recorder) {
-      auto m = std::make_unique<RecordingModel>();
-      *recorder = m.get();
-      parts.ctr_model = std::move(m);
-    } else {
-      parts.ctr_model = std::make_unique<models::HistoricalCtrModel>(w->ads.size(), 0.02, 200.0, config.server.position_factors);
-    }
-    parts.auction = std::make_unique<testing::ReferenceGsp>();
-    return std::make_unique<Marketplace>(std::move(w), config, std::move(parts));
-  }
+// The shared small run without the auction log (these tests do not read it).
+struct SmallRun : testing::SmallRun {
+  SmallRun() { config.run.auction_log_rate = 0.0; }
 };
 
 struct Intervals : SimObserver {
@@ -132,8 +98,9 @@ TEST(Surfaces, SearchShowsOnlyAdsOfTheQueryCategoryAndLogsWhatWasServed) {
   SmallRun setup;
   setup.config.traffic.search_share = 0.5;
   setup.config.traffic.search_query_from_interests = 1.0;
-  RecordingModel* rec = nullptr;
-  auto m = setup.build(&rec);
+  auto recorder = std::make_unique<RecordingModel>();
+  RecordingModel* rec = recorder.get();
+  auto m = setup.build(std::move(recorder));
   m->run();
   const World& w = m->world();
   std::size_t search = 0, feed = 0, feed_off_interest = 0;
