@@ -146,14 +146,15 @@ Table<CampaignTotalsRow> make_campaign_totals() {
   c.push_back(real<R>("value_micros", [](auto& r) -> auto& { return r.totals.value; }));
   c.push_back(integer_or_null<R>("first_exhausted_us", [](auto& r) -> auto& { return r.totals.first_exhausted_at; }, -1));
   c.push_back(integer<R>("days_exhausted", [](auto& r) -> auto& { return r.totals.days_exhausted; }));
-  auto f64 = [&](const char* name, double core::CampaignTotals::*m) {
-    c.push_back(added_in(2, real<R>(name, [m](auto& r) -> auto& { return r.totals.*m; })));
+  // A REAL column of a CampaignTotals member, added in schema version `since`.
+  auto f64 = [&](int since, const char* name, double core::CampaignTotals::*m) {
+    c.push_back(added_in(since, real<R>(name, [m](auto& r) -> auto& { return r.totals.*m; })));
   };
-  f64("pacing_mean_abs_deviation", &core::CampaignTotals::pacing_mean_abs_deviation);
-  f64("pacing_max_abs_deviation", &core::CampaignTotals::pacing_max_abs_deviation);
-  f64("pacing_rms_error", &core::CampaignTotals::pacing_rms_error);
-  f64("utilization", &core::CampaignTotals::utilization);
-  f64("underdelivery", &core::CampaignTotals::underdelivery);
+  f64(2, "pacing_mean_abs_deviation", &core::CampaignTotals::pacing_mean_abs_deviation);
+  f64(2, "pacing_max_abs_deviation", &core::CampaignTotals::pacing_max_abs_deviation);
+  f64(2, "pacing_rms_error", &core::CampaignTotals::pacing_rms_error);
+  f64(2, "utilization", &core::CampaignTotals::utilization);
+  f64(2, "underdelivery", &core::CampaignTotals::underdelivery);
   // Version 3: billing, bidding and pacing strategy, conversions, surplus, pCVR, auto-bidding.
   c.push_back(added_in(3, Column<R>{"billing", SqlType::kText, "", 1, kAtInsert,
                                     [](const R& r) { return Value{std::string(core::billing_name(r.totals.billing))}; },
@@ -174,16 +175,13 @@ Table<CampaignTotalsRow> make_campaign_totals() {
   c.push_back(added_in(3, text<R>("pacer", [](auto& r) -> auto& { return r.pacer; }, true)));
   c.push_back(added_in(3, integer<R>("attributed_conversions", [](auto& r) -> auto& { return r.totals.attributed_conversions; })));
   c.push_back(added_in(3, integer<R>("late_conversions", [](auto& r) -> auto& { return r.totals.late_conversions; })));
-  auto f64_v3 = [&](const char* name, double core::CampaignTotals::*m) {
-    c.push_back(added_in(3, real<R>(name, [m](auto& r) -> auto& { return r.totals.*m; })));
-  };
-  f64_v3("value_per_conversion_micros", &core::CampaignTotals::value_per_conversion);
-  f64_v3("surplus_micros", &core::CampaignTotals::surplus);
-  f64_v3("pcvr", &core::CampaignTotals::pcvr);
-  f64_v3("auto_bid_target", &core::CampaignTotals::auto_bid_target);
-  f64_v3("auto_bid_multiplier", &core::CampaignTotals::auto_bid_multiplier);
-  f64_v3("auto_bid_realized", &core::CampaignTotals::auto_bid_realized);
-  f64_v3("auto_bid_violation", &core::CampaignTotals::auto_bid_violation);
+  f64(3, "value_per_conversion_micros", &core::CampaignTotals::value_per_conversion);
+  f64(3, "surplus_micros", &core::CampaignTotals::surplus);
+  f64(3, "pcvr", &core::CampaignTotals::pcvr);
+  f64(3, "auto_bid_target", &core::CampaignTotals::auto_bid_target);
+  f64(3, "auto_bid_multiplier", &core::CampaignTotals::auto_bid_multiplier);
+  f64(3, "auto_bid_realized", &core::CampaignTotals::auto_bid_realized);
+  f64(3, "auto_bid_violation", &core::CampaignTotals::auto_bid_violation);
   t.primary_key = {"run_id", "campaign_id"};
   t.table_constraints = kRunForeignKey;
   return t;
