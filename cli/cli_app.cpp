@@ -15,7 +15,7 @@
 #include "cli/report.hpp"
 #include "scenarios/auction_only_run.hpp"
 #include "scenarios/factory.hpp"
-#include "scenarios/result_store.hpp"
+#include "store/result_store.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "scenarios/scenario_schema.hpp"
 
@@ -141,14 +141,14 @@ int run_auction_only(const scenarios::Scenario& scenario, const std::string& db,
     err << scenario.source_path << ": " << e.what() << "\n";
     return kExitBadInput;
   }
-  std::optional<scenarios::ResultStore> store;
+  std::optional<adsim::store::ResultStore> store;
   try {
-    if (!db.empty()) store.emplace(scenarios::ResultStore::open(db));
-  } catch (const scenarios::ResultStoreError& e) {
+    if (!db.empty()) store.emplace(adsim::store::ResultStore::open(db));
+  } catch (const adsim::store::ResultStoreError& e) {
     err << "adsim: " << e.what() << "\n";
     return kExitBadInput;
   }
-  std::unique_ptr<scenarios::RunRecorder> recorder;
+  std::unique_ptr<adsim::store::RunRecorder> recorder;
   try {
     if (store) recorder = store->begin_run(scenario, scenario.run.seed);
     std::function<void(const scenarios::AuctionOnlyBlockRow&)> on_block;
@@ -261,11 +261,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     err << scenario.source_path << ": " << e.what() << "\n";
     return kExitBadInput;
   }
-  std::optional<scenarios::ResultStore> store;
-  std::unique_ptr<scenarios::RunRecorder> recorder;
+  std::optional<adsim::store::ResultStore> store;
+  std::unique_ptr<adsim::store::RunRecorder> recorder;
   try {
-    if (!db.empty()) store.emplace(scenarios::ResultStore::open(db));
-  } catch (const scenarios::ResultStoreError& e) {
+    if (!db.empty()) store.emplace(adsim::store::ResultStore::open(db));
+  } catch (const adsim::store::ResultStoreError& e) {
     err << "adsim: " << e.what() << "\n";
     return kExitBadInput;
   }

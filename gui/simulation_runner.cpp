@@ -10,7 +10,7 @@
 
 #include "core/marketplace.hpp"
 #include "scenarios/factory.hpp"
-#include "scenarios/result_store.hpp"
+#include "store/result_store.hpp"
 
 namespace adsim::gui {
 
@@ -83,8 +83,8 @@ void SimulationRunner::wait() {
 }
 
 void SimulationRunner::work() {
-  std::optional<scenarios::ResultStore> store;
-  std::unique_ptr<scenarios::RunRecorder> recorder;
+  std::optional<adsim::store::ResultStore> store;
+  std::unique_ptr<adsim::store::RunRecorder> recorder;
   std::unique_ptr<core::Marketplace> market;
   try {
     try {
@@ -107,7 +107,7 @@ void SimulationRunner::work() {
 
     // Recorded exactly as cli/cli_app.cpp records a run: same store calls, on the simulating thread.
     if (!options_.results_db.empty()) {
-      store.emplace(scenarios::ResultStore::open(options_.results_db));
+      store.emplace(adsim::store::ResultStore::open(options_.results_db));
       recorder = store->begin_run(scenario_, scenario_.run.seed);
       market->add_observer(*recorder);
     }

@@ -6,7 +6,7 @@
 
 #include "auction/auction_only.hpp"
 #include "core/metrics.hpp"
-#include "scenarios/result_store.hpp"
+#include "scenarios/auction_only_record.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace adsim::scenarios {

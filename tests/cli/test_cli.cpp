@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_app.hpp"
-#include "scenarios/result_store.hpp"
+#include "store/result_store.hpp"
 
 namespace adsim::cli {
 namespace {
@@ -76,7 +76,7 @@ TEST_F(CliTest, SameSeedWritesIdenticalRowsAndAnotherSeedDoesNot) {
   ASSERT_EQ(run(quick({"--db", db.string(), "--seed", "5"})).code, kExitOk);
   ASSERT_EQ(run(quick({"--db", db.string(), "--seed", "5"})).code, kExitOk);
   ASSERT_EQ(run(quick({"--db", db.string(), "--seed", "6"})).code, kExitOk);
-  auto store = scenarios::ResultStore::open(db, scenarios::ResultStore::Mode::kReadOnly);
+  auto store = adsim::store::ResultStore::open(db, adsim::store::ResultStore::Mode::kReadOnly);
   const auto runs = store.read_runs();
   ASSERT_EQ(runs.size(), 3u);
   const std::string a = store.dump_run_rows(runs[0].run_id), b = store.dump_run_rows(runs[1].run_id),
@@ -84,7 +84,7 @@ TEST_F(CliTest, SameSeedWritesIdenticalRowsAndAnotherSeedDoesNot) {
   EXPECT_GT(a.size(), 1000u);
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
-  EXPECT_EQ(runs[0].status, scenarios::RunStatus::kCompleted);
+  EXPECT_EQ(runs[0].status, adsim::store::RunStatus::kCompleted);
   EXPECT_EQ(runs[0].seed, 5u);
   EXPECT_EQ(runs[0].overrides, (std::vector<std::string>{"run.days=0.25", "run.seed=5"}));
 }
@@ -151,10 +151,10 @@ TEST_F(CliTest, InterruptMarksRunInterruptedAndKeepsTheDatabaseConsistent) {
   stopper.join();
   EXPECT_EQ(r.code, kExitInterrupted) << r.err;
   EXPECT_NE(r.err.find("interrupted"), std::string::npos);
-  auto store = scenarios::ResultStore::open(db, scenarios::ResultStore::Mode::kReadOnly);
+  auto store = adsim::store::ResultStore::open(db, adsim::store::ResultStore::Mode::kReadOnly);
   const auto runs = store.read_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0].status, scenarios::RunStatus::kInterrupted);
+  EXPECT_EQ(runs[0].status, adsim::store::RunStatus::kInterrupted);
   // Totals in the runs row equal the sum of the interval rows that were written.
   std::uint64_t requests = 0;
   for (const auto& i : store.read_intervals(runs[0].run_id)) requests += i.metrics.counts.requests;

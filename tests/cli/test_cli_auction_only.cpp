@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_app.hpp"
-#include "scenarios/result_store.hpp"
+#include "store/result_store.hpp"
 
 namespace adsim::cli {
 namespace {
@@ -66,11 +66,11 @@ TEST_F(CliAuctionOnlyTest, RecordedRowsAreThePrintedSummaryExactly) {
   ASSERT_EQ(r.code, kExitOk) << r.err;
   EXPECT_NE(r.err.find("(run 1)"), std::string::npos) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  auto store = scenarios::ResultStore::open(db, scenarios::ResultStore::Mode::kReadOnly);
+  auto store = adsim::store::ResultStore::open(db, adsim::store::ResultStore::Mode::kReadOnly);
   const auto run_row = store.read_run(1);
   ASSERT_TRUE(run_row.has_value());
   EXPECT_EQ(run_row->kind, "auction_only");
-  EXPECT_EQ(run_row->status, scenarios::RunStatus::kCompleted);
+  EXPECT_EQ(run_row->status, adsim::store::RunStatus::kCompleted);
   EXPECT_EQ(run_row->seed, j["seed"].get<std::uint64_t>());
   EXPECT_EQ(run_row->scenario_name, j["scenario"].get<std::string>());
   EXPECT_EQ(run_row->overrides.size(), 4u);
@@ -143,7 +143,7 @@ TEST_F(CliAuctionOnlyTest, SameSeedGivesIdenticalRowsAndAnotherSeedDoesNot) {
   ASSERT_EQ(run(lesson(db)).code, kExitOk);
   ASSERT_EQ(run(lesson(db)).code, kExitOk);
   ASSERT_EQ(run(lesson(db, {"--seed", "9"})).code, kExitOk);
-  auto store = scenarios::ResultStore::open(db, scenarios::ResultStore::Mode::kReadOnly);
+  auto store = adsim::store::ResultStore::open(db, adsim::store::ResultStore::Mode::kReadOnly);
   const std::string first = store.dump_run_rows(1);
   EXPECT_NE(first.find("[auction_only_blocks]\nblock_index=0"), std::string::npos);
   EXPECT_EQ(first, store.dump_run_rows(2));
@@ -198,10 +198,10 @@ TEST_F(CliAuctionOnlyTest, CtrlCRecordsAnInterruptedRunAndExits130) {
   EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["auctions"].get<std::uint64_t>(), 0u);
-  auto store = scenarios::ResultStore::open(db, scenarios::ResultStore::Mode::kReadOnly);
+  auto store = adsim::store::ResultStore::open(db, adsim::store::ResultStore::Mode::kReadOnly);
   const auto row = store.read_run(1);
   ASSERT_TRUE(row.has_value());
-  EXPECT_EQ(row->status, scenarios::RunStatus::kInterrupted);
+  EXPECT_EQ(row->status, adsim::store::RunStatus::kInterrupted);
   const auto a = store.read_auction_only_run(1);
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->metrics.auctions, 0u);

@@ -39,7 +39,7 @@
 #include "gui/strategy_table.hpp"
 #include "core/marketplace.hpp"
 #include "scenarios/factory.hpp"
-#include "scenarios/result_store.hpp"
+#include "store/result_store.hpp"
 #include "scenarios/scenario_schema.hpp"
 
 using adsim::gui::ChartPanel;
@@ -152,7 +152,7 @@ bool same_groups(const std::vector<core::StrategyGroup>& a, const std::vector<co
 }
 
 std::string dump_only_run(const QString& db) {
-  const auto store = scenarios::ResultStore::open(db.toStdString(), scenarios::ResultStore::Mode::kReadOnly);
+  const auto store = adsim::store::ResultStore::open(db.toStdString(), adsim::store::ResultStore::Mode::kReadOnly);
   const auto runs = store.read_runs();
   if (runs.size() != 1) return "<" + std::to_string(runs.size()) + " runs>";
   return store.dump_run_rows(runs.front().run_id);

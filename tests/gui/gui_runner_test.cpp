@@ -13,7 +13,7 @@
 #include "gui/run_data.hpp"
 #include "gui/simulation_runner.hpp"
 #include "scenarios/factory.hpp"
-#include "scenarios/result_store.hpp"
+#include "store/result_store.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 using adsim::gui::RunData;
@@ -54,14 +54,14 @@ bool drain_to_end(SimulationRunner& runner, RunData& data, int timeout_ms = 60'0
 }
 
 std::int64_t only_run_id(const std::filesystem::path& db) {
-  const auto runs = scenarios::ResultStore::open(db, scenarios::ResultStore::Mode::kReadOnly).read_runs();
+  const auto runs = adsim::store::ResultStore::open(db, adsim::store::ResultStore::Mode::kReadOnly).read_runs();
   return runs.size() == 1 ? runs.front().run_id : -1;
 }
 
 std::string dump(const std::filesystem::path& db) {
   const std::int64_t id = only_run_id(db);
   if (id < 0) return "<not exactly one run in " + db.string() + ">";
-  return scenarios::ResultStore::open(db, scenarios::ResultStore::Mode::kReadOnly).dump_run_rows(id);
+  return adsim::store::ResultStore::open(db, adsim::store::ResultStore::Mode::kReadOnly).dump_run_rows(id);
 }
 
 }  // namespace
@@ -230,10 +230,10 @@ class GuiRunnerTest : public QObject {
     QVERIFY(data.outcome()->aborted);
     QVERIFY(data.outcome()->summary.interrupted);
     QCOMPARE(data.totals().requests, data.outcome()->summary.totals.requests);
-    const auto store = scenarios::ResultStore::open(db, scenarios::ResultStore::Mode::kReadOnly);
+    const auto store = adsim::store::ResultStore::open(db, adsim::store::ResultStore::Mode::kReadOnly);
     const auto runs = store.read_runs();
     QCOMPARE(runs.size(), std::size_t{1});
-    QCOMPARE(runs[0].status, scenarios::RunStatus::kInterrupted);
+    QCOMPARE(runs[0].status, adsim::store::RunStatus::kInterrupted);
     QCOMPARE(store.read_intervals(runs[0].run_id).size(), data.points().size());
     QCOMPARE(runs[0].totals.requests, data.outcome()->summary.totals.requests);
   }

@@ -28,9 +28,9 @@
 
 #include "core/metrics.hpp"
 #include "core/money.hpp"
-#include "scenarios/result_store.hpp"
+#include "store/result_store.hpp"
 
-namespace adsim::scenarios::result_schema {
+namespace adsim::store::result_schema {
 
 // Version 1: runs, intervals, campaign_spend, campaign_totals, auction_requests, auction_candidates.
 // Version 2: auction economics, exploration and model-quality columns in runs and intervals, the
@@ -433,4 +433,4 @@ std::vector<std::string> from_json_array(std::string_view json);  // throws std:
 // Shortest decimal text that reads back as the same double.
 std::string format_double(double value);
 
-}  // namespace adsim::scenarios::result_schema
+}  // namespace adsim::store::result_schema

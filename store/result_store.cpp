@@ -1,4 +1,4 @@
-#include "scenarios/result_store.hpp"
+#include "store/result_store.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
@@ -18,11 +18,11 @@
 #include <system_error>
 #include <utility>
 
-#include "scenarios/result_schema.hpp"
+#include "store/result_schema.hpp"
 
 namespace fs = std::filesystem;
 
-namespace adsim::scenarios {
+namespace adsim::store {
 
 namespace rs = result_schema;
 
@@ -708,7 +708,7 @@ const fs::path& ResultStore::path() const { return connection_->path; }
 int ResultStore::schema_version() const { return connection_->schema_version; }
 int ResultStore::current_schema_version() { return rs::kSchemaVersion; }
 
-std::unique_ptr<RunRecorder> ResultStore::begin_run(const Scenario& scenario, std::uint64_t seed,
+std::unique_ptr<RunRecorder> ResultStore::begin_run(const scenarios::Scenario& scenario, std::uint64_t seed,
                                                     RecorderOptions options) {
   auto& c = *connection_;
   if (c.read_only) fail(c.path, "was opened read-only; cannot record a run");
@@ -905,4 +905,4 @@ std::string ResultStore::dump_run_rows(std::int64_t run_id) const {
   return out;
 }
 
-}  // namespace adsim::scenarios
+}  // namespace adsim::store

@@ -14,11 +14,12 @@
 #include "core/metrics.hpp"
 #include "core/sim_observer.hpp"
 #include "core/sim_time.hpp"
+#include "scenarios/auction_only_record.hpp"
 #include "scenarios/scenario.hpp"
 
 // The SQLite result store: every run, its time series, per-campaign totals and the sampled auction
 // log. docs/results-schema.md describes the tables for people who query them.
-namespace adsim::scenarios {
+namespace adsim::store {
 
 namespace detail {
 struct ResultConnection;  // the shared SQLite connection, defined in result_store.cpp
@@ -150,63 +151,18 @@ struct AuctionCandidateRow {
   core::AuctionLogCandidate candidate;
 };
 
-// Auction-only runs ([auction_only] enabled = true; schema version 3). Amounts are in the scenario's
-// currency units, as the runner reports them (expected values, not integer micros).
-
-// One row of `auction_only_runs`: the run's overall metrics, as `adsim run --json` prints them.
-struct AuctionOnlyRunRow {
-  std::int64_t run_id = 0;
-  std::uint64_t planned_rounds = 0;  // auction_only.rounds
-  std::uint64_t block_rounds = 0;    // auctions per row of auction_only_blocks
-  std::int64_t bidders = 0;
-  std::int64_t bidders_per_auction = 0;  // 0: all
-  std::int64_t slots = 0;
-  std::string mechanism;
-  std::string strategy;
-  std::string reserve_rule;
-  double reserve = 0.0;  // the global reserve used (after a Myerson rule)
-  std::uint64_t budget_exclusions = 0;
-  auction::AuctionMetricsReport metrics;  // per_slot: rows of auction_only_slots
-};
+// Auction-only runs: the runner's rows (AuctionOnlyRunRow, AuctionOnlyBidderRow, AuctionOnlyBlockRow,
+// AuctionOnlyRecord) are declared in scenarios/auction_only_record.hpp, since the runner fills them.
+using scenarios::AuctionOnlyBidderRow;
+using scenarios::AuctionOnlyBlockRow;
+using scenarios::AuctionOnlyRecord;
+using scenarios::AuctionOnlyRunRow;
 
 // One slot's metrics (auction::SlotReport): a row of `auction_only_slots`.
 struct AuctionOnlySlotRow {
   std::int64_t run_id = 0;
   std::int64_t slot = 0;
   auction::SlotReport metrics;
-};
-
-// One bidder's totals (auction::BidderOutcome): a row of `auction_only_bidders`.
-struct AuctionOnlyBidderRow {
-  std::int64_t run_id = 0;
-  std::int64_t bidder = 0;
-  auction::BidderOutcome outcome;
-};
-
-// One block of consecutive auctions: a row of `auction_only_blocks`, the convergence time series.
-struct AuctionOnlyBlockRow {
-  std::int64_t run_id = 0;
-  std::int64_t block_index = 0;
-  std::uint64_t first_round = 0;  // index of the block's first auction, from 0
-  std::uint64_t auctions = 0;     // auctions in the block
-  double revenue = 0.0;           // per auction
-  double surplus = 0.0;           // per auction
-  double welfare = 0.0;           // per auction
-  double best_welfare = 0.0;      // per auction
-  double efficiency = 0.0;        // welfare / best welfare over the block
-  double price_to_bid = 0.0;      // mean over the block's awards
-  double reserve_bind_rate = 0.0;
-  double fill_rate = 0.0;          // awarded slots / offered slots
-  double request_fill_rate = 0.0;  // auctions with an ad / auctions
-  // Mean over learning (bandit) bidders of their preferred shading factor at the block's end; NaN
-  // (NULL) when no bidder learns.
-  double mean_shading = 0.0;
-};
-
-// What an auction-only run leaves besides the runs row, written when it ends.
-struct AuctionOnlyRecord {
-  AuctionOnlyRunRow run;
-  std::vector<AuctionOnlyBidderRow> bidders;
 };
 
 struct RecorderOptions {
@@ -284,7 +240,7 @@ class ResultStore {
   // Inserts the `runs` row (status 'running') in its own committed transaction, creating or
   // upgrading the schema first if needed. The recorder shares the connection: it may outlive this
   // object, but both must be used from one thread at a time.
-  std::unique_ptr<RunRecorder> begin_run(const Scenario& scenario, std::uint64_t seed,
+  std::unique_ptr<RunRecorder> begin_run(const scenarios::Scenario& scenario, std::uint64_t seed,
                                          RecorderOptions options = {});
 
   std::vector<RunRow> read_runs() const;
@@ -318,4 +274,4 @@ class ResultStore {
   std::shared_ptr<detail::ResultConnection> connection_;
 };
 
-}  // namespace adsim::scenarios
+}  // namespace adsim::store

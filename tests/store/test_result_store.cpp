@@ -1,8 +1,8 @@
-#include "scenarios/result_store.hpp"
+#include "store/result_store.hpp"
 
 #include "core/marketplace.hpp"
 #include "scenarios/factory.hpp"
-#include "scenarios/result_schema.hpp"
+#include "store/result_schema.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -29,9 +29,9 @@
 
 namespace fs = std::filesystem;
 using namespace adsim;
-using adsim::scenarios::ResultStore;
-using adsim::scenarios::ResultStoreError;
-using adsim::scenarios::RunStatus;
+using adsim::store::ResultStore;
+using adsim::store::ResultStoreError;
+using adsim::store::RunStatus;
 
 namespace {
 
@@ -305,7 +305,7 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
 
 // Feeds a complete fake run; returns its run id.
 std::int64_t record_fake_run(ResultStore& store, std::uint64_t seed, int intervals = 4,
-                             scenarios::RecorderOptions options = {}) {
+                             store::RecorderOptions options = {}) {
   auto recorder = store.begin_run(make_scenario(), seed, options);
   std::vector<core::IntervalMetrics> ms;
   for (int i = 0; i < intervals; ++i) {
@@ -612,7 +612,7 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
   EXPECT_EQ(run.planned_days, 0.5);
   EXPECT_EQ(run.snapshot_interval_us, 15 * core::kMinute);
   EXPECT_EQ(run.auction_log_rate, 0.25);
-  EXPECT_EQ(run.adsim_version, scenarios::results_adsim_version());
+  EXPECT_EQ(run.adsim_version, store::results_adsim_version());
   EXPECT_FALSE(run.adsim_version.empty());
   EXPECT_EQ(run.error_message, "");
   EXPECT_EQ(run.simulated_us, summary.simulated);
@@ -825,7 +825,7 @@ TEST(ResultStoreRecorder, DestroyedUnfinishedMarksInterruptedAndFlushesRows) {
   core::Counters sum;
   std::uint64_t examples = 0, model_clicks = 0;
   {
-    scenarios::RecorderOptions lazy;
+    store::RecorderOptions lazy;
     lazy.flush_every = 1000 * core::kDay;  // nothing is written before the recorder ends
     lazy.max_buffered_rows = 1'000'000;
     auto recorder = store.begin_run(make_scenario(), 7, lazy);
@@ -925,7 +925,7 @@ TEST(ResultStoreRecorder, WritesInBatchesAtIntervalBoundaries) {
   TempDir dir;
   auto store = ResultStore::open(dir / "results.db");
   auto reader = ResultStore::open(store.path(), ResultStore::Mode::kReadOnly);  // another connection
-  scenarios::RecorderOptions options;
+  store::RecorderOptions options;
   options.flush_every = 30 * core::kMinute;
   auto recorder = store.begin_run(make_scenario(), 1, options);
   const auto id = recorder->run_id();
@@ -946,7 +946,7 @@ TEST(ResultStoreRecorder, WritesInBatchesAtIntervalBoundaries) {
   EXPECT_EQ(reader.read_intervals(id).size(), 3u);
 
   // A dense auction log is written when the buffer is full, without waiting for an interval.
-  scenarios::RecorderOptions small;
+  store::RecorderOptions small;
   small.max_buffered_rows = 10;
   auto dense = store.begin_run(make_scenario(), 2, small);
   dense->on_auction(make_auction(1, 4));  // 5 rows
@@ -1126,7 +1126,7 @@ TEST(ResultStoreDeterminism, IdenticalRunsDumpIdenticalRows) {
   auto store = ResultStore::open(dir / "results.db");
   const auto a = record_fake_run(store, 99);
   // Different batching must not change the rows.
-  scenarios::RecorderOptions eager;
+  store::RecorderOptions eager;
   eager.flush_every = 0;
   eager.max_buffered_rows = 3;
   const auto b = record_fake_run(store, 99, 4, eager);
@@ -1250,7 +1250,7 @@ TEST(ResultStoreConcurrency, TwoConnectionsRecordRunsIntoOneFile) {
 TEST(ResultStoreRecorder, UnwritableRowsStillEndTheRun) {
   TempDir dir;
   auto store = ResultStore::open(dir / "results.db");
-  scenarios::RecorderOptions lazy;
+  store::RecorderOptions lazy;
   lazy.flush_every = 1000 * core::kDay;
   {
     auto recorder = store.begin_run(make_scenario(), 1, lazy);
@@ -1282,7 +1282,7 @@ TEST(ResultStoreSchema, ColumnsAddedByALaterVersionUpgradeOldFilesAndOldFilesSta
     std::int64_t a = 0;
     double added = 0.0;
   };
-  namespace rs = scenarios::result_schema;
+  namespace rs = store::result_schema;
   rs::Table<Row> t;
   t.name = "toy";
   t.columns.push_back(rs::integer<Row>("run_id", [](auto& r) -> auto& { return r.run_id; }));
@@ -1575,7 +1575,7 @@ std::set<std::string> schema_shape(const fs::path& path) {
 // A dump of a version `to` database without what versions after `from` added (tables, which must be
 // empty, and columns, which must be NULL): for a run recorded before the upgrade, the dump as it was.
 std::string dump_as_of(std::string dump, int from, int to) {
-  namespace rs = scenarios::result_schema;
+  namespace rs = store::result_schema;
   const auto schema = rs::make_schema();
   const auto old_tables = schema.tables(from);
   for (const auto& table : schema.tables(to)) {
@@ -1606,7 +1606,7 @@ std::string dump_as_of(std::string dump, int from, int to) {
 }  // namespace
 
 TEST(ResultStoreUpgrade, Version1FileFromTheOldCodeIsReadAsItIsThenUpgradedInPlace) {
-  namespace rs = scenarios::result_schema;
+  namespace rs = store::result_schema;
   TempDir dir;
   const auto path = dir / "v1.db";
   {
@@ -1620,10 +1620,10 @@ TEST(ResultStoreUpgrade, Version1FileFromTheOldCodeIsReadAsItIsThenUpgradedInPla
   // Read as it is, by a reader and by a writer that records nothing: the version 1 columns as they
   // were written, the newer ones as if NULL (0 or NaN), no rows in the newer tables.
   std::string dump_v1;
-  scenarios::RunRow run_v1;
-  std::vector<scenarios::IntervalRow> intervals_v1;
-  std::vector<scenarios::CampaignSpendRow> spend_v1;
-  std::vector<scenarios::CampaignTotalsRow> totals_v1;
+  store::RunRow run_v1;
+  std::vector<store::IntervalRow> intervals_v1;
+  std::vector<store::CampaignSpendRow> spend_v1;
+  std::vector<store::CampaignTotalsRow> totals_v1;
   for (auto mode : {ResultStore::Mode::kReadOnly, ResultStore::Mode::kReadWrite}) {
     auto store = ResultStore::open(path, mode);
     EXPECT_EQ(store.schema_version(), 1);
@@ -1741,7 +1741,7 @@ TEST(ResultStoreUpgrade, Version1FileFromTheOldCodeIsReadAsItIsThenUpgradedInPla
 }
 
 TEST(ResultStoreSchema, OverridesJsonRoundTripsAnyText) {
-  namespace rs = scenarios::result_schema;
+  namespace rs = store::result_schema;
   const std::vector<std::string> items = {"", "a=b", "q=\"x\"", "back\\slash", "ctl\x01\x1f", "nl\n\r\t",
                                           "utf8=\xc3\xa9\xe2\x82\xac"};
   const auto json = rs::to_json_array(items);
@@ -1755,7 +1755,7 @@ TEST(ResultStoreSchema, OverridesJsonRoundTripsAnyText) {
 TEST(ResultStoreRecorder, RecorderOutlivesItsStore) {
   TempDir dir;
   const auto path = dir / "results.db";
-  std::unique_ptr<scenarios::RunRecorder> recorder;
+  std::unique_ptr<store::RunRecorder> recorder;
   {
     auto store = ResultStore::open(path);
     recorder = store.begin_run(make_scenario(), 1);

@@ -13,15 +13,15 @@
 #include <string>
 
 #include "scenarios/auction_only_run.hpp"
-#include "scenarios/result_store.hpp"
+#include "store/result_store.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 namespace adsim {
 namespace {
 
 namespace fs = std::filesystem;
-using scenarios::ResultStore;
-using scenarios::RunStatus;
+using store::ResultStore;
+using store::RunStatus;
 
 class TempDir {
  public:

@@ -1,11 +1,11 @@
-#include "scenarios/result_schema.hpp"
+#include "store/result_schema.hpp"
 
 #include <array>
 #include <charconv>
 #include <stdexcept>
 #include <system_error>
 
-namespace adsim::scenarios::result_schema {
+namespace adsim::store::result_schema {
 
 std::string_view sql_type_name(SqlType type) {
   switch (type) {
@@ -631,4 +631,4 @@ std::string format_double(double value) {
   return std::string(buf.data(), end);
 }
 
-}  // namespace adsim::scenarios::result_schema
+}  // namespace adsim::store::result_schema
