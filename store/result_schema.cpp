@@ -87,8 +87,157 @@ Table<RunRow> make_runs() {
   summary(added_in(3, integer<R>("auto_bid_violating", [](auto& r) -> auto& { return r.auto_bid.violating; })));
   summary(added_in(3, real<R>("auto_bid_mean_violation", [](auto& r) -> auto& { return r.auto_bid.mean_violation; })));
   summary(added_in(3, real<R>("auto_bid_max_violation", [](auto& r) -> auto& { return r.auto_bid.max_violation; })));
+  // Version 4: the study the run belongs to (NULL for a run outside a study).
+  c.push_back(added_in(4, integer_or_null<R>("experiment_id", [](auto& r) -> auto& { return r.experiment_id; }, 0)));
+  c.push_back(added_in(4, integer_or_null<R>("variant_id", [](auto& r) -> auto& { return r.variant_id; }, 0)));
+  c.push_back(added_in(4, integer_or_null<R>("replication", [](auto& r) -> auto& { return r.replication; }, 0)));
   t.indexes.push_back("runs_by_scenario ON runs (scenario_name, seed)");
   return t;
+}
+
+// Version 4: one row per metric of a run of a study (long format).
+Table<RunMetricRow> make_run_metrics() {
+  using R = RunMetricRow;
+  Table<R> t;
+  t.name = "run_metrics";
+  t.since = 4;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  c.push_back(text<R>("metric", [](auto& r) -> auto& { return r.metric; }, false, "NOT NULL"));
+  c.push_back(real<R>("value", [](auto& r) -> auto& { return r.value; }));  // NULL: undefined
+  t.primary_key = {"run_id", "metric"};
+  t.table_constraints = kRunForeignKey;
+  t.without_rowid = true;
+  return t;
+}
+
+Table<ExperimentRow> make_experiments() {
+  using R = ExperimentRow;
+  Table<R> t;
+  t.name = "experiments";
+  t.since = 4;
+  auto& c = t.columns;
+  c.push_back(with_phase(integer<R>("experiment_id", [](auto& r) -> auto& { return r.experiment_id; },
+                                    "PRIMARY KEY AUTOINCREMENT"),
+                         kNever));
+  c.push_back(text<R>("name", [](auto& r) -> auto& { return r.name; }, false, "NOT NULL"));
+  c.push_back(text<R>("kind", [](auto& r) -> auto& { return r.kind; }, false,
+                      "NOT NULL CHECK (kind IN ('sweep', 'compare'))"));
+  c.push_back(text<R>("scenario_name", [](auto& r) -> auto& { return r.scenario_name; }, false, "NOT NULL"));
+  c.push_back(text<R>("scenario_path", [](auto& r) -> auto& { return r.scenario_path; }, true));
+  c.push_back(text<R>("scenario_text", [](auto& r) -> auto& { return r.scenario_text; }, false, "NOT NULL"));
+  c.push_back(Column<R>{"base_overrides", SqlType::kText, "NOT NULL", 1, kAtInsert,
+                        [](const R& r) { return Value{to_json_array(r.base_overrides)}; },
+                        [](R& r, const SQLite::Column& col) {
+                          r.base_overrides = col.isNull() ? std::vector<std::string>{} : from_json_array(col.getString());
+                        }});
+  c.push_back(text<R>("definition", [](auto& r) -> auto& { return r.definition; }, false, "NOT NULL UNIQUE"));
+  c.push_back(text<R>("created_at", [](auto& r) -> auto& { return r.created_at; }, false, "NOT NULL"));
+  c.push_back(text<R>("adsim_version", [](auto& r) -> auto& { return r.adsim_version; }, false, "NOT NULL"));
+  c.push_back(text<R>("seeds", [](auto& r) -> auto& { return r.seeds; }, false, "NOT NULL"));
+  c.push_back(integer_or_null<R>("baseline_variant_id", [](auto& r) -> auto& { return r.baseline_variant_id; }, 0));
+  return t;
+}
+
+constexpr const char* kExperimentForeignKey =
+    "FOREIGN KEY (experiment_id) REFERENCES experiments(experiment_id) ON DELETE CASCADE";
+
+Table<VariantRow> make_variants() {
+  using R = VariantRow;
+  Table<R> t;
+  t.name = "variants";
+  t.since = 4;
+  auto& c = t.columns;
+  c.push_back(with_phase(integer<R>("variant_id", [](auto& r) -> auto& { return r.variant_id; },
+                                    "PRIMARY KEY AUTOINCREMENT"),
+                         kNever));
+  c.push_back(integer<R>("experiment_id", [](auto& r) -> auto& { return r.experiment_id; }));
+  c.push_back(integer<R>("position", [](auto& r) -> auto& { return r.position; }));
+  c.push_back(text<R>("name", [](auto& r) -> auto& { return r.name; }, false, "NOT NULL"));
+  t.table_constraints = std::string(kExperimentForeignKey) + ",\n  UNIQUE (experiment_id, name)";
+  return t;
+}
+
+Table<VariantParameterRow> make_variant_parameters() {
+  using R = VariantParameterRow;
+  Table<R> t;
+  t.name = "variant_parameters";
+  t.since = 4;
+  auto& c = t.columns;
+  c.push_back(integer<R>("variant_id", [](auto& r) -> auto& { return r.variant_id; }));
+  c.push_back(integer<R>("position", [](auto& r) -> auto& { return r.position; }));
+  c.push_back(text<R>("key", [](auto& r) -> auto& { return r.key; }, false, "NOT NULL"));
+  c.push_back(text<R>("value", [](auto& r) -> auto& { return r.value; }, false, "NOT NULL"));
+  t.primary_key = {"variant_id", "position"};
+  t.table_constraints = "FOREIGN KEY (variant_id) REFERENCES variants(variant_id) ON DELETE CASCADE";
+  t.without_rowid = true;
+  return t;
+}
+
+// The statistics columns shared by experiment_summary and experiment_comparisons.
+template <class R>
+void add_study_key(std::vector<Column<R>>& c) {
+  c.push_back(integer<R>("experiment_id", [](auto& r) -> auto& { return r.experiment_id; }));
+  c.push_back(integer<R>("variant_id", [](auto& r) -> auto& { return r.variant_id; }));
+  c.push_back(text<R>("metric", [](auto& r) -> auto& { return r.metric; }, false, "NOT NULL"));
+  c.push_back(integer<R>("n", [](auto& r) -> auto& { return r.n; }));
+}
+
+Table<ExperimentSummaryRow> make_experiment_summary() {
+  using R = ExperimentSummaryRow;
+  Table<R> t;
+  t.name = "experiment_summary";
+  t.since = 4;
+  auto& c = t.columns;
+  add_study_key<R>(c);
+  c.push_back(real<R>("mean", [](auto& r) -> auto& { return r.mean; }));
+  c.push_back(real<R>("sd", [](auto& r) -> auto& { return r.sd; }));
+  c.push_back(real<R>("ci_low", [](auto& r) -> auto& { return r.ci_low; }));
+  c.push_back(real<R>("ci_high", [](auto& r) -> auto& { return r.ci_high; }));
+  c.push_back(text<R>("mark", [](auto& r) -> auto& { return r.mark; }, true));
+  t.primary_key = {"experiment_id", "variant_id", "metric"};
+  t.table_constraints = kExperimentForeignKey;
+  t.without_rowid = true;
+  return t;
+}
+
+Table<ExperimentComparisonRow> make_experiment_comparisons() {
+  using R = ExperimentComparisonRow;
+  Table<R> t;
+  t.name = "experiment_comparisons";
+  t.since = 4;
+  auto& c = t.columns;
+  add_study_key<R>(c);
+  c.push_back(real<R>("baseline_mean", [](auto& r) -> auto& { return r.baseline_mean; }));
+  c.push_back(real<R>("variant_mean", [](auto& r) -> auto& { return r.variant_mean; }));
+  c.push_back(real<R>("mean_diff", [](auto& r) -> auto& { return r.mean_diff; }));
+  c.push_back(real<R>("ci_low", [](auto& r) -> auto& { return r.ci_low; }));
+  c.push_back(real<R>("ci_high", [](auto& r) -> auto& { return r.ci_high; }));
+  c.push_back(real<R>("relative_change", [](auto& r) -> auto& { return r.relative_change; }));
+  c.push_back(real<R>("p_value", [](auto& r) -> auto& { return r.p_value; }));
+  c.push_back(real<R>("p_holm", [](auto& r) -> auto& { return r.p_holm; }));
+  c.push_back(text<R>("verdict", [](auto& r) -> auto& { return r.verdict; }, false, "NOT NULL"));
+  t.primary_key = {"experiment_id", "variant_id", "metric"};
+  t.table_constraints = kExperimentForeignKey;
+  t.without_rowid = true;
+  return t;
+}
+
+// Statements beyond the tables, with the schema version that added them.
+std::vector<std::pair<int, std::string>> make_extra_sql() {
+  return {
+      // A cell of a study (experiment, variant, seed) completes at most once, even when two
+      // processes run the same study on one file.
+      {4, "CREATE UNIQUE INDEX runs_one_completed_per_cell ON runs (experiment_id, variant_id, seed) "
+          "WHERE status = 'completed' AND experiment_id IS NOT NULL"},
+      {4, "CREATE INDEX runs_by_experiment ON runs (experiment_id, variant_id)"},
+      // Ready for GROUP BY and pandas: one row per metric of every completed run of a study.
+      {4, "CREATE VIEW experiment_run_metrics AS\n"
+          "SELECT r.experiment_id, r.variant_id, v.name AS variant, r.replication, r.seed, r.run_id,\n"
+          "       m.metric, m.value\n"
+          "FROM runs r JOIN variants v ON v.variant_id = r.variant_id JOIN run_metrics m ON m.run_id = r.run_id\n"
+          "WHERE r.status = 'completed'"},
+  };
 }
 
 Table<IntervalRow> make_intervals() {
@@ -443,7 +592,14 @@ Schema make_schema() {
                 make_auction_only_runs(),
                 make_auction_only_slots(),
                 make_auction_only_bidders(),
-                make_auction_only_blocks()};
+                make_auction_only_blocks(),
+                make_run_metrics(),
+                make_experiments(),
+                make_variants(),
+                make_variant_parameters(),
+                make_experiment_summary(),
+                make_experiment_comparisons(),
+                make_extra_sql()};
 }
 
 std::vector<Schema::TableInfo> Schema::tables(int db_version) const {
@@ -458,23 +614,30 @@ std::vector<Schema::TableInfo> Schema::tables(int db_version) const {
 
 std::vector<std::string> Schema::create_all_sql() const {
   std::vector<std::string> out;
-  for_each_table([&](const auto& t) {
+  const auto create = [&](const auto& t) {
     out.push_back(t.create_sql());
     for (auto& sql : t.create_index_sql()) out.push_back(std::move(sql));
-  });
+  };
+  for_each_table(create);
+  for_each_study_table(create);
+  for (const auto& [version, sql] : extra_sql) out.push_back(sql);
   return out;
 }
 
 std::vector<std::string> Schema::upgrade_sql(int to_version) const {
   std::vector<std::string> out;
-  for_each_table([&](const auto& t) {
+  const auto upgrade = [&](const auto& t) {
     if (t.since == to_version) {  // a new table, whole
       out.push_back(t.create_sql());
       for (auto& sql : t.create_index_sql()) out.push_back(std::move(sql));
     } else {
       for (auto& sql : t.add_column_sql(to_version)) out.push_back(std::move(sql));
     }
-  });
+  };
+  for_each_table(upgrade);
+  for_each_study_table(upgrade);
+  for (const auto& [version, sql] : extra_sql)
+    if (version == to_version) out.push_back(sql);
   return out;
 }
 

@@ -38,7 +38,10 @@ namespace adsim::store::result_schema {
 // interval_slots, run_slots, model_reliability.
 // Version 3: auction-only runs: runs.kind; new tables auction_only_runs, auction_only_slots,
 // auction_only_bidders, auction_only_blocks; conversion economics columns; surface_metrics.
-inline constexpr int kSchemaVersion = 3;
+// Version 4: studies: runs.experiment_id, variant_id, replication; new tables run_metrics,
+// experiments, variants, variant_parameters, experiment_summary, experiment_comparisons; the view
+// experiment_run_metrics.
+inline constexpr int kSchemaVersion = 4;
 // PRAGMA application_id of an adsim results database ("ADSM"), so that other SQLite files are
 // recognised and left alone.
 inline constexpr std::int32_t kApplicationId = 0x4144534D;
@@ -390,6 +393,15 @@ struct Schema {
   Table<AuctionOnlySlotRow> auction_only_slots;
   Table<AuctionOnlyBidderRow> auction_only_bidders;
   Table<AuctionOnlyBlockRow> auction_only_blocks;
+  Table<RunMetricRow> run_metrics;
+  // Study tables: not keyed by run (see for_each_study_table).
+  Table<ExperimentRow> experiments;
+  Table<VariantRow> variants;
+  Table<VariantParameterRow> variant_parameters;
+  Table<ExperimentSummaryRow> experiment_summary;
+  Table<ExperimentComparisonRow> experiment_comparisons;
+  // Indexes and views beyond the tables', with the schema version that added each.
+  std::vector<std::pair<int, std::string>> extra_sql;
 
   // Calls f(table) for every table, in creation and dump order (a table after those its foreign
   // keys refer to).
@@ -409,6 +421,18 @@ struct Schema {
     f(auction_only_slots);
     f(auction_only_bidders);
     f(auction_only_blocks);
+    f(run_metrics);
+  }
+
+  // The tables of studies, which have no run_id: created and upgraded with the others, but not part
+  // of a run's rows (tables(), dump_run_rows, merging a run).
+  template <class F>
+  void for_each_study_table(F&& f) const {
+    f(experiments);
+    f(variants);
+    f(variant_parameters);
+    f(experiment_summary);
+    f(experiment_comparisons);
   }
 
   struct TableInfo {

@@ -6,9 +6,11 @@
 #include <SQLiteCpp/Transaction.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -54,7 +56,8 @@ namespace detail {
 
 struct ResultConnection {
   ResultConnection(fs::path p, int flags, bool ro)
-      : path(std::move(p)), db(path, flags, /*busy timeout ms: other runs may be writing*/ 10'000), read_only(ro) {}
+      : path(std::move(p)), db(path, flags, /*busy timeout ms: other runs and studies may be writing*/ 60'000),
+        read_only(ro) {}
 
   fs::path path;
   SQLite::Database db;
@@ -108,18 +111,28 @@ std::string now_iso8601() {
   return std::string(buf.data(), n) + frac.data();
 }
 
-int pragma_int(SQLite::Database& db, const char* pragma) {
-  return db.execAndGet(std::string("PRAGMA ") + pragma).getInt();
+// Absolute and canonical, so a GUI run and a CLI run of the same file record the same path.
+std::string canonical_scenario_path(const std::string& source_path) {
+  if (source_path.empty()) return {};
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(source_path, ec), ec);
+  return ec ? source_path : p.string();
 }
 
-int count_tables(SQLite::Database& db) {
-  return db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").getInt();
-}
-
-// Reads what the file is without writing to it; sets connection.schema_version.
+// Reads what the file is without writing to it; sets connection.schema_version. One statement, so
+// one read transaction: the three facts come from the same state of the file. (Read one by one,
+// another process creating the schema between the reads made a new file look like a foreign
+// database: no application id yet, but tables already.)
 void inspect(ResultConnection& c) {
-  const int application_id = pragma_int(c.db, "application_id");
-  const int user_version = pragma_int(c.db, "user_version");
+  SQLite::Statement q(c.db,
+                      "SELECT (SELECT application_id FROM pragma_application_id()),"
+                      " (SELECT user_version FROM pragma_user_version()),"
+                      " (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%')");
+  q.executeStep();
+  const int application_id = q.getColumn(0).getInt();
+  const int user_version = q.getColumn(1).getInt();
+  const int tables = q.getColumn(2).getInt();
+  q.reset();
   if (application_id == rs::kApplicationId) {
     if (user_version > rs::kSchemaVersion)
       fail(c.path, "was written by a newer adsim (schema version " + std::to_string(user_version) +
@@ -128,7 +141,7 @@ void inspect(ResultConnection& c) {
     c.schema_version = user_version;
     return;
   }
-  if (application_id != 0 || user_version != 0 || count_tables(c.db) > 0)
+  if (application_id != 0 || user_version != 0 || tables > 0)
     fail(c.path, "is a SQLite database but not an adsim results database; refusing to write into it. "
                  "Choose another results file.");
   c.schema_version = 0;  // an empty database: the schema is created by the first begin_run()
@@ -148,6 +161,38 @@ void ensure_schema(ResultConnection& c) {
   }
   c.db.exec("PRAGMA user_version = " + std::to_string(rs::kSchemaVersion));
   c.schema_version = rs::kSchemaVersion;
+}
+
+// Write-ahead logging: a reader holding a transaction (a report, sqlite3, pandas) no longer makes a
+// running simulation fail with "database is locked", and a commit costs one fsync of the log, not
+// two. The mode is stored in the file, so it is set once, outside any transaction; a file another
+// process holds open may refuse the switch for now, and then stays in rollback mode until the next
+// run (both modes are safe). synchronous = NORMAL is what SQLite recommends with WAL: a crash of
+// the process loses nothing committed; a power loss may lose the last commits, never consistency.
+void use_write_ahead_log(ResultConnection& c) {
+  if (c.read_only || c.path == ":memory:") return;
+  try {
+    const std::string mode = c.db.execAndGet("PRAGMA main.journal_mode = WAL").getString();
+    if (mode != "wal") spdlog::debug("results database '{}' stays in journal mode {}", c.path.string(), mode);
+    c.db.exec("PRAGMA main.synchronous = NORMAL");
+  } catch (const SQLite::Exception& e) {
+    spdlog::debug("results database '{}': write-ahead log not enabled now: {}", c.path.string(), e.what());
+  }
+}
+
+// Runs `write` in one IMMEDIATE transaction after making sure the schema is current (creating or
+// upgrading it in the same transaction, so two processes that open a new file at once both see
+// either no schema or all of it). SQLite errors become ResultStoreError naming `doing`.
+template <class Write>
+void write_transaction(ResultConnection& c, const std::string& doing, Write&& write) {
+  try {
+    SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
+    ensure_schema(c);
+    write();
+    tx.commit();
+  } catch (const SQLite::Exception& e) {
+    fail_sqlite(c.path, doing, e);
+  }
 }
 
 std::string describe_open_error(const SQLite::Exception& e) {
@@ -678,30 +723,56 @@ ResultStore ResultStore::open(const fs::path& path, Mode mode) {
     if (!writable(dir)) fail(path, "the directory " + quoted(dir) + " is read-only");
   }
 
-  const int flags = read_only ? SQLite::OPEN_READONLY
-                              : (SQLite::OPEN_READWRITE | (exists ? 0 : SQLite::OPEN_CREATE));
+  // Create the file ourselves, exclusively, so that we know whether it is ours: two processes that
+  // open one new path at the same moment must not both think so (the loser of the race opens the
+  // winner's file, whose schema is created in one transaction, and sees all of it or none).
+  bool created = false;
+  if (!exists && !read_only) {
+    const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      created = true;
+      ::close(fd);
+    } else if (errno != EEXIST) {
+      fail(path, "cannot be created: " + std::generic_category().message(errno));
+    }
+  }
+  const int flags = read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
   std::shared_ptr<ResultConnection> conn;
+  const auto remove_if_ours_and_empty = [&] {
+    if (created && fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0) fs::remove(path, ec);
+  };
   try {
     conn = std::make_shared<ResultConnection>(path, flags, read_only);
-    inspect(*conn);
     // Connection settings only: they do not change the file.
     conn->db.exec("PRAGMA foreign_keys = ON");
     if (!read_only && sqlite3_db_readonly(conn->db.getHandle(), "main") == 1) fail(path, "the file is read-only");
-    if (!exists) {
-      SQLite::Transaction tx(conn->db, SQLite::TransactionBehavior::IMMEDIATE);
-      ensure_schema(*conn);
-      tx.commit();
+    if (created) {
+      use_write_ahead_log(*conn);
+      write_transaction(*conn, "creating the schema", [] {});
+    } else {
+      inspect(*conn);
     }
   } catch (const SQLite::Exception& e) {
     conn.reset();
-    if (!exists && fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0) fs::remove(path, ec);
+    remove_if_ours_and_empty();
     fail(path, describe_open_error(e));
   } catch (const ResultStoreError&) {
     conn.reset();
-    if (!exists && fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0) fs::remove(path, ec);
+    remove_if_ours_and_empty();
     throw;
   }
   return ResultStore(std::move(conn));
+}
+
+ResultStore ResultStore::open_in_memory() {
+  try {
+    auto conn = std::make_shared<ResultConnection>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, false);
+    conn->db.exec("PRAGMA foreign_keys = ON");
+    write_transaction(*conn, "creating the schema", [] {});
+    return ResultStore(std::move(conn));
+  } catch (const SQLite::Exception& e) {
+    fail(":memory:", describe_open_error(e));
+  }
 }
 
 const fs::path& ResultStore::path() const { return connection_->path; }
@@ -709,17 +780,12 @@ int ResultStore::schema_version() const { return connection_->schema_version; }
 int ResultStore::current_schema_version() { return rs::kSchemaVersion; }
 
 std::unique_ptr<RunRecorder> ResultStore::begin_run(const scenarios::Scenario& scenario, std::uint64_t seed,
-                                                    RecorderOptions options) {
+                                                    RecorderOptions options, const RunLink& link) {
   auto& c = *connection_;
   if (c.read_only) fail(c.path, "was opened read-only; cannot record a run");
   RunRow row;
   row.scenario_name = scenario.name;
-  if (!scenario.source_path.empty()) {
-    // Absolute and canonical, so a GUI run and a CLI run of the same file record the same path.
-    std::error_code ec;
-    fs::path p = fs::weakly_canonical(fs::absolute(scenario.source_path, ec), ec);
-    row.scenario_path = ec ? scenario.source_path : p.string();
-  }
+  row.scenario_path = canonical_scenario_path(scenario.source_path);
   row.scenario_text = scenario.source_text;
   row.seed = seed;
   row.overrides = scenario.overrides;
@@ -730,20 +796,19 @@ std::unique_ptr<RunRecorder> ResultStore::begin_run(const scenarios::Scenario& s
   row.auction_log_rate = scenario.run.auction_log_rate;
   row.adsim_version = std::string(results_adsim_version());
   row.kind = scenario.auction_only.enabled ? "auction_only" : "marketplace";
+  row.experiment_id = link.experiment_id;
+  row.variant_id = link.variant_id;
+  row.replication = link.replication;
   std::unique_ptr<RunRecorder::Impl> impl;
-  try {
-    SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
-    ensure_schema(c);
+  use_write_ahead_log(c);
+  write_transaction(c, "starting a run of scenario '" + scenario.name + "'", [&] {
     SQLite::Statement insert(c.db, c.schema.runs.insert_sql());
     c.schema.runs.bind(insert, row, rs::kAtInsert);
     insert.exec();
     row.run_id = c.db.getLastInsertRowid();
     // Prepared before the commit, so that a failure here leaves no orphan 'running' row.
     impl = std::make_unique<RunRecorder::Impl>(connection_, std::move(row), options);
-    tx.commit();
-  } catch (const SQLite::Exception& e) {
-    fail_sqlite(c.path, "starting a run of scenario '" + scenario.name + "'", e);
-  }
+  });
   return std::unique_ptr<RunRecorder>(new RunRecorder(std::move(impl)));
 }
 
@@ -876,7 +941,9 @@ std::string ResultStore::dump_run_rows(std::int64_t run_id) const {
   refresh_if_empty(c);
   if (c.schema_version == 0) return out;
   const auto skipped = [](std::string_view column) {
-    return column == "run_id" || column == "started_at" || column == "finished_at" || column == "wall_seconds";
+    // Wall-clock and grouping columns: where and when a run was recorded, not what it found.
+    return column == "run_id" || column == "started_at" || column == "finished_at" || column == "wall_seconds" ||
+           column == "experiment_id" || column == "variant_id" || column == "replication";
   };
   try {
     for (const auto& table : c.schema.tables(c.schema_version)) {
@@ -903,6 +970,289 @@ std::string ResultStore::dump_run_rows(std::int64_t run_id) const {
     fail_sqlite(c.path, "dumping run " + std::to_string(run_id), e);
   }
   return out;
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Studies
+
+namespace {
+
+std::vector<VariantRow> read_variants_with_parameters(ResultConnection& c, std::int64_t experiment_id) {
+  const auto& s = c.schema;
+  auto variants = read_rows(c, s.variants, "experiment_id = ?", experiment_id, "position");
+  if (variants.empty()) return variants;
+  const auto parameters = read_rows(
+      c, s.variant_parameters, "variant_id IN (SELECT variant_id FROM variants WHERE experiment_id = ?)",
+      experiment_id, "variant_id, position");
+  for (auto& v : variants)
+    for (const auto& p : parameters)
+      if (p.variant_id == v.variant_id) v.parameters.push_back(p);
+  return variants;
+}
+
+bool same_variants(const std::vector<VariantRow>& a, const std::vector<VariantRow>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || a[i].parameters.size() != b[i].parameters.size()) return false;
+    for (std::size_t k = 0; k < a[i].parameters.size(); ++k)
+      if (a[i].parameters[k].key != b[i].parameters[k].key || a[i].parameters[k].value != b[i].parameters[k].value)
+        return false;
+  }
+  return true;
+}
+
+// "INSERT INTO main.T (a, b, ...) SELECT a, b, ... FROM w.T" with some columns replaced by
+// parameters (run_id and the study link of a merged run).
+std::string copy_sql(const std::string& table, const std::vector<std::string>& columns,
+                     const std::vector<std::pair<std::string, std::string>>& replaced) {
+  std::string into, select;
+  for (const auto& name : columns) {
+    into += (into.empty() ? "" : ", ") + name;
+    std::string expression = name;
+    for (const auto& [column, with] : replaced)
+      if (column == name) expression = with;
+    select += (select.empty() ? "" : ", ") + expression;
+  }
+  return "INSERT INTO main." + table + " (" + into + ") SELECT " + select + " FROM w." + table;
+}
+
+}  // namespace
+
+ExperimentRow ResultStore::ensure_experiment(ExperimentRow experiment, std::vector<VariantRow>& variants,
+                                             std::int64_t baseline_position) {
+  auto& c = *connection_;
+  if (c.read_only) fail(c.path, "was opened read-only; cannot record a study");
+  const auto& s = c.schema;
+  experiment.scenario_path = canonical_scenario_path(experiment.scenario_path);
+  use_write_ahead_log(c);
+  write_transaction(c, "recording experiment '" + experiment.name + "'", [&] {
+    SQLite::Statement find(c.db, "SELECT experiment_id FROM experiments WHERE definition = ?");
+    find.bind(1, experiment.definition);
+    if (find.executeStep()) {
+      experiment.experiment_id = find.getColumn(0).getInt64();
+      const auto stored = read_variants_with_parameters(c, experiment.experiment_id);
+      if (!same_variants(stored, variants))
+        fail(c.path, "experiment " + std::to_string(experiment.experiment_id) +
+                         " has the same definition but other variants; the file is inconsistent");
+      variants = stored;
+    } else {
+      experiment.created_at = now_iso8601();
+      experiment.adsim_version = std::string(results_adsim_version());
+      SQLite::Statement insert(c.db, s.experiments.insert_sql());
+      s.experiments.bind(insert, experiment, rs::kAtInsert);
+      insert.exec();
+      experiment.experiment_id = c.db.getLastInsertRowid();
+      SQLite::Statement insert_variant(c.db, s.variants.insert_sql());
+      SQLite::Statement insert_parameter(c.db, s.variant_parameters.insert_sql());
+      for (std::size_t i = 0; i < variants.size(); ++i) {
+        VariantRow& v = variants[i];
+        v.experiment_id = experiment.experiment_id;
+        v.position = static_cast<std::int64_t>(i);
+        exec_insert(insert_variant, s.variants, v);
+        v.variant_id = c.db.getLastInsertRowid();
+        for (std::size_t k = 0; k < v.parameters.size(); ++k) {
+          v.parameters[k].variant_id = v.variant_id;
+          v.parameters[k].position = static_cast<std::int64_t>(k);
+          exec_insert(insert_parameter, s.variant_parameters, v.parameters[k]);
+        }
+      }
+    }
+    experiment.baseline_variant_id =
+        baseline_position >= 0 && baseline_position < static_cast<std::int64_t>(variants.size())
+            ? variants[static_cast<std::size_t>(baseline_position)].variant_id
+            : 0;
+    SQLite::Statement update(c.db, "UPDATE experiments SET seeds = ?, baseline_variant_id = ? WHERE experiment_id = ?");
+    update.bind(1, experiment.seeds);
+    if (experiment.baseline_variant_id != 0) update.bind(2, experiment.baseline_variant_id);
+    else update.bind(2);
+    update.bind(3, experiment.experiment_id);
+    update.exec();
+  });
+  return *read_experiment(experiment.experiment_id);
+}
+
+std::vector<ExperimentRow> ResultStore::read_experiments() const {
+  return read_rows(*connection_, connection_->schema.experiments, "1 = 1", std::nullopt, "experiment_id");
+}
+
+std::optional<ExperimentRow> ResultStore::read_experiment(std::int64_t experiment_id) const {
+  auto rows = read_rows(*connection_, connection_->schema.experiments, "experiment_id = ?", experiment_id,
+                        "experiment_id");
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+std::vector<VariantRow> ResultStore::read_variants(std::int64_t experiment_id) const {
+  return read_variants_with_parameters(*connection_, experiment_id);
+}
+
+std::vector<RunRow> ResultStore::read_experiment_runs(std::int64_t experiment_id) const {
+  if (connection_->schema_version < 4) refresh_if_empty(*connection_);
+  if (connection_->schema_version < 4) return {};
+  return read_rows(*connection_, connection_->schema.runs, "experiment_id = ?", experiment_id, "run_id");
+}
+
+void ResultStore::delete_run(std::int64_t run_id) {
+  auto& c = *connection_;
+  if (c.read_only) fail(c.path, "was opened read-only; cannot delete a run");
+  write_transaction(c, "deleting run " + std::to_string(run_id), [&] {
+    // Children first: not every table's rows reach runs by ON DELETE CASCADE in files made by older
+    // versions that were upgraded (ALTER TABLE adds no foreign keys), so each is deleted by name.
+    const auto tables = c.schema.tables(c.schema_version);
+    for (auto it = tables.rbegin(); it != tables.rend(); ++it) {
+      SQLite::Statement del(c.db, "DELETE FROM " + it->name + " WHERE run_id = ?");
+      del.bind(1, run_id);
+      del.exec();
+    }
+  });
+}
+
+void ResultStore::write_run_metrics(std::int64_t run_id, const std::vector<RunMetricRow>& metrics) {
+  auto& c = *connection_;
+  if (c.read_only) fail(c.path, "was opened read-only; cannot write metrics");
+  write_transaction(c, "writing the metrics of run " + std::to_string(run_id), [&] {
+    SQLite::Statement insert(c.db, c.schema.run_metrics.insert_sql());
+    for (RunMetricRow row : metrics) {
+      row.run_id = run_id;
+      exec_insert(insert, c.schema.run_metrics, row);
+    }
+  });
+}
+
+std::vector<RunMetricRow> ResultStore::read_run_metrics_of_experiment(std::int64_t experiment_id) const {
+  return read_rows(*connection_, connection_->schema.run_metrics,
+                   "run_id IN (SELECT run_id FROM runs WHERE experiment_id = ? AND status = 'completed')",
+                   experiment_id, "run_id, metric");
+}
+
+std::vector<RunMetricRow> ResultStore::read_run_metrics(std::int64_t run_id) const {
+  return rows_of_run(*connection_, connection_->schema.run_metrics, run_id);
+}
+
+void ResultStore::write_experiment_results(std::int64_t experiment_id,
+                                           const std::vector<ExperimentSummaryRow>& summary,
+                                           const std::vector<ExperimentComparisonRow>& comparisons) {
+  auto& c = *connection_;
+  if (c.read_only) fail(c.path, "was opened read-only; cannot write study results");
+  const auto& s = c.schema;
+  write_transaction(c, "writing the results of experiment " + std::to_string(experiment_id), [&] {
+    for (const char* table : {"experiment_summary", "experiment_comparisons"}) {
+      SQLite::Statement del(c.db, std::string("DELETE FROM ") + table + " WHERE experiment_id = ?");
+      del.bind(1, experiment_id);
+      del.exec();
+    }
+    SQLite::Statement insert_summary(c.db, s.experiment_summary.insert_sql());
+    for (ExperimentSummaryRow row : summary) {
+      row.experiment_id = experiment_id;
+      exec_insert(insert_summary, s.experiment_summary, row);
+    }
+    SQLite::Statement insert_comparison(c.db, s.experiment_comparisons.insert_sql());
+    for (ExperimentComparisonRow row : comparisons) {
+      row.experiment_id = experiment_id;
+      exec_insert(insert_comparison, s.experiment_comparisons, row);
+    }
+  });
+}
+
+std::vector<ExperimentSummaryRow> ResultStore::read_experiment_summary(std::int64_t experiment_id) const {
+  const auto& t = connection_->schema.experiment_summary;
+  return read_rows(*connection_, t, "experiment_id = ?", experiment_id, t.key_list());
+}
+
+std::vector<ExperimentComparisonRow> ResultStore::read_experiment_comparisons(std::int64_t experiment_id) const {
+  const auto& t = connection_->schema.experiment_comparisons;
+  return read_rows(*connection_, t, "experiment_id = ?", experiment_id, t.key_list());
+}
+
+std::vector<unsigned char> ResultStore::image() const {
+  auto& c = *connection_;
+  sqlite3_int64 size = 0;
+  unsigned char* bytes = sqlite3_serialize(c.db.getHandle(), "main", &size, 0);
+  if (bytes == nullptr) fail(c.path, "cannot serialize the database (out of memory)");
+  std::vector<unsigned char> out(bytes, bytes + size);
+  sqlite3_free(bytes);
+  return out;
+}
+
+std::int64_t ResultStore::merge_run_image(const std::vector<unsigned char>& image, std::int64_t placeholder_run_id,
+                                          const RunLink& link) {
+  auto& c = *connection_;
+  if (c.read_only) fail(c.path, "was opened read-only; cannot record a run");
+  SQLite::Database& db = c.db;
+  // The image becomes the attached schema `w`; SQLite owns (and frees) the copy it deserializes.
+  try {
+    db.exec("ATTACH DATABASE ':memory:' AS w");
+  } catch (const SQLite::Exception& e) {
+    fail_sqlite(c.path, "attaching a run image", e);
+  }
+  struct Detach {
+    SQLite::Database& db;
+    ~Detach() {
+      try {
+        db.exec("DETACH DATABASE w");
+      } catch (const SQLite::Exception& e) {
+        spdlog::warn("detaching a run image: {}", e.what());
+      }
+    }
+  } detach{db};
+  auto* copy = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
+  if (copy == nullptr) fail(c.path, "out of memory for a run image");
+  std::copy(image.begin(), image.end(), copy);
+  const int rc = sqlite3_deserialize(db.getHandle(), "w", copy, static_cast<sqlite3_int64>(image.size()),
+                                     static_cast<sqlite3_int64>(image.size()),
+                                     SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
+  if (rc != SQLITE_OK) fail(c.path, std::string("cannot read a run image: ") + sqlite3_errstr(rc));
+  std::int64_t run_id = 0;
+  use_write_ahead_log(c);
+  write_transaction(c, "recording a run of experiment " + std::to_string(link.experiment_id), [&] {
+    if (db.execAndGet("PRAGMA w.user_version").getInt() != rs::kSchemaVersion ||
+        db.execAndGet("SELECT count(*) FROM w.runs").getInt() != 1)
+      fail(c.path, "a run image must hold exactly one run of schema version " + std::to_string(rs::kSchemaVersion));
+    const std::int64_t image_run = db.execAndGet("SELECT run_id FROM w.runs").getInt64();
+    SQLite::Statement placeholder(db, "SELECT count(*) FROM main.runs WHERE run_id = ? AND status = 'running'");
+    placeholder.bind(1, placeholder_run_id);
+    placeholder.executeStep();
+    const bool reuse = placeholder.getColumn(0).getInt() == 1;
+    if (reuse) {
+      SQLite::Statement del(db, "DELETE FROM main.runs WHERE run_id = ?");
+      del.bind(1, placeholder_run_id);
+      del.exec();
+    }
+    if (link.experiment_id != 0) {
+      // Another process running the same study may have completed this cell meanwhile.
+      SQLite::Statement done(db, "SELECT count(*) FROM main.runs WHERE experiment_id = ? AND variant_id = ? AND "
+                                 "seed = (SELECT seed FROM w.runs) AND status = 'completed'");
+      done.bind(1, link.experiment_id);
+      done.bind(2, link.variant_id);
+      done.executeStep();
+      if (done.getColumn(0).getInt() > 0) return;  // run_id stays 0: discarded
+    }
+    for (const auto& table : c.schema.tables(rs::kSchemaVersion)) {
+      const bool is_runs = table.name == "runs";
+      std::vector<std::pair<std::string, std::string>> replaced = {{"run_id", "?1"}};
+      if (is_runs) {
+        replaced.emplace_back("experiment_id", "?2");
+        replaced.emplace_back("variant_id", "?3");
+        replaced.emplace_back("replication", "?4");
+      }
+      SQLite::Statement copy_rows(db, copy_sql(table.name, table.columns, replaced) + " WHERE run_id = ?5");
+      if (is_runs) {
+        if (reuse) copy_rows.bind(1, placeholder_run_id);
+        else copy_rows.bind(1);  // NULL: the next id
+        const auto bind_or_null = [&](int index, std::int64_t v) { v != 0 ? copy_rows.bind(index, v) : copy_rows.bind(index); };
+        bind_or_null(2, link.experiment_id);
+        bind_or_null(3, link.variant_id);
+        bind_or_null(4, link.replication);
+      } else {
+        copy_rows.bind(1, run_id);
+      }
+      copy_rows.bind(5, image_run);
+      copy_rows.exec();
+      if (is_runs) run_id = reuse ? placeholder_run_id : db.getLastInsertRowid();
+    }
+  });
+  return run_id;
 }
 
 }  // namespace adsim::store

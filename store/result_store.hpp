@@ -60,6 +60,12 @@ struct RunRow {
   std::string error_message;
   // "marketplace" or "auction_only" (schema version 3; empty, i.e. NULL, in rows recorded before).
   std::string kind;
+  // The study this run belongs to (schema version 4): experiments.experiment_id, variants.variant_id
+  // and the replication (1-based position of the seed in the study's seed list). All 0 (NULL) for
+  // a run that is not part of a study, such as `adsim run`.
+  std::int64_t experiment_id = 0;
+  std::int64_t variant_id = 0;
+  std::int64_t replication = 0;
   // Summary, written when the run ends however it ends.
   core::SimTime simulated_us = 0;
   std::uint64_t events = 0;
@@ -165,6 +171,81 @@ struct AuctionOnlySlotRow {
   auction::SlotReport metrics;
 };
 
+// --- Studies (schema version 4). An experiment is identified by its definition; its variants are
+// rows of their own with their parameter values, and each of its runs names experiment, variant and
+// replication, so grouping needs no string parsing. See docs/experiments.md.
+
+struct VariantParameterRow {
+  std::int64_t variant_id = 0;
+  std::int64_t position = 0;  // order of the setting within the variant
+  std::string key;            // a scenario key path, e.g. "auction.reserve"
+  std::string value;          // the value as TOML text, e.g. "0.3", "\"vcg\"", "[1, 2]"
+};
+
+struct VariantRow {
+  std::int64_t variant_id = 0;
+  std::int64_t experiment_id = 0;
+  std::int64_t position = 0;  // 0, 1, ... in the study's order
+  std::string name;
+  std::vector<VariantParameterRow> parameters;  // as read: from variant_parameters, in position order
+};
+
+struct ExperimentRow {
+  std::int64_t experiment_id = 0;
+  std::string name;
+  std::string kind;  // "sweep" or "compare"
+  std::string scenario_name;
+  std::string scenario_path;  // absolute; empty when the scenario did not come from a file
+  std::string scenario_text;
+  std::vector<std::string> base_overrides;  // --set given to the whole study
+  // Canonical text of everything that makes the experiment (scenario text, base overrides, variants
+  // and their settings, baseline), but not its seeds: the same definition is the same experiment,
+  // so running it again resumes it, and more seeds extend it. UNIQUE.
+  std::string definition;
+  std::string created_at;
+  std::string adsim_version;
+  std::string seeds;  // the seeds of the latest invocation, e.g. "1,2,3" (what experiment_summary covers)
+  std::int64_t baseline_variant_id = 0;  // 0 (NULL): no baseline
+};
+
+// One metric of one run (the study's metrics, experiments/metrics.hpp), long format for GROUP BY.
+struct RunMetricRow {
+  std::int64_t run_id = 0;
+  std::string metric;
+  double value = 0.0;  // NaN (NULL) where undefined, e.g. AUC without clicks
+};
+
+// A variant's statistics of one metric over the replications of the latest invocation.
+struct ExperimentSummaryRow {
+  std::int64_t experiment_id = 0;
+  std::int64_t variant_id = 0;
+  std::string metric;
+  std::int64_t n = 0;
+  double mean = 0.0, sd = 0.0, ci_low = 0.0, ci_high = 0.0;  // 95 %, Student t
+  std::string mark;  // "best", "worst" or "" among the variants, by the metric's good direction
+};
+
+// A variant against the baseline, paired by seed, for one metric.
+struct ExperimentComparisonRow {
+  std::int64_t experiment_id = 0;
+  std::int64_t variant_id = 0;
+  std::string metric;
+  std::int64_t n = 0;  // pairs
+  double baseline_mean = 0.0, variant_mean = 0.0;
+  double mean_diff = 0.0, ci_low = 0.0, ci_high = 0.0;  // variant - baseline, 95 %
+  double relative_change = 0.0;  // mean_diff / |baseline_mean|
+  double p_value = 0.0;          // paired t-test, two-sided
+  double p_holm = 0.0;           // Holm-adjusted over the variants compared, per metric
+  std::string verdict;           // "better", "worse", "higher", "lower" or "inconclusive"
+};
+
+// Where a run of a study belongs (RunRow's experiment_id, variant_id, replication).
+struct RunLink {
+  std::int64_t experiment_id = 0;
+  std::int64_t variant_id = 0;
+  std::int64_t replication = 0;
+};
+
 struct RecorderOptions {
   // Buffered rows are written in one transaction at the first interval boundary at least this much
   // simulated time after the previous write. Each commit waits for the disk (fsync, 1-20 ms), so
@@ -227,6 +308,9 @@ class ResultStore {
   // Throws ResultStoreError naming the path: missing directory, read-only file or directory, not a
   // SQLite database, not an adsim database, schema newer than this build.
   static ResultStore open(const std::filesystem::path& path, Mode mode = Mode::kReadWrite);
+  // A private database in memory with the current schema: a study's worker records one run into it
+  // and hands image() to the process that owns the results file (merge_run_image).
+  static ResultStore open_in_memory();
 
   ResultStore(ResultStore&&) noexcept;
   ResultStore& operator=(ResultStore&&) noexcept;
@@ -241,7 +325,44 @@ class ResultStore {
   // upgrading the schema first if needed. The recorder shares the connection: it may outlive this
   // object, but both must be used from one thread at a time.
   std::unique_ptr<RunRecorder> begin_run(const scenarios::Scenario& scenario, std::uint64_t seed,
-                                         RecorderOptions options = {});
+                                         RecorderOptions options = {}, const RunLink& link = {});
+
+  // --- Studies.
+  // The experiment with this definition, created with its variants if the file has none; returns
+  // it with experiment_id, and `variants` with their variant_id (matched by name when it existed).
+  // Sets the experiment's seeds and baseline (baseline_position: index into `variants`, or -1).
+  // Throws ResultStoreError if an existing experiment's variants differ from `variants`.
+  ExperimentRow ensure_experiment(ExperimentRow experiment, std::vector<VariantRow>& variants,
+                                  std::int64_t baseline_position);
+  std::vector<ExperimentRow> read_experiments() const;
+  std::optional<ExperimentRow> read_experiment(std::int64_t experiment_id) const;
+  std::vector<VariantRow> read_variants(std::int64_t experiment_id) const;
+  // The runs of an experiment (every status), without per-slot or reliability detail, by run_id.
+  std::vector<RunRow> read_experiment_runs(std::int64_t experiment_id) const;
+  // Deletes a run and every row of it (a study re-running a cell that did not complete).
+  void delete_run(std::int64_t run_id);
+  void write_run_metrics(std::int64_t run_id, const std::vector<RunMetricRow>& metrics);
+  // The metrics of the experiment's completed runs, by run_id then metric.
+  std::vector<RunMetricRow> read_run_metrics_of_experiment(std::int64_t experiment_id) const;
+  std::vector<RunMetricRow> read_run_metrics(std::int64_t run_id) const;
+  // Replaces the experiment's stored statistics (one transaction).
+  void write_experiment_results(std::int64_t experiment_id, const std::vector<ExperimentSummaryRow>& summary,
+                                const std::vector<ExperimentComparisonRow>& comparisons);
+  std::vector<ExperimentSummaryRow> read_experiment_summary(std::int64_t experiment_id) const;
+  std::vector<ExperimentComparisonRow> read_experiment_comparisons(std::int64_t experiment_id) const;
+
+  // --- Moving one run between databases (a study's workers, threads or MPI ranks).
+  // The whole database as bytes (sqlite3_serialize): for a store from open_in_memory() holding one
+  // finished run.
+  std::vector<unsigned char> image() const;
+  // Copies the single run of `image` (from image()) into this database in one transaction, as run
+  // `placeholder_run_id` (a 'running' row from begin_run, which it replaces) with `link`; returns
+  // that run_id. If the placeholder is gone (another process resumed the study meanwhile), the run
+  // gets a new id. Returns 0, writing nothing but the placeholder's removal, when the cell (link's
+  // experiment and variant, the image's seed) already has a completed run: a study runs each cell
+  // once even when two processes run it on one file.
+  std::int64_t merge_run_image(const std::vector<unsigned char>& image, std::int64_t placeholder_run_id,
+                               const RunLink& link);
 
   std::vector<RunRow> read_runs() const;
   std::optional<RunRow> read_run(std::int64_t run_id) const;
