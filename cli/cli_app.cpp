@@ -13,6 +13,9 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/report.hpp"
+#include "cli/scenario_files.hpp"
+#include "cli/study_commands.hpp"
+#include "experiments/study.hpp"
 #include "scenarios/auction_only_run.hpp"
 #include "scenarios/factory.hpp"
 #include "store/result_store.hpp"
@@ -30,15 +33,26 @@ constexpr const char* kUsage = R"(adsim — ads auction and ranking simulator (h
 Usage:
   adsim run SCENARIO [--seed N] [--db FILE] [--set KEY=VALUE]... [--json] [--quiet]
   adsim check SCENARIO [--set KEY=VALUE]...
+  adsim sweep SCENARIO --vary KEY=V1,V2,... [--vary ...] [--zip] --seeds SPEC [--jobs N] [--db FILE]
+  adsim compare SCENARIO --variant NAME:KEY=VALUE[,KEY=VALUE...] [--variant ...] --seeds SPEC [...]
+  adsim export DB [--experiment ID] --csv [--table runs|summary|comparisons] [-o FILE]
   adsim list
   adsim reference
   adsim --help | --version
 
 Commands:
-  run        Run a scenario and print a summary (a table, or JSON with --json).
-  check      Validate a scenario and its overrides without running it.
+  run        Run a scenario once (one seed) and print a summary (a table, or JSON with --json).
+  check      Validate a scenario, its overrides and its [experiment] table without running it.
+  sweep      Run a study: every combination of the varied keys, each over several seeds, on
+             every core; print mean, sd and 95% confidence interval per variant and metric.
+  compare    Run variants against the scenario as written, paired by seed: differences with
+             95% intervals, p-values and Holm-adjusted p-values. (adsim sweep --help for both.)
+  export     Write a recorded study as CSV: per-run rows, the summary or the comparisons.
   list       List the bundled scenarios with their descriptions.
   reference  Print the scenario reference: every key with its unit, default and range.
+
+One run is one seed: differences between two single runs are often noise (revenue moves by
+several percent between seeds). Use sweep or compare to see which differences hold.
 
 Options:
   --seed N          random seed (overrides run.seed)
@@ -58,31 +72,6 @@ e.g. `adsim run quickstart`.
 Exit codes: 0 ok, 2 bad input (scenario, option or path), 1 internal error,
 130 interrupted by Ctrl-C (results so far are saved and the run is marked interrupted).
 )";
-
-fs::path bundled_dir() {
-  if (const char* env = std::getenv("ADSIM_SCENARIO_DIR")) return env;
-  return ADSIM_SCENARIO_DIR;
-}
-
-// A path if it exists, else a bundled scenario of that name.
-fs::path resolve_scenario(const std::string& name) {
-  fs::path p(name);
-  if (fs::exists(p)) return p;
-  if (p.extension().empty() && p.parent_path().empty()) {
-    fs::path b = bundled_dir() / (name + ".toml");
-    if (fs::exists(b)) return b;
-  }
-  return p;  // the loader reports the missing file by name
-}
-
-std::vector<fs::path> bundled_scenarios() {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(bundled_dir(), ec))
-    if (e.path().extension() == ".toml") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
 // Progress on stderr, at most every two wall seconds, once a run has taken more than two.
 class Progress final : public core::SimObserver {
@@ -108,15 +97,6 @@ class Progress final : public core::SimObserver {
   std::chrono::steady_clock::time_point start_, last_;
   bool shown_ = false;
 };
-
-void configure_logging(const std::string& level, bool verbose) {
-  auto logger = spdlog::get("adsim");
-  if (!logger) logger = spdlog::stderr_color_mt("adsim");
-  spdlog::set_default_logger(logger);
-  spdlog::level::level_enum l = spdlog::level::from_str(level);
-  if (verbose && l > spdlog::level::debug) l = spdlog::level::debug;
-  spdlog::set_level(l);
-}
 
 int do_list(std::ostream& out) {
   for (const fs::path& p : bundled_scenarios()) {
@@ -180,6 +160,8 @@ int run_auction_only(const scenarios::Scenario& scenario, const std::string& db,
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::atomic<bool>* stop) {
+  if (!args.empty() && is_study_command(args.front()))
+    return run_study_command(args.front(), std::vector<std::string>(args.begin() + 1, args.end()), out, err, stop);
   po::options_description opts("Options");
   std::vector<std::string> overrides;
   std::string db, log_level = "warn";
@@ -232,24 +214,22 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (seed) overrides.push_back(fmt::format("run.seed={}", *seed));
 
   // 1. Everything the user gave is checked before any file is written.
-  const std::string scenario_arg = vm["scenario"].as<std::string>();
-  const fs::path scenario_path = resolve_scenario(scenario_arg);
-  if (!fs::exists(scenario_path) && fs::path(scenario_arg).extension().empty() &&
-      fs::path(scenario_arg).parent_path().empty()) {
-    std::string names;
-    for (const fs::path& p : bundled_scenarios()) names += (names.empty() ? "" : ", ") + p.stem().string();
-    err << fmt::format("adsim: '{}' is neither a scenario file nor a bundled scenario (bundled: {})\n", scenario_arg, names);
-    return kExitBadInput;
-  }
   scenarios::Scenario scenario;
-  try {
-    scenario = scenarios::load_scenario_file(scenario_path, overrides);
-  } catch (const scenarios::ScenarioError& e) {
-    err << e.what() << (std::string_view(e.what()).ends_with('\n') ? "" : "\n");
-    return kExitBadInput;
-  }
+  if (const int code = load_scenario(vm["scenario"].as<std::string>(), overrides, err, scenario); code != kExitOk)
+    return code;
   if (command == "check") {
-    out << fmt::format("{}: ok ({})\n", scenario.source_path, scenario.name);
+    std::string study;
+    if (scenario.experiment.present) {
+      try {  // every variant of the [experiment] table, checked as adsim sweep would
+        const auto s = experiments::make_study(experiments::StudyKind::kSweep, scenario, {});
+        study = fmt::format("; [experiment]: {} variant{} x {} seed{}", s.variants.size(), s.variants.size() == 1 ? "" : "s",
+                            s.seeds.size(), s.seeds.size() == 1 ? "" : "s");
+      } catch (const experiments::StudyError& e) {
+        err << e.what() << "\n";
+        return kExitBadInput;
+      }
+    }
+    out << fmt::format("{}: ok ({}{})\n", scenario.source_path, scenario.name, study);
     return kExitOk;
   }
   if (scenario.auction_only.enabled) return run_auction_only(scenario, db, vm.count("json") > 0, out, err, stop);

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "core/world_spec.hpp"
+#include "scenarios/experiment_spec.hpp"
 #include "models/ground_truth_params.hpp"
 
 namespace adsim::scenarios {
@@ -112,6 +113,8 @@ struct Scenario {
   PacingSpec pacing;
   AuctionOnlySpec auction_only;
   core::RunSpec run;
+  // A study of this scenario ([experiment]): read by `adsim sweep FILE`, ignored by `adsim run`.
+  ExperimentSpec experiment;
 
   // Provenance, recorded with every run.
   std::string source_path;

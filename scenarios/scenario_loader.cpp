@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "scenarios/did_you_mean.hpp"
+#include "scenarios/experiment_spec.hpp"
 #include "scenarios/scenario_schema.hpp"
 
 namespace adsim::scenarios {
@@ -218,8 +219,23 @@ class Loader {
 
   std::vector<Diagnostic> take() { return std::move(diagnostics_); }
 
+  // Where overrides 1, 2, ... were written (a study's settings), with the column of each one's value
+  // in its override text; overrides without a place are reported as --set.
+  void set_places(std::vector<Place> places, std::vector<int> value_columns) {
+    places_ = std::move(places);
+    value_columns_ = std::move(value_columns);
+  }
+
  private:
   void add(const Origin& origin, std::string key_path, std::string message) {
+    const auto index = static_cast<std::size_t>(origin.source - 1);
+    if (origin.source > 0 && index < places_.size() && !places_[index].file.empty()) {
+      // Columns inside the override text map onto the value as it was written.
+      const Place& p = places_[index];
+      const int column = p.column + std::max(0, origin.column - value_columns_[index]);
+      diagnostics_.push_back({p.file, p.line, p.line > 0 ? column : 0, std::move(key_path), std::move(message)});
+      return;
+    }
     diagnostics_.push_back({origin.source == 0 ? file_ : std::string(kOverrideFile), origin.line, origin.column,
                             std::move(key_path), std::move(message)});
   }
@@ -256,7 +272,9 @@ class Loader {
     for (const auto& [key, node] : entries) {
       const std::string path = prefix.empty() ? std::string(key->str()) : prefix + "." + std::string(key->str());
       const Origin key_origin = map.origin(key->source());
-      if (const KeySpec* spec = find_key_spec(path)) {
+      if (path == "experiment" && map.source == 0) {
+        read_experiment(*node, key_origin, map);
+      } else if (const KeySpec* spec = find_key_spec(path)) {
         if (auto value = convert(*spec, *node, path, map)) {
           assign(*spec, *value, path, map.origin(node->source()), node, map);
         } else {
@@ -349,9 +367,234 @@ class Loader {
     }
   }
 
+  // --- [experiment]: read into scenario_.experiment; its values are checked, never applied.
+
+  Place place_of(const toml::node& node, const PositionMap& map) const {
+    const Origin o = map.origin(node.source());
+    return Place{file_, o.line, o.column};
+  }
+
+  // Entries of a table in document order (toml++ iterates alphabetically).
+  static std::vector<std::pair<const toml::key*, const toml::node*>> in_order(const toml::table& table) {
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (auto&& [key, node] : table) entries.emplace_back(&key, &node);
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return a.first->source().begin < b.first->source().begin; });
+    return entries;
+  }
+
+  // The value of a scenario key as TOML text, if it is valid for the key; else diagnostics.
+  std::optional<Setting> check_setting(const std::string& key, const toml::node& node, const Origin& key_origin,
+                                       const PositionMap& map, const std::string& shown_path) {
+    const KeySpec* spec = find_key_spec(key);
+    if (spec == nullptr) {
+      if (is_section(key)) {
+        add(key_origin, shown_path, "'" + key + "' is a section, not a key");
+      } else {
+        report_unknown(key_origin, key, false);
+      }
+      return std::nullopt;
+    }
+    if (key == "run.seed") {
+      add(key_origin, shown_path, "a study's seeds set run.seed: give them as experiment.seeds (or --seeds)");
+      return std::nullopt;
+    }
+    const auto value = convert(*spec, node, shown_path, map);
+    if (!value) return std::nullopt;
+    const std::vector<KeyProblem> problems = spec->problems(*value);
+    const toml::array* array = node.as_array();
+    for (const KeyProblem& problem : problems) {
+      if (problem.element && array != nullptr && *problem.element < array->size()) {
+        add(map.origin(array->get(*problem.element)->source()),
+            shown_path + "[" + std::to_string(*problem.element) + "]", problem.message);
+      } else {
+        add(map.origin(node.source()), shown_path, problem.message);
+      }
+    }
+    if (!problems.empty()) return std::nullopt;
+    return Setting{key, render_toml_value(*value), place_of(node, map)};
+  }
+
+  std::optional<std::string> string_of(const toml::node& node, const std::string& path, const PositionMap& map) {
+    if (const auto* v = node.as_string()) return v->get();
+    add(map.origin(node.source()), path, "expected a string, got " + describe_node(node));
+    return std::nullopt;
+  }
+
+  void read_experiment(const toml::node& node, const Origin& origin, const PositionMap& map) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      add(origin, "experiment", "expected a table like [experiment], got " + describe_node(node));
+      return;
+    }
+    ExperimentSpec& e = scenario_.experiment;
+    e.present = true;
+    static const std::vector<std::string> kKeys = {"experiment.name", "experiment.seeds", "experiment.zip",
+                                                   "experiment.baseline", "experiment.factor",
+                                                   "experiment.variant"};
+    for (const auto& [key, value] : in_order(*table)) {
+      const std::string path = "experiment." + std::string(key->str());
+      const Origin at = map.origin(value->source());
+      if (path == "experiment.name") {
+        if (auto v = string_of(*value, path, map)) e.name = *v;
+      } else if (path == "experiment.zip") {
+        if (const auto* b = value->as_boolean()) e.zip = b->get();
+        else add(at, path, "expected a boolean (true or false), got " + describe_node(*value));
+      } else if (path == "experiment.baseline") {
+        if (auto v = string_of(*value, path, map)) {
+          e.baseline = *v;
+          e.baseline_place = place_of(*value, map);
+        }
+      } else if (path == "experiment.seeds") {
+        read_seeds(*value, path, map);
+      } else if (path == "experiment.factor") {
+        read_array_of_tables(*value, path, map, [&](const toml::table& t, const std::string& item) { read_factor(t, item, map); });
+      } else if (path == "experiment.variant") {
+        read_array_of_tables(*value, path, map, [&](const toml::table& t, const std::string& item) { read_variant(t, item, map); });
+      } else {
+        const auto guess = suggest_key_path(path, kKeys);
+        add(map.origin(key->source()), path,
+            "unknown key '" + path + "' in [experiment]" +
+                (guess ? suggestion_suffix(guess) : " (it takes name, seeds, zip, baseline, [[experiment.factor]] and [[experiment.variant]])"));
+      }
+    }
+    if (e.factors.empty() && e.variants.empty() && !failed_experiment_)
+      add(origin, "experiment", "an [experiment] needs at least one [[experiment.factor]] or [[experiment.variant]]");
+    if (e.zip && !e.factors.empty()) {
+      for (const Factor& f : e.factors)
+        if (f.values.size() != e.factors.front().values.size())
+          add(Origin{0, f.place.line, f.place.column}, "experiment.factor",
+              "zip = true pairs the factors' values, so each factor needs as many values as the first (" +
+                  e.factors.front().key + " has " + std::to_string(e.factors.front().values.size()) + ", " + f.key +
+                  " has " + std::to_string(f.values.size()) + ")");
+    }
+  }
+
+  void read_seeds(const toml::node& value, const std::string& path, const PositionMap& map) {
+    ExperimentSpec& e = scenario_.experiment;
+    e.seeds_place = place_of(value, map);
+    if (const auto* n = value.as_integer()) {
+      e.seeds = std::to_string(n->get());
+    } else if (const auto* str = value.as_string()) {
+      e.seeds = str->get();
+    } else if (const auto* array = value.as_array()) {
+      for (std::size_t i = 0; i < array->size(); ++i) {
+        const auto* seed = array->get(i)->as_integer();
+        if (seed == nullptr) {
+          add(map.origin(array->get(i)->source()), path + "[" + std::to_string(i) + "]",
+              "expected a seed (a whole number), got " + describe_node(*array->get(i)));
+          return;
+        }
+        e.seeds += (i ? "," : "") + std::to_string(seed->get());
+      }
+      if (array->empty()) e.seeds = "";
+    } else {
+      add(map.origin(value.source()), path,
+          "expected a count (20), a range (\"1-20\") or a list ([1, 5, 9]), got " + describe_node(value));
+      return;
+    }
+    try {
+      (void)parse_seed_spec(e.seeds);
+    } catch (const SeedSpecError& error) {
+      add(map.origin(value.source()), path, error.what());
+    }
+  }
+
+  template <class Read>
+  void read_array_of_tables(const toml::node& value, const std::string& path, const PositionMap& map, Read read) {
+    const toml::array* array = value.as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      add(map.origin(value.source()), path,
+          "expected tables written [[" + path + "]], got " + describe_node(value));
+      failed_experiment_ = true;
+      return;
+    }
+    for (std::size_t i = 0; i < array->size(); ++i)
+      read(*array->get(i)->as_table(), path + "[" + std::to_string(i) + "]");
+  }
+
+  void read_factor(const toml::table& t, const std::string& item, const PositionMap& map) {
+    Factor factor;
+    factor.place = place_of(t, map);
+    const toml::node* values = nullptr;
+    for (const auto& [key, value] : in_order(t)) {
+      const std::string name(key->str());
+      if (name == "key") {
+        if (auto v = string_of(*value, item + ".key", map)) factor.key = *v;
+      } else if (name == "values") {
+        values = value;
+      } else {
+        add(map.origin(key->source()), item + "." + name,
+            "unknown key '" + name + "' in [[experiment.factor]] (it takes key and values)");
+      }
+    }
+    if (factor.key.empty() || values == nullptr) {
+      add(Origin{0, factor.place.line, factor.place.column}, item,
+          "a factor needs key = \"section.key\" and values = [...]");
+      failed_experiment_ = true;
+      return;
+    }
+    for (const Factor& other : scenario_.experiment.factors)
+      if (other.key == factor.key)
+        add(map.origin(t.source()), item + ".key", "'" + factor.key + "' is already a factor");
+    const toml::array* array = values->as_array();
+    if (array == nullptr || array->empty()) {
+      add(map.origin(values->source()), item + ".values", "expected a non-empty array of values for " + factor.key);
+      failed_experiment_ = true;
+      return;
+    }
+    bool ok = true;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const auto setting = check_setting(factor.key, element, map.origin(element.source()), map,
+                                         item + ".values[" + std::to_string(i) + "] (" + factor.key + ")");
+      if (setting) factor.values.push_back(*setting);
+      else ok = false;
+    }
+    if (!ok) failed_experiment_ = true;
+    scenario_.experiment.factors.push_back(std::move(factor));
+  }
+
+  void read_variant(const toml::table& t, const std::string& item, const PositionMap& map) {
+    NamedVariant variant;
+    variant.place = place_of(t, map);
+    collect_settings(t, "", item, map, variant);
+    if (variant.name.empty()) {
+      add(Origin{0, variant.place.line, variant.place.column}, item, "a variant needs name = \"...\"");
+      failed_experiment_ = true;
+      return;
+    }
+    for (const NamedVariant& other : scenario_.experiment.variants)
+      if (other.name == variant.name)
+        add(Origin{0, variant.place.line, variant.place.column}, item + ".name",
+            "two variants are named '" + variant.name + "'");
+    scenario_.experiment.variants.push_back(std::move(variant));
+  }
+
+  // A variant's entries: its name, and scenario keys written as dotted keys (auction.reserve = 0.3)
+  // or nested tables.
+  void collect_settings(const toml::table& t, const std::string& prefix, const std::string& item,
+                        const PositionMap& map, NamedVariant& variant) {
+    for (const auto& [key, value] : in_order(t)) {
+      const std::string path = prefix.empty() ? std::string(key->str()) : prefix + "." + std::string(key->str());
+      if (path == "name") {
+        if (auto v = string_of(*value, item + ".name", map)) variant.name = *v;
+      } else if (find_key_spec(path) == nullptr && is_section(path) && value->is_table()) {
+        collect_settings(*value->as_table(), path, item, map, variant);
+      } else if (auto setting = check_setting(path, *value, map.origin(key->source()), map, path)) {
+        variant.settings.push_back(*setting);
+      } else {
+        failed_experiment_ = true;
+      }
+    }
+  }
+
   Scenario& scenario_;
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
+  std::vector<Place> places_;
+  std::vector<int> value_columns_;
+  bool failed_experiment_ = false;
   std::unordered_map<std::string, Origin> origins_;
   std::unordered_set<std::string> failed_keys_;
 };
@@ -429,6 +672,24 @@ Scenario load_scenario_file(const std::filesystem::path& path, std::span<const s
   std::ostringstream text;
   text << in.rdbuf();
   return load(text.str(), name, "", overrides);
+}
+
+Scenario apply_settings(const Scenario& base, std::span<const Setting> settings) {
+  Scenario scenario = base;
+  Loader loader(scenario, base.source_path);
+  std::vector<std::string> texts;
+  std::vector<Place> places;
+  std::vector<int> value_columns;
+  for (const Setting& s : settings) {
+    texts.push_back(s.text());
+    places.push_back(s.place);
+    value_columns.push_back(static_cast<int>(s.key.size()) + 2);  // "key=" then the value
+  }
+  loader.set_places(std::move(places), std::move(value_columns));
+  apply_all(loader, texts, scenario);
+  std::vector<Diagnostic> diagnostics = loader.take();
+  if (!diagnostics.empty()) throw ScenarioError(std::move(diagnostics));
+  return scenario;
 }
 
 Scenario apply_overrides(const Scenario& base, std::span<const std::string> overrides) {

@@ -48,4 +48,8 @@ Scenario parse_scenario(std::string_view text, std::string source_name, std::spa
 // the same rules, and appends them to scenario.overrides. Throws ScenarioError.
 Scenario apply_overrides(const Scenario& base, std::span<const std::string> overrides);
 
+// The same for a study's settings, each reported at its own place: a line of the file's
+// [experiment] table, or the column of its value in a --vary / --variant argument.
+Scenario apply_settings(const Scenario& base, std::span<const Setting> settings);
+
 }  // namespace adsim::scenarios

@@ -11,6 +11,7 @@ packages=(
   libtomlplusplus-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libboost-mpi-dev openmpi-bin
   qt6-base-dev qt6-charts-dev libqt6charts6 libqt6test6 libqt6opengl6-dev libgl-dev
   xvfb xauth
 )

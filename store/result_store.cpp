@@ -627,6 +627,7 @@ void RunRecorder::on_interval(const core::IntervalMetrics& interval) {
 void RunRecorder::on_auction(const core::AuctionLogEntry& entry) {
   auto& m = *impl_;
   m.ensure_open("on_auction");
+  if (!m.options.auction_log) return;
   AuctionRequestRow& request = m.requests.emplace_back();
   request.run_id = m.run.run_id;
   request.entry.request_id = entry.request_id;
@@ -779,10 +780,10 @@ const fs::path& ResultStore::path() const { return connection_->path; }
 int ResultStore::schema_version() const { return connection_->schema_version; }
 int ResultStore::current_schema_version() { return rs::kSchemaVersion; }
 
-std::unique_ptr<RunRecorder> ResultStore::begin_run(const scenarios::Scenario& scenario, std::uint64_t seed,
-                                                    RecorderOptions options, const RunLink& link) {
-  auto& c = *connection_;
-  if (c.read_only) fail(c.path, "was opened read-only; cannot record a run");
+namespace {
+
+// The `runs` row a run starts with (status 'running', no summary yet).
+RunRow new_run_row(const scenarios::Scenario& scenario, std::uint64_t seed, const RunLink& link) {
   RunRow row;
   row.scenario_name = scenario.name;
   row.scenario_path = canonical_scenario_path(scenario.source_path);
@@ -799,17 +800,41 @@ std::unique_ptr<RunRecorder> ResultStore::begin_run(const scenarios::Scenario& s
   row.experiment_id = link.experiment_id;
   row.variant_id = link.variant_id;
   row.replication = link.replication;
+  return row;
+}
+
+// Inside a write transaction: inserts the row and sets its run_id.
+void insert_run_row(ResultConnection& c, RunRow& row) {
+  SQLite::Statement insert(c.db, c.schema.runs.insert_sql());
+  c.schema.runs.bind(insert, row, rs::kAtInsert);
+  insert.exec();
+  row.run_id = c.db.getLastInsertRowid();
+}
+
+}  // namespace
+
+std::unique_ptr<RunRecorder> ResultStore::begin_run(const scenarios::Scenario& scenario, std::uint64_t seed,
+                                                    RecorderOptions options, const RunLink& link) {
+  auto& c = *connection_;
+  if (c.read_only) fail(c.path, "was opened read-only; cannot record a run");
+  RunRow row = new_run_row(scenario, seed, link);
   std::unique_ptr<RunRecorder::Impl> impl;
   use_write_ahead_log(c);
   write_transaction(c, "starting a run of scenario '" + scenario.name + "'", [&] {
-    SQLite::Statement insert(c.db, c.schema.runs.insert_sql());
-    c.schema.runs.bind(insert, row, rs::kAtInsert);
-    insert.exec();
-    row.run_id = c.db.getLastInsertRowid();
+    insert_run_row(c, row);
     // Prepared before the commit, so that a failure here leaves no orphan 'running' row.
     impl = std::make_unique<RunRecorder::Impl>(connection_, std::move(row), options);
   });
   return std::unique_ptr<RunRecorder>(new RunRecorder(std::move(impl)));
+}
+
+std::int64_t ResultStore::insert_placeholder(const scenarios::Scenario& scenario, std::uint64_t seed,
+                                             const RunLink& link) {
+  auto& c = *connection_;
+  if (c.read_only) fail(c.path, "was opened read-only; cannot record a run");
+  RunRow row = new_run_row(scenario, seed, link);
+  write_transaction(c, "starting a run of scenario '" + scenario.name + "'", [&] { insert_run_row(c, row); });
+  return row.run_id;
 }
 
 namespace {

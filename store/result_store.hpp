@@ -254,6 +254,9 @@ struct RecorderOptions {
   // ...or as soon as this many rows are waiting (about 100 bytes each), which bounds memory when
   // the auction log is dense.
   std::size_t max_buffered_rows = 50'000;
+  // Record the sampled auctions (auction_requests, auction_candidates). A study leaves them out
+  // unless asked (they are most of a run's rows); the efficiency they measure is kept either way.
+  bool auction_log = true;
 };
 
 class ResultStore;
@@ -328,6 +331,8 @@ class ResultStore {
                                          RecorderOptions options = {}, const RunLink& link = {});
 
   // --- Studies.
+  // A 'running' row for a run that another thread or process records (then merge_run_image).
+  std::int64_t insert_placeholder(const scenarios::Scenario& scenario, std::uint64_t seed, const RunLink& link);
   // The experiment with this definition, created with its variants if the file has none; returns
   // it with experiment_id, and `variants` with their variant_id (matched by name when it existed).
   // Sets the experiment's seeds and baseline (baseline_position: index into `variants`, or -1).

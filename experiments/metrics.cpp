@@ -1,0 +1,188 @@
+#include "experiments/metrics.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace adsim::experiments {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double or_nan(bool defined, double value) { return defined ? value : kNaN; }
+double count(std::uint64_t v) { return static_cast<double>(v); }
+
+// Mean over the campaigns a pacer plans for of how far cumulative spend strayed from the plan
+// (root mean square over snapshots, as a share of the daily budget).
+double pacing_error(const RunFacts& f) {
+  double sum = 0.0;
+  std::size_t n = 0;
+  for (const auto& c : f.campaigns) {
+    if (c.pacer.empty() || c.pacer == "none") continue;
+    sum += c.totals.pacing_rms_error;
+    ++n;
+  }
+  return n > 0 ? sum / static_cast<double>(n) : kNaN;
+}
+
+// Spend over budget across the campaigns that have one: the budget of each is recovered from its
+// utilization (spend / (daily budget x days in flight)).
+double budget_utilization(const RunFacts& f) {
+  double spend = 0.0, budget = 0.0;
+  for (const auto& c : f.campaigns) {
+    if (c.totals.daily_budget.micros <= 0) continue;
+    if (c.totals.utilization > 0) {
+      spend += c.totals.spend.as_double_micros();
+      budget += c.totals.spend.as_double_micros() / c.totals.utilization;
+    } else {
+      budget += c.totals.daily_budget.as_double_micros();  // spent nothing: at least one day's budget
+    }
+  }
+  return budget > 0 ? spend / budget : kNaN;
+}
+
+double exhausted_share(const RunFacts& f) {
+  if (f.campaigns.empty()) return kNaN;
+  std::size_t n = 0;
+  for (const auto& c : f.campaigns) n += c.totals.first_exhausted_at >= 0 ? 1 : 0;
+  return static_cast<double>(n) / static_cast<double>(f.campaigns.size());
+}
+
+// A metric of marketplace runs only.
+MetricDef market(std::string name, std::string label, std::string unit, Better better, int digits,
+                 std::function<double(const RunFacts&)> value) {
+  return MetricDef{std::move(name), std::move(label), std::move(unit), better, digits, true, false, std::move(value)};
+}
+
+// A metric of both kinds: `auction_only` reads the auction-only report.
+MetricDef both(std::string name, std::string label, std::string unit, Better better, int digits,
+               std::function<double(const RunFacts&)> marketplace,
+               std::function<double(const auction::AuctionMetricsReport&)> auction_only) {
+  return MetricDef{std::move(name), std::move(label), std::move(unit), better, digits, true, true,
+                   [marketplace, auction_only](const RunFacts& f) {
+                     return f.auction_only != nullptr ? auction_only(f.auction_only->metrics) : marketplace(f);
+                   }};
+}
+
+MetricDef auction_only(std::string name, std::string label, std::string unit, Better better, int digits,
+                       std::function<double(const auction::AuctionMetricsReport&)> value) {
+  return MetricDef{std::move(name), std::move(label), std::move(unit), better, digits, false, true,
+                   [value](const RunFacts& f) { return f.auction_only != nullptr ? value(f.auction_only->metrics) : kNaN; }};
+}
+
+std::vector<MetricDef> make_metrics() {
+  using B = Better;
+  using M = auction::AuctionMetricsReport;
+  const auto t = [](const RunFacts& f) -> const core::Counters& { return f.run.totals; };
+  const auto r = [](const RunFacts& f) -> const core::Rates& { return f.run.rates; };
+  const auto model = [](const RunFacts& f) -> const core::ModelMetrics& { return f.run.model; };
+  const auto has_model = [](const RunFacts& f) { return f.run.model.examples > 0; };
+  return {
+      // Traffic and revenue.
+      market("revenue", "revenue", "currency units", B::kHigher, 2, [=](const RunFacts& f) { return t(f).revenue.units(); }),
+      market("rpm", "RPM", "currency / 1000 req.", B::kHigher, 3, [=](const RunFacts& f) { return r(f).rpm; }),
+      market("ctr", "CTR", "clicks / impression", B::kHigher, 5, [=](const RunFacts& f) { return r(f).ctr; }),
+      both("fill_rate", "fill rate", "share of requests", B::kHigher, 4, [=](const RunFacts& f) { return r(f).fill_rate; },
+           [](const M& m) { return m.fill_rate; }),
+      market("avg_cpc", "average CPC", "currency / click", B::kNeither, 4,
+             [=](const RunFacts& f) { return or_nan(t(f).billed_clicks > 0, r(f).avg_cpc); }),
+      market("clicks", "clicks", "count", B::kHigher, 0, [=](const RunFacts& f) { return count(t(f).clicks); }),
+      market("conversions", "conversions", "count", B::kHigher, 0,
+             [=](const RunFacts& f) { return count(t(f).conversions); }),
+      market("advertiser_value", "advertiser value", "currency units", B::kHigher, 2,
+             [=](const RunFacts& f) { return t(f).advertiser_value / 1e6; }),
+      market("advertiser_surplus", "advertiser surplus", "currency units", B::kHigher, 2,
+             [=](const RunFacts& f) { return r(f).advertiser_surplus; }),
+      // Auction.
+      auction_only("revenue_per_auction", "revenue / auction", "currency units", B::kHigher, 5,
+                   [](const M& m) { return m.revenue; }),
+      auction_only("surplus_per_auction", "surplus / auction", "currency units", B::kHigher, 5,
+                   [](const M& m) { return m.surplus; }),
+      auction_only("welfare_per_auction", "welfare / auction", "currency units", B::kHigher, 5,
+                   [](const M& m) { return m.welfare; }),
+      both("efficiency", "efficiency", "welfare / best", B::kHigher, 4,
+           [=](const RunFacts& f) { return or_nan(t(f).efficiency_samples > 0, r(f).efficiency); },
+           [](const M& m) { return m.efficiency; }),
+      both("price_to_bid", "price / bid", "ratio", B::kNeither, 4, [=](const RunFacts& f) { return r(f).price_to_bid; },
+           [](const M& m) { return m.price_to_bid; }),
+      both("reserve_bind_rate", "reserve-bind rate", "share of shown ads", B::kNeither, 4,
+           [=](const RunFacts& f) { return r(f).reserve_bind_rate; }, [](const M& m) { return m.reserve_bind_rate; }),
+      auction_only("no_ad_due_to_reserve", "no ad (reserve)", "share of auctions", B::kLower, 4,
+                   [](const M& m) { return m.no_ad_due_to_reserve_rate; }),
+      // Counter-metrics.
+      market("hides", "hides", "count", B::kLower, 0, [=](const RunFacts& f) { return count(t(f).hides); }),
+      market("hide_rate", "hide rate", "hides / impression", B::kLower, 5, [=](const RunFacts& f) { return r(f).hide_rate; }),
+      market("reports", "reports", "count", B::kLower, 0, [=](const RunFacts& f) { return count(t(f).reports); }),
+      market("report_rate", "report rate", "reports / impression", B::kLower, 6,
+             [=](const RunFacts& f) { return r(f).report_rate; }),
+      market("users_left", "users who left", "users", B::kLower, 0, [=](const RunFacts& f) { return count(t(f).users_left); }),
+      market("mean_fatigue", "mean fatigue", "fatigue", B::kLower, 4,
+             [](const RunFacts& f) { return f.run.mean_fatigue; }),
+      // Platform and click model.
+      market("calibration", "pCTR / true CTR", "ratio, 1 = calibrated", B::kTowardOne, 4,
+             [=](const RunFacts& f) { return or_nan(t(f).sum_true_ctr_shown > 0, r(f).calibration_ratio); }),
+      market("auc", "AUC", "probability", B::kHigher, 4, [=](const RunFacts& f) { return or_nan(has_model(f), model(f).auc); }),
+      market("normalized_entropy", "normalized entropy", "ratio", B::kLower, 4,
+             [=](const RunFacts& f) { return or_nan(has_model(f), model(f).normalized_entropy); }),
+      market("log_loss", "log loss", "nats / example", B::kLower, 5,
+             [=](const RunFacts& f) { return or_nan(has_model(f), model(f).log_loss); }),
+      market("model_calibration", "model p / clicks", "ratio, 1 = calibrated", B::kTowardOne, 4,
+             [=](const RunFacts& f) { return or_nan(has_model(f), model(f).calibration_ratio); }),
+      market("ece", "ECE", "probability", B::kLower, 5, [=](const RunFacts& f) { return or_nan(has_model(f), model(f).ece); }),
+      market("funnel_cost", "funnel cost", "us / request", B::kLower, 1,
+             [=](const RunFacts& f) { return r(f).funnel_cost_us_per_request; }),
+      // Budgets and pacing.
+      market("pacing_error", "pacing error", "RMS share of budget", B::kLower, 4, pacing_error),
+      market("budget_utilization", "budget utilization", "spend / budget", B::kHigher, 4, budget_utilization),
+      market("exhausted_share", "campaigns exhausted", "share of campaigns", B::kNeither, 4, exhausted_share),
+      market("overspend", "overspend", "currency units", B::kLower, 2, [=](const RunFacts& f) { return t(f).overspend.units(); }),
+      market("forgone", "unbilled clicks", "currency units", B::kLower, 2, [=](const RunFacts& f) { return t(f).forgone.units(); }),
+      market("auto_bid_violation", "auto-bid violation", "share of target", B::kLower, 4,
+             [](const RunFacts& f) { return or_nan(f.run.auto_bid.campaigns > 0, f.run.auto_bid.mean_violation); }),
+  };
+}
+
+}  // namespace
+
+const char* better_name(Better better) {
+  switch (better) {
+    case Better::kHigher: return "higher";
+    case Better::kLower: return "lower";
+    case Better::kTowardOne: return "toward 1";
+    case Better::kNeither: return "neither";
+  }
+  return "neither";
+}
+
+const std::vector<MetricDef>& study_metrics() {
+  static const std::vector<MetricDef> metrics = make_metrics();  // immutable after first use
+  return metrics;
+}
+
+const MetricDef* find_metric(std::string_view name) {
+  for (const auto& m : study_metrics())
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+std::vector<store::RunMetricRow> metrics_of(const RunFacts& facts) {
+  std::vector<store::RunMetricRow> out;
+  const bool auction_only = facts.auction_only != nullptr;
+  for (const auto& m : study_metrics()) {
+    if (auction_only ? !m.auction_only : !m.marketplace) continue;
+    out.push_back({facts.run.run_id, m.name, m.value(facts)});
+  }
+  return out;
+}
+
+bool is_better(Better better, double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return false;
+  switch (better) {
+    case Better::kHigher: return a > b;
+    case Better::kLower: return a < b;
+    case Better::kTowardOne: return std::abs(a - 1.0) < std::abs(b - 1.0);
+    case Better::kNeither: return false;
+  }
+  return false;
+}
+
+}  // namespace adsim::experiments
