@@ -57,7 +57,11 @@ Options:
   -v, --verbose, --log-level L   logging, as for adsim run
 
 Under mpirun (a build with MPI), rank 0 owns the database and hands runs to the other ranks:
-  mpirun -np 17 adsim sweep SCENARIO --vary ... --db results.db
+  mpirun --enable-recovery -np 17 adsim sweep SCENARIO --vary ... --db results.db
+  --rank-timeout S      a worker rank silent for S seconds (default 60) is taken for dead and its
+                        run is handed to another rank (needs mpirun --enable-recovery; without it
+                        Open MPI ends the whole job when a rank dies: run the command again to
+                        resume)
 
 Exit codes: 0 ok, 2 bad input (nothing has run or been written), 1 a run failed or an internal
 error, 130 interrupted by Ctrl-C (finished runs are saved; run the same command to resume).
@@ -84,6 +88,7 @@ struct StudyOptions {
   std::string db;
   std::string metrics;
   std::string log_level = "warn";
+  experiments::MpiOptions mpi;
   bool json = false, quiet = false, verbose = false, help = false;
 };
 
@@ -91,12 +96,25 @@ struct StudyOptions {
 std::optional<int> parse_study_options(std::string_view command, const std::vector<std::string>& args,
                                        StudyOptions& o, std::ostream& out, std::ostream& err) {
   po::options_description opts("Options");
-  opts.add_options()("help,h", "")("vary", po::value(&o.study.vary)->composing(), "")("zip", "")(
-      "variant", po::value(&o.study.variants)->composing(), "")("seeds", po::value(&o.study.seeds), "")(
-      "baseline", po::value(&o.study.baseline), "")("jobs,j", po::value(&o.jobs), "")("db", po::value(&o.db), "")(
-      "set", po::value(&o.overrides)->composing(), "")("name", po::value(&o.study.name), "")(
-      "metrics", po::value(&o.metrics), "")("json", "")("quiet,q", "")("verbose,v", "")(
-      "log-level", po::value(&o.log_level), "")("scenario", po::value(&o.scenario), "");
+  opts.add_options()
+      ("help,h", "")
+      ("vary", po::value(&o.study.vary)->composing(), "")
+      ("zip", "")
+      ("variant", po::value(&o.study.variants)->composing(), "")
+      ("seeds", po::value(&o.study.seeds), "")
+      ("baseline", po::value(&o.study.baseline), "")
+      ("jobs,j", po::value(&o.jobs), "")
+      ("db", po::value(&o.db), "")
+      ("set", po::value(&o.overrides)->composing(), "")
+      ("name", po::value(&o.study.name), "")
+      ("metrics", po::value(&o.metrics), "")
+      ("auction-log", "")
+      ("rank-timeout", po::value(&o.mpi.rank_timeout_seconds), "")
+      ("json", "")
+      ("quiet,q", "")
+      ("verbose,v", "")
+      ("log-level", po::value(&o.log_level), "")
+      ("scenario", po::value(&o.scenario), "");
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -126,6 +144,10 @@ std::optional<int> parse_study_options(std::string_view command, const std::vect
   }
   if (command == "compare" && (!o.study.vary.empty() || o.study.zip)) {
     err << "adsim compare: --vary and --zip belong to adsim sweep; compare takes --variant NAME:KEY=VALUE\n";
+    return kExitBadInput;
+  }
+  if (!(o.mpi.rank_timeout_seconds > 0)) {
+    err << "adsim " << command << ": --rank-timeout must be a positive number of seconds\n";
     return kExitBadInput;
   }
   if (vm.count("jobs") && o.jobs == 0) {
@@ -191,8 +213,13 @@ int open_store(const std::string& db, std::optional<store::ResultStore>& store, 
   return kExitOk;
 }
 
-int run_study_cli(std::string_view command, const std::vector<std::string>& args, std::ostream& out,
-                  std::ostream& err, const std::atomic<bool>* stop) {
+int run_study_cli(std::string_view command, const std::vector<std::string>& args, std::ostream& out_stream,
+                  std::ostream& err_stream, const std::atomic<bool>* stop) {
+  // Under mpirun every rank runs this command; only rank 0 speaks.
+  experiments::MpiWorld mpi;
+  std::ostream silent(nullptr);
+  std::ostream& out = mpi.rank() == 0 ? out_stream : silent;
+  std::ostream& err = mpi.rank() == 0 ? err_stream : silent;
   StudyOptions o;
   if (auto code = parse_study_options(command, args, o, out, err)) return *code;
   configure_logging(o.log_level, o.verbose);
@@ -211,8 +238,7 @@ int run_study_cli(std::string_view command, const std::vector<std::string>& args
     err << e.what() << "\n";
     return kExitBadInput;
   }
-  experiments::MpiWorld mpi;
-  if (mpi.size() > 1 && mpi.rank() != 0) return experiments::serve_mpi_worker(study, mpi, stop);
+  if (mpi.size() > 1 && mpi.rank() != 0) return experiments::serve_mpi_worker(study, mpi, stop, o.mpi);
 
   std::optional<store::ResultStore> store;
   if (const int code = open_store(o.db, store, err); code != kExitOk) {
@@ -225,7 +251,7 @@ int run_study_cli(std::string_view command, const std::vector<std::string>& args
     const std::size_t cells = study.variants.size() * study.seeds.size();
     const std::size_t jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
     std::unique_ptr<experiments::CellExecutor> executor =
-        mpi.size() > 1 ? experiments::make_mpi_executor(study, mpi, stop)
+        mpi.size() > 1 ? experiments::make_mpi_executor(study, mpi, stop, o.mpi)
                        : experiments::make_thread_executor(study, std::min(jobs, cells), stop);
     ProgressPrinter printer(err, is_terminal(err));
     experiments::StudyRunOptions run_options;

@@ -6,7 +6,10 @@
 
 #ifdef ADSIM_WITH_MPI
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -24,6 +27,7 @@ namespace {
 
 constexpr int kTaskTag = 1;    // rank 0 -> worker: a cell index, or kNoMoreCells
 constexpr int kResultTag = 2;  // worker -> rank 0: an encoded CellOutcome
+constexpr int kAliveTag = 3;   // worker -> rank 0: the cell it is running, while it runs
 constexpr std::int64_t kNoMoreCells = -1;
 
 // Was this process started by an MPI launcher? (Open MPI, MPICH/Hydra and PMIx set these.)
@@ -77,10 +81,41 @@ std::pair<std::size_t, CellOutcome> decode(const std::vector<unsigned char>& in)
   return {cell, std::move(o)};
 }
 
+using Clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds alive_interval(const MpiOptions& options) {
+  return std::chrono::milliseconds(static_cast<long long>(std::max(0.05, options.rank_timeout_seconds / 5.0) * 1000));
+}
+
+// While a worker runs a cell, a second thread tells rank 0 every `interval` that it is alive. The
+// worker's main thread makes no MPI call meanwhile, so MPI_THREAD_SERIALIZED is enough.
+class AliveSignal {
+ public:
+  AliveSignal(boost::mpi::communicator& comm, std::int64_t cell, std::chrono::milliseconds interval)
+      : thread_([this, &comm, cell, interval] {
+          std::unique_lock lock(mutex_);
+          while (!cv_.wait_for(lock, interval, [this] { return done_; })) comm.send(0, kAliveTag, cell);
+        }) {}
+  ~AliveSignal() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 }  // namespace
 
 struct MpiWorld::Impl {
-  boost::mpi::environment environment{boost::mpi::threading::single};
+  boost::mpi::environment environment{boost::mpi::threading::serialized};
   boost::mpi::communicator world;
 };
 
@@ -98,7 +133,7 @@ void MpiWorld::abort_workers() {
 
 bool built_with_mpi() { return true; }
 
-int serve_mpi_worker(const Study& study, MpiWorld& world, const std::atomic<bool>* stop) {
+int serve_mpi_worker(const Study& study, MpiWorld& world, const std::atomic<bool>* stop, const MpiOptions& options) {
   auto& comm = world.impl().world;
   const std::vector<Cell> cells = plan(study);
   while (true) {
@@ -106,11 +141,14 @@ int serve_mpi_worker(const Study& study, MpiWorld& world, const std::atomic<bool
     comm.recv(0, kTaskTag, index);
     if (index == kNoMoreCells) return 0;
     CellOutcome outcome;
-    try {
-      outcome = run_cell(cell_scenario(study, cells.at(static_cast<std::size_t>(index))), stop, study.auction_log);
-    } catch (const std::exception& e) {
-      outcome.status = store::RunStatus::kFailed;
-      outcome.error = e.what();
+    {
+      const AliveSignal alive(comm, index, alive_interval(options));
+      try {
+        outcome = run_cell(cell_scenario(study, cells.at(static_cast<std::size_t>(index))), stop, study.auction_log);
+      } catch (const std::exception& e) {
+        outcome.status = store::RunStatus::kFailed;
+        outcome.error = e.what();
+      }
     }
     const auto bytes = encode(static_cast<std::size_t>(index), outcome);
     comm.send(0, kResultTag, bytes.data(), static_cast<int>(bytes.size()));
@@ -120,10 +158,13 @@ int serve_mpi_worker(const Study& study, MpiWorld& world, const std::atomic<bool
 namespace {
 
 // Rank 0's side: one cell at a time to each worker rank; results are polled (iprobe) so that the
-// coordinator keeps reporting progress and noticing Ctrl-C while runs are out.
+// coordinator keeps reporting progress and noticing Ctrl-C while runs are out. A busy rank that
+// has sent nothing for the rank timeout is taken for dead: its cell comes back as lost (to be
+// handed out again) and the rank gets no more cells, unless it turns out to be alive after all.
 class MpiExecutor final : public CellExecutor {
  public:
-  explicit MpiExecutor(boost::mpi::communicator& comm) : comm_(comm) {
+  MpiExecutor(boost::mpi::communicator& comm, const MpiOptions& options)
+      : comm_(comm), timeout_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.rank_timeout_seconds))) {
     for (int r = comm_.size() - 1; r >= 1; --r) idle_.push_back(r);
   }
   ~MpiExecutor() override {
@@ -131,50 +172,93 @@ class MpiExecutor final : public CellExecutor {
       // Runs still out (the coordinator failed) are received and dropped, so no worker stays
       // blocked sending a result nobody reads.
       while (!busy_.empty()) (void)wait(std::chrono::milliseconds(1000));
-      for (int r = 1; r < comm_.size(); ++r) comm_.send(r, kTaskTag, kNoMoreCells);
+      for (int r = 1; r < comm_.size(); ++r)
+        if (!dead_.count(r)) comm_.send(r, kTaskTag, kNoMoreCells);
     } catch (const std::exception& e) {
       spdlog::error("MPI: ending the workers: {}", e.what());
     }
   }
 
-  std::size_t capacity() const override { return static_cast<std::size_t>(comm_.size() - 1); }
+  std::size_t capacity() const override { return static_cast<std::size_t>(comm_.size() - 1) - dead_.size(); }
 
   void submit(std::size_t index) override {
     if (idle_.empty()) throw std::logic_error("MpiExecutor::submit: no idle rank");
     const int rank = idle_.back();
     idle_.pop_back();
     comm_.send(rank, kTaskTag, static_cast<std::int64_t>(index));
-    busy_[rank] = index;
+    busy_[rank] = {index, Clock::now()};
   }
 
   std::optional<std::pair<std::size_t, CellOutcome>> wait(std::chrono::milliseconds timeout) override {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = Clock::now() + timeout;
     while (true) {
+      drain_alive_signals();
       if (auto status = comm_.iprobe(boost::mpi::any_source, kResultTag)) {
         const int source = status->source();
         std::vector<unsigned char> bytes(static_cast<std::size_t>(status->count<unsigned char>().value_or(0)));
         comm_.recv(source, kResultTag, bytes.data(), static_cast<int>(bytes.size()));
-        busy_.erase(source);
         idle_.push_back(source);
+        if (dead_.erase(source) > 0) {  // it was only slow; its cell has been handed out again
+          spdlog::warn("MPI rank {} answered after being given up; it gets cells again", source);
+          continue;
+        }
+        busy_.erase(source);
         return decode(bytes);
       }
-      if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+      if (auto lost = a_lost_rank()) return lost;
+      if (Clock::now() >= deadline) return std::nullopt;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
 
-  std::string describe() const override { return fmt::format("{} MPI worker ranks", comm_.size() - 1); }
+  std::string describe() const override {
+    return fmt::format("{} MPI worker rank{}{}", capacity(), capacity() == 1 ? "" : "s",
+                       dead_.empty() ? "" : fmt::format(" ({} lost)", dead_.size()));
+  }
 
  private:
+  struct Busy {
+    std::size_t cell = 0;
+    Clock::time_point last_heard;
+  };
+
+  void drain_alive_signals() {
+    while (auto status = comm_.iprobe(boost::mpi::any_source, kAliveTag)) {
+      std::int64_t cell = 0;
+      comm_.recv(status->source(), kAliveTag, cell);
+      const auto it = busy_.find(status->source());
+      if (it != busy_.end()) it->second.last_heard = Clock::now();
+    }
+  }
+
+  std::optional<std::pair<std::size_t, CellOutcome>> a_lost_rank() {
+    for (auto it = busy_.begin(); it != busy_.end(); ++it) {
+      if (Clock::now() - it->second.last_heard < timeout_) continue;
+      const int rank = it->first;
+      CellOutcome lost;
+      lost.lost = true;
+      lost.error = fmt::format("MPI rank {} sent nothing for {:.0f} s", rank,
+                               std::chrono::duration<double>(timeout_).count());
+      const std::size_t cell = it->second.cell;
+      busy_.erase(it);
+      dead_.insert(rank);
+      return std::make_pair(cell, std::move(lost));
+    }
+    return std::nullopt;
+  }
+
   boost::mpi::communicator& comm_;
+  Clock::duration timeout_;
   std::vector<int> idle_;
-  std::map<int, std::size_t> busy_;  // rank -> cell
+  std::map<int, Busy> busy_;
+  std::set<int> dead_;
 };
 
 }  // namespace
 
-std::unique_ptr<CellExecutor> make_mpi_executor(const Study&, MpiWorld& world, const std::atomic<bool>*) {
-  return std::make_unique<MpiExecutor>(world.impl().world);
+std::unique_ptr<CellExecutor> make_mpi_executor(const Study&, MpiWorld& world, const std::atomic<bool>*,
+                                               const MpiOptions& options) {
+  return std::make_unique<MpiExecutor>(world.impl().world, options);
 }
 
 #else  // no MPI in this build: a world of one
@@ -187,11 +271,11 @@ int MpiWorld::size() const { return 1; }
 void MpiWorld::abort_workers() {}
 bool built_with_mpi() { return false; }
 
-int serve_mpi_worker(const Study&, MpiWorld&, const std::atomic<bool>*) {
+int serve_mpi_worker(const Study&, MpiWorld&, const std::atomic<bool>*, const MpiOptions&) {
   throw std::logic_error("serve_mpi_worker: this build has no MPI");
 }
 
-std::unique_ptr<CellExecutor> make_mpi_executor(const Study&, MpiWorld&, const std::atomic<bool>*) {
+std::unique_ptr<CellExecutor> make_mpi_executor(const Study&, MpiWorld&, const std::atomic<bool>*, const MpiOptions&) {
   throw std::logic_error("make_mpi_executor: this build has no MPI");
 }
 

@@ -34,11 +34,20 @@ class MpiWorld {
 // Whether this build can run studies under mpirun.
 bool built_with_mpi();
 
+// A worker that sends nothing for this long is taken for dead and its cell is handed to another
+// rank. Workers say they are alive every rank_timeout / 5 while they run a cell. Under Open MPI
+// this needs `mpirun --enable-recovery`: without it, the loss of any rank ends the whole job (the
+// finished runs are in the file, and running the same command again resumes the study).
+struct MpiOptions {
+  double rank_timeout_seconds = 60.0;
+};
+
 // The loop of ranks 1..N-1: run the cells rank 0 sends until it says the study is over. Returns
 // the process's exit code (0).
-int serve_mpi_worker(const Study& study, MpiWorld& world, const std::atomic<bool>* stop);
+int serve_mpi_worker(const Study& study, MpiWorld& world, const std::atomic<bool>* stop, const MpiOptions& options = {});
 
 // Rank 0's executor: one cell at a time to each other rank. Its destructor ends the workers' loops.
-std::unique_ptr<CellExecutor> make_mpi_executor(const Study& study, MpiWorld& world, const std::atomic<bool>* stop);
+std::unique_ptr<CellExecutor> make_mpi_executor(const Study& study, MpiWorld& world, const std::atomic<bool>* stop,
+                                               const MpiOptions& options = {});
 
 }  // namespace adsim::experiments

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "experiments/metrics.hpp"
 #include "scenarios/auction_only_run.hpp"
@@ -142,6 +143,9 @@ class Coordinator {
       report(start, false);
     }
     out_.stopped = out_.stopped || next_ < pending_.size();
+    if (next_ < pending_.size() && !stopping())
+      out_.failures.push_back(fmt::format("{} of the study's runs did not start: no worker left ({})",
+                                          pending_.size() - next_, executor_.describe()));
     out_.wall_seconds = seconds_since(start);
     report(start, true);
     return std::move(out_);
@@ -189,6 +193,13 @@ class Coordinator {
     const auto& [cell, outcome] = finished;
     const auto placeholder = in_flight_.at(cell);
     in_flight_.erase(cell);
+    if (outcome.lost) {  // its worker is gone: the cell runs again, next
+      spdlog::warn("{}; running variant '{}', seed {} again", outcome.error, study_.variants[cells_[cell].variant].name,
+                   cells_[cell].seed);
+      results_.delete_run(placeholder);
+      pending_.insert(pending_.begin() + static_cast<std::ptrdiff_t>(next_), cell);
+      return;
+    }
     out_.run_seconds += outcome.run_seconds;
     out_.worker_store_seconds += outcome.store_seconds;
     ++out_.progress.done;
@@ -211,6 +222,7 @@ class Coordinator {
   void report(Clock::time_point start, bool final) {
     StudyProgress& p = out_.progress;
     p.in_flight = in_flight_.size();
+    p.executor = executor_.describe();
     p.elapsed_seconds = seconds_since(start);
     p.runs_per_minute = p.elapsed_seconds > 0 ? 60.0 * static_cast<double>(p.done) / p.elapsed_seconds : 0.0;
     const std::size_t left = pending_.size() - std::min(pending_.size(), p.done);

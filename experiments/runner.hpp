@@ -26,6 +26,8 @@ struct CellOutcome {
   std::string error;          // why it failed
   double run_seconds = 0.0;   // the simulation: building the world and running it
   double store_seconds = 0.0; // recording into memory, computing the metrics, serializing
+  // The worker was lost (an MPI rank that stopped answering): no run; the cell is handed out again.
+  bool lost = false;
 };
 
 // Runs one cell's scenario: never throws for a failed simulation (the image records it as failed
