@@ -21,8 +21,11 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Records the run into `memory`; returns its recorder's run id and status.
+// `store_seconds` gets the time spent writing the rows into the store (the recorder's last
+// transaction), so that the simulation's own time can be told from the bookkeeping.
 std::pair<std::int64_t, store::RunStatus> simulate(store::ResultStore& memory, const scenarios::Scenario& s,
-                                                   const std::atomic<bool>* stop, bool auction_log, std::string& error) {
+                                                   const std::atomic<bool>* stop, bool auction_log, std::string& error,
+                                                   double& store_seconds) {
   std::unique_ptr<store::RunRecorder> recorder;
   store::RecorderOptions options;
   options.auction_log = auction_log;
@@ -32,7 +35,9 @@ std::pair<std::int64_t, store::RunStatus> simulate(store::ResultStore& memory, c
       recorder = memory.begin_run(s, s.run.seed, options);
       auto on_block = [&](const scenarios::AuctionOnlyBlockRow& b) { recorder->on_auction_only_block(b); };
       const scenarios::AuctionOnlyRun run = scenarios::run_auction_only_scenario(s, stop, on_block);
+      const auto t = Clock::now();
       recorder->finish_auction_only(run.summary, run.record);
+      store_seconds = seconds_since(t);
       return {recorder->run_id(), run.interrupted ? store::RunStatus::kInterrupted : store::RunStatus::kCompleted};
     }
     auto market = scenarios::build_marketplace(s);  // a BuildError is recorded as a failed run below
@@ -40,7 +45,9 @@ std::pair<std::int64_t, store::RunStatus> simulate(store::ResultStore& memory, c
     market->add_observer(*recorder);
     market->set_stop_token(stop);
     const core::RunSummary summary = market->run();
+    const auto t = Clock::now();
     recorder->finish(summary);
+    store_seconds = seconds_since(t);
     return {recorder->run_id(), summary.interrupted ? store::RunStatus::kInterrupted : store::RunStatus::kCompleted};
   } catch (const std::exception& e) {
     error = e.what();
@@ -248,9 +255,10 @@ CellOutcome run_cell(const scenarios::Scenario& scenario, const std::atomic<bool
   const auto start = Clock::now();
   try {
     auto memory = store::ResultStore::open_in_memory();
-    const auto [run_id, status] = simulate(memory, scenario, stop, auction_log, out.error);
+    double recording = 0.0;
+    const auto [run_id, status] = simulate(memory, scenario, stop, auction_log, out.error, recording);
     out.status = status;
-    out.run_seconds = seconds_since(start);
+    out.run_seconds = seconds_since(start) - recording;
     const auto bookkeeping = Clock::now();
     if (status == store::RunStatus::kCompleted) {
       const auto run = memory.read_run(run_id);
@@ -260,7 +268,7 @@ CellOutcome run_cell(const scenarios::Scenario& scenario, const std::atomic<bool
       memory.write_run_metrics(run_id, metrics_of(facts));
     }
     out.image = memory.image();
-    out.store_seconds = seconds_since(bookkeeping);
+    out.store_seconds = recording + seconds_since(bookkeeping);
   } catch (const std::exception& e) {  // the in-memory store itself failed (out of memory)
     out.status = store::RunStatus::kFailed;
     out.error = e.what();

@@ -25,7 +25,7 @@ struct CellOutcome {
   store::RunStatus status = store::RunStatus::kFailed;
   std::string error;          // why it failed
   double run_seconds = 0.0;   // the simulation: building the world and running it
-  double store_seconds = 0.0; // recording into memory, computing the metrics, serializing
+  double store_seconds = 0.0; // writing its rows into memory, computing the metrics, serializing
   // The worker was lost (an MPI rank that stopped answering): no run; the cell is handed out again.
   bool lost = false;
 };

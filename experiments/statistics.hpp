@@ -3,7 +3,7 @@
 // conclusions: per-variant summaries with Student t confidence intervals, paired variant-vs-baseline
 // comparisons (the replications share seeds, so pairing by seed removes the seed-to-seed noise the
 // variants have in common), and Holm's correction when many metrics or variants are tested at once.
-// The exact formulas and every edge case are in docs/experiments-statistics.md.
+// The exact formulas and every edge case are in docs/experiments.md (The statistics, exactly).
 //
 // Non-finite values (NaN, +-inf) mark a metric a run could not produce (e.g. a ratio with a zero
 // denominator); they are skipped and counted, never averaged in. Results that cannot be computed

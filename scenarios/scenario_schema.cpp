@@ -935,6 +935,43 @@ std::string scenario_reference_markdown() {
   }
   out << "\n## Rules across keys\n\nChecked after every key is valid on its own:\n\n";
   for (const CrossFieldRule& rule : scenario_cross_field_rules()) out << "- " << rule.description << "\n";
+  out << R"(
+## [experiment]
+
+A study of the scenario: the keys to vary, the seeds, named variants and the baseline. `adsim sweep
+FILE` and `adsim compare FILE` run it; `adsim run FILE` ignores it (it runs the scenario as
+written); `adsim check FILE` checks it. Every value is checked against the key's type and range
+above, with `file:line:column`, and every variant against the rules across keys, before anything
+runs. See [experiments.md](experiments.md).
+
+```toml
+[experiment]
+name = "reserve price study"   # default: the scenario's name
+seeds = 20                     # a count (1..20), a range "5-24", or a list [1, 5, 9]; default 5
+zip = false                    # true: pair the factors' values in order instead of their full grid
+baseline = "scenario"          # a variant's name, or "scenario": the scenario as written
+
+[[experiment.factor]]          # a key and the values it takes; several factors make a grid
+key = "auction.reserve"
+values = [0.05, 0.3, 0.6]
+
+[[experiment.variant]]         # a named variant: any scenario keys, as dotted keys or tables
+name = "vcg_high_reserve"
+auction.mechanism = "vcg"
+auction.reserve = 0.6
+```
+
+| Key | Type | Default | Meaning |
+|---|---|---|---|
+| `experiment.name` | string | the scenario's `name` | The study's name in outputs and in the results database. |
+| `experiment.seeds` | integer, string or array of integers | `5` | The replications: every variant runs with each seed (run.seed is set from it). |
+| `experiment.zip` | boolean | `false` | Pair the factors' values in order (all factors need as many values) instead of running every combination. |
+| `experiment.baseline` | string | `"scenario"` with named variants, none with factors alone | The variant the others are compared with, paired by seed. |
+| `[[experiment.factor]]` | tables with `key` and `values` | none | A scenario key and the values it takes; variants are named `key=value` by the key's last part. |
+| `[[experiment.variant]]` | tables with `name` and scenario keys | none | A named variant; `name` may not be `baseline` or `scenario`. |
+
+`run.seed` cannot be a factor or a variant setting: the seeds are the study's replications.
+)";
   return out.str();
 }
 
