@@ -50,8 +50,10 @@ Options:
   --set KEY=VALUE       override a scenario key for every variant (repeatable)
   --name NAME           the study's name (default: the [experiment] name, else the scenario's)
   --metrics M1,M2,...   show only these metrics (all are stored); see docs/experiments.md
-  --auction-log         also store each run's sampled auctions (auction_requests/candidates);
-                        left out by default: they are most of a run's rows
+  --auction-log         also store each run's sampled auctions (auction_requests/candidates)
+  --spend-curves        also store each campaign's spend and plan per interval (campaign_spend)
+                        Both are left out by default: they are most of a run's rows. Every run's
+                        summary, time series, slots and campaign totals are always stored.
   --json                print the results as one JSON object
   -q, --quiet           no progress on stderr
   -v, --verbose, --log-level L   logging, as for adsim run
@@ -109,6 +111,7 @@ std::optional<int> parse_study_options(std::string_view command, const std::vect
       ("name", po::value(&o.study.name), "")
       ("metrics", po::value(&o.metrics), "")
       ("auction-log", "")
+      ("spend-curves", "")
       ("rank-timeout", po::value(&o.mpi.rank_timeout_seconds), "")
       ("json", "")
       ("quiet,q", "")
@@ -130,7 +133,8 @@ std::optional<int> parse_study_options(std::string_view command, const std::vect
     return kExitOk;
   }
   o.study.zip = vm.count("zip") > 0;
-  o.study.auction_log = vm.count("auction-log") > 0;
+  o.study.detail.auction_log = vm.count("auction-log") > 0;
+  o.study.detail.spend_curves = vm.count("spend-curves") > 0;
   o.json = vm.count("json") > 0;
   o.quiet = vm.count("quiet") > 0;
   o.verbose = vm.count("verbose") > 0;

@@ -144,7 +144,7 @@ int serve_mpi_worker(const Study& study, MpiWorld& world, const std::atomic<bool
     {
       const AliveSignal alive(comm, index, alive_interval(options));
       try {
-        outcome = run_cell(cell_scenario(study, cells.at(static_cast<std::size_t>(index))), stop, study.auction_log);
+        outcome = run_cell(cell_scenario(study, cells.at(static_cast<std::size_t>(index))), stop, study.detail);
       } catch (const std::exception& e) {
         outcome.status = store::RunStatus::kFailed;
         outcome.error = e.what();

@@ -1,6 +1,7 @@
 #include "experiments/runner.hpp"
 
 #include <condition_variable>
+#include <limits>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -24,12 +25,16 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 // `store_seconds` gets the time spent writing the rows into the store (the recorder's last
 // transaction), so that the simulation's own time can be told from the bookkeeping.
 std::pair<std::int64_t, store::RunStatus> simulate(store::ResultStore& memory, const scenarios::Scenario& s,
-                                                   const std::atomic<bool>* stop, bool auction_log, std::string& error,
+                                                   const std::atomic<bool>* stop, const RunDetail& detail, std::string& error,
                                                    double& store_seconds) {
   std::unique_ptr<store::RunRecorder> recorder;
   store::RecorderOptions options;
-  options.auction_log = auction_log;
-  options.flush_every = 365 * core::kDay;  // in memory: one transaction at the end is cheapest
+  options.auction_log = detail.auction_log;
+  options.spend_curves = detail.spend_curves;
+  // In memory, every row waits for one transaction at the end: the cheapest way to write them, and
+  // it keeps the writing out of the simulation's time (a few tens of MB for a marketplace day).
+  options.flush_every = std::numeric_limits<core::SimTime>::max();
+  options.max_buffered_rows = std::numeric_limits<std::size_t>::max();
   try {
     if (s.auction_only.enabled) {
       recorder = memory.begin_run(s, s.run.seed, options);
@@ -107,7 +112,7 @@ class ThreadExecutor final : public CellExecutor {
       }
       CellOutcome outcome;
       try {
-        outcome = run_cell(cell_scenario(study_, cells_.at(index)), &cancel_, study_.auction_log);
+        outcome = run_cell(cell_scenario(study_, cells_.at(index)), &cancel_, study_.detail);
       } catch (const std::exception& e) {  // the scenario was checked before; this is a bug
         outcome.status = store::RunStatus::kFailed;
         outcome.error = e.what();
@@ -250,13 +255,13 @@ class Coordinator {
 
 }  // namespace
 
-CellOutcome run_cell(const scenarios::Scenario& scenario, const std::atomic<bool>* stop, bool auction_log) {
+CellOutcome run_cell(const scenarios::Scenario& scenario, const std::atomic<bool>* stop, const RunDetail& detail) {
   CellOutcome out;
   const auto start = Clock::now();
   try {
     auto memory = store::ResultStore::open_in_memory();
     double recording = 0.0;
-    const auto [run_id, status] = simulate(memory, scenario, stop, auction_log, out.error, recording);
+    const auto [run_id, status] = simulate(memory, scenario, stop, detail, out.error, recording);
     out.status = status;
     out.run_seconds = seconds_since(start) - recording;
     const auto bookkeeping = Clock::now();

@@ -32,8 +32,8 @@ struct CellOutcome {
 
 // Runs one cell's scenario: never throws for a failed simulation (the image records it as failed
 // with the message). Stops early, recording the run as interrupted, when *stop becomes true.
-// `auction_log`: record the sampled auctions too (RecorderOptions::auction_log).
-CellOutcome run_cell(const scenarios::Scenario& scenario, const std::atomic<bool>* stop, bool auction_log = false);
+// `detail`: what is recorded besides the summary, time series and campaign totals.
+CellOutcome run_cell(const scenarios::Scenario& scenario, const std::atomic<bool>* stop, const RunDetail& detail = {});
 
 // Where cells run. The coordinator submits at most capacity() cells at a time and collects them.
 class CellExecutor {

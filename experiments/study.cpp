@@ -294,7 +294,7 @@ Study make_study(StudyKind kind, const scenarios::Scenario& base, const StudyArg
   Study study;
   study.kind = kind;
   study.base = base;
-  study.auction_log = args.auction_log;
+  study.detail = args.detail;
   study.name = !args.name.empty() ? args.name : !base.experiment.name.empty() ? base.experiment.name : base.name;
   describe(kind, base.experiment, args, study, problems);
   std::string seeds = args.seeds;

@@ -14,6 +14,13 @@
 namespace adsim::experiments {
 
 enum class StudyKind { kSweep, kCompare };
+
+// What a study stores of each run besides its summary, time series, slots and campaign totals.
+// Not part of the study's definition: it changes what is kept, not what the runs find.
+struct RunDetail {
+  bool auction_log = false;   // --auction-log: the sampled auctions (RecorderOptions::auction_log)
+  bool spend_curves = false;  // --spend-curves: per-campaign spend per interval (RecorderOptions::spend_curves)
+};
 const char* study_kind_name(StudyKind kind);  // "sweep", "compare"
 
 struct Variant {
@@ -28,9 +35,7 @@ struct Study {
   std::vector<Variant> variants;  // at least one
   int baseline = -1;              // index into variants; -1: no comparisons
   std::vector<std::uint64_t> seeds;
-  // Store each run's sampled auctions (--auction-log). Not part of the definition: it changes what
-  // is kept, not what the runs find.
-  bool auction_log = false;
+  RunDetail detail;
 };
 
 // One run of the plan: a variant with a seed.
@@ -55,7 +60,7 @@ struct StudyArgs {
   std::string seeds;                  // --seeds SPEC; "" : the file's, or 5
   std::string baseline;               // --baseline NAME; "" : the file's or the default
   std::string name;                   // --name
-  bool auction_log = false;           // --auction-log
+  RunDetail detail;                   // --auction-log, --spend-curves
 };
 
 inline constexpr const char* kDefaultSeeds = "5";

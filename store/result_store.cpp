@@ -602,7 +602,8 @@ void RunRecorder::on_interval(const core::IntervalMetrics& interval) {
   const auto& spend = interval.campaign_spend_today;
   const auto& target = interval.campaign_target_today;
   const bool has_target = !target.empty();
-  for (std::size_t c = 0; c < std::max(spend.size(), target.size()); ++c) {
+  const std::size_t campaigns = m.options.spend_curves ? std::max(spend.size(), target.size()) : 0;
+  for (std::size_t c = 0; c < campaigns; ++c) {
     const core::Money spent = c < spend.size() ? spend[c] : core::Money{0};
     const core::Money planned = c < target.size() ? target[c] : core::Money{0};
     if (spent.micros == 0 && planned.micros == 0) continue;

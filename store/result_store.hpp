@@ -257,6 +257,10 @@ struct RecorderOptions {
   // Record the sampled auctions (auction_requests, auction_candidates). A study leaves them out
   // unless asked (they are most of a run's rows); the efficiency they measure is kept either way.
   bool auction_log = true;
+  // Record each campaign's spend and plan per interval (campaign_spend). A study leaves them out
+  // unless asked: 5,000 campaigns x 96 intervals is 480,000 rows a marketplace day. Campaign totals,
+  // with the pacing-tracking figures, are kept either way.
+  bool spend_curves = true;
 };
 
 class ResultStore;

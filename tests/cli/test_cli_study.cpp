@@ -92,8 +92,36 @@ TEST_F(CliStudy, SweepPrintsEachVariantAndRecordsTheStudyForGroupBy) {
   SQLite::Database d(db, SQLite::OPEN_READONLY);
   EXPECT_EQ(d.execAndGet("SELECT overrides FROM runs WHERE run_id = 2").getString(),
             "[\"run.days=0.1\",\"auction.reserve=0.3\"]");
-  // The sampled auctions are not stored by a study unless asked.
+  // The sampled auctions and the per-campaign spend curves are not stored by a study unless asked;
+  // the campaign totals are.
   EXPECT_EQ(query(db, "SELECT count(*) FROM auction_candidates"), 0);
+  EXPECT_EQ(query(db, "SELECT count(*) FROM campaign_spend"), 0);
+  EXPECT_EQ(query(db, "SELECT count(*) FROM campaign_totals"), 6 * 150);
+}
+
+TEST_F(CliStudy, AuctionLogAndSpendCurvesAreStoredWhenAsked) {
+  const auto db = dir_ / "s.db";
+  const Result r = run(sweep({"--vary", "auction.reserve=0.05", "--seeds", "1", "--db", db.string(), "--auction-log",
+                              "--spend-curves"}));
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_GT(query(db, "SELECT count(*) FROM auction_candidates"), 0);
+  EXPECT_GT(query(db, "SELECT count(*) FROM campaign_spend"), 0);
+  // The same rows as a single run of the same scenario and seed records.
+  const auto single = dir_ / "single.db";
+  ASSERT_EQ(run({"run", kQuickstart, "--quiet", "--set", "run.days=0.1", "--set", "auction.reserve=0.05", "--seed", "1",
+                 "--db", single.string()})
+                .code,
+            kExitOk);
+  auto study = store::ResultStore::open(db, store::ResultStore::Mode::kReadOnly);
+  auto one = store::ResultStore::open(single, store::ResultStore::Mode::kReadOnly);
+  std::string a = study.dump_run_rows(1), b = one.dump_run_rows(1);
+  // Only the overrides differ (adsim run records its --seed as run.seed=1), and the study's metrics.
+  a.erase(a.find("[run_metrics]"));
+  b.erase(b.find("[run_metrics]"));
+  const auto overrides = [](std::string& d) { d.erase(d.find(" overrides="), d.find(" status=") - d.find(" overrides=")); };
+  overrides(a);
+  overrides(b);
+  EXPECT_EQ(a, b);
 }
 
 TEST_F(CliStudy, JsonMeansAreTheMeansOfTheRecordedRuns) {
