@@ -185,7 +185,7 @@ TEST_F(CliStudy, BadInputIsRefusedBeforeAnythingIsWritten) {
       sweep({"--variant", "a:auction.reserve=0.1", "--db", db.string()}),
       compare({"--vary", "auction.reserve=0.1", "--db", db.string()}),
       compare({"--variant", "a", "--db", db.string()}),
-      sweep({"--db", db.string()}),  // quickstart has no [experiment]
+      {"sweep", std::string(ADSIM_SOURCE_DIR) + "/scenarios/lesson_funnel.toml", "--db", db.string()},  // no [experiment]
       {"sweep", "no_such_scenario", "--vary", "auction.reserve=0.1", "--db", db.string()},
       sweep({"--vary", "auction.reserve=0.1", "--db", (dir_ / "missing" / "s.db").string()}),
   };
@@ -285,6 +285,18 @@ TEST_F(CliStudy, ExportWritesRunsSummaryAndComparisonsAsCsv) {
   EXPECT_EQ(run({"export", db.string()}).code, kExitBadInput);
   EXPECT_EQ(run({"export", (dir_ / "none.db").string(), "--csv"}).code, kExitBadInput);
   EXPECT_EQ(run({"export", db.string(), "--csv", "-o", (dir_ / "no" / "such" / "dir.csv").string()}).code, kExitBadInput);
+}
+
+// The bundled quickstart carries a study: adsim sweep runs it as written in the file.
+TEST_F(CliStudy, TheBundledStudyRunsFromItsScenarioFile) {
+  const Result r = run({"sweep", "quickstart", "--seeds", "2", "--set", "run.days=0.05", "--quiet", "--metrics", "revenue"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("Study 'auction mechanisms'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3 variants x 2 seeds"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("first_price"), std::string::npos);
+  EXPECT_NE(r.out.find("Against the baseline 'baseline'"), std::string::npos);
+  const Result check = run({"check", "quickstart"});
+  EXPECT_NE(check.out.find("[experiment]: 3 variants x 10 seeds"), std::string::npos) << check.out;
 }
 
 TEST_F(CliStudy, CheckExpandsTheExperimentTable) {
