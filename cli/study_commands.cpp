@@ -291,9 +291,9 @@ int run_study_cli(std::string_view command, const std::vector<std::string>& args
     for (const auto& f : run.failures) err << "adsim: run failed: " << f << "\n";
     if (run.stopped || run.progress.interrupted > 0) {
       err << "adsim: interrupted; finished runs are saved" << (o.db.empty() ? "" : ": run the same command to resume") << "\n";
-      return kExitInterrupted;
+      return mpi.end(kExitInterrupted);
     }
-    return run.progress.failed > 0 ? kExitInternal : kExitOk;
+    return mpi.end(run.progress.failed > 0 ? kExitInternal : kExitOk);
   } catch (const std::exception& e) {
     err << "adsim: internal error: " << e.what() << "\n";
     return kExitInternal;

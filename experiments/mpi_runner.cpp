@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <stdexcept>
 
 #ifdef ADSIM_WITH_MPI
@@ -117,6 +118,7 @@ class AliveSignal {
 struct MpiWorld::Impl {
   boost::mpi::environment environment{boost::mpi::threading::serialized};
   boost::mpi::communicator world;
+  bool lost_a_rank = false;  // set by the executor: finalize could wait for a dead rank
 };
 
 MpiWorld::MpiWorld() {
@@ -129,6 +131,15 @@ int MpiWorld::size() const { return impl_ ? impl_->world.size() : 1; }
 void MpiWorld::abort_workers() {
   if (!impl_ || impl_->world.rank() != 0) return;
   for (int r = 1; r < impl_->world.size(); ++r) impl_->world.send(r, kTaskTag, kNoMoreCells);
+}
+
+int MpiWorld::end(int exit_code) {
+  if (impl_ && impl_->world.rank() == 0 && impl_->lost_a_rank) {
+    std::cout.flush();
+    std::cerr.flush();
+    impl_->environment.abort(exit_code);
+  }
+  return exit_code;
 }
 
 bool built_with_mpi() { return true; }
@@ -163,8 +174,8 @@ namespace {
 // handed out again) and the rank gets no more cells, unless it turns out to be alive after all.
 class MpiExecutor final : public CellExecutor {
  public:
-  MpiExecutor(boost::mpi::communicator& comm, const MpiOptions& options)
-      : comm_(comm), timeout_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.rank_timeout_seconds))) {
+  MpiExecutor(boost::mpi::communicator& comm, bool& lost_a_rank, const MpiOptions& options)
+      : comm_(comm), lost_a_rank_(lost_a_rank), timeout_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.rank_timeout_seconds))) {
     for (int r = comm_.size() - 1; r >= 1; --r) idle_.push_back(r);
   }
   ~MpiExecutor() override {
@@ -242,12 +253,14 @@ class MpiExecutor final : public CellExecutor {
       const std::size_t cell = it->second.cell;
       busy_.erase(it);
       dead_.insert(rank);
+      lost_a_rank_ = true;
       return std::make_pair(cell, std::move(lost));
     }
     return std::nullopt;
   }
 
   boost::mpi::communicator& comm_;
+  bool& lost_a_rank_;
   Clock::duration timeout_;
   std::vector<int> idle_;
   std::map<int, Busy> busy_;
@@ -258,7 +271,7 @@ class MpiExecutor final : public CellExecutor {
 
 std::unique_ptr<CellExecutor> make_mpi_executor(const Study&, MpiWorld& world, const std::atomic<bool>*,
                                                const MpiOptions& options) {
-  return std::make_unique<MpiExecutor>(world.impl().world, options);
+  return std::make_unique<MpiExecutor>(world.impl().world, world.impl().lost_a_rank, options);
 }
 
 #else  // no MPI in this build: a world of one
@@ -269,6 +282,7 @@ MpiWorld::~MpiWorld() = default;
 int MpiWorld::rank() const { return 0; }
 int MpiWorld::size() const { return 1; }
 void MpiWorld::abort_workers() {}
+int MpiWorld::end(int exit_code) { return exit_code; }
 bool built_with_mpi() { return false; }
 
 int serve_mpi_worker(const Study&, MpiWorld&, const std::atomic<bool>*, const MpiOptions&) {

@@ -23,6 +23,10 @@ class MpiWorld {
   int size() const;  // 1 outside mpirun
   // Rank 0 could not start the study (say, a bad --db): tells every worker to exit.
   void abort_workers();
+  // The process's exit code, once the study is over. If a rank was lost, Open MPI's finalize can
+  // wait for it forever, so rank 0 ends the job with MPI_Abort(exit_code) instead (after flushing
+  // stdout and stderr; everything is in the results file by then); otherwise returns exit_code.
+  int end(int exit_code);
 
   struct Impl;  // Boost.MPI's environment and communicator, when built with MPI
   Impl& impl() { return *impl_; }  // inside a world of more than one rank

@@ -295,7 +295,9 @@ Study make_study(StudyKind kind, const scenarios::Scenario& base, const StudyArg
   study.kind = kind;
   study.base = base;
   study.detail = args.detail;
-  study.name = !args.name.empty() ? args.name : !base.experiment.name.empty() ? base.experiment.name : base.name;
+  // The [experiment] table's name only when its definition is the one that runs.
+  const bool from_file = args.vary.empty() && args.variants.empty() && base.experiment.present;
+  study.name = !args.name.empty() ? args.name : from_file && !base.experiment.name.empty() ? base.experiment.name : base.name;
   describe(kind, base.experiment, args, study, problems);
   std::string seeds = args.seeds;
   Place seeds_place{"--seeds", 0, 0};

@@ -323,7 +323,8 @@ std::string adsim_binary() { return std::string(ADSIM_BINARY_DIR) + "/cli/adsim"
 int mpirun(const std::string& mpi_flags, const std::string& args) {
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);  // CI runs as root
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-  const std::string command = "mpirun --oversubscribe " + mpi_flags + " " + adsim_binary() + " " + args;
+  // timeout: a hung MPI job fails the test in two minutes instead of holding CI for ten.
+  const std::string command = "timeout -k 5 120 mpirun --oversubscribe " + mpi_flags + " " + adsim_binary() + " " + args;
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
