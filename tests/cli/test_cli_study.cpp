@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_app.hpp"
+#include "tests/cli/cli_run.hpp"
 #include "experiments/mpi_runner.hpp"
 #include "store/result_store.hpp"
 
@@ -25,21 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-Result run(std::vector<std::string> args, const std::atomic<bool>* stop = nullptr) {
-  std::ostringstream out, err;
-  const int code = run_cli(args, out, err, stop);
-  return {code, out.str(), err.str()};
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using test_support::read_file;
+using test_support::Result;
+using test_support::run;
 
 std::int64_t query(const fs::path& db, const std::string& sql) {
   SQLite::Database d(db, SQLite::OPEN_READONLY);
