@@ -183,13 +183,13 @@ std::optional<MetricFilter> metric_filter(const std::string& list, std::ostream&
 }
 
 // Progress on stderr: a line rewritten in place on a terminal (at most twice a second); whole lines
-// every ten seconds otherwise (logs, CI, files), and always the final one.
+// every five seconds otherwise (logs, CI, files), and always the final one.
 class ProgressPrinter {
  public:
   ProgressPrinter(std::ostream& err, bool terminal) : err_(err), terminal_(terminal) {}
   void operator()(const experiments::StudyProgress& p, bool final) {
     const auto now = std::chrono::steady_clock::now();
-    const auto every = terminal_ ? std::chrono::milliseconds(500) : std::chrono::milliseconds(10'000);
+    const auto every = terminal_ ? std::chrono::milliseconds(500) : std::chrono::milliseconds(5'000);
     if (!final && printed_ && now - last_ < every) return;
     if (!final && !printed_ && p.elapsed_seconds < (terminal_ ? 0.5 : 2.0)) return;
     last_ = now;
