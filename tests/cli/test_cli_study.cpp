@@ -312,6 +312,10 @@ std::string adsim_binary() { return std::string(ADSIM_BINARY_DIR) + "/cli/adsim"
 int mpirun(const std::string& mpi_flags, const std::string& args) {
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);  // CI runs as root
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  // In the sanitizer build, LeakSanitizer finds blocks that Open MPI's own plug-ins leave at exit
+  // (outside adsim, in modules already unloaded, so no suppression can name them) and fails the
+  // ranks; adsim's code is leak-checked by the in-process tests.
+  ::setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
   // timeout: a hung MPI job fails the test in two minutes instead of holding CI for ten.
   const std::string command = "timeout -k 5 120 mpirun --oversubscribe " + mpi_flags + " " + adsim_binary() + " " + args;
   const int status = std::system(command.c_str());
