@@ -487,6 +487,7 @@ class Loader {
         }
         e.seeds += (i ? "," : "") + std::to_string(seed->get());
       }
+      if (array->size() == 1) e.seeds += "-" + e.seeds;  // [7] is seed 7, not a count of 7
       if (array->empty()) e.seeds = "";
     } else {
       add(map.origin(value.source()), path,

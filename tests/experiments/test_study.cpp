@@ -233,6 +233,13 @@ TEST(ExperimentTable, ReadsFactorsVariantsSeedsAndBaseline) {
   EXPECT_EQ(s.auction.slots, 4);
 }
 
+TEST(ExperimentTable, ASeedListOfOneIsThatSeed) {
+  const auto s = scenarios::parse_scenario("[experiment]\nseeds = [7]\n[[experiment.factor]]\nkey = \"auction.reserve\"\n"
+                                           "values = [0.1]\n",
+                                           "one.toml");
+  EXPECT_EQ(make_study(StudyKind::kSweep, s, {}).seeds, (std::vector<std::uint64_t>{7}));
+}
+
 TEST(ExperimentTable, TheCommandLineReplacesTheTable) {
   const auto s = scenarios::parse_scenario(kExperimentFile, "study.toml");
   StudyArgs a;
