@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include <boost/program_options.hpp>
@@ -43,7 +44,7 @@ Options:
                         default: the [experiment] table's, else 5
   --baseline NAME       the variant the others are compared with ("scenario": the scenario as
                         written); default: the scenario for compare, none for a sweep of factors
-  --jobs N              runs in parallel (default: the number of cores)
+  --jobs N              runs in parallel (default: the number of cores; 1 to 1024)
   --db FILE             record the study in this SQLite file (created if missing); running the
                         same study again with the same file resumes it: completed runs are kept,
                         the others run again. Without --db nothing is saved.
@@ -82,11 +83,13 @@ Writes a study recorded by sweep or compare as CSV (default: the latest study in
 --list prints the studies in the file.
 )";
 
+constexpr long long kMaxJobs = 1024;  // threads in one process; more machines are MPI's job
+
 struct StudyOptions {
   std::string scenario;
   std::vector<std::string> overrides;
   experiments::StudyArgs study;
-  unsigned jobs = 0;
+  long long jobs = 0;  // signed: Boost would read "-1" into an unsigned as 4294967295
   std::string db;
   std::string metrics;
   std::string log_level = "warn";
@@ -154,8 +157,8 @@ std::optional<int> parse_study_options(std::string_view command, const std::vect
     err << "adsim " << command << ": --rank-timeout must be a positive number of seconds\n";
     return kExitBadInput;
   }
-  if (vm.count("jobs") && o.jobs == 0) {
-    err << "adsim " << command << ": --jobs must be at least 1\n";
+  if (vm.count("jobs") && (o.jobs < 1 || o.jobs > kMaxJobs)) {
+    err << "adsim " << command << ": --jobs must be from 1 to " << kMaxJobs << ", got " << o.jobs << "\n";
     return kExitBadInput;
   }
   return std::nullopt;
@@ -167,8 +170,10 @@ std::optional<MetricFilter> metric_filter(const std::string& list, std::ostream&
   if (list.empty()) return filter;
   std::vector<std::string> known;
   for (const auto& m : experiments::study_metrics()) known.push_back(m.name);
-  for (const auto& item : scenarios::split_top_level(list)) {
-    const std::string name = item.text;
+  std::istringstream names(list);
+  for (std::string name; std::getline(names, name, ',');) {
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
     if (experiments::find_metric(name) == nullptr) {
       const auto guess = scenarios::closest_word(name, known);
       std::string all;
@@ -231,18 +236,35 @@ int run_study_cli(std::string_view command, const std::vector<std::string>& args
   if (!filter) return kExitBadInput;
 
   // 1. The whole study is checked before anything is written or run.
-  scenarios::Scenario base;
-  if (const int code = load_scenario(o.scenario, o.overrides, err, base); code != kExitOk) return code;
   experiments::Study study;
-  try {
-    study = experiments::make_study(command == "sweep" ? experiments::StudyKind::kSweep
-                                                       : experiments::StudyKind::kCompare,
-                                    base, o.study);
-  } catch (const experiments::StudyError& e) {
-    err << e.what() << "\n";
-    return kExitBadInput;
+  int checked = kExitOk;
+  scenarios::Scenario base;
+  checked = load_scenario(o.scenario, o.overrides, err, base);
+  if (checked == kExitOk) {
+    try {
+      study = experiments::make_study(command == "sweep" ? experiments::StudyKind::kSweep
+                                                         : experiments::StudyKind::kCompare,
+                                      base, o.study);
+    } catch (const experiments::StudyError& e) {
+      err << e.what() << "\n";
+      checked = kExitBadInput;
+    }
   }
-  if (mpi.size() > 1 && mpi.rank() != 0) return experiments::serve_mpi_worker(study, mpi, stop, o.mpi);
+  if (mpi.size() > 1) {
+    // Only cell numbers travel: every rank must have planned the same study (the same scenario
+    // file, options and adsim on every machine), or runs would be stored under the wrong variant.
+    const std::string fingerprint =
+        checked == kExitOk ? experiments::definition_text(study) + "|" + experiments::seeds_text(study.seeds) : "";
+    const bool same = mpi.same_on_every_rank(fingerprint);
+    if (checked != kExitOk) return checked;
+    if (!same) {
+      err << "adsim: the MPI ranks do not agree on the study: every machine needs the same adsim, scenario file "
+             "and options; nothing was run\n";
+      return kExitBadInput;
+    }
+    if (mpi.rank() != 0) return experiments::serve_mpi_worker(study, mpi, stop, o.mpi);
+  }
+  if (checked != kExitOk) return checked;
 
   std::optional<store::ResultStore> store;
   if (const int code = open_store(o.db, store, err); code != kExitOk) {
@@ -253,7 +275,7 @@ int run_study_cli(std::string_view command, const std::vector<std::string>& args
   // 2. The runs. From here on a failure is ours; finished runs are in the file.
   try {
     const std::size_t cells = study.variants.size() * study.seeds.size();
-    const std::size_t jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t jobs = o.jobs > 0 ? static_cast<std::size_t>(o.jobs) : std::max(1u, std::thread::hardware_concurrency());
     std::unique_ptr<experiments::CellExecutor> executor =
         mpi.size() > 1 ? experiments::make_mpi_executor(study, mpi, stop, o.mpi)
                        : experiments::make_thread_executor(study, std::min(jobs, cells), stop);
@@ -293,10 +315,10 @@ int run_study_cli(std::string_view command, const std::vector<std::string>& args
       err << "adsim: interrupted; finished runs are saved" << (o.db.empty() ? "" : ": run the same command to resume") << "\n";
       return mpi.end(kExitInterrupted);
     }
-    return mpi.end(run.progress.failed > 0 ? kExitInternal : kExitOk);
+    return mpi.end(run.progress.failed > 0 || run.unstarted > 0 ? kExitInternal : kExitOk);
   } catch (const std::exception& e) {
     err << "adsim: internal error: " << e.what() << "\n";
-    return kExitInternal;
+    return mpi.end(kExitInternal);
   }
 }
 

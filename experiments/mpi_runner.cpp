@@ -14,7 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
+#include <boost/serialization/string.hpp>
 #include <boost/mpi/environment.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -131,6 +133,16 @@ int MpiWorld::size() const { return impl_ ? impl_->world.size() : 1; }
 void MpiWorld::abort_workers() {
   if (!impl_ || impl_->world.rank() != 0) return;
   for (int r = 1; r < impl_->world.size(); ++r) impl_->world.send(r, kTaskTag, kNoMoreCells);
+}
+
+bool MpiWorld::same_on_every_rank(const std::string& text) {
+  if (!impl_) return true;
+  std::string first = text;
+  boost::mpi::broadcast(impl_->world, first, 0);
+  const int differs = first.empty() || first != text ? 1 : 0;
+  int any = 0;
+  boost::mpi::all_reduce(impl_->world, differs, any, boost::mpi::maximum<int>());
+  return any == 0;
 }
 
 int MpiWorld::end(int exit_code) {
@@ -282,7 +294,18 @@ MpiWorld::~MpiWorld() = default;
 int MpiWorld::rank() const { return 0; }
 int MpiWorld::size() const { return 1; }
 void MpiWorld::abort_workers() {}
+bool MpiWorld::same_on_every_rank(const std::string& text) {
+  if (!impl_) return true;
+  std::string first = text;
+  boost::mpi::broadcast(impl_->world, first, 0);
+  const int differs = first.empty() || first != text ? 1 : 0;
+  int any = 0;
+  boost::mpi::all_reduce(impl_->world, differs, any, boost::mpi::maximum<int>());
+  return any == 0;
+}
+
 int MpiWorld::end(int exit_code) { return exit_code; }
+bool MpiWorld::same_on_every_rank(const std::string&) { return true; }
 bool built_with_mpi() { return false; }
 
 int serve_mpi_worker(const Study&, MpiWorld&, const std::atomic<bool>*, const MpiOptions&) {

@@ -1,6 +1,7 @@
 #pragma once
 #include <atomic>
 #include <memory>
+#include <string>
 
 #include "experiments/runner.hpp"
 
@@ -23,6 +24,9 @@ class MpiWorld {
   int size() const;  // 1 outside mpirun
   // Rank 0 could not start the study (say, a bad --db): tells every worker to exit.
   void abort_workers();
+  // A collective call: whether every rank passes the same text as rank 0 (and rank 0's is not
+  // empty). True in a world of one.
+  bool same_on_every_rank(const std::string& text);
   // The process's exit code, once the study is over. If a rank was lost, Open MPI's finalize can
   // wait for it forever, so rank 0 ends the job with MPI_Abort(exit_code) instead (after flushing
   // stdout and stderr; everything is in the results file by then); otherwise returns exit_code.

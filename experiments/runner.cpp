@@ -66,17 +66,14 @@ class ThreadExecutor final : public CellExecutor {
  public:
   ThreadExecutor(const Study& study, std::size_t jobs, const std::atomic<bool>* stop)
       : study_(study), cells_(plan(study)), stop_(stop) {
-    for (std::size_t i = 0; i < std::max<std::size_t>(1, jobs); ++i) threads_.emplace_back([this] { work(); });
-  }
-  ~ThreadExecutor() override {
-    {
-      std::lock_guard lock(mutex_);
-      shutting_down_ = true;
+    try {
+      for (std::size_t i = 0; i < std::max<std::size_t>(1, jobs); ++i) threads_.emplace_back([this] { work(); });
+    } catch (...) {  // the system would not start more threads: end those that started
+      shut_down();
+      throw;
     }
-    cancel_.store(true);  // runs still in flight (the coordinator failed) stop as interrupted
-    tasks_ready_.notify_all();
-    for (auto& t : threads_) t.join();
   }
+  ~ThreadExecutor() override { shut_down(); }
 
   std::size_t capacity() const override { return threads_.size(); }
 
@@ -100,6 +97,17 @@ class ThreadExecutor final : public CellExecutor {
   std::string describe() const override { return fmt::format("{} thread{}", threads_.size(), threads_.size() == 1 ? "" : "s"); }
 
  private:
+  void shut_down() {
+    {
+      std::lock_guard lock(mutex_);
+      shutting_down_ = true;
+    }
+    cancel_.store(true);  // runs still in flight (the coordinator failed) stop as interrupted
+    tasks_ready_.notify_all();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+
   void work() {
     while (true) {
       std::size_t index = 0;
@@ -148,16 +156,20 @@ class Coordinator {
     timed([&] { prepare(); });
     out_.progress.executor = executor_.describe();
     while (true) {
-      if (stopping()) out_.stopped = next_ < pending_.size();
       while (!stopping() && in_flight_.size() < executor_.capacity() && next_ < pending_.size()) timed([&] { dispatch(); });
       if (in_flight_.empty()) break;
       if (auto finished = executor_.wait(std::chrono::milliseconds(200))) timed([&] { collect(std::move(*finished)); });
       report(start, false);
     }
-    out_.stopped = out_.stopped || next_ < pending_.size();
-    if (next_ < pending_.size() && !stopping())
-      out_.failures.push_back(fmt::format("{} of the study's runs did not start: no worker left ({})",
-                                          pending_.size() - next_, executor_.describe()));
+    if (next_ < pending_.size()) {
+      if (stopping()) {
+        out_.stopped = true;
+      } else {
+        out_.unstarted = pending_.size() - next_;
+        out_.failures.push_back(fmt::format("{} of the study's runs did not start: no worker left ({})",
+                                            out_.unstarted, executor_.describe()));
+      }
+    }
     out_.wall_seconds = seconds_since(start);
     report(start, true);
     return std::move(out_);
@@ -205,11 +217,20 @@ class Coordinator {
     const auto& [cell, outcome] = finished;
     const auto placeholder = in_flight_.at(cell);
     in_flight_.erase(cell);
-    if (outcome.lost) {  // its worker is gone: the cell runs again, next
+    if (outcome.lost && ++losses_[cell] < 2) {  // its worker is gone: the cell runs again, next
       spdlog::warn("{}; running variant '{}', seed {} again", outcome.error, study_.variants[cells_[cell].variant].name,
                    cells_[cell].seed);
       results_.delete_run(placeholder);
       pending_.insert(pending_.begin() + static_cast<std::ptrdiff_t>(next_), cell);
+      return;
+    }
+    if (outcome.lost) {  // twice: perhaps the cell itself kills its worker; it is not tried again
+      const std::string why = outcome.error + "; a second worker lost while running it: not tried again";
+      results_.end_placeholder(placeholder, store::RunStatus::kFailed, why);
+      ++out_.progress.done;
+      ++out_.progress.failed;
+      out_.failures.push_back(fmt::format("variant '{}', seed {}: {}", study_.variants[cells_[cell].variant].name,
+                                          cells_[cell].seed, why));
       return;
     }
     out_.run_seconds += outcome.run_seconds;
@@ -250,6 +271,7 @@ class Coordinator {
   std::vector<std::size_t> pending_;  // indexes into cells_, in plan order
   std::size_t next_ = 0;              // into pending_
   std::map<std::size_t, std::int64_t> in_flight_;  // cell -> placeholder run id
+  std::map<std::size_t, int> losses_;              // cell -> workers lost while running it
   StudyRun out_;
 };
 

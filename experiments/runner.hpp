@@ -26,7 +26,8 @@ struct CellOutcome {
   std::string error;          // why it failed
   double run_seconds = 0.0;   // the simulation: building the world and running it
   double store_seconds = 0.0; // writing its rows into memory, computing the metrics, serializing
-  // The worker was lost (an MPI rank that stopped answering): no run; the cell is handed out again.
+  // The worker was lost (an MPI rank that stopped answering): no run. The cell is handed out again,
+  // once: a cell that loses a second worker is recorded as failed (it may be what kills them).
   bool lost = false;
 };
 
@@ -75,6 +76,7 @@ struct StudyRun {
   std::vector<store::VariantRow> variants;  // in the study's order
   StudyProgress progress;
   bool stopped = false;          // by the stop flag: some cells did not run
+  std::size_t unstarted = 0;     // cells that did not run because no worker was left (MPI)
   double wall_seconds = 0.0;
   double run_seconds = 0.0;      // sum over runs of CellOutcome::run_seconds
   double worker_store_seconds = 0.0;  // sum of CellOutcome::store_seconds

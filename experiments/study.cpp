@@ -10,6 +10,7 @@
 
 #include "scenarios/auction_only_run.hpp"
 #include "scenarios/factory.hpp"
+#include "scenarios/scenario_schema.hpp"
 
 namespace adsim::experiments {
 namespace {
@@ -20,6 +21,8 @@ using scenarios::Setting;
 
 constexpr const char* kScenarioBaseline = "scenario";  // the scenario as written
 constexpr const char* kBaselineName = "baseline";
+constexpr std::size_t kMaxVariants = 100'000;
+constexpr std::size_t kMaxRuns = 1'000'000;  // variants x seeds
 
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t");
@@ -175,10 +178,12 @@ std::vector<Variant> expand(const std::vector<Factor>& factors, bool zip, Proble
     return out;
   }
   std::size_t total = 1;
-  for (const auto& f : factors) total *= std::max<std::size_t>(1, f.values.size());
-  if (total > 100'000) {
-    problems.add("the grid of the factors has " + std::to_string(total) + " variants; at most 100,000");
-    return out;
+  for (const auto& f : factors) {
+    total *= std::max<std::size_t>(1, f.values.size());
+    if (total > kMaxVariants) {  // checked as it grows: the product of many factors could wrap
+      problems.add(fmt::format("the grid of the factors has more than {} variants", kMaxVariants));
+      return out;
+    }
   }
   std::vector<std::size_t> index(factors.size(), 0);
   for (std::size_t n = 0; n < total; ++n) {
@@ -311,6 +316,12 @@ Study make_study(StudyKind kind, const scenarios::Scenario& base, const StudyArg
   } catch (const scenarios::SeedSpecError& e) {
     problems.add(seeds_place, seeds_place.file == "--seeds" ? "" : "experiment.seeds", e.what());
   }
+  if (study.variants.size() * study.seeds.size() > kMaxRuns)
+    problems.add(fmt::format("{} variants x {} seeds is {} runs; a study has at most {}", study.variants.size(),
+                             study.seeds.size(), study.variants.size() * study.seeds.size(), kMaxRuns));
+  for (const auto& o : base.overrides)
+    if (o.rfind("run.seed", 0) == 0 && o.find('=') == std::string("run.seed").size())
+      problems.add("--set " + o + ": a study's seeds set run.seed: give them with --seeds");
   check_variants(study, problems);  // every variant that could be described, whatever else is wrong
   problems.throw_if_any();
   return study;
@@ -331,11 +342,14 @@ scenarios::Scenario cell_scenario(const Study& study, const Cell& cell) {
 }
 
 std::string definition_text(const Study& study) {
+  // The scenario as the runs see it (every key's value, --set included), not its file's text: the
+  // [experiment] table, comments and layout of the file do not make another study, so editing the
+  // table's seeds extends the study as --seeds does. run.seed is the study's to set.
+  scenarios::Scenario scenario = study.base;
+  scenario.run.seed = 0;
   nlohmann::ordered_json j;
   j["kind"] = study_kind_name(study.kind);
-  j["scenario"] = study.base.name;
-  j["scenario_text"] = study.base.source_text;
-  j["overrides"] = study.base.overrides;
+  j["scenario"] = scenarios::render_scenario_toml(scenario);
   auto variants = nlohmann::ordered_json::array();
   for (const auto& v : study.variants) {
     auto settings = nlohmann::ordered_json::array();
@@ -351,6 +365,8 @@ std::string definition_text(const Study& study) {
 std::string seeds_text(const std::vector<std::uint64_t>& seeds) {
   std::string out;
   for (const auto s : seeds) out += (out.empty() ? "" : ",") + std::to_string(s);
+  // A lone number would read back as a count: one seed is written as a range.
+  if (seeds.size() == 1) out += "-" + out;
   return out;
 }
 

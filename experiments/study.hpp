@@ -79,8 +79,9 @@ std::vector<Cell> plan(const Study& study);
 // The scenario of one cell: the variant's settings applied to the base, run.seed set to the seed.
 scenarios::Scenario cell_scenario(const Study& study, const Cell& cell);
 
-// Canonical text of what makes the study this study (scenario name and text, base overrides, kind,
-// variants with their settings, baseline), but not its seeds: equal text, same experiment.
+// Canonical text of what makes the study this study (every scenario key's value with the base
+// overrides applied, kind, variants with their settings, baseline), but not its seeds, its name or
+// the file's layout and [experiment] table: equal text, same experiment.
 std::string definition_text(const Study& study);
 
 // "1,2,3": the seeds as stored in experiments.seeds.

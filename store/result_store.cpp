@@ -1122,6 +1122,20 @@ std::vector<RunRow> ResultStore::read_experiment_runs(std::int64_t experiment_id
   return read_rows(*connection_, connection_->schema.runs, "experiment_id = ?", experiment_id, "run_id");
 }
 
+void ResultStore::end_placeholder(std::int64_t run_id, RunStatus status, std::string_view message) {
+  auto& c = *connection_;
+  if (c.read_only) fail(c.path, "was opened read-only; cannot end a run");
+  write_transaction(c, "ending run " + std::to_string(run_id), [&] {
+    SQLite::Statement update(c.db, "UPDATE runs SET status = ?, error_message = ?, finished_at = ? "
+                                   "WHERE run_id = ? AND status = 'running'");
+    update.bind(1, std::string(to_string(status)));
+    update.bind(2, std::string(message));
+    update.bind(3, now_iso8601());
+    update.bind(4, run_id);
+    update.exec();
+  });
+}
+
 void ResultStore::delete_run(std::int64_t run_id) {
   auto& c = *connection_;
   if (c.read_only) fail(c.path, "was opened read-only; cannot delete a run");

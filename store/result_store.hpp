@@ -198,9 +198,10 @@ struct ExperimentRow {
   std::string scenario_path;  // absolute; empty when the scenario did not come from a file
   std::string scenario_text;
   std::vector<std::string> base_overrides;  // --set given to the whole study
-  // Canonical text of everything that makes the experiment (scenario text, base overrides, variants
-  // and their settings, baseline), but not its seeds: the same definition is the same experiment,
-  // so running it again resumes it, and more seeds extend it. UNIQUE.
+  // Canonical text of everything that makes the experiment (every scenario key's value with the base
+  // overrides applied, kind, variants and their settings, baseline), but not its seeds: the same
+  // definition is the same experiment, so running it again resumes it, and more seeds extend it.
+  // UNIQUE.
   std::string definition;
   std::string created_at;
   std::string adsim_version;
@@ -337,6 +338,8 @@ class ResultStore {
   // --- Studies.
   // A 'running' row for a run that another thread or process records (then merge_run_image).
   std::int64_t insert_placeholder(const scenarios::Scenario& scenario, std::uint64_t seed, const RunLink& link);
+  // Ends a 'running' row that no run will replace (its worker was lost) with this status and message.
+  void end_placeholder(std::int64_t run_id, RunStatus status, std::string_view message);
   // The experiment with this definition, created with its variants if the file has none; returns
   // it with experiment_id, and `variants` with their variant_id (matched by name when it existed).
   // Sets the experiment's seeds and baseline (baseline_position: index into `variants`, or -1).

@@ -184,6 +184,17 @@ TEST_F(CliStudy, BadInputIsRefusedBeforeAnythingIsWritten) {
     EXPECT_FALSE(r.err.empty());
     EXPECT_FALSE(fs::exists(db)) << r.err;
   }
+  for (const auto& more : std::vector<std::vector<std::string>>{
+           {"--vary", "auction.reserve=0.1", "--jobs", "-1"},         // read as 4294967295 if unsigned
+           {"--vary", "auction.reserve=0.1", "--jobs", "5000"},
+           {"--vary", "auction.reserve=0.1", "--set", "run.seed=99"},  // the seeds are the study's
+           {"--vary", "auction.reserve=0.1,0.2", "--seeds", "1-600000"}}) {  // 1.2 million runs
+    auto args = sweep(more);
+    args.insert(args.end(), {"--db", db.string()});
+    const Result r = run(args);
+    EXPECT_EQ(r.code, kExitBadInput) << more[3] << "\n" << r.err;
+    EXPECT_FALSE(fs::exists(db)) << r.err;
+  }
   const Result typo = run(sweep({"--vary", "auction.reserve=0.05,-1"}));
   EXPECT_NE(typo.err.find("--vary:1:22: auction.reserve: out of range"), std::string::npos) << typo.err;
   const Result metric = run(sweep({"--vary", "auction.reserve=0.1", "--metrics", "revnue"}));
@@ -193,6 +204,42 @@ TEST_F(CliStudy, BadInputIsRefusedBeforeAnythingIsWritten) {
   const std::string before = read_file(db);
   EXPECT_EQ(run(sweep({"--vary", "auction.reserve=0.1,-5", "--db", db.string()})).code, kExitBadInput);
   EXPECT_EQ(read_file(db), before);
+}
+
+TEST_F(CliStudy, MetricNamesMayHaveSpacesAfterCommas) {
+  const Result r = run(sweep({"--vary", "auction.reserve=0.05", "--seeds", "1", "--metrics", "revenue, hide_rate"}));
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("hide rate"), std::string::npos);
+}
+
+// The stored summary covers the seeds of the latest command, also when that is one seed.
+TEST_F(CliStudy, ExportedSummaryCoversTheLatestCommandsSeeds) {
+  const auto db = dir_ / "s.db";
+  ASSERT_EQ(run(compare({"--variant", "v:auction.reserve=0.3", "--seeds", "2-3", "--db", db.string()})).code, kExitOk);
+  ASSERT_EQ(run(compare({"--variant", "v:auction.reserve=0.3", "--seeds", "5-5", "--db", db.string()})).code, kExitOk);
+  const Result summary = run({"export", db.string(), "--csv", "--table", "summary"});
+  ASSERT_EQ(summary.code, kExitOk) << summary.err;
+  EXPECT_NE(summary.out.find(",revenue,currency units,higher,1,"), std::string::npos) << summary.out.substr(0, 300);
+  EXPECT_EQ(summary.out.find(",revenue,currency units,higher,3,"), std::string::npos);
+}
+
+// Editing the file's [experiment] seeds extends the same study, as --seeds does.
+TEST_F(CliStudy, MoreSeedsInTheFileExtendTheSameStudy) {
+  const auto file = dir_ / "study.toml";
+  const auto db = dir_ / "s.db";
+  const std::string head = "name = \"s\"\n[world]\nusers = 300\n[run]\ndays = 0.02\n[experiment]\n";
+  const std::string factor = "[[experiment.factor]]\nkey = \"auction.reserve\"\nvalues = [0.05, 0.3]\n";
+  std::ofstream(file) << head << "seeds = 2\n" << factor;
+  ASSERT_EQ(run({"sweep", file.string(), "--quiet", "--db", db.string()}).code, kExitOk);
+  std::ofstream(file) << "# a comment\n" << head << "seeds = 3\nname = \"renamed\"\n" << factor;
+  const Result more = run({"sweep", file.string(), "--quiet", "--db", db.string()});
+  ASSERT_EQ(more.code, kExitOk) << more.err;
+  EXPECT_NE(more.out.find("ran 2 runs"), std::string::npos) << more.out;
+  EXPECT_EQ(query(db, "SELECT count(*) FROM experiments"), 1);
+  // Changing the scenario itself is another study.
+  std::ofstream(file) << head << "seeds = 3\n" << factor << "[auction]\nslots = 3\n";
+  ASSERT_EQ(run({"sweep", file.string(), "--quiet", "--db", db.string()}).code, kExitOk);
+  EXPECT_EQ(query(db, "SELECT count(*) FROM experiments"), 2);
 }
 
 TEST_F(CliStudy, ProgressIsWholeLinesWhenStderrIsNotATerminal) {
@@ -342,6 +389,21 @@ TEST_F(CliStudy, UnderMpirunTheDatabaseIsTheSameAsWithThreads) {
   EXPECT_EQ(mpi.size(), 6u);
   EXPECT_EQ(mpi, cell_dumps(threads_db));
   EXPECT_NE(read_file(dir_ / "mpi.out").find("on 2 MPI worker ranks"), std::string::npos) << read_file(dir_ / "mpi.out");
+}
+
+// Only cell numbers travel to the ranks: ranks that planned another study (here, another scenario
+// file for ranks 1-2) are refused before anything runs or is written.
+TEST_F(CliStudy, UnderMpirunRanksThatPlannedAnotherStudyAreRefused) {
+  if (!have_mpirun()) GTEST_SKIP() << "no MPI in this build or no mpirun";
+  const auto a = dir_ / "a.toml", b = dir_ / "b.toml", db = dir_ / "mpi.db";
+  std::ofstream(a) << "name = \"s\"\n[world]\nusers = 300\n[run]\ndays = 0.02\n";
+  std::ofstream(b) << "name = \"s\"\n[world]\nusers = 301\n[run]\ndays = 0.02\n";
+  const std::string rest = " --quiet --vary auction.reserve=0.05,0.3 --seeds 2 --db " + db.string();
+  const int status = mpirun("-np 1 " + adsim_binary() + " sweep " + a.string() + rest + " : -np 2",
+                            "sweep " + b.string() + rest + " 2> " + (dir_ / "err.txt").string());
+  EXPECT_EQ(status, kExitBadInput);
+  EXPECT_NE(read_file(dir_ / "err.txt").find("do not agree on the study"), std::string::npos) << read_file(dir_ / "err.txt");
+  EXPECT_FALSE(fs::exists(db));
 }
 
 // A worker rank killed mid-study costs only its run in flight, which another rank runs again
