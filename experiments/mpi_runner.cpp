@@ -294,16 +294,6 @@ MpiWorld::~MpiWorld() = default;
 int MpiWorld::rank() const { return 0; }
 int MpiWorld::size() const { return 1; }
 void MpiWorld::abort_workers() {}
-bool MpiWorld::same_on_every_rank(const std::string& text) {
-  if (!impl_) return true;
-  std::string first = text;
-  boost::mpi::broadcast(impl_->world, first, 0);
-  const int differs = first.empty() || first != text ? 1 : 0;
-  int any = 0;
-  boost::mpi::all_reduce(impl_->world, differs, any, boost::mpi::maximum<int>());
-  return any == 0;
-}
-
 int MpiWorld::end(int exit_code) { return exit_code; }
 bool MpiWorld::same_on_every_rank(const std::string&) { return true; }
 bool built_with_mpi() { return false; }
