@@ -45,7 +45,8 @@ std::string duration(double seconds) {
   return fmt::format("{}s", s);
 }
 
-std::string seeds_text(const std::vector<std::uint64_t>& seeds) {
+// The seeds as a person reads them: "1-20" for a run of consecutive seeds, else a list.
+std::string seeds_shown(const std::vector<std::uint64_t>& seeds) {
   if (seeds.empty()) return "none";
   bool consecutive = true;
   for (std::size_t i = 1; i < seeds.size(); ++i) consecutive = consecutive && seeds[i] == seeds[i - 1] + 1;
@@ -120,7 +121,7 @@ std::string study_table(const StudyResults& r, const MetricFilter& filter) {
   const auto& e = r.experiment;
   out += fmt::format("Study '{}' ({} of {}, experiment {}): {} variant{} x {} seed{} ({})\n", e.name, e.kind,
                      e.scenario_name, e.experiment_id, r.variants.size(), r.variants.size() == 1 ? "" : "s",
-                     r.seeds.size(), r.seeds.size() == 1 ? "" : "s", seeds_text(r.seeds));
+                     r.seeds.size(), r.seeds.size() == 1 ? "" : "s", seeds_shown(r.seeds));
   for (const auto& v : r.variants) {
     std::string settings;
     for (const auto& p : v.parameters) settings += (settings.empty() ? "" : ", ") + p.key + "=" + p.value;

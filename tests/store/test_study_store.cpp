@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/marketplace.hpp"
@@ -91,6 +92,17 @@ std::vector<store::VariantRow> two_variants() {
   v[1].parameters.push_back({0, 0, "auction.reserve", "0.6"});
   v[1].parameters.push_back({0, 0, "auction.mechanism", "\"vcg\""});
   return v;
+}
+
+// An experiment with one stored summary row and one comparison row to write.
+std::tuple<store::ExperimentRow, store::ExperimentSummaryRow, store::ExperimentComparisonRow> one_result_of_each(
+    ResultStore& file) {
+  auto variants = two_variants();
+  const auto e = file.ensure_experiment(experiment_def("def"), variants, 0);
+  store::ExperimentSummaryRow s{0, variants[0].variant_id, "revenue", 5, 10.0, 2.0, 7.5, 12.5, "best"};
+  store::ExperimentComparisonRow c{0, variants[1].variant_id, "revenue", 5, 10.0, 9.0, -1.0, -2.0, 0.0,
+                                   -0.1, 0.04, 0.08, "inconclusive"};
+  return {e, s, c};
 }
 
 TEST_F(StudyStore, SameDefinitionIsTheSameExperimentAndAnotherIsNew) {
@@ -207,11 +219,7 @@ TEST_F(StudyStore, DeleteRunRemovesEveryRowOfItAndOnlyOfIt) {
 
 TEST_F(StudyStore, AFailedResultsWriteKeepsThePreviousResults) {
   auto file = ResultStore::open(dir_ / "r.db");
-  auto variants = two_variants();
-  const auto e = file.ensure_experiment(experiment_def("def"), variants, 0);
-  store::ExperimentSummaryRow s{0, variants[0].variant_id, "revenue", 5, 10.0, 2.0, 7.5, 12.5, "best"};
-  store::ExperimentComparisonRow c{0, variants[1].variant_id, "revenue", 5, 10.0, 9.0, -1.0, -2.0, 0.0,
-                                   -0.1, 0.04, 0.08, "inconclusive"};
+  auto [e, s, c] = one_result_of_each(file);
   file.write_experiment_results(e.experiment_id, {s}, {c});
   // A write that fails half-way (a duplicate key) leaves the previous results as they were.
   s.mean = 99.0;
@@ -223,11 +231,7 @@ TEST_F(StudyStore, AFailedResultsWriteKeepsThePreviousResults) {
 
 TEST_F(StudyStore, ExperimentResultsRoundTrip) {
   auto file = ResultStore::open(dir_ / "r.db");
-  auto variants = two_variants();
-  const auto e = file.ensure_experiment(experiment_def("def"), variants, 0);
-  store::ExperimentSummaryRow s{0, variants[0].variant_id, "revenue", 5, 10.0, 2.0, 7.5, 12.5, "best"};
-  store::ExperimentComparisonRow c{0, variants[1].variant_id, "revenue", 5, 10.0, 9.0, -1.0, -2.0, 0.0,
-                                   -0.1, 0.04, 0.08, "inconclusive"};
+  auto [e, s, c] = one_result_of_each(file);
   file.write_experiment_results(e.experiment_id, {s}, {c});
   s.mean = 11.0;
   file.write_experiment_results(e.experiment_id, {s}, {c});  // replaces, does not add
