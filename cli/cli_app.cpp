@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/report.hpp"
+#include "cli/report_command.hpp"
 #include "cli/scenario_files.hpp"
 #include "cli/study_commands.hpp"
 #include "experiments/study.hpp"
@@ -36,6 +37,7 @@ Usage:
   adsim sweep SCENARIO --vary KEY=V1,V2,... [--vary ...] [--zip] --seeds SPEC [--jobs N] [--db FILE]
   adsim compare SCENARIO --variant NAME:KEY=VALUE[,KEY=VALUE...] [--variant ...] --seeds SPEC [...]
   adsim export DB [--experiment ID] --csv [--table runs|summary|comparisons] [-o FILE]
+  adsim report DB [--run ID | --experiment ID | --compare ID,ID] [-o FILE.html]
   adsim list
   adsim reference
   adsim --help | --version
@@ -48,6 +50,8 @@ Commands:
   compare    Run variants against the scenario as written, paired by seed: differences with
              95% intervals, p-values and Holm-adjusted p-values. (adsim sweep --help for both.)
   export     Write a recorded study as CSV: per-run rows, the summary or the comparisons.
+  report     Write an HTML page with figures of a run, a study or runs side by side, from a
+             results database (adsim report --help). Needs the Qt build.
   list       List the bundled scenarios with their descriptions.
   reference  Print the scenario reference: every key with its unit, default and range.
 
@@ -160,6 +164,8 @@ int run_auction_only(const scenarios::Scenario& scenario, const std::string& db,
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::atomic<bool>* stop) {
+  if (!args.empty() && args.front() == "report")
+    return run_report_cli(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
   if (!args.empty() && is_study_command(args.front()))
     return run_study_command(args.front(), std::vector<std::string>(args.begin() + 1, args.end()), out, err, stop);
   po::options_description opts("Options");

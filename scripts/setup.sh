@@ -12,8 +12,8 @@ packages=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libboost-mpi-dev openmpi-bin
-  qt6-base-dev qt6-charts-dev libqt6charts6 libqt6test6 libqt6opengl6-dev libgl-dev
-  xvfb xauth
+  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6charts6 libqt6test6 libqt6opengl6-dev libgl-dev
+  xvfb xauth fonts-dejavu-core
 )
 
 missing=()
