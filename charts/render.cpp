@@ -209,7 +209,6 @@ void set_range(QValueAxis* axis, Extent e, bool from_zero, std::optional<double>
 
 std::unique_ptr<QChart> build_chart(const Figure& f) {
   std::unique_ptr<QChart> chart(make_chart(q(f.title)));
-  chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);
   Extent ex, ey, ey2;
   measure(f, ex, ey, ey2);
 
@@ -270,8 +269,7 @@ std::unique_ptr<QChart> build_chart(const Figure& f) {
     add_series(chart.get(), s, c, axes, cap);
   }
   // Lines show their dash in the legend; areas (bars) a filled square.
-  for (QLegendMarker* m : chart->legend()->markers())
-    if (m->type() == QLegendMarker::LegendMarkerTypeArea) m->setShape(QLegend::MarkerShapeRectangle);
+  square_area_markers(chart.get());
   show_legend_if_needed(chart.get());
   return chart;
 }

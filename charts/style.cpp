@@ -19,7 +19,7 @@ const QColor kPalette[] = {
     QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f),
     QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf),
 };
-constexpr int kPaletteSize = static_cast<int>(std::size(kPalette));
+static_assert(kPaletteSize == static_cast<int>(std::size(kPalette)));
 const Qt::PenStyle kMetricDashes[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine};
 
 // A marker's own visibility follows the legend's, so series kept out of the legend are marked.
@@ -101,6 +101,7 @@ QChart* make_chart(const QString& title) {
   chart->setTitleFont(f);
   chart->setAnimationOptions(QChart::NoAnimation);
   chart->legend()->setAlignment(Qt::AlignBottom);
+  chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);
   QFont lf = chart->legend()->font();
   lf.setPointSizeF(8.5);
   chart->legend()->setFont(lf);
@@ -108,6 +109,11 @@ QChart* make_chart(const QString& title) {
   chart->layout()->setContentsMargins(0, 0, 0, 0);
   chart->setBackgroundRoundness(0);
   return chart;
+}
+
+void square_area_markers(QChart* chart) {
+  for (QLegendMarker* m : chart->legend()->markers())
+    if (m->type() == QLegendMarker::LegendMarkerTypeArea) m->setShape(QLegend::MarkerShapeRectangle);
 }
 
 void hide_from_legend(QChart* chart, QAbstractSeries* series) {

@@ -11,6 +11,7 @@ class QValueAxis;
 // title style, so a figure in a report is the chart the app shows.
 namespace adsim::charts {
 
+inline constexpr int kPaletteSize = 10;
 // The i-th colour of the palette (Tableau 10, readable on white and distinct in print); wraps.
 QColor colour(int i);
 // The dash style of the i-th metric sharing one colour (a run's revenue solid, its RPM dashed).
@@ -35,8 +36,11 @@ Range nice_range(double lo, double hi, bool include_zero, int ticks = 5);
 
 // A value axis with the house fonts, titled with its unit ("revenue (currency units)").
 QValueAxis* make_axis(const QString& title);
-// A chart with the house title font, no animation, a legend at the bottom and tight margins.
+// A chart with the house title font, no animation, a legend at the bottom whose markers show each
+// line's colour and dash, and tight margins.
 QChart* make_chart(const QString& title);
+// Legend markers of areas (bars, histograms) as filled squares; call after adding series.
+void square_area_markers(QChart* chart);
 
 // Series kept out of the legend (bands, whiskers, helper lines) stay out when markers are rebuilt.
 void hide_from_legend(QChart* chart, QAbstractSeries* series);

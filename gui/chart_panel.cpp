@@ -34,76 +34,20 @@
 #include <QValueAxis>
 #include <QVBoxLayout>
 
+#include "charts/style.hpp"
 #include "gui/strategy_table.hpp"
 
 namespace adsim::gui {
 namespace {
 
-const QColor kPalette[] = {
-    QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c), QColor(0xd6, 0x27, 0x28),
-    QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f),
-    QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf),
-};
-constexpr int kPaletteSize = static_cast<int>(std::size(kPalette));
-const Qt::PenStyle kMetricStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine};
-
-QColor colour(int i) { return kPalette[((i % kPaletteSize) + kPaletteSize) % kPaletteSize]; }
-
-// A step of 1, 2, 2.5 or 5 times a power of ten giving about `ticks` intervals over `span`.
-double nice_step(double span, int ticks) {
-  if (!(span > 0)) return 1.0;
-  const double raw = span / ticks;
-  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  // The first nice step not much smaller than the raw one: between about ticks-1 and ticks+2 labels.
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
-    if (m * mag >= 0.8 * raw) return m * mag;
-  return 10.0 * mag;
-}
-
-QString label_format(double step) {
-  if (step >= 1.0 && std::fabs(step - std::round(step)) < 1e-9) return QStringLiteral("%.0f");
-  const int decimals = std::clamp(static_cast<int>(std::ceil(-std::log10(step) - 1e-9)), 1, 6);
-  const double scaled = step * std::pow(10.0, decimals);
-  return QStringLiteral("%.%1f").arg(decimals + (std::fabs(scaled - std::round(scaled)) > 1e-6 ? 1 : 0));
-}
-
-void set_dynamic_ticks(QValueAxis* axis, double lo, double hi, int ticks) {
-  const double step = nice_step(hi - lo, ticks);
-  axis->setTickType(QValueAxis::TicksDynamic);
-  axis->setTickAnchor(0.0);
-  axis->setTickInterval(step);
-  axis->setLabelFormat(label_format(step));
-  axis->setRange(lo, hi);
-}
-
-QValueAxis* make_axis(const QString& title) {
-  auto* axis = new QValueAxis;
-  axis->setTitleText(title);
-  QFont f = axis->titleFont();
-  f.setPointSizeF(9);
-  f.setBold(false);
-  axis->setTitleFont(f);
-  QFont lf = axis->labelsFont();
-  lf.setPointSizeF(8.5);
-  axis->setLabelsFont(lf);
-  axis->setRange(0, 1);
-  return axis;
-}
-
-// A marker's own visibility follows the legend's, so series kept out of the legend are marked.
-const char* const kNoLegend = "adsim_no_legend";
-
-void hide_from_legend(QChart* chart, QAbstractSeries* series) {
-  series->setProperty(kNoLegend, true);
-  for (QLegendMarker* m : chart->legend()->markers(series)) m->setVisible(false);
-}
-
-void show_legend_if_needed(QChart* chart) {
-  int named = 0;
-  for (QAbstractSeries* s : chart->series())
-    if (!s->property(kNoLegend).toBool()) ++named;
-  chart->legend()->setVisible(named > 1);
-}
+using charts::colour;
+using charts::hide_from_legend;
+using charts::label_format;
+using charts::nice_step;
+using charts::make_axis;
+using charts::set_dynamic_ticks;
+using charts::show_legend_if_needed;
+constexpr int kPaletteSize = charts::kPaletteSize;
 
 // What the "by strategy" chart can show of each group over time.
 struct GroupMetric {
@@ -175,24 +119,6 @@ ChartPanel::ChartPanel(QWidget* parent) : QWidget(parent) {
 
 ChartPanel::~ChartPanel() = default;
 
-QChart* ChartPanel::make_chart(const QString& title) {
-  auto* chart = new QChart;
-  chart->setTitle(title);
-  QFont f = chart->titleFont();
-  f.setPointSizeF(10.5);
-  f.setBold(true);
-  chart->setTitleFont(f);
-  chart->setAnimationOptions(QChart::NoAnimation);
-  chart->legend()->setAlignment(Qt::AlignBottom);
-  QFont lf = chart->legend()->font();
-  lf.setPointSizeF(8.5);
-  chart->legend()->setFont(lf);
-  chart->setMargins(QMargins(4, 4, 4, 4));
-  chart->layout()->setContentsMargins(0, 0, 0, 0);
-  chart->setBackgroundRoundness(0);
-  return chart;
-}
-
 QChartView* ChartPanel::make_view(QChart* chart, const QString& id) {
   auto* view = new QChartView(chart);
   view->setObjectName(QStringLiteral("chart_") + id);
@@ -214,7 +140,7 @@ ChartPanel::TimeChart& ChartPanel::add_time_chart(const QString& id, const QStri
                                                   const QString& y2_title, std::vector<Metric> metrics) {
   auto c = std::make_unique<TimeChart>();
   c->id = id;
-  c->chart = make_chart(title);
+  c->chart = charts::make_chart(title);
   c->x = make_axis(scale_.title);
   c->chart->addAxis(c->x, Qt::AlignBottom);
   c->y = make_axis(y_title);
@@ -272,7 +198,7 @@ void ChartPanel::build() {
   calibration.min_hi = 1.25;
 
   // Spend vs. target.
-  spend_chart_ = make_chart(tr("Spend today vs. target (dashed: daily budget × time of day)"));
+  spend_chart_ = charts::make_chart(tr("Spend today vs. target (dashed: daily budget × time of day)"));
   spend_x_ = make_axis(scale_.title);
   spend_y_ = make_axis(tr("spend so far today (currency units)"));
   spend_chart_->addAxis(spend_x_, Qt::AlignBottom);
@@ -301,7 +227,7 @@ void ChartPanel::build() {
   connect(spend_ids_, &QLineEdit::editingFinished, this, [this] { rebuild_spend(); });
 
   // Price distribution.
-  price_chart_ = make_chart(tr("Price distribution (winners of sampled auctions)"));
+  price_chart_ = charts::make_chart(tr("Price distribution (winners of sampled auctions)"));
   price_x_ = make_axis(tr("price (currency units per click; the top 1 % in the last bin)"));
   price_y_ = make_axis(tr("% of winning ads"));
   price_chart_->addAxis(price_x_, Qt::AlignBottom);
@@ -309,7 +235,7 @@ void ChartPanel::build() {
   QChartView* price_view = make_view(price_chart_, QStringLiteral("prices"));
 
   // Reliability diagram.
-  reliability_chart_ = make_chart(tr("Reliability diagram (logged ranked candidates)"));
+  reliability_chart_ = charts::make_chart(tr("Reliability diagram (logged ranked candidates)"));
   rel_x_ = make_axis(tr("mean predicted CTR, pCTR (%)"));
   rel_y_ = make_axis(tr("mean true CTR (%)"));
   reliability_chart_->addAxis(rel_x_, Qt::AlignBottom);
@@ -328,7 +254,7 @@ void ChartPanel::build() {
   // Funnel.
   auto make_bars = [this](const QString& id, const QString& title, const QString& y_title, const QStringList& categories,
                           QChart*& chart, QBarSeries*& bars, QValueAxis*& y) {
-    chart = make_chart(title);
+    chart = charts::make_chart(title);
     bars = new QBarSeries;
     bars->setLabelsVisible(true);
     bars->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
@@ -381,7 +307,7 @@ void ChartPanel::build() {
   surplus.reference = 0.0;
   surplus.reference_name = tr("break-even");
 
-  group_chart_ = make_chart(QString::fromUtf8(kGroupMetrics[0].title));
+  group_chart_ = charts::make_chart(QString::fromUtf8(kGroupMetrics[0].title));
   group_chart_->legend()->setAlignment(Qt::AlignRight);
   {
     // Up to ten entries in a column beside the plot: a little smaller than the other legends.
@@ -478,7 +404,7 @@ void ChartPanel::style_series(QLineSeries* s, int track, int metric, int metrics
     // runs agree A still shows around B.
     pen.setColor(colour(track));
     pen.setWidthF(track == 0 ? 3.2 : 1.6);
-    pen.setStyle(kMetricStyles[std::min(metric, 3)]);
+    pen.setStyle(charts::metric_dash(metric));
   } else {
     pen.setColor(colour(metrics > 1 ? metric : 0));
     pen.setStyle(Qt::SolidLine);
@@ -583,6 +509,7 @@ void ChartPanel::reset(const QStringList& track_labels) {
     area->attachAxis(price_x_);
     area->attachAxis(price_y_);
     price_areas_.push_back(area);
+    charts::square_area_markers(price_chart_);
 
     auto* line = new QLineSeries;
     line->setName(n > 1 ? track_labels_[t] : tr("observed"));

@@ -111,7 +111,6 @@ class ChartPanel : public QWidget {
   };
 
   QChartView* make_view(QChart* chart, const QString& id);
-  QChart* make_chart(const QString& title);
   TimeChart& add_time_chart(const QString& id, const QString& title, const QString& y_title,
                             const QString& y2_title, std::vector<Metric> metrics);
   void build();

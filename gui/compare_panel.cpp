@@ -9,6 +9,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "charts/style.hpp"
 #include "gui/formatting.hpp"
 #include "gui/run_data.hpp"
 
@@ -87,7 +88,12 @@ void ComparePanel::show_metrics(const RunData* a, const RunData* b) {
     if (i < ma.size() && i < mb.size()) {
       const double diff = mb[i].value - ma[i].value;
       QTableWidgetItem* d = cell(4, (diff > 0 ? QStringLiteral("+") : QString()) + format_figure(diff, 4));
-      if (diff != 0) d->setForeground(diff > 0 ? QColor(0x1e, 0x7b, 0x34) : QColor(0xb0, 0x2a, 0x1c));
+      // Green when B is better than A by the metric's good direction, red when worse: fewer hides
+      // are green, a calibration ratio moving away from 1 is red.
+      const experiments::Better better = names[i].better;
+      if (experiments::is_better(better, mb[i].value, ma[i].value)) d->setForeground(charts::kGood);
+      else if (experiments::is_better(better, ma[i].value, mb[i].value)) d->setForeground(charts::kBad);
+      d->setToolTip(tr("Better when: %1").arg(QString::fromUtf8(experiments::better_name(better))));
       cell(5, ma[i].value != 0 ? QStringLiteral("%1%2 %").arg(diff > 0 ? QStringLiteral("+") : QString(),
                                                                format_figure(100.0 * diff / std::fabs(ma[i].value), 3))
                                : QStringLiteral("–"));

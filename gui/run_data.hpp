@@ -10,6 +10,7 @@
 #include <QString>
 
 #include "core/metrics.hpp"
+#include "experiments/metrics.hpp"
 #include "gui/snapshot_queue.hpp"
 
 namespace adsim::gui {
@@ -131,11 +132,14 @@ class RunData {
   std::optional<std::string> error_;
 };
 
-// A headline figure of a run, for the summary and the A/B comparison.
+// A headline figure of a run, for the summary and the A/B comparison. `better` is the direction
+// that is good for the marketplace: the study metric's (experiments/metrics.hpp) where the figure
+// is one, so the app's Compare colours a change as `adsim compare` judges it.
 struct HeadlineMetric {
   QString name;
   QString unit;
   double value = 0.0;
+  experiments::Better better = experiments::Better::kNeither;
 };
 std::vector<HeadlineMetric> headline_metrics(const RunData& run);
 

@@ -661,6 +661,31 @@ class GuiMainWindowTest : public QObject {
     QVERIFY(close(parse_figure(table_text(table, r, 3)), vb, 1e-4));
     QVERIFY(close(parse_figure(table_text(table, r, 4)), vb - va, 1e-3));
     QVERIFY(close(parse_figure(table_text(table, r, 5)), 100.0 * (vb - va) / va, 1e-2));
+    // Each difference is green when B is better by the metric's declared direction, red when worse,
+    // uncoloured for a description: fewer users leaving is green although the difference is negative.
+    const std::vector<adsim::gui::HeadlineMetric> ha = adsim::gui::headline_metrics(*a), hb = adsim::gui::headline_metrics(*b);
+    QCOMPARE(table->rowCount(), static_cast<int>(ha.size()));
+    int judged = 0;
+    for (int row = 0; row < table->rowCount(); ++row) {
+      const auto i = static_cast<std::size_t>(row);
+      const QColor shown = table->item(row, 4)->foreground().color();
+      const double x = ha[i].value, y = hb[i].value;
+      using adsim::experiments::Better;
+      const Better better = ha[i].better;
+      QColor expected = table->item(row, 0)->foreground().color();  // the default text colour
+      if (better != Better::kNeither && x == x && y == y && x != y) {
+        const bool good = better == Better::kHigher ? y > x
+                          : better == Better::kLower ? y < x
+                                                     : std::fabs(y - 1) < std::fabs(x - 1);
+        expected = good ? QColor(0x1e, 0x7b, 0x34) : QColor(0xb0, 0x2a, 0x1c);
+        ++judged;
+      }
+      QVERIFY2(shown == expected, qPrintable(ha[i].name));
+    }
+    QVERIFY(judged >= 10);
+    QCOMPARE(ha[static_cast<std::size_t>(row_of(table, QStringLiteral("Hide rate")))].better, adsim::experiments::Better::kLower);
+    QCOMPARE(ha[static_cast<std::size_t>(row_of(table, QStringLiteral("Calibration ratio")))].better,
+             adsim::experiments::Better::kTowardOne);
     // The advertisers page shows both runs: A's and B's rows of each group side by side.
     StrategyTable* groups = w.charts()->strategy_table();
     QVERIFY(!groups->isColumnHidden(StrategyTable::kRun));
