@@ -22,6 +22,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
+#include <QRegularExpression>
 #include <QTextBrowser>
 #include <QTimer>
 #include <QToolBar>
@@ -614,12 +615,16 @@ void MainWindow::export_charts_dialog() {
   statusBar()->showMessage(tr("%n chart(s) written to %1", nullptr, static_cast<int>(files.size())).arg(folder), 10000);
 }
 
-void MainWindow::show_reference() {
+QTextBrowser* MainWindow::show_reference() {
   auto* dialog = new QDialog(this);
   dialog->setWindowTitle(tr("Scenario reference"));
   dialog->setAttribute(Qt::WA_DeleteOnClose);
   auto* text = new QTextBrowser(dialog);
-  text->setMarkdown(QString::fromStdString(scenarios::scenario_reference_markdown()));
+  // The generated file starts with an HTML comment (how to regenerate it); Qt's Markdown importer
+  // treats the text after an HTML block as HTML and drops the prose, so it goes first.
+  QString markdown = QString::fromStdString(scenarios::scenario_reference_markdown());
+  markdown.remove(QRegularExpression(QStringLiteral("<!--.*?-->\\n*"), QRegularExpression::DotMatchesEverythingOption));
+  text->setMarkdown(markdown);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
   connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
   auto* layout = new QVBoxLayout(dialog);
@@ -627,6 +632,7 @@ void MainWindow::show_reference() {
   layout->addWidget(buttons);
   dialog->resize(1000, 700);
   dialog->show();
+  return text;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -94,6 +94,9 @@ class MainWindow : public QMainWindow {
   // Exports every chart as PNG into `folder`; returns the files written.
   QStringList export_all_charts(const QString& folder);
 
+  // Help ▸ Scenario reference: the generated Markdown reference in a dialog; returns its view.
+  QTextBrowser* show_reference();
+
  protected:
   void closeEvent(class QCloseEvent* event) override;
 
@@ -114,7 +117,6 @@ class MainWindow : public QMainWindow {
   void choose_results_db();
   void save_scenario_as();
   void export_charts_dialog();
-  void show_reference();
 
   // Scenario state.
   std::vector<BundledScenario> bundled_;

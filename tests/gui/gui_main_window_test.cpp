@@ -22,7 +22,11 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTextBlock>
 #include <QTextBrowser>
+#include <QTextCursor>
+#include <QTextDocument>
+#include <QTextTable>
 #include <QToolBar>
 #include <QValueAxis>
 #include <QXYSeries>
@@ -708,6 +712,38 @@ class GuiMainWindowTest : public QObject {
     w.tabs()->setCurrentIndex(0);
     QTest::qWait(50);
     QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_compare_charts.png")));
+  }
+
+  void reference_help_renders_its_prose_code_and_tables() {
+    MainWindow& w = fresh_window();
+    QTextBrowser* view = w.show_reference();
+    QVERIFY(view);
+    // The prose between the code spans is there (Qt's importer used to drop it after the file's
+    // leading HTML comment), and code spans keep their spaces.
+    const QString plain = view->document()->toPlainText();
+    QVERIFY(plain.contains(QStringLiteral("Every key is optional")));
+    QVERIFY(plain.contains(QStringLiteral("where the value is written as in TOML")));
+    QVERIFY(!plain.contains(QStringLiteral("<!--")));
+    // Every section's table has its header and a filled Meaning column.
+    int tables = 0;
+    for (QTextBlock b = view->document()->begin(); b.isValid(); b = b.next()) {
+      auto* table = qobject_cast<QTextTable*>(QTextCursor(b).currentTable());
+      if (!table || QTextCursor(b).position() != table->firstPosition()) continue;
+      const auto text = [&](int r, int c) {
+        QTextTableCell cell = table->cellAt(r, c);
+        QTextCursor cur(view->document());
+        cur.setPosition(cell.firstPosition());
+        cur.setPosition(cell.lastPosition(), QTextCursor::KeepAnchor);
+        return cur.selectedText();
+      };
+      QVERIFY(!text(0, 0).isEmpty());
+      QVERIFY(!text(1, table->columns() - 1).isEmpty());
+      if (table->columns() == 6 && text(0, 0) == QStringLiteral("Key") && text(0, 5) == QStringLiteral("Meaning"))
+        ++tables;
+    }
+    QVERIFY2(tables >= 10, qPrintable(QString::number(tables)));
+    QTest::qWait(50);
+    QVERIFY(view->window()->grab().save(kOutputDir + QStringLiteral("/gui_reference.png")));
   }
 
   void exports_every_chart_as_png() {
