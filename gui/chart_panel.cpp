@@ -21,6 +21,7 @@
 #include <QHeaderView>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLayout>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineEdit>
@@ -123,7 +124,8 @@ QChartView* ChartPanel::make_view(QChart* chart, const QString& id) {
   auto* view = new QChartView(chart);
   view->setObjectName(QStringLiteral("chart_") + id);
   view->setRenderHint(QPainter::Antialiasing);
-  view->setMinimumSize(320, 230);
+  // Small enough that three columns and two rows fit a 1280 x 720 screen beside the knobs.
+  view->setMinimumSize(250, 185);
   view->setContextMenuPolicy(Qt::ActionsContextMenu);
   auto* save = new QAction(tr("Save chart as PNG…"), view);
   connect(save, &QAction::triggered, this, [this, id] {
@@ -160,16 +162,16 @@ void ChartPanel::build() {
   auto opt = [](bool ok, double v) { return ok ? std::optional<double>(v) : std::nullopt; };
 
   TimeChart& revenue = add_time_chart(
-      QStringLiteral("revenue"), tr("Revenue and RPM"), tr("revenue (currency units per interval)"),
-      tr("RPM (currency units per 1,000 requests)"),
+      QStringLiteral("revenue"), tr("Revenue and RPM"), tr("revenue (currency / interval)"),
+      tr("RPM (currency / 1,000 req.)"),
       {{tr("revenue"), false, [](const IntervalPoint& p) { return std::optional<double>(p.counts.revenue.units()); }},
        {tr("RPM"), true, [opt](const IntervalPoint& p) { return opt(p.counts.requests > 0, p.rates.rpm); }}});
   TimeChart& ctr = add_time_chart(
       QStringLiteral("ctr"), tr("Click-through rate"), tr("CTR (% of impressions)"), {},
       {{tr("CTR"), false, [opt](const IntervalPoint& p) { return opt(p.counts.impressions > 0, 100.0 * p.rates.ctr); }}});
   TimeChart& feedback = add_time_chart(
-      QStringLiteral("feedback"), tr("Hides and reports"), tr("hides per 1,000 impressions"),
-      tr("reports per 1,000 impressions"),
+      QStringLiteral("feedback"), tr("Hides and reports"), tr("hides / 1,000 impr."),
+      tr("reports / 1,000 impr."),
       {{tr("hides"), false,
         [opt](const IntervalPoint& p) { return opt(p.counts.impressions > 0, 1000.0 * p.rates.hide_rate); }},
        {tr("reports"), true,
@@ -1012,9 +1014,15 @@ QBarSet* ChartPanel::funnel_cost_set(int track) const {
 bool ChartPanel::export_png(const QString& id, const QString& file) const {
   QChartView* v = view(id);
   if (!v) return false;
-  // A chart on a page that was never shown has no size yet: give it a readable one to render.
-  if (!v->isVisible() && (v->width() < 400 || v->height() < 300)) v->resize(800, 500);
-  return v->grab().save(file, "PNG");
+  const QSize shown = v->size();
+  if (v->isVisible() && shown.width() >= 400 && shown.height() >= 300) return v->grab().save(file, "PNG");
+  // A chart on a page never shown (or squeezed small) is drawn at a readable size, then given back
+  // the size its grid cell gave it, and the grid is laid out again when its page is next shown.
+  v->resize(800, 500);
+  const bool ok = v->grab().save(file, "PNG");
+  v->resize(shown);
+  if (QWidget* parent = v->parentWidget(); parent && parent->layout()) parent->layout()->invalidate();
+  return ok;
 }
 
 QStringList ChartPanel::export_all(const QString& folder) const {

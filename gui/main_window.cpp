@@ -19,6 +19,9 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSplitter>
+#include <QResizeEvent>
+#include <QGuiApplication>
+#include <QScreen>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
@@ -74,7 +77,6 @@ MainWindow::~MainWindow() {
 
 void MainWindow::build_ui() {
   setWindowTitle(tr("adsim — ads marketplace simulator"));
-  resize(1600, 1000);
 
   // Left: scenario and knobs.
   auto* left = new QWidget;
@@ -127,13 +129,14 @@ void MainWindow::build_ui() {
   connect(tabs_, &QTabWidget::currentChanged, this, catch_up);
   connect(charts_->pages(), &QTabWidget::currentChanged, this, catch_up);
 
-  auto* split = new QSplitter(Qt::Horizontal);
-  split->addWidget(left);
-  split->addWidget(tabs_);
-  split->setStretchFactor(0, 0);
-  split->setStretchFactor(1, 1);
-  split->setSizes({440, 1160});
-  setCentralWidget(split);
+  split_ = new QSplitter(Qt::Horizontal);
+  split_->addWidget(left);
+  split_->addWidget(tabs_);
+  split_->setStretchFactor(0, 0);
+  split_->setStretchFactor(1, 1);
+  setCentralWidget(split_);
+  connect(split_, &QSplitter::splitterMoved, this, [this] { split_moved_ = true; });
+  fit_to_screen();
 
   // Status bar.
   state_label_ = new QLabel;
@@ -633,6 +636,28 @@ QTextBrowser* MainWindow::show_reference() {
   dialog->resize(1000, 700);
   dialog->show();
   return text;
+}
+
+void MainWindow::fit_to_screen() {
+  QSize size(1600, 1000);
+  if (const QScreen* s = screen() ? screen() : QGuiApplication::primaryScreen()) {
+    // Leave room for the window frame and the desktop's panels.
+    const QRect free = s->availableGeometry();
+    size = size.boundedTo(QSize(free.width() * 96 / 100, free.height() * 92 / 100));
+  }
+  resize(size.expandedTo(minimumSizeHint()));
+  fit_knobs_width();
+}
+
+void MainWindow::fit_knobs_width() {
+  if (!split_ || split_moved_) return;
+  const int knobs = std::clamp(width() * 27 / 100, 320, 440);
+  split_->setSizes({knobs, std::max(0, width() - knobs)});
+}
+
+void MainWindow::resizeEvent(QResizeEvent* event) {
+  QMainWindow::resizeEvent(event);
+  fit_knobs_width();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -20,6 +20,7 @@ class QLabel;
 
 class QProgressBar;
 class QTabWidget;
+class QSplitter;
 class QTextBrowser;
 class QTimer;
 
@@ -99,9 +100,14 @@ class MainWindow : public QMainWindow {
 
  protected:
   void closeEvent(class QCloseEvent* event) override;
+  void resizeEvent(class QResizeEvent* event) override;
 
  private:
   void build_ui();
+  // The window at 1600 x 1000, or smaller to fit the screen it opens on.
+  void fit_to_screen();
+  // The knobs take about a quarter of the width (320-440 px), so the charts keep three columns.
+  void fit_knobs_width();
   void build_actions();
   void populate_picker();
   void on_picker_changed(int index);
@@ -134,6 +140,8 @@ class MainWindow : public QMainWindow {
   // Widgets.
   QComboBox* picker_ = nullptr;
   QTextBrowser* scenario_text_ = nullptr;
+  QSplitter* split_ = nullptr;
+  bool split_moved_ = false;  // the user moved the divider: the knobs keep the width they chose
   ParameterPanel* parameters_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   ChartPanel* charts_ = nullptr;

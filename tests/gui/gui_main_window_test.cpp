@@ -22,6 +22,9 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <map>
+
+#include <QStatusBar>
 #include <QTextBlock>
 #include <QTextBrowser>
 #include <QTextCursor>
@@ -282,7 +285,7 @@ class GuiMainWindowTest : public QObject {
     QCOMPARE(charts->time_series(QStringLiteral("fatigue"), 0, 0)->count(), intervals);
     // Axes are labelled with units and the y range holds the data.
     auto* y = qobject_cast<QValueAxis*>(charts->chart(QStringLiteral("revenue"))->axes(Qt::Vertical).first());
-    QVERIFY(y->titleText().contains(QStringLiteral("currency units")));
+    QVERIFY(y->titleText().contains(QStringLiteral("currency")));
     double max_rev = 0;
     for (const QPointF& p : revenue->points()) max_rev = std::max(max_rev, p.y());
     QVERIFY(y->max() >= max_rev);
@@ -714,6 +717,27 @@ class GuiMainWindowTest : public QObject {
     QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_compare_charts.png")));
   }
 
+  void fits_a_1280_by_720_screen() {
+    MainWindow& w = fresh_window();
+    QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
+    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.25")));
+    w.set_speed_index(kFullSpeed);
+    w.run();
+    QVERIFY(run_to_end(w));
+    w.resize(1280, 720);
+    QTest::qWait(100);
+    QCOMPARE(w.size(), QSize(1280, 720));
+    const QRect inside = w.rect();
+    QVERIFY(inside.contains(QRect(w.statusBar()->mapTo(&w, QPoint(0, 0)), w.statusBar()->size())));
+    for (const QString& id : ChartPanel::chart_ids()) {
+      QChartView* v = w.charts()->view(id);
+      if (!v || !v->isVisible()) continue;
+      const QRect r(v->mapTo(&w, QPoint(0, 0)), v->size());
+      QVERIFY2(inside.contains(r), qPrintable(id));
+    }
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_1280x720.png")));
+  }
+
   void reference_help_renders_its_prose_code_and_tables() {
     MainWindow& w = fresh_window();
     QTextBrowser* view = w.show_reference();
@@ -753,9 +777,28 @@ class GuiMainWindowTest : public QObject {
     w.set_speed_index(kFullSpeed);
     w.run();
     QVERIFY(run_to_end(w));
+    // Where each chart sits on its page, every page shown once.
+    QTabWidget* pages = w.charts()->pages();
+    auto geometries = [&] {
+      std::map<QString, QRect> g;
+      for (int p = 0; p < pages->count(); ++p) {
+        pages->setCurrentIndex(p);
+        QTest::qWait(30);
+        for (const QString& id : ChartPanel::chart_ids())
+          if (QChartView* v = w.charts()->view(id); v && v->isVisible()) g[id] = QRect(v->mapTo(&w, QPoint(0, 0)), v->size());
+      }
+      pages->setCurrentIndex(0);
+      QTest::qWait(30);
+      return g;
+    };
+    const std::map<QString, QRect> before = geometries();
     QTemporaryDir dir;
     const QStringList files = w.export_all_charts(dir.path());
     QCOMPARE(files.size(), ChartPanel::chart_ids().size() + 1);  // and the per-strategy table
+    // Exporting leaves every chart where it was: none keeps the export size in its grid cell.
+    const std::map<QString, QRect> after = geometries();
+    QCOMPARE(after.size(), before.size());
+    for (const auto& [id, rect] : before) QVERIFY2(after.at(id) == rect, qPrintable(id));
     QVERIFY(files.contains(QDir(dir.path()).filePath(QStringLiteral("strategy_groups.png"))));
     QVERIFY(files.contains(QDir(dir.path()).filePath(QStringLiteral("strategy_table.png"))));
     QVERIFY(files.contains(QDir(dir.path()).filePath(QStringLiteral("surplus.png"))));
