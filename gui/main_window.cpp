@@ -69,6 +69,7 @@ MainWindow::~MainWindow() {
   for (auto& r : runners_)
     if (r) r->abort();
   for (auto& r : retired_) r->abort();
+  for (auto& r : recorders_) r->abort();  // recorded as interrupted: the file says it did not finish
   // The runners' destructors join their workers, each within one slice.
 }
 
@@ -338,6 +339,7 @@ bool MainWindow::start_runs(std::vector<scenarios::Scenario> variants, const QSt
   options.start_paused = paused;
   options.results_db = results_db_.toStdString();
   for (int t = 0; t < track_count_; ++t) {
+    recorded_[static_cast<std::size_t>(t)] = !results_db_.isEmpty();
     auto& r = runners_[static_cast<std::size_t>(t)];
     r = std::make_unique<SimulationRunner>(std::move(variants[static_cast<std::size_t>(t)]), options);
     r->start();
@@ -448,6 +450,47 @@ void MainWindow::set_results_db(const QString& path) {
   db_label_->setText(path.isEmpty() ? tr("results not saved (File ▸ Save results to…)")
                                     : tr("results → %1").arg(QFileInfo(path).fileName()));
   db_label_->setToolTip(path);
+  if (!path.isEmpty()) record_finished_runs();
+}
+
+void MainWindow::record_finished_runs() {
+  for (int t = 0; t < track_count_; ++t) {
+    const auto i = static_cast<std::size_t>(t);
+    const auto& runner = runners_[i];
+    const RunData* run = data_[i].get();
+    if (recorded_[i] || !runner || !runner->ended() || !run || !run->outcome()) continue;
+    // A run stopped early cannot be written as it was (where it stopped depended on the wall
+    // clock); the status bar says so rather than write a different run.
+    if (run->outcome()->aborted || run->outcome()->summary.interrupted) {
+      statusBar()->showMessage(tr("The last run was stopped before its end and is not saved; the next run will be."),
+                               10000);
+      continue;
+    }
+    RunnerOptions options;
+    options.results_db = results_db_.toStdString();
+    auto recorder = std::make_unique<SimulationRunner>(runner->scenario(), options);
+    recorder->start();
+    recorders_.push_back(std::move(recorder));
+    recorded_[i] = true;
+  }
+  if (!recorders_.empty())
+    statusBar()->showMessage(tr("Writing the finished run to %1 (simulating it again, headless: same seed, same rows)…")
+                                 .arg(QFileInfo(results_db_).fileName()));
+}
+
+void MainWindow::reap_recorders() {
+  for (auto it = recorders_.begin(); it != recorders_.end();) {
+    RunnerBatch batch = (*it)->drain();  // nothing is shown of it; draining keeps memory flat
+    if (batch.error) show_error(tr("Saving the finished run failed"), QString::fromStdString(*batch.error));
+    if (batch.outcome && batch.outcome->result_run_id > 0)
+      statusBar()->showMessage(
+          tr("The finished run was saved to %1 (run %2)").arg(results_db_).arg(batch.outcome->result_run_id), 10000);
+    if ((*it)->ended() && !batch.outcome && !batch.error) {
+      it = recorders_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 RunnerState MainWindow::state() const { return runners_[0] ? runners_[0]->state() : RunnerState::kIdle; }
@@ -494,6 +537,7 @@ void MainWindow::drain() {
   if (dirty_distributions_ &&
       (ended_now || (since_distributions_.elapsed() >= kDistributionIntervalMs && distributions_visible())))
     refresh_distributions();
+  reap_recorders();
   // Runners stopped by Reset are joined once they have wound down, without waiting for them here.
   retired_.erase(std::remove_if(retired_.begin(), retired_.end(),
                                 [](const std::unique_ptr<SimulationRunner>& r) { return r->ended() || !r->started(); }),

@@ -95,6 +95,8 @@ class MainWindow : public QMainWindow {
   // Exports every chart as PNG into `folder`; returns the files written.
   QStringList export_all_charts(const QString& folder);
 
+  // Runs being written to the results file after they ended (see recorders_).
+  int pending_recordings() const { return static_cast<int>(recorders_.size()); }
   // Help ▸ Scenario reference: the generated Markdown reference in a dialog; returns its view.
   QTextBrowser* show_reference();
 
@@ -121,6 +123,9 @@ class MainWindow : public QMainWindow {
   void refresh_distributions();
   bool distributions_visible() const;
   void choose_results_db();
+  // Starts recording the tracks' finished, unrecorded runs into the results file.
+  void record_finished_runs();
+  void reap_recorders();
   void save_scenario_as();
   void export_charts_dialog();
 
@@ -133,6 +138,11 @@ class MainWindow : public QMainWindow {
   std::array<std::unique_ptr<SimulationRunner>, 2> runners_;
   std::array<std::unique_ptr<RunData>, 2> data_;
   std::vector<std::unique_ptr<SimulationRunner>> retired_;  // aborted, joined once they end
+  // Finished runs recorded after the fact (File ▸ Save results to… chosen once they had ended):
+  // the same scenario and seed simulated again, headless, into the file: the simulation is
+  // deterministic, so the rows are the ones the run would have written.
+  std::vector<std::unique_ptr<SimulationRunner>> recorders_;
+  std::array<bool, 2> recorded_{};  // the track's run is in a results file (or being written)
   int track_count_ = 0;
   bool dirty_distributions_ = false;
   QElapsedTimer since_distributions_;

@@ -809,6 +809,31 @@ class GuiMainWindowTest : public QObject {
     }
   }
 
+  void saving_results_after_a_run_writes_that_run() {
+    QTemporaryDir dir;
+    const QString cli_db = dir.filePath(QStringLiteral("cli.sqlite"));
+    const QString gui_db = dir.filePath(QStringLiteral("gui.sqlite"));
+    std::ostringstream out, err;
+    QCOMPARE(adsim::cli::run_cli({"run", kQuickstart.toStdString(), "--db", cli_db.toStdString(), "--quiet", "--set",
+                                  "run.days=0.25"},
+                                 out, err),
+             0);
+    MainWindow& w = fresh_window();
+    QVERIFY(w.open_scenario_file(kQuickstart));
+    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.25")));
+    w.set_speed_index(kFullSpeed);
+    w.run();
+    QVERIFY(run_to_end(w));
+    QVERIFY(!QFileInfo::exists(gui_db));
+    // File ▸ Save results to… after the run has ended writes that run, not only the next one.
+    w.set_results_db(gui_db);
+    QTRY_COMPARE_WITH_TIMEOUT(w.pending_recordings(), 0, 60'000);
+    QCOMPARE(dump_only_run(gui_db), dump_only_run(cli_db));
+    // Choosing the file again does not write the run twice.
+    w.set_results_db(gui_db);
+    QCOMPARE(w.pending_recordings(), 0);
+  }
+
   void gui_run_records_the_same_rows_as_the_cli() {
     QTemporaryDir dir;
     const QString cli_db = dir.filePath(QStringLiteral("cli.sqlite"));
