@@ -224,6 +224,12 @@ void ChartPanel::build() {
   controls->addWidget(new QLabel(tr("by daily budget")));
   controls->addWidget(spend_ids_, 1);
   spend_layout->addLayout(controls);
+  spend_note_ = new QLabel;
+  spend_note_->setObjectName(QStringLiteral("spendNote"));
+  spend_note_->setStyleSheet(QStringLiteral("color: #b02a1c;"));
+  spend_note_->setWordWrap(true);
+  spend_note_->hide();
+  spend_layout->addWidget(spend_note_);
   spend_layout->addWidget(spend_view, 1);
   connect(spend_top_n_, &QSpinBox::valueChanged, this, [this] { rebuild_spend(); });
   connect(spend_ids_, &QLineEdit::editingFinished, this, [this] { rebuild_spend(); });
@@ -633,16 +639,18 @@ void ChartPanel::update_track(int track, const RunData& run, const RunData::Delt
   if (!rebuilt) append_spend(track, run, delta.first_new_interval);
 }
 
-std::vector<core::CampaignId> ChartPanel::chosen_campaigns(const RunData& run) const {
+std::vector<core::CampaignId> ChartPanel::chosen_campaigns(const RunData& run, QStringList* rejected) const {
   std::vector<core::CampaignId> ids;
   const QString text = spend_ids_->text().trimmed();
   if (!text.isEmpty() && run.has_info()) {
     for (const QString& part : text.split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts)) {
       bool ok = false;
       const uint id = part.toUInt(&ok);
-      if (ok && id < run.info().daily_budgets.size() && std::find(ids.begin(), ids.end(), id) == ids.end())
-        ids.push_back(id);
-      if (ids.size() >= 10) break;
+      if (!ok || id >= run.info().daily_budgets.size()) {
+        if (rejected) *rejected << part;
+        continue;
+      }
+      if (ids.size() < 10 && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
     }
     if (!ids.empty()) return ids;
   }
@@ -665,7 +673,17 @@ void ChartPanel::rebuild_spend() {
   spend_chart_->setTitle(tr("Spend today vs. target (dashed: daily budget × time of day)"));
   spend_range_ = {};
   const RunData* base = runs_.empty() ? nullptr : runs_[0];
-  spend_campaigns_ = base && base->has_info() ? chosen_campaigns(*base) : std::vector<core::CampaignId>{};
+  QStringList rejected;
+  spend_campaigns_ = base && base->has_info() ? chosen_campaigns(*base, &rejected) : std::vector<core::CampaignId>{};
+  // An id that names no campaign is said, not silently dropped.
+  spend_note_->setVisible(!rejected.isEmpty());
+  if (!rejected.isEmpty())
+    spend_note_->setText(tr("No campaign %1: the ids run from 0 to %2. %3")
+                             .arg(rejected.join(QStringLiteral(", ")))
+                             .arg(base->info().daily_budgets.size() - 1)
+                             .arg(spend_campaigns_.empty() || spend_ids_->text().trimmed().isEmpty()
+                                      ? QString()
+                                      : tr("Showing the valid ones, or the top campaigns by budget if none is.")));
   const int n = tracks();
   for (std::size_t i = 0; i < spend_campaigns_.size(); ++i) {
     const core::CampaignId c = spend_campaigns_[i];

@@ -120,7 +120,8 @@ class ChartPanel : public QWidget {
   void rescale(QValueAxis* axis, const AxisRange& range, double min_hi, bool include_zero) const;
   void rebuild_spend();
   void append_spend(int track, const RunData& run, std::size_t from);
-  std::vector<core::CampaignId> chosen_campaigns(const RunData& run) const;
+  // The campaign ids typed in, or the top N by budget; the words that name no campaign go to `rejected`.
+  std::vector<core::CampaignId> chosen_campaigns(const RunData& run, QStringList* rejected = nullptr) const;
   void refresh_advertisers(const std::vector<const RunData*>& runs);
   void fit_strategy_pane();
   void rebuild_group_chart(const std::vector<const RunData*>& runs);
@@ -138,6 +139,7 @@ class ChartPanel : public QWidget {
   QValueAxis* spend_y_ = nullptr;
   QSpinBox* spend_top_n_ = nullptr;
   QLineEdit* spend_ids_ = nullptr;
+  QLabel* spend_note_ = nullptr;  // says which typed ids name no campaign
   std::vector<core::CampaignId> spend_campaigns_;
   std::vector<std::vector<QLineSeries*>> spend_series_;  // [campaign index][track]
   std::vector<QLineSeries*> target_series_;              // [campaign index]

@@ -155,6 +155,14 @@ void MainWindow::build_ui() {
   statusBar()->addWidget(clock_label_);
   statusBar()->addWidget(progress_);
   statusBar()->addWidget(rate_label_);
+  // Messages ("results saved to …") get a place of their own: QStatusBar::showMessage would cover
+  // the state and the clock while it shows.
+  message_label_ = new QLabel;
+  message_label_->setObjectName(QStringLiteral("messageLabel"));
+  statusBar()->addWidget(message_label_, 1);
+  message_timer_ = new QTimer(this);
+  message_timer_->setSingleShot(true);
+  connect(message_timer_, &QTimer::timeout, message_label_, &QLabel::clear);
   statusBar()->addPermanentWidget(db_label_);
   set_results_db({});
 }
@@ -176,7 +184,9 @@ void MainWindow::build_actions() {
   connect(run_action_, &QAction::triggered, this, &MainWindow::run);
   connect(pause_action_, &QAction::triggered, this, &MainWindow::pause);
   connect(step_action_, &QAction::triggered, this, &MainWindow::step);
-  connect(reset_action_, &QAction::triggered, this, &MainWindow::reset);
+  connect(reset_action_, &QAction::triggered, this, [this] {
+    if (confirm_stop(tr("Reset"))) reset();
+  });
   connect(compare_action_, &QAction::triggered, this, [this] {
     tabs_->setCurrentWidget(compare_);
     start_compare();
@@ -462,7 +472,7 @@ void MainWindow::record_finished_runs() {
     // A run stopped early cannot be written as it was (where it stopped depended on the wall
     // clock); the status bar says so rather than write a different run.
     if (run->outcome()->aborted || run->outcome()->summary.interrupted) {
-      statusBar()->showMessage(tr("The last run was stopped before its end and is not saved; the next run will be."),
+      notify(tr("The last run was stopped before its end and is not saved; the next run will be."),
                                10000);
       continue;
     }
@@ -474,7 +484,7 @@ void MainWindow::record_finished_runs() {
     recorded_[i] = true;
   }
   if (!recorders_.empty())
-    statusBar()->showMessage(tr("Writing the finished run to %1 (simulating it again, headless: same seed, same rows)…")
+    notify(tr("Writing the finished run to %1 (simulating it again, headless: same seed, same rows)…")
                                  .arg(QFileInfo(results_db_).fileName()));
 }
 
@@ -483,7 +493,7 @@ void MainWindow::reap_recorders() {
     RunnerBatch batch = (*it)->drain();  // nothing is shown of it; draining keeps memory flat
     if (batch.error) show_error(tr("Saving the finished run failed"), QString::fromStdString(*batch.error));
     if (batch.outcome && batch.outcome->result_run_id > 0)
-      statusBar()->showMessage(
+      notify(
           tr("The finished run was saved to %1 (run %2)").arg(results_db_).arg(batch.outcome->result_run_id), 10000);
     if ((*it)->ended() && !batch.outcome && !batch.error) {
       it = recorders_.erase(it);
@@ -528,7 +538,7 @@ void MainWindow::drain() {
       if (run->error()) {
         show_error(tr("Run failed"), QString::fromStdString(*run->error()));
       } else if (run->outcome() && run->outcome()->result_run_id > 0) {
-        statusBar()->showMessage(tr("Results saved to %1 (run %2)").arg(results_db_).arg(run->outcome()->result_run_id), 10000);
+        notify(tr("Results saved to %1 (run %2)").arg(results_db_).arg(run->outcome()->result_run_id), 10000);
       }
     }
   }
@@ -579,7 +589,28 @@ void MainWindow::update_controls() {
 }
 
 QString MainWindow::status_text() const {
-  return state_label_->text() + QStringLiteral(" | ") + clock_label_->text() + QStringLiteral(" | ") + rate_label_->text();
+  return state_label_->text() + QStringLiteral(" | ") + clock_label_->text() + QStringLiteral(" | ") + rate_label_->text() +
+         QStringLiteral(" | ") + message_label_->text();
+}
+
+void MainWindow::notify(const QString& message, int timeout_ms) {
+  message_label_->setText(message);
+  if (timeout_ms > 0) message_timer_->start(timeout_ms);
+  else message_timer_->stop();
+}
+
+bool MainWindow::run_in_progress() const {
+  for (const auto& r : runners_)
+    if (r && r->started() && !r->ended()) return true;
+  return false;
+}
+
+bool MainWindow::confirm_stop(const QString& action) {
+  if (!run_in_progress()) return true;
+  return QMessageBox::question(this, action, tr("A run is in progress. %1 stops it; what it simulated so far is kept "
+                                                "in the results file, if one is set, as an interrupted run.")
+                                                 .arg(action),
+                               QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Yes;
 }
 
 void MainWindow::update_status() {
@@ -599,7 +630,8 @@ void MainWindow::update_status() {
     if (d->outcome() && d->outcome()->aborted) state = tr("stopped");
     const QString prefix = track_count_ > 1 ? (t == 0 ? QStringLiteral("A ") : QStringLiteral("B ")) : QString();
     states << prefix + state;
-    if (d->requests_per_second() > 0)
+    // A paused run has no rate (a Step is a burst, not a speed); a finished one shows its average.
+    if (d->requests_per_second() > 0 && r->state() != RunnerState::kPaused)
       rates << prefix + tr("%1 requests/s").arg(format_count(static_cast<std::uint64_t>(d->requests_per_second())));
   }
   state_label_->setText(states.join(QStringLiteral(", ")));
@@ -659,7 +691,7 @@ void MainWindow::export_charts_dialog() {
   const QString folder = QFileDialog::getExistingDirectory(this, tr("Export all charts to"));
   if (folder.isEmpty()) return;
   const QStringList files = export_all_charts(folder);
-  statusBar()->showMessage(tr("%n chart(s) written to %1", nullptr, static_cast<int>(files.size())).arg(folder), 10000);
+  notify(tr("%n chart(s) written to %1", nullptr, static_cast<int>(files.size())).arg(folder), 10000);
 }
 
 QTextBrowser* MainWindow::show_reference() {
@@ -705,6 +737,10 @@ void MainWindow::resizeEvent(QResizeEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!confirm_stop(tr("Quit"))) {
+    event->ignore();
+    return;
+  }
   for (auto& r : runners_)
     if (r) r->abort();
   event->accept();

@@ -120,6 +120,11 @@ class MainWindow : public QMainWindow {
   void update_controls();
   void update_status();
   void show_error(const QString& title, const QString& text);
+  // A message in the status bar beside the clock, cleared after timeout_ms (0: kept).
+  void notify(const QString& message, int timeout_ms = 0);
+  bool run_in_progress() const;
+  // Asks before `action` (Quit, Reset) stops a run in progress; true when there is none.
+  bool confirm_stop(const QString& action);
   void refresh_distributions();
   bool distributions_visible() const;
   void choose_results_db();
@@ -169,6 +174,8 @@ class MainWindow : public QMainWindow {
   QAction* reset_action_ = nullptr;
   QAction* compare_action_ = nullptr;
   QTimer* drain_timer_ = nullptr;
+  QLabel* message_label_ = nullptr;
+  QTimer* message_timer_ = nullptr;
   QPointer<QMessageBox> error_dialog_;
 };
 

@@ -24,6 +24,7 @@
 #include <QTemporaryDir>
 #include <map>
 
+#include <QLineEdit>
 #include <QStatusBar>
 #include <QTextBlock>
 #include <QTextBrowser>
@@ -293,6 +294,20 @@ class GuiMainWindowTest : public QObject {
 
     // Spend curves: the campaigns with the largest budgets, last value = spend at the end of the day.
     QCOMPARE(charts->spend_campaigns().size(), std::size_t{5});
+    {  // An id that names no campaign is reported, not silently dropped.
+      auto* ids = charts->findChild<QLineEdit*>(QStringLiteral("spendCampaignIds"));
+      auto* note = charts->findChild<QLabel*>(QStringLiteral("spendNote"));
+      QVERIFY(ids && note);
+      ids->setText(QStringLiteral("3, 99999"));
+      Q_EMIT ids->editingFinished();
+      QVERIFY(!note->isHidden());
+      QVERIFY2(note->text().contains(QStringLiteral("No campaign 99999")), qPrintable(note->text()));
+      QCOMPARE(charts->spend_campaigns(), (std::vector<core::CampaignId>{3}));
+      ids->clear();
+      Q_EMIT ids->editingFinished();
+      QVERIFY(note->isHidden());
+      QCOMPARE(charts->spend_campaigns().size(), std::size_t{5});
+    }
     const core::CampaignId top = charts->spend_campaigns().front();
     for (std::size_t c = 0; c < data->info().daily_budgets.size(); ++c)
       QVERIFY(data->info().daily_budgets[c] <= data->info().daily_budgets[top]);
@@ -556,6 +571,7 @@ class GuiMainWindowTest : public QObject {
     QCOMPARE(w.charts()->time_series(QStringLiteral("revenue"), 0, 0)->count(), 1);
     QVERIFY(w.status_text().contains(QStringLiteral("paused")));
     QVERIFY(w.status_text().contains(adsim::gui::sim_clock(interval)));
+    QVERIFY2(!w.status_text().contains(QStringLiteral("requests/s")), qPrintable(w.status_text()));  // paused: no rate
     w.step();
     QTRY_VERIFY_WITH_TIMEOUT(w.run_data(0)->points().size() == 2 && w.run_data(0)->progress().now == 2 * interval, 20'000);
     QTest::qWait(200);
@@ -829,6 +845,10 @@ class GuiMainWindowTest : public QObject {
     w.set_results_db(gui_db);
     QTRY_COMPARE_WITH_TIMEOUT(w.pending_recordings(), 0, 60'000);
     QCOMPARE(dump_only_run(gui_db), dump_only_run(cli_db));
+    // The message says so beside the clock, which stays readable.
+    QVERIFY2(w.status_text().contains(QStringLiteral("saved to")), qPrintable(w.status_text()));
+    QVERIFY(w.status_text().contains(QStringLiteral("simulated day 0 06:00")));
+    QVERIFY(w.statusBar()->findChild<QLabel*>(QStringLiteral("clockLabel"))->isVisible());
     // Choosing the file again does not write the run twice.
     w.set_results_db(gui_db);
     QCOMPARE(w.pending_recordings(), 0);
