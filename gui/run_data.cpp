@@ -22,19 +22,39 @@ void ReliabilityBins::add(double pctr, double true_ctr) {
 }
 
 std::vector<ReliabilityBins::Point> ReliabilityBins::merged(int target_bins, double min_count) const {
+  // A fine bin holding more than a share 1 / target_bins of the candidates (a model serving one
+  // prior to many ads) is a point of its own; the other candidates are split into the remaining
+  // points by count, so a spike does not swallow the resolution of everything around it.
+  const int wanted = std::max(1, target_bins);
+  const double spike = total_ / wanted;
+  double rest = total_;
+  int spikes = 0;
+  for (const Bin& b : bins_)
+    if (b.count > spike) {
+      rest -= b.count;
+      ++spikes;
+    }
+  const double needed = std::max(min_count, rest / std::max(1, wanted - spikes));
   std::vector<Point> out;
-  const double needed = std::max(min_count, total_ / std::max(1, target_bins));
   Bin acc;
-  for (const Bin& b : bins_) {
+  auto close = [&] {
+    if (acc.count >= min_count) out.push_back({acc.sum_pctr / acc.count, acc.sum_true / acc.count, acc.count});
+    acc = {};
+  };
+  for (std::size_t i = 0; i < bins_.size(); ++i) {
+    const Bin& b = bins_[i];
+    if (b.count > spike) {
+      close();  // what came before the spike, if it is enough for a point
+      acc = b;
+      close();
+      continue;
+    }
     acc.count += b.count;
     acc.sum_pctr += b.sum_pctr;
     acc.sum_true += b.sum_true;
-    if (acc.count >= needed) {
-      out.push_back({acc.sum_pctr / acc.count, acc.sum_true / acc.count, acc.count});
-      acc = {};
-    }
+    if (acc.count >= needed) close();
   }
-  if (acc.count >= min_count) out.push_back({acc.sum_pctr / acc.count, acc.sum_true / acc.count, acc.count});
+  close();
   return out;
 }
 

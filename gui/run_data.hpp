@@ -42,8 +42,10 @@ class ReliabilityBins {
   };
 
   void add(double pctr, double true_ctr);
-  // Bins holding at least max(min_count, total / target_bins) candidates, lowest pCTR first.
-  std::vector<Point> merged(int target_bins = 12, double min_count = 30) const;
+  // About target_bins points, lowest pCTR first: a fine bin with more than total / target_bins
+  // candidates on its own, the others merged with their neighbours into points of about equal
+  // count (at least min_count each).
+  std::vector<Point> merged(int target_bins = 16, double min_count = 30) const;
   double total() const { return total_; }
 
  private:

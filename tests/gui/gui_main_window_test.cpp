@@ -733,6 +733,32 @@ class GuiMainWindowTest : public QObject {
     QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_compare_charts.png")));
   }
 
+  void reliability_points_resolve_the_predictions_around_a_spike() {
+    // A model that serves one prior to most ads (the historical model early on): 10,000 candidates
+    // at pCTR 2 %, 2,000 spread over 0.5-10 %. The spike is one point; the rest still get many.
+    adsim::gui::ReliabilityBins bins;
+    for (int i = 0; i < 10'000; ++i) bins.add(0.02, 0.03);
+    for (int i = 0; i < 2'000; ++i) {
+      const double p = 0.005 * std::pow(20.0, (i + 0.5) / 2000.0);
+      bins.add(p, p);
+    }
+    const auto points = bins.merged();
+    QVERIFY2(points.size() >= 12, qPrintable(QString::number(points.size())));
+    double sum = 0;
+    int spike = 0;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      if (i > 0) QVERIFY(points[i].mean_pctr > points[i - 1].mean_pctr);
+      QVERIFY(points[i].count >= 30);
+      sum += points[i].count;
+      if (points[i].count >= 10'000) {
+        ++spike;
+        QVERIFY(std::fabs(points[i].mean_true - 0.03) < 1e-3);
+      }
+    }
+    QCOMPARE(spike, 1);
+    QVERIFY(sum >= 12'000 - 30);  // at most one remainder below min_count is left out
+  }
+
   void fits_a_1280_by_720_screen() {
     MainWindow& w = fresh_window();
     QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
