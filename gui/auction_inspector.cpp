@@ -37,6 +37,57 @@ int shown(const core::AuctionLogEntry& e) {
                                         [](const core::AuctionLogCandidate& c) { return c.slot >= 0; }));
 }
 
+// Rank scores are bid x pCTR x quality^alpha in micros per impression; shown per 1,000 impressions
+// in currency units, like an eCPM.
+QString score_text(double rank_score) { return format_figure(rank_score / 1e3, 4); }
+
+// The ad ranked right after candidate i among those in the auction: the one whose score sets a
+// second-price payment (null: nobody below).
+const core::AuctionLogCandidate* next_in_auction(const core::AuctionLogEntry& e, std::size_t i) {
+  for (std::size_t j = i + 1; j < e.candidates.size(); ++j)
+    if (e.candidates[j].participated) return &e.candidates[j];
+  return nullptr;
+}
+
+QString ad_name(const core::AuctionLogCandidate& c) {
+  return QObject::tr("ad %1 (campaign %2)").arg(c.ad).arg(c.campaign);
+}
+
+// One line per shown ad: its score against the next one, and the price rule in words.
+QString explain_prices(const core::AuctionLogEntry& e, const RunInfo* info) {
+  const QString mechanism = info ? QString::fromStdString(info->mechanism) : QStringLiteral("gsp");
+  QString html = QObject::tr("<b>Why these ads won</b> (%1; rank score = bid × pCTR × quality<sup>α</sup>, in currency "
+                             "units per 1,000 impressions):<ul style='margin-top:2px'>")
+                     .arg(mechanism == QStringLiteral("vcg")           ? QObject::tr("VCG auction")
+                          : mechanism == QStringLiteral("first_price") ? QObject::tr("first-price auction")
+                                                                        : QObject::tr("generalized second-price auction"));
+  for (std::size_t i = 0; i < e.candidates.size(); ++i) {
+    const core::AuctionLogCandidate& c = e.candidates[i];
+    if (c.slot < 0) continue;
+    const core::AuctionLogCandidate* next = next_in_auction(e, i);
+    QString line = QObject::tr("Slot %1: %2, score %3").arg(c.slot + 1).arg(ad_name(c), score_text(c.rank_score));
+    line += next ? QObject::tr(" against %1 for %2 below it. ").arg(score_text(next->rank_score), ad_name(*next))
+                 : QObject::tr(", nobody below it. ");
+    const QString price = QObject::tr("<b>pays %1 per click</b>").arg(units(c.price, 3));
+    if (c.reserve_bound) {
+      line += QObject::tr("It %1: the reserve price set it, above what the competition asked.").arg(price);
+    } else if (mechanism == QStringLiteral("first_price")) {
+      line += QObject::tr("It %1: its own bid after pacing (first price).").arg(price);
+    } else if (mechanism == QStringLiteral("vcg")) {
+      line += QObject::tr("It %1: what its presence costs the ads below it (their lost expected value, per click)")
+                  .arg(price);
+    } else if (next) {
+      line += QObject::tr("It %1: the lowest bid that keeps its score above %2's "
+                          "(%3 ÷ its pCTR × quality<sup>α</sup>).")
+                  .arg(price, ad_name(*next), score_text(next->rank_score));
+    } else {
+      line += QObject::tr("It %1: with nobody below, the reserve.").arg(price);
+    }
+    html += QStringLiteral("<li>") + line + QStringLiteral("</li>");
+  }
+  return html + QStringLiteral("</ul>");
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -155,7 +206,7 @@ AuctionInspector::AuctionInspector(QWidget* parent) : QWidget(parent) {
   const QStringList headers = {tr("rank"),     tr("slot"),       tr("price\n(per click)"), tr("ad"),
                                tr("campaign"), tr("bid\n(per click)"), tr("pacing ×"),  tr("in auction"),
                                tr("pCTR"),     tr("true CTR"),   tr("pCTR ÷ true"),      tr("quality"),
-                               tr("rank score"), tr("reserve\nset price")};
+                               tr("rank score\n(per 1,000 impr.)"), tr("reserve\nset price")};
   candidates_->setColumnCount(static_cast<int>(headers.size()));
   candidates_->setHorizontalHeaderLabels(headers);
   candidates_->verticalHeader()->setVisible(false);
@@ -173,7 +224,9 @@ AuctionInspector::AuctionInspector(QWidget* parent) : QWidget(parent) {
   auto* left_layout = new QVBoxLayout(left);
   left_layout->setContentsMargins(0, 0, 0, 0);
   left_layout->addLayout(top);
-  left_layout->addWidget(new QLabel(tr("<b>Recent sampled requests</b> (run.auction_log_rate of all requests)"), left));
+  sampled_ = new QLabel(tr("<b>Recent sampled requests</b>"), left);
+  sampled_->setObjectName(QStringLiteral("sampledLabel"));
+  left_layout->addWidget(sampled_);
   left_layout->addWidget(requests_, 1);
   auto* right = new QWidget(this);
   auto* right_layout = new QVBoxLayout(right);
@@ -208,10 +261,13 @@ void AuctionInspector::reset(const QStringList& track_labels) {
 void AuctionInspector::add(int track, const RunData& run, std::size_t newest) {
   if (track < static_cast<int>(runs_.size())) runs_[static_cast<std::size_t>(track)] = &run;
   if (track != track_->currentIndex()) return;
+  if (run.has_info())
+    sampled_->setText(tr("<b>Recent sampled requests</b>: %1 of all requests are logged (run.auction_log_rate)")
+                          .arg(format_figure(100.0 * run.info().auction_log_rate, 3) + QStringLiteral(" %")));
   const bool at_bottom = !requests_->currentIndex().isValid();
   const bool first = model_->rowCount() == 0;
   model_->append(run.recent_auctions(), newest);
-  if (first && model_->rowCount() > 0) requests_->resizeColumnsToContents();
+  if (first && model_->rowCount() > 0) fit_columns();
   if (at_bottom) requests_->scrollToBottom();
 }
 
@@ -221,12 +277,27 @@ void AuctionInspector::on_track_changed(int track) {
   if (track >= 0 && track < static_cast<int>(runs_.size()) && runs_[static_cast<std::size_t>(track)]) {
     const RunData& run = *runs_[static_cast<std::size_t>(track)];
     model_->append(run.recent_auctions(), run.recent_auctions().size());
-    requests_->resizeColumnsToContents();
+    fit_columns();
   }
+}
+
+void AuctionInspector::fit_columns() {
+  // Sized from the first rows, with room for the ids of a long run (later ids are longer).
+  requests_->resizeColumnsToContents();
+  const int id_width = requests_->fontMetrics().horizontalAdvance(QStringLiteral("00,000,000")) + 16;
+  for (int col : {AuctionTableModel::kRequest, AuctionTableModel::kUser})
+    requests_->setColumnWidth(col, std::max(requests_->columnWidth(col), id_width));
 }
 
 void AuctionInspector::select_row(int row) {
   requests_->setCurrentIndex(model_->index(row, 0));
+}
+
+const RunInfo* AuctionInspector::current_info() const {
+  const int t = track_->currentIndex();
+  if (t < 0 || t >= static_cast<int>(runs_.size()) || !runs_[static_cast<std::size_t>(t)]) return nullptr;
+  const RunData& run = *runs_[static_cast<std::size_t>(t)];
+  return run.has_info() ? &run.info() : nullptr;
 }
 
 void AuctionInspector::show_entry(const core::AuctionLogEntry* e) {
@@ -249,7 +320,7 @@ void AuctionInspector::show_entry(const core::AuctionLogEntry* e) {
          "<tr><td>3. ranking</td><td align='right'><b>%6</b></td><td>kept by the light model, then pCTR predicted (N2)</td></tr>"
          "<tr><td>4. pacing</td><td align='right'><b>%7</b></td><td>let into the auction (%8 throttled out)</td></tr>"
          "<tr><td>5. auction</td><td align='right'><b>%9</b></td><td>shown; revenue if every shown ad is clicked: %10</td></tr>"
-         "</table>")
+         "</table>%11")
           .arg(e->request_id)
           .arg(sim_clock(e->time))
           .arg(e->user)
@@ -257,7 +328,8 @@ void AuctionInspector::show_entry(const core::AuctionLogEntry* e) {
           .arg(participants)
           .arg(throttled)
           .arg(winners)
-          .arg(units(revenue_if_clicked)));
+          .arg(units(revenue_if_clicked))
+          .arg(winners > 0 ? explain_prices(*e, current_info()) : QString()));
   candidates_->setRowCount(static_cast<int>(e->candidates.size()));
   for (int r = 0; r < static_cast<int>(e->candidates.size()); ++r) {
     const core::AuctionLogCandidate& c = e->candidates[static_cast<std::size_t>(r)];
@@ -274,7 +346,7 @@ void AuctionInspector::show_entry(const core::AuctionLogEntry* e) {
         percent(c.true_ctr),
         c.true_ctr > 0 ? format_figure(c.pctr / c.true_ctr, 3) : QStringLiteral("–"),
         format_figure(c.quality, 3),
-        format_figure(c.rank_score, 4),
+        score_text(c.rank_score),
         c.slot >= 0 ? (c.reserve_bound ? tr("yes") : tr("no")) : QString(),
     };
     for (int col = 0; col < static_cast<int>(cells.size()); ++col) {

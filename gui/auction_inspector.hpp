@@ -14,6 +14,7 @@ class QTableWidget;
 namespace adsim::gui {
 
 class RunData;
+struct RunInfo;
 
 // The sampled auctions of a run, newest last, at most `capacity` of them.
 class AuctionTableModel final : public QAbstractTableModel {
@@ -55,16 +56,20 @@ class AuctionInspector : public QWidget {
   QTableView* requests() const { return requests_; }
   QTableWidget* candidates() const { return candidates_; }
   QLabel* funnel() const { return funnel_; }
+  QLabel* sampled() const { return sampled_; }
   void select_row(int row);
 
  private:
   void show_entry(const core::AuctionLogEntry* entry);
   void on_track_changed(int track);
+  void fit_columns();
+  const RunInfo* current_info() const;  // the selected track's run, once it has started
 
   QComboBox* track_ = nullptr;
   AuctionTableModel* model_ = nullptr;
   QTableView* requests_ = nullptr;
   QLabel* funnel_ = nullptr;
+  QLabel* sampled_ = nullptr;  // the sampling rate of the table
   QTableWidget* candidates_ = nullptr;
   std::vector<const RunData*> runs_;
 };

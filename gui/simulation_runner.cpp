@@ -103,6 +103,9 @@ void SimulationRunner::work() {
     info.users = market->world().users.size();
     info.daily_budgets.reserve(market->world().campaigns.size());
     for (const core::Campaign& c : market->world().campaigns) info.daily_budgets.push_back(c.daily_budget);
+    info.mechanism = scenario_.auction.mechanism;
+    info.reserve = scenario_.auction.reserve;
+    info.auction_log_rate = scenario_.run.auction_log_rate;
     queue_.post_info(std::move(info));
 
     // Recorded exactly as cli/cli_app.cpp records a run: same store calls, on the simulating thread.

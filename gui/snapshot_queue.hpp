@@ -21,6 +21,10 @@ struct RunInfo {
   core::SimTime snapshot_interval = 0;
   std::uint64_t users = 0;
   std::vector<core::Money> daily_budgets;  // per campaign (index = campaign id); 0: no daily cap
+  // What the auction inspector needs to say why an ad won and what it paid.
+  std::string mechanism;         // auction.mechanism: gsp, vcg, first_price
+  double reserve = 0.0;          // auction.reserve, currency units per click (segments may raise it)
+  double auction_log_rate = 0.0; // run.auction_log_rate: share of requests the inspector sees
 };
 
 struct ProgressSample {

@@ -346,6 +346,28 @@ class GuiMainWindowTest : public QObject {
     QVERIFY(inspector->funnel()->text().contains(QString::number(entry->request_id)));
     QVERIFY(inspector->funnel()->text().contains(QStringLiteral("pre-ranking")));
     QCOMPARE(table_text(inspector->candidates(), 0, 1), QStringLiteral("1"));  // the top slot first
+    // Why it won, in words: the score against the next ad's, and the second-price rule, whose
+    // price is the next score divided by the winner's pCTR x quality^alpha (= score / paced bid).
+    {
+      int shown_row = -1;
+      for (int r = inspector->model()->rowCount() - 1; r >= 0 && shown_row < 0; --r) {
+        const auto& cs = inspector->model()->entry(r)->candidates;
+        if (cs.size() >= 2 && cs[0].slot == 0 && !cs[0].reserve_bound && cs[1].participated) shown_row = r;
+      }
+      QVERIFY(shown_row >= 0);
+      inspector->select_row(shown_row);
+      const core::AuctionLogEntry* e = inspector->model()->entry(shown_row);
+      const core::AuctionLogCandidate& winner = e->candidates[0];
+      const core::AuctionLogCandidate& next = e->candidates[1];
+      const QString why = inspector->funnel()->text();
+      QVERIFY2(why.contains(QStringLiteral("pays %1 per click").arg(adsim::gui::format_figure(winner.price / 1e6, 3))),
+               qPrintable(why));
+      QVERIFY2(why.contains(QStringLiteral("keeps its score above ad %1").arg(next.ad)), qPrintable(why));
+      const double paced_bid = winner.bid * winner.pacing_multiplier;
+      QVERIFY(close(winner.price, next.rank_score * paced_bid / winner.rank_score, 1e-9));
+      QVERIFY2(inspector->sampled()->text().contains(QStringLiteral(" %")), qPrintable(inspector->sampled()->text()));
+      QVERIFY(!inspector->sampled()->text().contains(QStringLiteral("run.auction_log_rate of")));
+    }
 
     // Summary table (single run: column A).
     QTableWidget* table = w.compare_panel()->table();
