@@ -1,4 +1,5 @@
 #include "gui/main_window.hpp"
+#include "gui/study_panel.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -123,6 +124,9 @@ void MainWindow::build_ui() {
   tabs_->addTab(charts_, tr("Live charts"));
   tabs_->addTab(inspector_, tr("Auction inspector"));
   tabs_->addTab(compare_, tr("Compare A/B && summary"));
+  study_ = new StudyPanel;
+  study_->set_sources([this] { return parameters_->effective(); }, [this] { return results_db_; });
+  tabs_->addTab(study_, tr("Study"));
   connect(compare_, &ComparePanel::compare_requested, this, [this] { start_compare(); });
   auto catch_up = [this] {
     if (dirty_distributions_ && distributions_visible()) refresh_distributions();

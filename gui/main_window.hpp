@@ -29,6 +29,7 @@ namespace adsim::gui {
 class AuctionInspector;
 class ChartPanel;
 class ComparePanel;
+class StudyPanel;
 class ParameterPanel;
 
 // The adsim-gui main window: scenario picker and parameter panel on the left; live charts, the
@@ -95,6 +96,7 @@ class MainWindow : public QMainWindow {
   // Exports every chart as PNG into `folder`; returns the files written.
   QStringList export_all_charts(const QString& folder);
 
+  StudyPanel* study_panel() const { return study_; }
   // Runs being written to the results file after they ended (see recorders_).
   int pending_recordings() const { return static_cast<int>(recorders_.size()); }
   // Help ▸ Scenario reference: the generated Markdown reference in a dialog; returns its view.
@@ -175,6 +177,7 @@ class MainWindow : public QMainWindow {
   QAction* compare_action_ = nullptr;
   QTimer* drain_timer_ = nullptr;
   QLabel* message_label_ = nullptr;
+  StudyPanel* study_ = nullptr;
   QTimer* message_timer_ = nullptr;
   QPointer<QMessageBox> error_dialog_;
 };

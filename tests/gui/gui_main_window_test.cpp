@@ -25,6 +25,8 @@
 #include <map>
 
 #include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QTextBlock>
 #include <QTextBrowser>
@@ -38,6 +40,7 @@
 
 #include "cli/cli_app.hpp"
 #include "gui/auction_inspector.hpp"
+#include "gui/study_panel.hpp"
 #include "gui/chart_panel.hpp"
 #include "gui/compare_panel.hpp"
 #include "gui/formatting.hpp"
@@ -164,6 +167,17 @@ std::string dump_only_run(const QString& db) {
   const auto runs = store.read_runs();
   if (runs.size() != 1) return "<" + std::to_string(runs.size()) + " runs>";
   return store.dump_run_rows(runs.front().run_id);
+}
+
+// Every run of experiment 1 as canonical rows, by variant name and seed (run ids may differ).
+std::map<std::string, std::string> study_rows(const QString& db) {
+  const auto store = adsim::store::ResultStore::open(db.toStdString(), adsim::store::ResultStore::Mode::kReadOnly);
+  std::map<std::int64_t, std::string> names;
+  for (const auto& v : store.read_variants(1)) names[v.variant_id] = v.name;
+  std::map<std::string, std::string> rows;
+  for (const auto& r : store.read_experiment_runs(1))
+    rows[names[r.variant_id] + " seed " + std::to_string(r.seed)] = store.dump_run_rows(r.run_id);
+  return rows;
 }
 
 }  // namespace
@@ -871,6 +885,51 @@ class GuiMainWindowTest : public QObject {
       QVERIFY2(!image.isNull(), qPrintable(f));
       QVERIFY2(image.width() >= 300 && image.height() >= 200, qPrintable(f));
     }
+  }
+
+  void a_study_from_the_app_writes_the_rows_of_adsim_sweep() {
+    QTemporaryDir dir;
+    const QString cli_db = dir.filePath(QStringLiteral("cli.sqlite"));
+    const QString gui_db = dir.filePath(QStringLiteral("gui.sqlite"));
+    std::ostringstream out, err;
+    QCOMPARE(adsim::cli::run_cli({"sweep", kQuickstart.toStdString(), "--set", "run.days=0.1", "--vary",
+                                  "auction.reserve=0,0.2", "--seeds", "3", "--jobs", "2", "--quiet", "--db",
+                                  cli_db.toStdString()},
+                                 out, err),
+             0);
+    MainWindow& w = fresh_window();
+    QVERIFY(w.open_scenario_file(kQuickstart));
+    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.1")));
+    w.set_results_db(gui_db);
+    adsim::gui::StudyPanel* study = w.study_panel();
+    w.tabs()->setCurrentWidget(study);
+    study->factors()->setPlainText(QStringLiteral("auction.reserve=0,0.2"));
+    study->seeds()->setText(QStringLiteral("3"));
+    study->jobs()->setValue(2);
+    QVERIFY(study->start());
+    QTRY_VERIFY_WITH_TIMEOUT(study->finished(), 120'000);
+    QTest::qWait(400);  // the panel's last redraw
+    // The same experiment, the same runs, the same rows as adsim sweep.
+    const auto cli = study_rows(cli_db), gui = study_rows(gui_db);
+    QCOMPARE(gui.size(), std::size_t{6});
+    QVERIFY(gui == cli);
+    {
+      const auto a = adsim::store::ResultStore::open(cli_db.toStdString(), adsim::store::ResultStore::Mode::kReadOnly);
+      const auto b = adsim::store::ResultStore::open(gui_db.toStdString(), adsim::store::ResultStore::Mode::kReadOnly);
+      QCOMPARE(b.read_experiment(1)->definition, a.read_experiment(1)->definition);
+      QCOMPARE(b.read_experiment_summary(1).size(), a.read_experiment_summary(1).size());
+    }
+    // Revenue against the reserve with its band, and the per-variant table.
+    QVERIFY(study->chart()->chart());
+    QVERIFY(study->chart()->chart()->title().contains(QStringLiteral("auction.reserve")));
+    QVERIFY(study->chart()->chart()->series().size() >= 2);  // the band and the line
+    QVERIFY(study->table()->rowCount() > 10);
+    QVERIFY(study->status()->text().contains(QStringLiteral("6 of 6 runs")));
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_study.png")));
+    // Bad factors are refused with the scenario rules' message; nothing starts.
+    study->factors()->setPlainText(QStringLiteral("auction.reserv=0,1"));
+    QVERIFY(!study->start());
+    QVERIFY2(study->status()->text().contains(QStringLiteral("auction.reserv")), qPrintable(study->status()->text()));
   }
 
   void saving_results_after_a_run_writes_that_run() {
