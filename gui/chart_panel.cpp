@@ -16,6 +16,9 @@
 #include <QDir>
 #include <QEvent>
 #include <QFileDialog>
+#include <QWheelEvent>
+#include <QKeyEvent>
+#include <QFile>
 #include <QGraphicsLayout>
 #include <QGridLayout>
 #include <QHeaderView>
@@ -35,6 +38,7 @@
 #include <QValueAxis>
 #include <QVBoxLayout>
 
+#include "charts/interaction.hpp"
 #include "charts/style.hpp"
 #include "gui/strategy_table.hpp"
 
@@ -126,7 +130,16 @@ QChartView* ChartPanel::make_view(QChart* chart, const QString& id) {
   view->setRenderHint(QPainter::Antialiasing);
   // Small enough that three columns and two rows fit a 1280 x 720 screen beside the knobs.
   view->setMinimumSize(250, 185);
+  // Zoom: drag a rectangle, or turn the wheel; pan with the arrow keys; Esc or the menu resets.
+  view->setRubberBand(QChartView::RectangleRubberBand);
+  view->setFocusPolicy(Qt::ClickFocus);
+  view->installEventFilter(this);
+  view->setToolTip(tr("Drag to zoom, wheel to zoom, arrow keys to pan, Esc to reset; click a legend entry to "
+                      "hide its series; right-click to save"));
   view->setContextMenuPolicy(Qt::ActionsContextMenu);
+  auto* reset_zoom = new QAction(tr("Reset zoom"), view);
+  connect(reset_zoom, &QAction::triggered, view, [view] { view->chart()->zoomReset(); });
+  view->addAction(reset_zoom);
   auto* save = new QAction(tr("Save chart as PNG…"), view);
   connect(save, &QAction::triggered, this, [this, id] {
     const QString file =
@@ -134,6 +147,13 @@ QChartView* ChartPanel::make_view(QChart* chart, const QString& id) {
     if (!file.isEmpty()) export_png(id, file);
   });
   view->addAction(save);
+  auto* save_csv = new QAction(tr("Save chart data as CSV…"), view);
+  connect(save_csv, &QAction::triggered, this, [this, id] {
+    const QString file =
+        QFileDialog::getSaveFileName(this, tr("Save chart data as CSV"), id + QStringLiteral(".csv"), tr("CSV files (*.csv)"));
+    if (!file.isEmpty()) export_csv(id, file);
+  });
+  view->addAction(save_csv);
   views_.emplace_back(id, view);
   return view;
 }
@@ -564,6 +584,7 @@ void ChartPanel::reset(const QStringList& track_labels) {
                                 "updated every snapshot interval and final at the end."));
   rebuild_group_chart({});
   set_time_range(horizon_);
+  make_interactive();
 }
 
 void ChartPanel::set_time_range(core::SimTime horizon) {
@@ -633,6 +654,7 @@ void ChartPanel::update_track(int track, const RunData& run, const RunData::Delt
         series[m]->setPointsVisible(series[m]->count() < 2);
       }
     }
+    if (c->chart->isZoomed()) continue;  // the axes the user zoomed to stay until they reset
     rescale(c->y, c->range, c->min_hi, true);
     if (c->y2) rescale(c->y2, c->range2, 0.0, true);
   }
@@ -733,6 +755,7 @@ void ChartPanel::rebuild_spend() {
       append_spend(t, *runs_[static_cast<std::size_t>(t)], 0);
   rescale(spend_y_, spend_range_, 1.0, true);
   show_legend_if_needed(spend_chart_);
+  make_interactive();
 }
 
 void ChartPanel::append_spend(int track, const RunData& run, std::size_t from) {
@@ -850,6 +873,7 @@ void ChartPanel::refresh_distributions(const std::vector<const RunData*>& runs) 
   if (kept_max > 0) set_dynamic_ticks(funnel_kept_y_, 0.0, kept_max * 1.15, 5);
 
   refresh_advertisers(runs);
+  make_interactive();
 }
 
 void ChartPanel::refresh_advertisers(const std::vector<const RunData*>& runs) {
@@ -877,7 +901,37 @@ void ChartPanel::refresh_advertisers(const std::vector<const RunData*>& runs) {
 bool ChartPanel::eventFilter(QObject* watched, QEvent* event) {
   // A page laid out while hidden gets its real height when shown: fit the table again then.
   if (watched == adv_split_ && (event->type() == QEvent::Show || event->type() == QEvent::Resize)) fit_strategy_pane();
+  if (auto* view = qobject_cast<QChartView*>(watched)) {
+    if (event->type() == QEvent::Wheel) {
+      view->chart()->zoom(static_cast<QWheelEvent*>(event)->angleDelta().y() > 0 ? 1.25 : 0.8);
+      return true;
+    }
+    if (event->type() == QEvent::KeyPress) {
+      const int step = 30;
+      switch (static_cast<QKeyEvent*>(event)->key()) {
+        case Qt::Key_Left: view->chart()->scroll(-step, 0); return true;
+        case Qt::Key_Right: view->chart()->scroll(step, 0); return true;
+        case Qt::Key_Up: view->chart()->scroll(0, step); return true;
+        case Qt::Key_Down: view->chart()->scroll(0, -step); return true;
+        case Qt::Key_Escape: view->chart()->zoomReset(); return true;
+        default: break;
+      }
+    }
+  }
   return QWidget::eventFilter(watched, event);
+}
+
+void ChartPanel::make_interactive() {
+  for (const auto& [id, view] : views_) charts::make_interactive(view->chart());
+}
+
+bool ChartPanel::export_csv(const QString& id, const QString& file) const {
+  QChart* c = chart(id);
+  if (!c) return false;
+  QFile out(file);
+  if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
+  const QByteArray bytes = charts::chart_csv(c).toUtf8();
+  return out.write(bytes) == bytes.size();
 }
 
 void ChartPanel::fit_strategy_pane() {
@@ -978,6 +1032,7 @@ void ChartPanel::rebuild_group_chart(const std::vector<const RunData*>& runs) {
                              : tr("%1 (pacer %2)").arg(title, QString::fromStdString(*pacers.begin())));
   group_chart_->legend()->setVisible(!group_keys_.empty());
   rescale(group_y_, range, 0.0, true);
+  make_interactive();
 }
 
 QXYSeries* ChartPanel::group_series(const core::StrategyGroup& group, int track) const {
@@ -1049,6 +1104,8 @@ QStringList ChartPanel::export_all(const QString& folder) const {
   for (const QString& id : chart_ids()) {
     const QString file = QDir(folder).filePath(id + QStringLiteral(".png"));
     if (export_png(id, file)) written << file;
+    const QString csv = QDir(folder).filePath(id + QStringLiteral(".csv"));
+    if (export_csv(id, csv)) written << csv;
   }
   // The per-strategy table, as it is shown (given a readable size if its page was never shown).
   if (!strategy_table_->isVisible()) {

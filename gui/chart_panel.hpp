@@ -76,9 +76,11 @@ class ChartPanel : public QWidget {
   QXYSeries* group_series(const core::StrategyGroup& group, int track) const;
 
   bool export_png(const QString& id, const QString& file) const;
+  // The chart's data: "series,x,y" rows (bar charts: "set,category,value").
+  bool export_csv(const QString& id, const QString& file) const;
   bool eventFilter(QObject* watched, QEvent* event) override;
-  // Writes every chart as <folder>/<id>.png and the per-strategy table as
-  // <folder>/strategy_table.png; returns the files written.
+  // Writes every chart as <folder>/<id>.png with its data as <folder>/<id>.csv, and the
+  // per-strategy table as <folder>/strategy_table.png; returns the files written.
   QStringList export_all(const QString& folder) const;
 
  private:
@@ -124,6 +126,8 @@ class ChartPanel : public QWidget {
   std::vector<core::CampaignId> chosen_campaigns(const RunData& run, QStringList* rejected = nullptr) const;
   void refresh_advertisers(const std::vector<const RunData*>& runs);
   void fit_strategy_pane();
+  // Hover read-outs and legend toggles on series added since the last call.
+  void make_interactive();
   void rebuild_group_chart(const std::vector<const RunData*>& runs);
 
   QTabWidget* pages_ = nullptr;

@@ -447,7 +447,9 @@ bool MainWindow::start_compare() {
   }
   QString summary;
   for (const std::string& o : variant) summary += (summary.isEmpty() ? QString() : QStringLiteral(", ")) + QString::fromStdString(o);
-  compare_->set_status(tr("A: %1 (seed %2).  B: A with %3.")
+  compare_->set_status(tr("A: %1 (seed %2).  B: A with %3.\nOne seed (%2) for both: a quick look, not a conclusion "
+                          "(revenue moves several percent between seeds). The Study tab runs many seeds with "
+                          "95 % intervals.")
                            .arg(QString::fromStdString(a->name))
                            .arg(a->run.seed)
                            .arg(summary.isEmpty() ? tr("no change") : summary));

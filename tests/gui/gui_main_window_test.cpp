@@ -24,6 +24,7 @@
 #include <QTemporaryDir>
 #include <map>
 
+#include <QFile>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QSpinBox>
@@ -693,6 +694,12 @@ class GuiMainWindowTest : public QObject {
     panel->set_variant_text(QStringLiteral("# half the ad slots\nauction.slots=2\n"));
     QVERIFY(w.start_compare());
     QVERIFY(w.is_comparing());
+    {  // It says how many seeds it used, and where to get an interval.
+      bool said = false;
+      for (QLabel* l : panel->findChildren<QLabel*>())
+        if (l->text().contains(QStringLiteral("One seed (1) for both"))) said = true;
+      QVERIFY(said);
+    }
     QVERIFY(run_to_end(w));
     const RunData* a = w.run_data(0);
     const RunData* b = w.run_data(1);
@@ -872,7 +879,7 @@ class GuiMainWindowTest : public QObject {
     const std::map<QString, QRect> before = geometries();
     QTemporaryDir dir;
     const QStringList files = w.export_all_charts(dir.path());
-    QCOMPARE(files.size(), ChartPanel::chart_ids().size() + 1);  // and the per-strategy table
+    QCOMPARE(files.size(), 2 * ChartPanel::chart_ids().size() + 1);  // PNG and CSV each, and the table
     // Exporting leaves every chart where it was: none keeps the export size in its grid cell.
     const std::map<QString, QRect> after = geometries();
     QCOMPARE(after.size(), before.size());
@@ -881,10 +888,57 @@ class GuiMainWindowTest : public QObject {
     QVERIFY(files.contains(QDir(dir.path()).filePath(QStringLiteral("strategy_table.png"))));
     QVERIFY(files.contains(QDir(dir.path()).filePath(QStringLiteral("surplus.png"))));
     for (const QString& f : files) {
+      if (f.endsWith(QStringLiteral(".csv"))) continue;
       QImage image(f);
       QVERIFY2(!image.isNull(), qPrintable(f));
       QVERIFY2(image.width() >= 300 && image.height() >= 200, qPrintable(f));
     }
+    // The revenue chart's data: its revenue rows add up to the run's revenue.
+    QFile csv(QDir(dir.path()).filePath(QStringLiteral("revenue.csv")));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.front(), QStringLiteral("series,x,y"));
+    double revenue = 0;
+    int rows = 0;
+    for (const QString& line : lines.mid(1)) {
+      const QStringList f = line.split(QLatin1Char(','));
+      QCOMPARE(f.size(), 3);
+      if (f[0] == QStringLiteral("revenue")) {
+        revenue += f[2].toDouble();
+        ++rows;
+      }
+    }
+    QCOMPARE(rows, intervals_of(*w.parameters()->effective()));
+    QVERIFY(close(revenue, w.run_data(0)->outcome()->summary.totals.revenue.units(), 1e-6));
+  }
+
+  void charts_hide_a_series_from_its_legend_and_keep_a_zoom() {
+    MainWindow& w = fresh_window();
+    QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
+    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.5")));
+    w.set_speed_index(2);  // slow enough that data keeps arriving after the zoom
+    w.run();
+    QTRY_VERIFY_WITH_TIMEOUT(w.run_data(0) && w.run_data(0)->points().size() >= 4, 20'000);
+    QChart* chart = w.charts()->chart(QStringLiteral("revenue"));
+    QXYSeries* revenue = w.charts()->time_series(QStringLiteral("revenue"), 0, 0);
+    QLegendMarker* marker = chart->legend()->markers(revenue).value(0);
+    QVERIFY(marker);
+    Q_EMIT marker->clicked();
+    QVERIFY(!revenue->isVisible());
+    QVERIFY(marker->isVisible());  // the entry stays, to click again
+    Q_EMIT marker->clicked();
+    QVERIFY(revenue->isVisible());
+    // A zoomed chart keeps the axes it was zoomed to while data arrives.
+    chart->zoomIn(QRectF(chart->plotArea().center(), chart->plotArea().size() / 4));
+    QVERIFY(chart->isZoomed());
+    auto* y = qobject_cast<QValueAxis*>(chart->axes(Qt::Vertical).first());
+    const double lo = y->min(), hi = y->max();
+    const std::size_t seen = w.run_data(0)->points().size();
+    QTRY_VERIFY_WITH_TIMEOUT(w.run_data(0)->points().size() >= seen + 2, 20'000);
+    QCOMPARE(y->min(), lo);
+    QCOMPARE(y->max(), hi);
+    chart->zoomReset();
+    w.reset();
   }
 
   void a_study_from_the_app_writes_the_rows_of_adsim_sweep() {
