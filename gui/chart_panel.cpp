@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 #include <QAction>
 #include <QAreaSeries>
@@ -112,7 +113,7 @@ const QStringList& ChartPanel::chart_ids() {
       QStringLiteral("spend"),       QStringLiteral("prices"),      QStringLiteral("calibration"),
       QStringLiteral("reliability"), QStringLiteral("funnel_cost"), QStringLiteral("funnel_kept"),
       QStringLiteral("conversions"), QStringLiteral("value_spend"), QStringLiteral("surplus"),
-      QStringLiteral("strategy_groups"),
+      QStringLiteral("strategy_groups"), QStringLiteral("auction_rates"),
   };
   return ids;
 }
@@ -218,6 +219,16 @@ void ChartPanel::build() {
         [opt](const IntervalPoint& p) { return opt(p.counts.sum_true_ctr_shown > 0, p.rates.calibration_ratio); }}});
   calibration.reference = 1.0;
   calibration.min_hi = 1.25;
+  add_time_chart(
+      QStringLiteral("auction_rates"), tr("Price, fill rate and reserve-bind rate"), tr("price (currency / click)"),
+      tr("% of requests / of shown ads"),
+      {{tr("price per click"), false,
+        [opt](const IntervalPoint& p) {
+          return opt(p.counts.impressions > 0, p.counts.sum_price_shown / 1e6 / static_cast<double>(p.counts.impressions));
+        }},
+       {tr("fill rate"), true, [opt](const IntervalPoint& p) { return opt(p.counts.requests > 0, 100.0 * p.rates.fill_rate); }},
+       {tr("reserve-bind rate"), true,
+        [opt](const IntervalPoint& p) { return opt(p.counts.impressions > 0, 100.0 * p.rates.reserve_bind_rate); }}});
 
   // Spend vs. target.
   spend_chart_ = charts::make_chart(tr("Spend today vs. target (dashed: daily budget × time of day)"));
@@ -413,7 +424,7 @@ void ChartPanel::build() {
   };
   grid_page(tr("Revenue && users"),
             {revenue.view, ctr.view, feedback.view, users.view, fatigue.view, budgets.view}, 3);
-  grid_page(tr("Budgets && prices"), {spend_box, price_view}, 2);
+  grid_page(tr("Budgets && prices"), {spend_box, price_view, time_chart(QStringLiteral("auction_rates")).view}, 2);
   grid_page(tr("Calibration"), {calibration.view, reliability_view}, 2);
   grid_page(tr("Funnel"), {cost_view, kept_view}, 2);
   pages_->addTab(adv_split, tr("Advertisers"));
@@ -919,6 +930,12 @@ bool ChartPanel::eventFilter(QObject* watched, QEvent* event) {
     }
   }
   return QWidget::eventFilter(watched, event);
+}
+
+ChartPanel::TimeChart& ChartPanel::time_chart(const QString& id) {
+  for (auto& c : time_charts_)
+    if (c->id == id) return *c;
+  throw std::logic_error("no time chart " + id.toStdString());
 }
 
 void ChartPanel::make_interactive() {

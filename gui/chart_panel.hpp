@@ -116,6 +116,7 @@ class ChartPanel : public QWidget {
   TimeChart& add_time_chart(const QString& id, const QString& title, const QString& y_title,
                             const QString& y2_title, std::vector<Metric> metrics);
   void build();
+  TimeChart& time_chart(const QString& id);
   void clear_time_chart(TimeChart& c);
   void style_series(QLineSeries* s, int track, int metric, int metrics, bool underlay = false) const;
   void set_time_range(core::SimTime horizon);

@@ -1,5 +1,7 @@
 #include "gui/run_data.hpp"
 
+#include "core/request.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -220,7 +222,7 @@ std::vector<HeadlineMetric> headline_metrics(const RunData& run) {
     const experiments::MetricDef* m = experiments::find_metric(metric);
     return m ? m->better : B::kNeither;
   };
-  return {
+  std::vector<HeadlineMetric> rows = {
       {QStringLiteral("Revenue"), QStringLiteral("currency units"), t.revenue.units(), study("revenue")},
       {QStringLiteral("RPM"), QStringLiteral("currency units per 1,000 requests"), r.rpm, study("rpm")},
       {QStringLiteral("Requests"), QStringLiteral("requests"), d(t.requests), B::kNeither},
@@ -267,6 +269,24 @@ std::vector<HeadlineMetric> headline_metrics(const RunData& run) {
        study("exhausted_share")},
       {QStringLiteral("Overspend"), QStringLiteral("currency units"), t.overspend.units(), study("overspend")},
   };
+  // The feed and search side by side, where there is search traffic (traffic.search_share).
+  const core::SurfaceCounters& search = t.surface[static_cast<std::size_t>(core::Surface::kSearch)];
+  if (search.requests > 0) {
+    rows.push_back({QStringLiteral("Search share of requests"), QStringLiteral("%"),
+                    t.requests ? 100.0 * d(search.requests) / d(t.requests) : 0.0, B::kNeither});
+    for (const core::Surface surface : {core::Surface::kFeed, core::Surface::kSearch}) {
+      const core::SurfaceCounters& c = t.surface[static_cast<std::size_t>(surface)];
+      const QString name = surface == core::Surface::kFeed ? QStringLiteral("Feed") : QStringLiteral("Search");
+      auto ratio = [](double a, double b) { return b > 0 ? a / b : std::nan(""); };
+      rows.push_back({name + QStringLiteral(" CTR"), QStringLiteral("%"), 100.0 * ratio(d(c.clicks), d(c.impressions)),
+                      study("ctr")});
+      rows.push_back({name + QStringLiteral(" RPM"), QStringLiteral("currency units per 1,000 requests"),
+                      1000.0 * ratio(c.revenue.units(), d(c.requests)), study("rpm")});
+      rows.push_back({name + QStringLiteral(" reserve-bind rate"), QStringLiteral("% of shown ads"),
+                      100.0 * ratio(d(c.reserve_bound), d(c.impressions)), study("reserve_bind_rate")});
+    }
+  }
+  return rows;
 }
 
 }  // namespace adsim::gui

@@ -912,6 +912,32 @@ class GuiMainWindowTest : public QObject {
     QVERIFY(close(revenue, w.run_data(0)->outcome()->summary.totals.revenue.units(), 1e-6));
   }
 
+  void summary_shows_feed_and_search_and_the_auction_rates_over_time() {
+    MainWindow& w = fresh_window();
+    QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
+    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.25")));
+    QVERIFY(w.parameters()->set_value("traffic.search_share", QStringLiteral("0.3")));
+    w.set_speed_index(kFullSpeed);
+    w.run();
+    QVERIFY(run_to_end(w));
+    const core::RunSummary& summary = w.run_data(0)->outcome()->summary;
+    const core::SurfaceCounters& search = summary.totals.surface[static_cast<std::size_t>(core::Surface::kSearch)];
+    QVERIFY(search.requests > 0);
+    QTableWidget* table = w.compare_panel()->table();
+    const int row = row_of(table, QStringLiteral("Search CTR"));
+    QVERIFY(row >= 0);
+    QVERIFY(close(parse_figure(table_text(table, row, 2)),
+                  100.0 * static_cast<double>(search.clicks) / static_cast<double>(search.impressions), 1e-3));
+    QVERIFY(row_of(table, QStringLiteral("Feed RPM")) >= 0);
+    // Price, fill and reserve-bind rate per interval: the fill line is filled requests / requests.
+    QXYSeries* fill = w.charts()->time_series(QStringLiteral("auction_rates"), 0, 1);
+    QVERIFY(fill);
+    const auto& points = w.run_data(0)->points();
+    QCOMPARE(fill->count(), static_cast<int>(points.size()));
+    QVERIFY(close(fill->at(0).y(), 100.0 * static_cast<double>(points[0].counts.filled_requests) /
+                                        static_cast<double>(points[0].counts.requests), 1e-9));
+  }
+
   void charts_hide_a_series_from_its_legend_and_keep_a_zoom() {
     MainWindow& w = fresh_window();
     QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
