@@ -145,6 +145,11 @@ StudyPanel::StudyPanel(QWidget* parent) : QWidget(parent) {
   seeds_ = new QLineEdit(QStringLiteral("5"), this);
   seeds_->setObjectName(QStringLiteral("studySeeds"));
   seeds_->setToolTip(tr("A count (10), a range (5-14) or a list (1,5,9), as adsim sweep --seeds takes it"));
+  baseline_ = new QLineEdit(this);
+  baseline_->setObjectName(QStringLiteral("studyBaseline"));
+  baseline_->setPlaceholderText(tr("none, a variant (e.g. reserve=0), or scenario"));
+  baseline_->setToolTip(tr("Compare every variant with this one, paired by seed (differences, intervals, p-values), "
+                           "as adsim sweep --baseline; \"scenario\" adds the knobs' scenario as written"));
   jobs_ = new QSpinBox(this);
   jobs_->setObjectName(QStringLiteral("studyJobs"));
   jobs_->setRange(1, 256);
@@ -181,11 +186,14 @@ StudyPanel::StudyPanel(QWidget* parent) : QWidget(parent) {
   row->addWidget(run_);
   row->addWidget(stop_);
   form->addRow(tr("Seeds"), row);
+  form->addRow(tr("Baseline"), baseline_);
   auto* show = new QHBoxLayout;
   show->addWidget(new QLabel(tr("Show"), this));
   show->addWidget(metric_, 1);
   auto* split = new QSplitter(Qt::Vertical, this);
   split->addWidget(chart_);
+  differences_->setToolTip(tr("Each variant minus the baseline, paired by seed; green: better at Holm-adjusted "
+                              "p < 0.05 by the metric's good direction, red: worse"));
   auto* tables = new QSplitter(Qt::Horizontal, split);
   tables->addWidget(table_);
   tables->addWidget(differences_);
@@ -230,6 +238,7 @@ bool StudyPanel::start() {
     if (!line.isEmpty() && !line.startsWith(QLatin1Char('#'))) args.vary.push_back(line.toStdString());
   }
   args.seeds = seeds_->text().trimmed().toStdString();
+  args.baseline = baseline_->text().trimmed().toStdString();
   args.name = "app study";
   if (args.vary.empty() && !base->experiment.present) {
     set_status(tr("Give at least one factor: KEY=V1,V2,..."), true);

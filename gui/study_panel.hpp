@@ -80,6 +80,7 @@ class StudyPanel : public QWidget {
 
   QPlainTextEdit* factors() const { return factors_; }
   QLineEdit* seeds() const { return seeds_; }
+  QLineEdit* baseline() const { return baseline_; }
   QSpinBox* jobs() const { return jobs_; }
   QComboBox* metric() const { return metric_; }
   QLabel* status() const { return status_; }
@@ -101,6 +102,7 @@ class StudyPanel : public QWidget {
 
   QPlainTextEdit* factors_ = nullptr;
   QLineEdit* seeds_ = nullptr;
+  QLineEdit* baseline_ = nullptr;
   QSpinBox* jobs_ = nullptr;
   QPushButton* run_ = nullptr;
   QPushButton* stop_ = nullptr;

@@ -1006,6 +1006,16 @@ class GuiMainWindowTest : public QObject {
     QVERIFY(study->table()->rowCount() > 10);
     QVERIFY(study->status()->text().contains(QStringLiteral("6 of 6 runs")));
     QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_study.png")));
+    // With a baseline, the paired differences: the same verdicts as the CLI's comparisons.
+    study->baseline()->setText(QStringLiteral("scenario"));
+    QVERIFY(study->start());
+    QTRY_VERIFY_WITH_TIMEOUT(study->finished(), 120'000);
+    QTest::qWait(400);
+    QVERIFY(!study->differences()->isHidden());
+    QVERIFY(study->differences()->rowCount() > 10);
+    QCOMPARE(study->differences()->horizontalHeaderItem(10)->text(), QStringLiteral("verdict"));
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_study_baseline.png")));
+    study->baseline()->clear();
     // Bad factors are refused with the scenario rules' message; nothing starts.
     study->factors()->setPlainText(QStringLiteral("auction.reserv=0,1"));
     QVERIFY(!study->start());
