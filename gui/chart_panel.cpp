@@ -232,6 +232,9 @@ void ChartPanel::build() {
 
   // Spend vs. target.
   spend_chart_ = charts::make_chart(tr("Spend today vs. target (dashed: daily budget × time of day)"));
+  // Up to ten campaigns with their budgets: a column beside the plot keeps every entry whole,
+  // where a row under it would cut them to "#62 · 90.2/...".
+  spend_chart_->legend()->setAlignment(Qt::AlignRight);
   spend_x_ = make_axis(scale_.title);
   spend_y_ = make_axis(tr("spend so far today (currency units)"));
   spend_chart_->addAxis(spend_x_, Qt::AlignBottom);

@@ -910,6 +910,16 @@ class GuiMainWindowTest : public QObject {
     }
     QCOMPARE(rows, intervals_of(*w.parameters()->effective()));
     QVERIFY(close(revenue, w.run_data(0)->outcome()->summary.totals.revenue.units(), 1e-6));
+    // Opening another scenario after an export: the charts are laid out afresh (screenshot).
+    QVERIFY(w.open_scenario_file(QStringLiteral(ADSIM_SOURCE_DIR) + QStringLiteral("/scenarios/lesson_pacing.toml")));
+    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.25")));
+    w.run();
+    QVERIFY(run_to_end(w));
+    QCOMPARE(geometries(), before);
+    w.charts()->pages()->setCurrentIndex(1);
+    QTest::qWait(50);
+    QVERIFY(w.grab().save(kOutputDir + QStringLiteral("/gui_after_export_open.png")));
+    w.charts()->pages()->setCurrentIndex(0);
   }
 
   void summary_shows_feed_and_search_and_the_auction_rates_over_time() {
