@@ -34,9 +34,7 @@ const Line kLines[] = {
        return r.metrics.counts.sum_true_ctr_shown > 0 ? r.rates.calibration_ratio : std::nan("");
      }},
     {"fill_rate", "Fill rate", "% of requests",
-     [](const store::IntervalRow& r) {
-       return r.metrics.counts.requests ? 100.0 * r.rates.fill_rate : std::nan("");
-     }},
+     [](const store::IntervalRow& r) { return r.metrics.counts.requests ? 100.0 * r.rates.fill_rate : std::nan(""); }},
     {"reserve_bind_rate", "Reserve-bind rate", "% of shown ads",
      [](const store::IntervalRow& r) {
        return r.metrics.counts.impressions ? 100.0 * r.rates.reserve_bind_rate : std::nan("");
@@ -73,7 +71,8 @@ Document compare_document(const store::ResultStore& results, const std::vector<s
 
   Document doc;
   doc.title = "Runs " + std::to_string(run_ids.front());
-  for (std::size_t i = 1; i < run_ids.size(); ++i) doc.title += (i + 1 == run_ids.size() ? " and " : ", ") + std::to_string(run_ids[i]);
+  for (std::size_t i = 1; i < run_ids.size(); ++i)
+    doc.title += (i + 1 == run_ids.size() ? " and " : ", ") + std::to_string(run_ids[i]);
   doc.title += " compared";
   doc.subtitle = "Scenario " + runs.front().scenario_name + ". The first run is the reference of the differences.";
 
@@ -82,7 +81,8 @@ Document compare_document(const store::ResultStore& results, const std::vector<s
   std::string seeds;
   for (const store::RunRow& r : runs) seeds += (seeds.empty() ? "" : ", ") + std::to_string(r.seed);
   summary.paragraphs.push_back(
-      "Each run is one seed (seeds " + seeds + "). A difference between single runs is often noise: revenue moves by "
+      "Each run is one seed (seeds " + seeds +
+      "). A difference between single runs is often noise: revenue moves by "
       "several percent between seeds. For a conclusion with a confidence interval, run a study (adsim compare or "
       "adsim sweep) and report it with --experiment.");
   Table t;
@@ -120,12 +120,9 @@ Document compare_document(const store::ResultStore& results, const std::vector<s
     std::vector<std::vector<store::IntervalRow>> rows;
     for (const store::RunRow& r : runs) rows.push_back(results.read_intervals(r.run_id));
     for (const Line& line : kLines) {
-      Figure f;
-      f.id = std::string("compare_") + line.id;
-      f.title = line.title;
-      f.caption = std::string(line.title) + " of each run in each snapshot interval; one colour per run.";
-      f.x_title = ts.title;
-      f.y_title = line.y_title;
+      Figure f = make_figure(std::string("compare_") + line.id, line.title,
+                             std::string(line.title) + " of each run in each snapshot interval; one colour per run.",
+                             ts.title, line.y_title);
       f.x_min = 0.0;
       f.x_max = ts.end;
       if (std::string(line.id) == "calibration") {

@@ -39,6 +39,16 @@ std::string format_change(double relative) {
   return (relative > 0 ? "+" : "") + format_figure(100.0 * relative, 3) + " %";
 }
 
+Figure make_figure(std::string id, std::string title, std::string caption, std::string x_title, std::string y_title) {
+  Figure f;
+  f.id = std::move(id);
+  f.title = std::move(title);
+  f.caption = std::move(caption);
+  f.x_title = std::move(x_title);
+  f.y_title = std::move(y_title);
+  return f;
+}
+
 Cell text_cell(std::string text) { return {std::move(text), {}, false}; }
 
 Cell number_cell(double value, int significant, std::string tone) {

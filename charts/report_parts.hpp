@@ -18,6 +18,9 @@ std::string format_count(std::uint64_t n);
 // "+1.2 %" style relative change.
 std::string format_change(double relative);
 
+// A figure with its id, title, caption and axis titles (each with its unit).
+Figure make_figure(std::string id, std::string title, std::string caption, std::string x_title, std::string y_title);
+
 Cell text_cell(std::string text);
 Cell number_cell(double value, int significant = 4, std::string tone = {});
 

@@ -26,12 +26,7 @@ Series over_time(const std::string& name, const std::vector<IntervalRow>& rows, 
 }
 
 Figure time_figure(std::string id, std::string title, std::string caption, const TimeScale& ts, std::string y_title) {
-  Figure f;
-  f.id = std::move(id);
-  f.title = std::move(title);
-  f.caption = std::move(caption);
-  f.x_title = ts.title;
-  f.y_title = std::move(y_title);
+  Figure f = make_figure(std::move(id), std::move(title), std::move(caption), ts.title, std::move(y_title));
   f.x_min = 0.0;
   f.x_max = ts.end;
   return f;
@@ -72,10 +67,10 @@ Section activity_section(const std::vector<IntervalRow>& rows, const TimeScale& 
                            "requests (dashed, right axis).",
                            ts, "revenue (currency units " + per + ")");
   rev.y2_title = "RPM (currency units / 1,000 requests)";
-  rev.series.push_back(over_time("revenue", rows, ts, [](const IntervalRow& r) { return r.metrics.counts.revenue.units(); }));
-  Series rpm = over_time("RPM", rows, ts, [](const IntervalRow& r) {
-    return r.metrics.counts.requests ? r.rates.rpm : std::nan("");
-  });
+  rev.series.push_back(
+      over_time("revenue", rows, ts, [](const IntervalRow& r) { return r.metrics.counts.revenue.units(); }));
+  Series rpm = over_time("RPM", rows, ts,
+                         [](const IntervalRow& r) { return r.metrics.counts.requests ? r.rates.rpm : std::nan(""); });
   rpm.right_axis = true;
   rpm.dash = Dash::kDash;
   rpm.colour = 0;
@@ -95,8 +90,10 @@ Section activity_section(const std::vector<IntervalRow>& rows, const TimeScale& 
 Section counter_section(const std::vector<IntervalRow>& rows, const TimeScale& ts) {
   Section s;
   s.heading = "Counter-metrics: what the ads cost the users";
-  Figure fb = time_figure("feedback", "Hides and reports", "Ads hidden and reported by users, per 1,000 impressions, "
-                          "in each snapshot interval.", ts, "per 1,000 impressions");
+  Figure fb = time_figure("feedback", "Hides and reports",
+                          "Ads hidden and reported by users, per 1,000 impressions, "
+                          "in each snapshot interval.",
+                          ts, "per 1,000 impressions");
   fb.series.push_back(over_time("hides", rows, ts, [](const IntervalRow& r) {
     return r.metrics.counts.impressions ? 1000.0 * r.rates.hide_rate : std::nan("");
   }));
@@ -105,18 +102,22 @@ Section counter_section(const std::vector<IntervalRow>& rows, const TimeScale& t
   }));
   s.figures.push_back(std::move(fb));
 
-  Figure fat = time_figure("fatigue", "Mean user fatigue", "Mean ad fatigue of the users still active, at the end of "
-                           "each interval (fatigue lowers click probability and raises hides).", ts,
-                           "fatigue (units, active users)");
-  fat.series.push_back(over_time("mean fatigue", rows, ts, [](const IntervalRow& r) { return r.metrics.mean_fatigue; }));
+  Figure fat = time_figure("fatigue", "Mean user fatigue",
+                           "Mean ad fatigue of the users still active, at the end of "
+                           "each interval (fatigue lowers click probability and raises hides).",
+                           ts, "fatigue (units, active users)");
+  fat.series.push_back(
+      over_time("mean fatigue", rows, ts, [](const IntervalRow& r) { return r.metrics.mean_fatigue; }));
   s.figures.push_back(std::move(fat));
 
-  Figure users = time_figure("users", "Active users and users who left", "Users still on the platform (solid, left "
-                             "axis) and the users who have left since the start (dashed, right axis).", ts,
-                             "active users (users)");
+  Figure users = time_figure("users", "Active users and users who left",
+                             "Users still on the platform (solid, left "
+                             "axis) and the users who have left since the start (dashed, right axis).",
+                             ts, "active users (users)");
   users.y2_title = "users who left, cumulative (users)";
   users.y_from_zero = false;
-  users.series.push_back(over_time("active users", rows, ts, [](const IntervalRow& r) { return d(r.metrics.active_users); }));
+  users.series.push_back(
+      over_time("active users", rows, ts, [](const IntervalRow& r) { return d(r.metrics.active_users); }));
   Series left;
   left.name = "users who left";
   left.right_axis = true;
@@ -143,23 +144,19 @@ Section hourly_section(const std::vector<IntervalRow>& rows) {
   }
   Section s;
   s.heading = "Prices, fill and reserve by hour of day";
-  Figure price;
-  price.id = "price_by_hour";
-  price.title = "Average price per click by hour of day";
-  price.caption = "Mean price per click of the ads shown, by the hour of the simulated day they were shown in "
-                  "(all days together).";
-  price.x_title = "hour of day (h)";
-  price.y_title = "price (currency units / click)";
+  Figure price =
+      make_figure("price_by_hour", "Average price per click by hour of day",
+                  "Mean price per click of the ads shown, by the hour of the simulated day they were shown in "
+                  "(all days together).",
+                  "hour of day (h)", "price (currency units / click)");
   price.x_min = 0;
   price.x_max = 24;
   Series p{.name = "price per click", .style = Style::kStep};
-  Figure rates;
-  rates.id = "fill_reserve_by_hour";
-  rates.title = "Fill rate and reserve-bind rate by hour of day";
-  rates.caption = "Share of requests that showed an ad, and share of shown ads whose price the reserve set, by hour "
-                  "of the simulated day (all days together).";
-  rates.x_title = "hour of day (h)";
-  rates.y_title = "% of requests / % of shown ads";
+  Figure rates =
+      make_figure("fill_reserve_by_hour", "Fill rate and reserve-bind rate by hour of day",
+                  "Share of requests that showed an ad, and share of shown ads whose price the reserve set, by hour "
+                  "of the simulated day (all days together).",
+                  "hour of day (h)", "% of requests / % of shown ads");
   rates.x_min = 0;
   rates.x_max = 24;
   rates.y_max = 100;
@@ -221,8 +218,11 @@ Section budget_section(const store::ResultStore& results, std::int64_t run_id, c
     sf.series.push_back(std::move(spent));
     if (!plan.points.empty()) sf.series.push_back(std::move(plan));
   }
-  if (!spend.empty()) s.figures.push_back(std::move(sf));
-  else s.paragraphs.push_back("The run recorded no spend curves (a study leaves them out unless run with --spend-curves).");
+  if (!spend.empty())
+    s.figures.push_back(std::move(sf));
+  else
+    s.paragraphs.push_back(
+        "The run recorded no spend curves (a study leaves them out unless run with --spend-curves).");
 
   Figure ex;
   ex.id = "budget_exhaustion";
@@ -234,10 +234,12 @@ Section budget_section(const store::ResultStore& results, std::int64_t run_id, c
       ++never;
       continue;
     }
-    by_hour[static_cast<std::size_t>(std::min<core::SimTime>(core::time_of_day(c.totals.first_exhausted_at) / core::kHour, 23))] += 1;
+    by_hour[static_cast<std::size_t>(
+        std::min<core::SimTime>(core::time_of_day(c.totals.first_exhausted_at) / core::kHour, 23))] += 1;
   }
   ex.caption = "Campaigns by the hour of the simulated day their daily budget first ran out; " + format_count(never) +
-               " of " + format_count(campaigns.size()) + " campaigns never ran out. Exhaustion early in the day means "
+               " of " + format_count(campaigns.size()) +
+               " campaigns never ran out. Exhaustion early in the day means "
                "budgets were spent before the evening's users arrived.";
   ex.x_title = "hour of day the budget first ran out (h)";
   ex.y_title = "campaigns";
@@ -248,11 +250,12 @@ Section budget_section(const store::ResultStore& results, std::int64_t run_id, c
   ex.series.push_back(std::move(bars));
   s.figures.push_back(std::move(ex));
 
-  Figure out = time_figure("budgets", "Campaigns out of daily budget", "Share of in-flight campaigns with no daily "
-                           "budget left, at the end of each interval.", ts, "% of in-flight campaigns");
-  out.series.push_back(over_time("out of budget", rows, ts, [](const IntervalRow& r) {
-    return 100.0 * r.metrics.budget_exhausted_share;
-  }));
+  Figure out = time_figure("budgets", "Campaigns out of daily budget",
+                           "Share of in-flight campaigns with no daily "
+                           "budget left, at the end of each interval.",
+                           ts, "% of in-flight campaigns");
+  out.series.push_back(over_time("out of budget", rows, ts,
+                                 [](const IntervalRow& r) { return 100.0 * r.metrics.budget_exhausted_share; }));
   s.figures.push_back(std::move(out));
   return s;
 }
@@ -278,7 +281,8 @@ Series equal_count_reliability(const std::vector<store::AuctionCandidateRow>& ca
     ++n;
     const bool tie_follows = i + 1 < v.size() && v[i + 1].first == v[i].first;
     if ((n >= target && !tie_follows) || i + 1 == v.size()) {
-      if (n >= 30 || s.points.empty()) s.points.push_back({100.0 * sp / static_cast<double>(n), 100.0 * st / static_cast<double>(n)});
+      if (n >= 30 || s.points.empty())
+        s.points.push_back({100.0 * sp / static_cast<double>(n), 100.0 * st / static_cast<double>(n)});
       sp = st = 0;
       n = 0;
     }
@@ -332,10 +336,11 @@ Section model_section(const store::ResultStore& results, const store::RunRow& ru
   Series diag{.name = "perfectly calibrated", .grey = true, .dash = Dash::kDash, .width = 1.2};
   diag.points = {{0, 0}, {hi, hi}};
   rel.series.push_back(std::move(diag));
-  rel.caption = "Each point of the solid line is one of " + std::to_string(logged.points.size()) +
-                " bins of about equal count of the logged ranked candidates, sorted by pCTR (mean pCTR against mean hidden "
-                "true CTR, top-slot basis). The dashed line bins the served predictions by value, against the "
-                "clicks that followed (bins with at least 30 examples). On the diagonal, predictions are calibrated.";
+  rel.caption =
+      "Each point of the solid line is one of " + std::to_string(logged.points.size()) +
+      " bins of about equal count of the logged ranked candidates, sorted by pCTR (mean pCTR against mean hidden "
+      "true CTR, top-slot basis). The dashed line bins the served predictions by value, against the "
+      "clicks that followed (bins with at least 30 examples). On the diagonal, predictions are calibrated.";
   if (!logged.points.empty()) rel.series.push_back(std::move(logged));
   if (!served.points.empty()) rel.series.push_back(std::move(served));
   s.figures.push_back(std::move(rel));
@@ -350,20 +355,23 @@ Section funnel_section(const store::RunRow& run) {
   Figure kept;
   kept.id = "funnel_kept";
   kept.title = "Candidates at each funnel stage";
-  kept.caption = "Mean candidates per request retrieved by targeting, kept by pre-ranking, kept by ranking, and "
-                 "taking part in the auction after pacing.";
+  kept.caption =
+      "Mean candidates per request retrieved by targeting, kept by pre-ranking, kept by ranking, and "
+      "taking part in the auction after pacing.";
   kept.x_categories = {"retrieved", "pre-ranked", "ranked", "in auction"};
   kept.x_title = "funnel stage";
   kept.y_title = "candidates per request";
   Series k{.name = "", .style = Style::kBars, .bar_width = 0.6};
-  const double kv[] = {d(c.candidates_retrieved), d(c.candidates_prerank), d(c.candidates_ranked), d(c.candidates_auction)};
+  const double kv[] = {d(c.candidates_retrieved), d(c.candidates_prerank), d(c.candidates_ranked),
+                       d(c.candidates_auction)};
   for (int i = 0; i < 4; ++i) k.points.push_back({static_cast<double>(i), ratio(kv[i], req)});
   kept.series.push_back(std::move(k));
   Figure cost;
   cost.id = "funnel_cost";
   cost.title = "Modelled server time per request, by stage";
-  cost.caption = "The funnel's cost model: modelled server microseconds per request spent in each stage (not "
-                 "simulated time).";
+  cost.caption =
+      "The funnel's cost model: modelled server microseconds per request spent in each stage (not "
+      "simulated time).";
   cost.x_categories = {"retrieval", "pre-ranking", "ranking", "prediction"};
   cost.x_title = "funnel stage";
   cost.y_title = "server time (µs / request)";
@@ -380,13 +388,11 @@ Section slot_section(const store::ResultStore& results, const store::RunRow& run
   Section s;
   s.heading = "Slots and surfaces";
   const std::vector<store::SlotRow> slots = results.read_run_slots(run.run_id);
-  Figure ctr;
-  ctr.id = "ctr_by_slot";
-  ctr.title = "CTR and price by slot";
-  ctr.caption = "Click-through rate of the ads shown in each slot (bars, left axis) and their mean price per click "
-                "(points, right axis); slot 1 is the top.";
-  ctr.x_title = "slot";
-  ctr.y_title = "CTR (% of impressions)";
+  Figure ctr =
+      make_figure("ctr_by_slot", "CTR and price by slot",
+                  "Click-through rate of the ads shown in each slot (bars, left axis) and their mean price per click "
+                  "(points, right axis); slot 1 is the top.",
+                  "slot", "CTR (% of impressions)");
   ctr.y2_title = "price (currency units / click)";
   Series bars{.name = "CTR", .style = Style::kBars, .bar_width = 0.6};
   Series price{.name = "price per click", .style = Style::kPoints, .colour = 1, .right_axis = true};
@@ -404,14 +410,18 @@ Section slot_section(const store::ResultStore& results, const store::RunRow& run
   if (surf[static_cast<std::size_t>(core::Surface::kSearch)].requests > 0) {
     Table t;
     t.caption = "By request surface";
-    t.header = {"surface", "requests", "fill rate (%)", "CTR (%)", "RPM (currency / 1,000 req.)",
-                "price (currency / click)", "reserve-bind rate (%)", "pCTR / true CTR", "AUC"};
-    Figure sf;
-    sf.id = "by_surface";
-    sf.title = "Feed and search";
-    sf.caption = "RPM and CTR of the feed and of search requests (search carries a query category).";
-    sf.x_title = "surface";
-    sf.y_title = "RPM (currency units / 1,000 requests)";
+    t.header = {"surface",
+                "requests",
+                "fill rate (%)",
+                "CTR (%)",
+                "RPM (currency / 1,000 req.)",
+                "price (currency / click)",
+                "reserve-bind rate (%)",
+                "pCTR / true CTR",
+                "AUC"};
+    Figure sf = make_figure("by_surface", "Feed and search",
+                            "RPM and CTR of the feed and of search requests (search carries a query category).",
+                            "surface", "RPM (currency units / 1,000 requests)");
     sf.y2_title = "CTR (% of impressions)";
     Series rpm{.name = "RPM", .style = Style::kBars, .bar_width = 0.5};
     Series cr{.name = "CTR", .style = Style::kPoints, .colour = 1, .right_axis = true};
@@ -425,7 +435,8 @@ Section slot_section(const store::ResultStore& results, const store::RunRow& run
                         number_cell(1000.0 * ratio(c.revenue.units(), d(c.requests))),
                         number_cell(ratio(c.sum_price_shown / 1e6, d(c.impressions))),
                         number_cell(100.0 * ratio(d(c.reserve_bound), d(c.impressions))),
-                        number_cell(ratio(c.sum_pctr_shown, c.sum_true_ctr_shown)), number_cell(run.surface_model[i].auc)});
+                        number_cell(ratio(c.sum_pctr_shown, c.sum_true_ctr_shown)),
+                        number_cell(run.surface_model[i].auc)});
       sf.x_categories.push_back(name);
       const double x = static_cast<double>(sf.x_categories.size() - 1);
       rpm.points.push_back({x, 1000.0 * ratio(c.revenue.units(), d(c.requests))});
@@ -446,19 +457,15 @@ Document auction_only_document(const store::ResultStore& results, const store::R
   const std::vector<store::AuctionOnlyBlockRow> blocks = results.read_auction_only_blocks(run.run_id);
   Section conv;
   conv.heading = "Convergence over the rounds";
-  Figure money;
-  money.id = "per_auction";
-  money.title = "Revenue, surplus and welfare per auction";
-  money.caption = "Means per auction over each block of consecutive rounds: expected revenue, advertiser surplus and "
-                  "welfare (their sum). Flat lines mean the estimates have settled.";
-  money.x_title = "auctions run (thousands)";
-  money.y_title = "currency units / auction";
-  Figure shares;
-  shares.id = "efficiency_over_rounds";
-  shares.title = "Efficiency and price-to-bid over the rounds";
-  shares.caption = "Per block: welfare as a share of the best allocation's, and mean payment as a share of the bid.";
-  shares.x_title = "auctions run (thousands)";
-  shares.y_title = "% (efficiency, price / bid)";
+  Figure money =
+      make_figure("per_auction", "Revenue, surplus and welfare per auction",
+                  "Means per auction over each block of consecutive rounds: expected revenue, advertiser surplus and "
+                  "welfare (their sum). Flat lines mean the estimates have settled.",
+                  "auctions run (thousands)", "currency units / auction");
+  Figure shares =
+      make_figure("efficiency_over_rounds", "Efficiency and price-to-bid over the rounds",
+                  "Per block: welfare as a share of the best allocation's, and mean payment as a share of the bid.",
+                  "auctions run (thousands)", "% (efficiency, price / bid)");
   shares.y_max = 100;
   Series rev{.name = "revenue"}, sur{.name = "surplus"}, wel{.name = "welfare"};
   Series eff{.name = "efficiency"}, ptb{.name = "price / bid", .dash = Dash::kDash};
@@ -478,12 +485,9 @@ Document auction_only_document(const store::ResultStore& results, const store::R
 
   Section slots;
   slots.heading = "Slots";
-  Figure sf;
-  sf.id = "slots";
-  sf.title = "Revenue and surplus per auction by slot";
-  sf.caption = "What each slot contributes per auction: expected revenue and advertiser surplus.";
-  sf.x_title = "slot";
-  sf.y_title = "currency units / auction";
+  Figure sf = make_figure("slots", "Revenue and surplus per auction by slot",
+                          "What each slot contributes per auction: expected revenue and advertiser surplus.", "slot",
+                          "currency units / auction");
   Series r{.name = "revenue", .style = Style::kBars, .bar_width = 0.35};
   Series u{.name = "surplus", .style = Style::kBars, .colour = 1, .bar_width = 0.35};
   for (const store::AuctionOnlySlotRow& row : results.read_auction_only_slots(run.run_id)) {

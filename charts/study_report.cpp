@@ -14,11 +14,11 @@ namespace {
 using experiments::MetricResults;
 using experiments::StudyResults;
 
-const std::vector<std::string> kMarketplaceHeadline = {"revenue", "rpm", "ctr", "efficiency", "advertiser_surplus",
-                                                       "hide_rate", "users_left", "calibration", "auc"};
+const std::vector<std::string> kMarketplaceHeadline = {
+    "revenue", "rpm", "ctr", "efficiency", "advertiser_surplus", "hide_rate", "users_left", "calibration", "auc"};
 const std::vector<std::string> kAuctionOnlyHeadline = {"revenue_per_auction", "surplus_per_auction",
-                                                       "welfare_per_auction", "efficiency", "price_to_bid",
-                                                       "reserve_bind_rate"};
+                                                       "welfare_per_auction", "efficiency",
+                                                       "price_to_bid",        "reserve_bind_rate"};
 
 // The value of a parameter as a label: TOML strings without their quotes.
 std::string label_of(const std::string& toml) {
@@ -41,7 +41,7 @@ struct Factor {
   std::string key;
   std::vector<std::string> values;  // per variant (TOML text)
   bool is_numeric = true;
-  std::vector<double> x;  // per variant: the value, or the category index
+  std::vector<double> x;                // per variant: the value, or the category index
   std::vector<std::string> categories;  // distinct labels in first-seen order (categorical factors)
 };
 
@@ -88,7 +88,8 @@ std::string axis_title(const experiments::MetricDef& m) { return m.label + " (" 
 std::string mean_ci(const experiments::Summary& s, int digits) {
   if (!std::isfinite(s.mean)) return "–";
   std::string t = format_figure(s.mean, digits);
-  if (std::isfinite(s.ci_low)) t += " [" + format_figure(s.ci_low, digits) + ", " + format_figure(s.ci_high, digits) + "]";
+  if (std::isfinite(s.ci_low))
+    t += " [" + format_figure(s.ci_low, digits) + ", " + format_figure(s.ci_high, digits) + "]";
   return t;
 }
 
@@ -100,11 +101,12 @@ Section study_section(const StudyResults& r) {
   s.heading = "The study";
   const store::ExperimentRow& e = r.experiment;
   std::string seeds = e.seeds;
-  s.paragraphs.push_back("A " + e.kind + " of scenario " + e.scenario_name + " with " + std::to_string(r.variants.size()) +
-                         " variants over seeds " + seeds + ": " + std::to_string(r.runs_used) + " completed runs used" +
-                         (r.runs_missing ? ", " + std::to_string(r.runs_missing) + " cells without a completed run" : "") +
-                         ". Intervals are 95 % Student t intervals over the seeds; comparisons are paired by seed, "
-                         "with Holm-adjusted p-values across the variants compared for each metric.");
+  s.paragraphs.push_back(
+      "A " + e.kind + " of scenario " + e.scenario_name + " with " + std::to_string(r.variants.size()) +
+      " variants over seeds " + seeds + ": " + std::to_string(r.runs_used) + " completed runs used" +
+      (r.runs_missing ? ", " + std::to_string(r.runs_missing) + " cells without a completed run" : "") +
+      ". Intervals are 95 % Student t intervals over the seeds; comparisons are paired by seed, "
+      "with Holm-adjusted p-values across the variants compared for each metric.");
   if (!e.base_overrides.empty()) {
     std::string o = "Settings applied to every variant:";
     for (const std::string& x : e.base_overrides) o += " " + x;
@@ -129,7 +131,8 @@ Section summary_section(const StudyResults& r, const std::set<std::string>& chos
   Section s;
   s.heading = "Results per variant";
   Table t;
-  t.caption = "Mean [95 % interval] over the seeds; green: the best variant, red: the worst, by the metric's good direction";
+  t.caption =
+      "Mean [95 % interval] over the seeds; green: the best variant, red: the worst, by the metric's good direction";
   const bool wide = r.variants.size() <= 8;
   if (wide) {
     t.header = {"metric", "unit"};
@@ -146,7 +149,8 @@ Section summary_section(const StudyResults& r, const std::set<std::string>& chos
     for (std::size_t v = 0; v < r.variants.size(); ++v) {
       std::vector<Cell> row{text_cell(r.variants[v].name)};
       for (const MetricResults& m : r.metrics)
-        if (chosen.count(m.metric->name)) row.push_back({mean_ci(m.variants[v].stats, 4), tone_of_mark(m.variants[v].mark), true});
+        if (chosen.count(m.metric->name))
+          row.push_back({mean_ci(m.variants[v].stats, 4), tone_of_mark(m.variants[v].mark), true});
       t.rows.push_back(std::move(row));
     }
   }
@@ -162,12 +166,10 @@ Section factor_section(const StudyResults& r, const std::vector<const MetricResu
   if (factors.empty()) {
     s.heading = "Metrics by variant";
     for (const MetricResults* m : chosen) {
-      Figure f;
-      f.id = "by_variant_" + m->metric->name;
-      f.title = m->metric->label + " by variant";
-      f.caption = "Mean " + m->metric->label + " of each variant over the seeds, with its 95 % confidence interval.";
-      f.x_title = "variant";
-      f.y_title = axis_title(*m->metric);
+      Figure f = make_figure(
+          "by_variant_" + m->metric->name, m->metric->label + " by variant",
+          "Mean " + m->metric->label + " of each variant over the seeds, with its 95 % confidence interval.", "variant",
+          axis_title(*m->metric));
       f.y_from_zero = false;
       Series pts{.name = "", .style = Style::kPoints};
       for (std::size_t v = 0; v < r.variants.size(); ++v) {
@@ -193,23 +195,21 @@ Section factor_section(const StudyResults& r, const std::vector<const MetricResu
       lines[key].push_back(v);
     }
     for (const MetricResults* m : chosen) {
-      Figure f;
-      f.id = "by_" + slug(fac.key) + "_" + m->metric->name;
-      f.title = m->metric->label + " against " + fac.key;
-      f.caption = "Mean " + m->metric->label + " over the seeds for each value of " + fac.key +
-                  (lines.size() > 1 ? ", one line per setting of the other factors" : "") +
-                  "; the shaded band (or whiskers) is the 95 % confidence interval.";
-      f.x_title = fac.key;
-      f.y_title = axis_title(*m->metric);
+      Figure f = make_figure("by_" + slug(fac.key) + "_" + m->metric->name, m->metric->label + " against " + fac.key,
+                             "Mean " + m->metric->label + " over the seeds for each value of " + fac.key +
+                                 (lines.size() > 1 ? ", one line per setting of the other factors" : "") +
+                                 "; the shaded band (or whiskers) is the 95 % confidence interval.",
+                             fac.key, axis_title(*m->metric));
       f.y_from_zero = false;
       if (!fac.is_numeric) f.x_categories = fac.categories;
       int colour = 0;
       for (auto& [name, members] : lines) {
         std::sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) { return fac.x[a] < fac.x[b]; });
         Series sr{.name = name, .style = fac.is_numeric ? Style::kLinePoints : Style::kPoints, .colour = colour++};
-        const double offset = fac.is_numeric || lines.size() == 1
-                                  ? 0.0
-                                  : 0.25 * (static_cast<double>(colour - 1) / static_cast<double>(lines.size() - 1) - 0.5);
+        const double offset =
+            fac.is_numeric || lines.size() == 1
+                ? 0.0
+                : 0.25 * (static_cast<double>(colour - 1) / static_cast<double>(lines.size() - 1) - 0.5);
         for (std::size_t v : members) {
           const auto& st = m->variants[v].stats;
           sr.points.push_back({fac.x[v] + offset, st.mean});
@@ -235,8 +235,8 @@ Section baseline_section(const StudyResults& r, const std::vector<const MetricRe
       "metric's good direction, higher or lower where no direction is good).");
   Table t;
   t.caption = "Paired differences";
-  t.header = {"metric", "variant", "pairs", "baseline", "variant mean", "difference", "95 % interval", "change",
-              "p", "p (Holm)", "verdict"};
+  t.header = {"metric",        "variant", "pairs", "baseline", "variant mean", "difference",
+              "95 % interval", "change",  "p",     "p (Holm)", "verdict"};
   const bool all = r.variants.size() <= 4;
   for (const MetricResults& m : r.metrics) {
     if (!all && !chosen_names.count(m.metric->name)) continue;
@@ -245,11 +245,19 @@ Section baseline_section(const StudyResults& r, const std::vector<const MetricRe
       const std::string tone = tone_of_verdict(c.verdict);
       Cell diff = number_cell(p.mean_diff, 4, tone);
       if (p.mean_diff > 0) diff.text = "+" + diff.text;
-      const std::string ci = std::isfinite(p.ci_low) ? "[" + format_figure(p.ci_low, 4) + ", " + format_figure(p.ci_high, 4) + "]" : "–";
-      t.rows.push_back({text_cell(m.metric->label), text_cell(r.variants[c.variant].name), number_cell(static_cast<double>(p.n)),
-                        number_cell(p.baseline_mean, 5), number_cell(p.variant_mean, 5), diff, {ci, tone, true},
-                        {format_change(p.relative_change), tone, true}, number_cell(p.p_value, 2),
-                        number_cell(c.p_holm, 2), {c.verdict, tone, false}});
+      const std::string ci =
+          std::isfinite(p.ci_low) ? "[" + format_figure(p.ci_low, 4) + ", " + format_figure(p.ci_high, 4) + "]" : "–";
+      t.rows.push_back({text_cell(m.metric->label),
+                        text_cell(r.variants[c.variant].name),
+                        number_cell(static_cast<double>(p.n)),
+                        number_cell(p.baseline_mean, 5),
+                        number_cell(p.variant_mean, 5),
+                        diff,
+                        {ci, tone, true},
+                        {format_change(p.relative_change), tone, true},
+                        number_cell(p.p_value, 2),
+                        number_cell(c.p_holm, 2),
+                        {c.verdict, tone, false}});
     }
   }
   if (!all) t.caption += " (the metrics of the figures; every metric is in adsim export --table comparisons)";
@@ -257,18 +265,16 @@ Section baseline_section(const StudyResults& r, const std::vector<const MetricRe
 
   for (const MetricResults* m : chosen) {
     if (m->comparisons.empty()) continue;
-    Figure f;
-    f.id = "diff_" + m->metric->name;
-    f.title = m->metric->label + ": difference from " + base;
-    f.caption = "Mean paired difference (variant − " + base + ") of " + m->metric->label +
-                " with its 95 % interval. Green: better at Holm-adjusted p < 0.05, red: worse, grey: no "
-                "conclusion (or no good direction for this metric).";
-    f.x_title = "variant";
-    f.y_title = "difference in " + axis_title(*m->metric);
+    Figure f = make_figure("diff_" + m->metric->name, m->metric->label + ": difference from " + base,
+                           "Mean paired difference (variant − " + base + ") of " + m->metric->label +
+                               " with its 95 % interval. Green: better at Holm-adjusted p < 0.05, red: worse, grey: no "
+                               "conclusion (or no good direction for this metric).",
+                           "variant", "difference in " + axis_title(*m->metric));
     f.reference_y = 0.0;
     Series better{.name = "better", .style = Style::kBars, .rgb = "#2ca02c", .bar_width = 0.6};
     Series worse{.name = "worse", .style = Style::kBars, .rgb = "#d62728", .bar_width = 0.6};
-    Series other{.name = "no conclusion / no good direction", .style = Style::kBars, .rgb = "#9a9a9a", .bar_width = 0.6};
+    Series other{
+        .name = "no conclusion / no good direction", .style = Style::kBars, .rgb = "#9a9a9a", .bar_width = 0.6};
     for (const experiments::Comparison& c : m->comparisons) {
       f.x_categories.push_back(r.variants[c.variant].name);
       Series& target = c.verdict == "better" ? better : c.verdict == "worse" ? worse : other;
@@ -291,8 +297,7 @@ Document study_document(const store::ResultStore& results, std::int64_t experime
     throw ReportError("the database has no experiment " + std::to_string(experiment_id) +
                       " (adsim export DB --list lists the studies)");
   const StudyResults r = experiments::analyze(results, experiment_id);
-  if (r.runs_used == 0)
-    throw ReportError("experiment " + std::to_string(experiment_id) + " has no completed run yet");
+  if (r.runs_used == 0) throw ReportError("experiment " + std::to_string(experiment_id) + " has no completed run yet");
 
   std::vector<std::string> wanted = metric_names;
   const bool auction_only = !r.metrics.empty() && r.metrics.front().metric && !r.metrics.front().metric->marketplace;
@@ -300,7 +305,8 @@ Document study_document(const store::ResultStore& results, std::int64_t experime
   std::vector<const MetricResults*> chosen;
   std::set<std::string> chosen_names;
   for (const std::string& name : wanted) {
-    auto it = std::find_if(r.metrics.begin(), r.metrics.end(), [&](const MetricResults& m) { return m.metric->name == name; });
+    auto it = std::find_if(r.metrics.begin(), r.metrics.end(),
+                           [&](const MetricResults& m) { return m.metric->name == name; });
     if (it == r.metrics.end()) {
       if (!metric_names.empty()) {
         std::string known;
@@ -316,7 +322,8 @@ Document study_document(const store::ResultStore& results, std::int64_t experime
   Document doc;
   const store::ExperimentRow& e = r.experiment;
   doc.title = "Study " + std::to_string(experiment_id) + ": " + (e.name.empty() ? e.scenario_name : e.name);
-  doc.subtitle = "A " + e.kind + " of " + e.scenario_name + ", created " + e.created_at + " by adsim " + e.adsim_version + ".";
+  doc.subtitle =
+      "A " + e.kind + " of " + e.scenario_name + ", created " + e.created_at + " by adsim " + e.adsim_version + ".";
   doc.sections.push_back(study_section(r));
   doc.sections.push_back(summary_section(r, chosen_names));
   doc.sections.push_back(factor_section(r, chosen));

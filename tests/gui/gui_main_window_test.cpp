@@ -197,6 +197,17 @@ class GuiMainWindowTest : public QObject {
     return *window_;
   }
 
+  // quickstart over a quarter of a day with these knobs set, run at full speed to its end.
+  static bool run_quickstart_quarter_day(MainWindow& w, const std::vector<std::pair<const char*, const char*>>& knobs = {}) {
+    if (!w.select_bundled(QStringLiteral("quickstart"))) return false;
+    if (!w.parameters()->set_value("run.days", QStringLiteral("0.25"))) return false;
+    for (const auto& [key, value] : knobs)
+      if (!w.parameters()->set_value(key, QString::fromUtf8(value))) return false;
+    w.set_speed_index(kFullSpeed);
+    w.run();
+    return run_to_end(w);
+  }
+
   static bool run_to_end(MainWindow& w, int timeout_ms = 120'000) {
     QElapsedTimer t;
     t.start();
@@ -804,11 +815,7 @@ class GuiMainWindowTest : public QObject {
 
   void fits_a_1280_by_720_screen() {
     MainWindow& w = fresh_window();
-    QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
-    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.25")));
-    w.set_speed_index(kFullSpeed);
-    w.run();
-    QVERIFY(run_to_end(w));
+    QVERIFY(run_quickstart_quarter_day(w));
     w.resize(1280, 720);
     QTest::qWait(100);
     QCOMPARE(w.size(), QSize(1280, 720));
@@ -857,11 +864,7 @@ class GuiMainWindowTest : public QObject {
 
   void exports_every_chart_as_png() {
     MainWindow& w = fresh_window();
-    QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
-    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.25")));
-    w.set_speed_index(kFullSpeed);
-    w.run();
-    QVERIFY(run_to_end(w));
+    QVERIFY(run_quickstart_quarter_day(w));
     // Where each chart sits on its page, every page shown once.
     QTabWidget* pages = w.charts()->pages();
     auto geometries = [&] {
@@ -924,12 +927,7 @@ class GuiMainWindowTest : public QObject {
 
   void summary_shows_feed_and_search_and_the_auction_rates_over_time() {
     MainWindow& w = fresh_window();
-    QVERIFY(w.select_bundled(QStringLiteral("quickstart")));
-    QVERIFY(w.parameters()->set_value("run.days", QStringLiteral("0.25")));
-    QVERIFY(w.parameters()->set_value("traffic.search_share", QStringLiteral("0.3")));
-    w.set_speed_index(kFullSpeed);
-    w.run();
-    QVERIFY(run_to_end(w));
+    QVERIFY(run_quickstart_quarter_day(w, {{"traffic.search_share", "0.3"}}));
     const core::RunSummary& summary = w.run_data(0)->outcome()->summary;
     const core::SurfaceCounters& search = summary.totals.surface[static_cast<std::size_t>(core::Surface::kSearch)];
     QVERIFY(search.requests > 0);
