@@ -2,6 +2,7 @@
 // by whether they are good, and their time series overlaid.
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "charts/report_parts.hpp"
 #include "store/result_store.hpp"
@@ -78,13 +79,17 @@ Document compare_document(const store::ResultStore& results, const std::vector<s
 
   Section summary;
   summary.heading = "Headline metrics";
-  std::string seeds;
-  for (const store::RunRow& r : runs) seeds += (seeds.empty() ? "" : ", ") + std::to_string(r.seed);
+  std::set<std::uint64_t> seeds;
+  for (const store::RunRow& r : runs) seeds.insert(r.seed);
+  std::string seed_text;
+  for (std::uint64_t x : seeds) seed_text += (seed_text.empty() ? "" : ", ") + std::to_string(x);
   summary.paragraphs.push_back(
-      "Each run is one seed (seeds " + seeds +
-      "). A difference between single runs is often noise: revenue moves by "
-      "several percent between seeds. For a conclusion with a confidence interval, run a study (adsim compare or "
-      "adsim sweep) and report it with --experiment.");
+      (seeds.size() == 1 ? "Every run uses seed " + seed_text + ", so the runs share their random world and differ "
+                           "by their settings; still, one seed is one sample: "
+                         : "The runs use seeds " + seed_text + ": ") +
+      std::string("a difference between single runs is often noise (revenue moves by several percent between seeds). "
+                  "For a conclusion with a confidence interval, run a study (adsim compare or adsim sweep) and "
+                  "report it with --experiment."));
   Table t;
   t.caption = "Green: better than the first run, red: worse, by each metric's good direction";
   t.header = {"metric", "unit"};

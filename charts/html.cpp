@@ -124,8 +124,8 @@ std::vector<std::filesystem::path> write_document(const Document& doc, const std
     if (!s.figures.empty()) o << "</div>\n";
     o << "</section>\n";
   }
-  o << "<footer>Written by adsim report. Figures are in " << escape(figures_folder.filename().string())
-    << "/ beside this page.</footer>\n</body>\n</html>\n";
+  o << "<footer>Written by adsim report. " << (embed ? "Figures are embedded in this page; copies are in " : "Figures are in ")
+    << escape(figures_folder.filename().string()) << "/ beside it.</footer>\n</body>\n</html>\n";
 
   std::filesystem::path tmp = html;
   tmp += ".part";

@@ -223,6 +223,26 @@ TEST_F(Reports, BadRequestsAreRefusedBeforeAnythingIsWritten) {
   EXPECT_EQ(entries, 0u) << "no page, no figures folder";
 }
 
+TEST_F(Reports, EmbeddedAndSvgFigures) {
+  run_quickstart();
+  const ReportResult r = write_report({.database = db_, .output = dir_ / "mail.html", .embed = true});
+  const std::string html = read_file(r.html);
+  std::size_t embedded = 0;
+  for (std::size_t at = html.find("src=\"data:image/png;base64,"); at != std::string::npos;
+       at = html.find("src=\"data:image/png;base64,", at + 1))
+    ++embedded;
+  EXPECT_EQ(embedded, r.figures.size()) << "every figure is in the page itself";
+  if (!svg_supported()) GTEST_SKIP() << "this build has no Qt Svg";
+  const ReportResult svg = write_report({.database = db_, .output = dir_ / "svg.html", .image_format = "svg"});
+  ASSERT_FALSE(svg.figures.empty());
+  for (const fs::path& f : svg.figures) {
+    EXPECT_EQ(f.extension(), ".svg");
+    const std::string text = read_file(f);
+    EXPECT_NE(text.find("<svg"), std::string::npos) << f;
+    EXPECT_GT(text.size(), 10'000u) << f;
+  }
+}
+
 TEST_F(Reports, TheCommandPrintsWhereThePageIs) {
   run_quickstart();
   const auto r = run({"report", db_.string(), "--run", "1", "-o", (dir_ / "page.html").string()});
