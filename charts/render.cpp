@@ -93,6 +93,8 @@ void add_band(QChart* chart, const Series& s, const QColor& c, const Axes& axes)
     lower->append(s.points[i].x, s.low[i]);
   }
   auto* band = new QAreaSeries(upper, lower);
+  upper->setParent(band);  // an area series does not own its boundary lines
+  lower->setParent(band);
   QColor fill = c;
   fill.setAlpha(55);
   band->setBrush(fill);
@@ -122,6 +124,8 @@ void add_bars(QChart* chart, const Series& s, const QColor& c, const Axes& axes)
     lower->append(QList<QPointF>{{x0, 0.0}, {x0, 0.0}, {x1, 0.0}, {x1, 0.0}});
   }
   auto* bars = new QAreaSeries(upper, lower);
+  upper->setParent(bars);
+  lower->setParent(bars);
   bars->setName(q(s.name));
   bars->setBrush(c);
   bars->setPen(QPen(c.darker(130), 1.0));
