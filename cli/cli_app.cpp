@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/report.hpp"
+#include "cli/lesson_command.hpp"
 #include "cli/report_command.hpp"
 #include "cli/scenario_files.hpp"
 #include "cli/study_commands.hpp"
@@ -38,6 +39,7 @@ Usage:
   adsim compare SCENARIO --variant NAME:KEY=VALUE[,KEY=VALUE...] [--variant ...] --seeds SPEC [...]
   adsim export DB [--experiment ID] --csv [--table runs|summary|comparisons] [-o FILE]
   adsim report DB [--run ID | --experiment ID | --compare ID,ID] [-o FILE.html]
+  adsim lesson NAME | --all [--seeds SPEC] [--jobs N]
   adsim list
   adsim reference
   adsim --help | --version
@@ -50,6 +52,8 @@ Commands:
   compare    Run variants against the scenario as written, paired by seed: differences with
              95% intervals, p-values and Holm-adjusted p-values. (adsim sweep --help for both.)
   export     Write a recorded study as CSV: per-run rows, the summary or the comparisons.
+  lesson     Check a lesson's claims: run its variants over its seeds and judge each claim
+             with a 95% interval (adsim lesson --help).
   report     Write an HTML page with figures of a run, a study or runs side by side, from a
              results database (adsim report --help). Needs the Qt build.
   list       List the bundled scenarios with their descriptions.
@@ -164,6 +168,8 @@ int run_auction_only(const scenarios::Scenario& scenario, const std::string& db,
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::atomic<bool>* stop) {
+  if (!args.empty() && args.front() == "lesson")
+    return run_lesson_cli(std::vector<std::string>(args.begin() + 1, args.end()), out, err, stop);
   if (!args.empty() && args.front() == "report")
     return run_report_cli(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
   if (!args.empty() && is_study_command(args.front()))

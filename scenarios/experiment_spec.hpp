@@ -40,6 +40,17 @@ struct NamedVariant {
   Place place;
 };
 
+// A lesson's claim about a variant against the baseline (`adsim lesson`): the metric moves in this
+// direction by at least min_effect (a share of the baseline's mean), or stays within it ("same").
+struct Claim {
+  std::string text;       // the claim as the lesson states it
+  std::string variant;    // a variant of the experiment
+  std::string metric;     // a study metric (docs/experiments.md)
+  std::string direction;  // "higher", "lower" or "same"
+  double min_effect = 0.0;
+  Place place;
+};
+
 struct ExperimentSpec {
   bool present = false;  // the file has an [experiment] table
   std::string name;      // "" : the scenario's name
@@ -52,6 +63,7 @@ struct ExperimentSpec {
   Place baseline_place;
   std::string seeds;  // a seed spec (see parse_seed_spec); "" : not given
   Place seeds_place;
+  std::vector<Claim> claims;  // [[experiment.claim]]
 };
 
 class SeedSpecError : public std::invalid_argument {

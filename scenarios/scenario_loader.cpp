@@ -431,7 +431,7 @@ class Loader {
     e.present = true;
     static const std::vector<std::string> kKeys = {"experiment.name", "experiment.seeds", "experiment.zip",
                                                    "experiment.baseline", "experiment.factor",
-                                                   "experiment.variant"};
+                                                   "experiment.variant", "experiment.claim"};
     for (const auto& [key, value] : in_order(*table)) {
       const std::string path = "experiment." + std::string(key->str());
       const Origin at = map.origin(value->source());
@@ -451,11 +451,13 @@ class Loader {
         read_array_of_tables(*value, path, map, [&](const toml::table& t, const std::string& item) { read_factor(t, item, map); });
       } else if (path == "experiment.variant") {
         read_array_of_tables(*value, path, map, [&](const toml::table& t, const std::string& item) { read_variant(t, item, map); });
+      } else if (path == "experiment.claim") {
+        read_array_of_tables(*value, path, map, [&](const toml::table& t, const std::string& item) { read_claim(t, item, map); });
       } else {
         const auto guess = suggest_key_path(path, kKeys);
         add(map.origin(key->source()), path,
             "unknown key '" + path + "' in [experiment]" +
-                (guess ? suggestion_suffix(guess) : " (it takes name, seeds, zip, baseline, [[experiment.factor]] and [[experiment.variant]])"));
+                (guess ? suggestion_suffix(guess) : " (it takes name, seeds, zip, baseline, [[experiment.factor]], [[experiment.variant]] and [[experiment.claim]])"));
       }
     }
     if (e.factors.empty() && e.variants.empty() && !failed_experiment_)
@@ -570,6 +572,39 @@ class Loader {
         add(Origin{0, variant.place.line, variant.place.column}, item + ".name",
             "two variants are named '" + variant.name + "'");
     scenario_.experiment.variants.push_back(std::move(variant));
+  }
+
+  // A lesson's claim: text, variant, metric, direction (higher, lower, same) and min_effect. The
+  // variant and metric are checked against the study when it is made (experiments/lesson.cpp).
+  void read_claim(const toml::table& t, const std::string& item, const PositionMap& map) {
+    Claim claim;
+    claim.place = place_of(t, map);
+    for (const auto& [key, value] : in_order(t)) {
+      const std::string name(key->str());
+      const std::string path = item + "." + name;
+      if (name == "text" || name == "variant" || name == "metric" || name == "direction") {
+        if (auto v = string_of(*value, path, map))
+          (name == "text" ? claim.text : name == "variant" ? claim.variant : name == "metric" ? claim.metric : claim.direction) = *v;
+      } else if (name == "min_effect") {
+        const auto number = value->is_integer() ? std::optional<double>(static_cast<double>(value->as_integer()->get()))
+                            : value->is_floating_point() ? std::optional<double>(value->as_floating_point()->get())
+                                                         : std::nullopt;
+        if (!number || !(*number >= 0.0 && *number <= 100.0))
+          add(map.origin(value->source()), path,
+              "expected a share of the baseline from 0 to 100 (0.05 is 5 %), got " + describe_node(*value));
+        else
+          claim.min_effect = *number;
+      } else {
+        add(map.origin(key->source()), path,
+            "unknown key '" + name + "' in [[experiment.claim]] (it takes text, variant, metric, direction and min_effect)");
+      }
+    }
+    const Origin at{0, claim.place.line, claim.place.column};
+    if (claim.text.empty() || claim.variant.empty() || claim.metric.empty() || claim.direction.empty())
+      add(at, item, "a claim needs text, variant, metric and direction (\"higher\", \"lower\" or \"same\")");
+    else if (claim.direction != "higher" && claim.direction != "lower" && claim.direction != "same")
+      add(at, item + ".direction", "expected \"higher\", \"lower\" or \"same\", got \"" + claim.direction + "\"");
+    scenario_.experiment.claims.push_back(std::move(claim));
   }
 
   // A variant's entries: its name, and scenario keys written as dotted keys (auction.reserve = 0.3)

@@ -959,6 +959,13 @@ values = [0.05, 0.3, 0.6]
 name = "vcg_high_reserve"
 auction.mechanism = "vcg"
 auction.reserve = 0.6
+
+[[experiment.claim]]           # what a lesson claims of a variant: `adsim lesson FILE` checks it
+text = "VCG with a high reserve earns less than GSP"
+variant = "vcg_high_reserve"
+metric = "revenue"             # a study metric (experiments.md)
+direction = "lower"            # "higher", "lower" or "same"
+min_effect = 0.02              # the smallest change worth teaching, as a share of the baseline
 ```
 
 | Key | Type | Default | Meaning |
@@ -969,6 +976,7 @@ auction.reserve = 0.6
 | `experiment.baseline` | string | `"scenario"` with named variants, none with factors alone | The variant the others are compared with, paired by seed. |
 | `[[experiment.factor]]` | tables with `key` and `values` | none | A scenario key and the values it takes; variants are named `key=value` by the key's last part. |
 | `[[experiment.variant]]` | tables with `name` and scenario keys | none | A named variant; `name` may not be `baseline` or `scenario`. |
+| `[[experiment.claim]]` | tables with `text`, `variant`, `metric`, `direction`, `min_effect` | none | A claim `adsim lesson` checks against the baseline, paired by seed: `higher`/`lower` holds when the difference is significant (Holm-adjusted p < 0.05) that way and at least `min_effect` (a share of the baseline's mean, 0 to 100); `same` holds when its whole 95 % interval is within ± `min_effect`. |
 
 `run.seed` cannot be a factor or a variant setting: the seeds are the study's replications.
 )";
