@@ -47,6 +47,32 @@ double exhausted_share(const RunFacts& f) {
   return static_cast<double>(n) / static_cast<double>(f.campaigns.size());
 }
 
+// One surface's figures, NaN when the run has no search traffic (then the split says nothing new)
+// or the surface has nothing to divide by.
+struct SurfaceCtr {
+  static double ctr(const core::SurfaceCounters& c, const core::ModelMetrics&) {
+    return c.impressions ? static_cast<double>(c.clicks) / static_cast<double>(c.impressions) : kNaN;
+  }
+  static double rpm(const core::SurfaceCounters& c, const core::ModelMetrics&) {
+    return c.requests ? 1000.0 * c.revenue.units() / static_cast<double>(c.requests) : kNaN;
+  }
+  static double fill(const core::SurfaceCounters& c, const core::ModelMetrics&) {
+    return c.requests ? static_cast<double>(c.filled_requests) / static_cast<double>(c.requests) : kNaN;
+  }
+  static double reserve_bind(const core::SurfaceCounters& c, const core::ModelMetrics&) {
+    return c.impressions ? static_cast<double>(c.reserve_bound) / static_cast<double>(c.impressions) : kNaN;
+  }
+  static double model_calibration(const core::SurfaceCounters&, const core::ModelMetrics& m) {
+    return m.clicks > 0 ? m.calibration_ratio : kNaN;
+  }
+};
+double surface_ratio(const RunFacts& f, core::Surface surface,
+                     double (*figure)(const core::SurfaceCounters&, const core::ModelMetrics&)) {
+  if (f.run.totals.surface[static_cast<std::size_t>(core::Surface::kSearch)].requests == 0) return kNaN;
+  const auto i = static_cast<std::size_t>(surface);
+  return figure(f.run.totals.surface[i], f.run.surface_model[i]);
+}
+
 // A metric of marketplace runs only.
 MetricDef market(std::string name, std::string label, std::string unit, Better better, int digits,
                  std::function<double(const RunFacts&)> value) {
@@ -138,6 +164,22 @@ std::vector<MetricDef> make_metrics() {
       market("forgone", "unbilled clicks", "currency units", B::kLower, 2, [=](const RunFacts& f) { return t(f).forgone.units(); }),
       market("auto_bid_violation", "auto-bid violation", "share of target", B::kLower, 4,
              [](const RunFacts& f) { return or_nan(f.run.auto_bid.campaigns > 0, f.run.auto_bid.mean_violation); }),
+      // Feed and search, for runs with search traffic (traffic.search_share); NaN without, so a study
+      // without search leaves them out.
+      market("feed_ctr", "feed CTR", "clicks / impression", B::kHigher, 5,
+             [](const RunFacts& f) { return surface_ratio(f, core::Surface::kFeed, &SurfaceCtr::ctr); }),
+      market("search_ctr", "search CTR", "clicks / impression", B::kHigher, 5,
+             [](const RunFacts& f) { return surface_ratio(f, core::Surface::kSearch, &SurfaceCtr::ctr); }),
+      market("feed_rpm", "feed RPM", "currency / 1000 req.", B::kHigher, 3,
+             [](const RunFacts& f) { return surface_ratio(f, core::Surface::kFeed, &SurfaceCtr::rpm); }),
+      market("search_rpm", "search RPM", "currency / 1000 req.", B::kHigher, 3,
+             [](const RunFacts& f) { return surface_ratio(f, core::Surface::kSearch, &SurfaceCtr::rpm); }),
+      market("search_fill_rate", "search fill rate", "share of requests", B::kHigher, 4,
+             [](const RunFacts& f) { return surface_ratio(f, core::Surface::kSearch, &SurfaceCtr::fill); }),
+      market("search_reserve_bind_rate", "search reserve-bind rate", "share of shown ads", B::kNeither, 4,
+             [](const RunFacts& f) { return surface_ratio(f, core::Surface::kSearch, &SurfaceCtr::reserve_bind); }),
+      market("search_model_calibration", "search model p / clicks", "ratio, 1 = calibrated", B::kTowardOne, 4,
+             [](const RunFacts& f) { return surface_ratio(f, core::Surface::kSearch, &SurfaceCtr::model_calibration); }),
   };
 }
 
