@@ -17,6 +17,7 @@
 #include "cli/report_command.hpp"
 #include "cli/scenario_files.hpp"
 #include "cli/study_commands.hpp"
+#include "experiments/lesson.hpp"
 #include "experiments/study.hpp"
 #include "scenarios/auction_only_run.hpp"
 #include "scenarios/factory.hpp"
@@ -234,6 +235,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (scenario.experiment.present) {
       try {  // every variant of the [experiment] table, checked as adsim sweep would
         const auto s = experiments::make_study(experiments::StudyKind::kSweep, scenario, {});
+        if (!scenario.experiment.claims.empty())  // as adsim lesson will judge them
+          experiments::check_claims_are_well_formed(experiments::make_study(experiments::StudyKind::kCompare, scenario, {}),
+                                                    scenario.experiment.claims);
         study = fmt::format("; [experiment]: {} variant{} x {} seed{}", s.variants.size(), s.variants.size() == 1 ? "" : "s",
                             s.seeds.size(), s.seeds.size() == 1 ? "" : "s");
       } catch (const experiments::StudyError& e) {

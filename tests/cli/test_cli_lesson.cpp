@@ -61,6 +61,9 @@ TEST(CliLesson, BadClaimsAndLessonsWithoutClaimsAreRefusedBeforeRunning) {
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("experiment.claim.variant: no variant is named 'myerson'"), std::string::npos) << bad.err;
   EXPECT_EQ(bad.out, "") << "nothing ran";
+  const auto check = run({"check", file.string()});  // adsim check finds it too
+  EXPECT_EQ(check.code, 2);
+  EXPECT_NE(check.err.find("experiment.claim.variant: no variant is named 'myerson'"), std::string::npos) << check.err;
   fs::remove(file);
   const auto none = run({"lesson", "quickstart"});
   EXPECT_EQ(none.code, 2);
