@@ -136,9 +136,10 @@ TEST(MarketplacePacing, PacersKeepBudgetsFromBurningOutEarly) {
 
 TEST(MarketplaceAuction, MechanismsOrderRevenueAsTheoryPredictsUnderTruthfulBids) {
   // Same bids, same allocation: VCG charges at most GSP slot by slot, first price charges the bid.
-  const RunResult gsp = run("lesson_reserve_price", {"auction.mechanism=gsp", "world.daily_budget_median=100000"});
-  const RunResult vcg = run("lesson_reserve_price", {"auction.mechanism=vcg", "world.daily_budget_median=100000"});
-  const RunResult fp = run("lesson_reserve_price", {"auction.mechanism=first_price", "world.daily_budget_median=100000"});
+  // Four slots and a thick auction, where VCG and GSP prices differ (the lesson itself has one slot).
+  const RunResult gsp = run("lesson_reserve_price", {"auction.mechanism=gsp", "world.daily_budget_median=100000", "auction.slots=4", "funnel.rank_keep=50"});
+  const RunResult vcg = run("lesson_reserve_price", {"auction.mechanism=vcg", "world.daily_budget_median=100000", "auction.slots=4", "funnel.rank_keep=50"});
+  const RunResult fp = run("lesson_reserve_price", {"auction.mechanism=first_price", "world.daily_budget_median=100000", "auction.slots=4", "funnel.rank_keep=50"});
   EXPECT_LE(vcg.summary.totals.sum_price_shown, gsp.summary.totals.sum_price_shown);
   EXPECT_LE(gsp.summary.totals.sum_price_shown, fp.summary.totals.sum_price_shown);
   EXPECT_NEAR(core::Rates::of(fp.summary.totals).price_to_bid, 1.0, 1e-9);
