@@ -1,6 +1,7 @@
 #include "cli/lesson_command.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -8,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli_app.hpp"
 #include "cli/scenario_files.hpp"
@@ -21,7 +23,7 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* kLessonUsage = R"(Usage:
-  adsim lesson NAME [--seeds SPEC] [--jobs N] [--db FILE]
+  adsim lesson NAME [--seeds SPEC] [--jobs N] [--db FILE] [--json]
   adsim lesson --all [--seeds SPEC] [--jobs N]
 
 Runs a lesson's study (its [experiment]: the scenario as written against the lesson's variants,
@@ -35,6 +37,7 @@ of the metric against the baseline with its 95% interval, and a verdict:
   --seeds SPEC  the lesson's own seeds by default (derived from each effect and its variance)
   --jobs N      threads (default: every core)
   --db FILE     keep the runs and the study in this results file (adsim report FILE draws them)
+  --json        the verdicts as one JSON object (relative change and interval, p, verdict per claim)
 
 Exit codes: 0 every claim holds, 1 a claim does not hold, 2 bad input, 130 interrupted.
 )";
@@ -42,7 +45,39 @@ Exit codes: 0 every claim holds, 1 a claim does not hold, 2 bad input, 130 inter
 struct LessonOptions {
   std::string seeds, db;
   long long jobs = 0;
+  bool json = false;
 };
+
+nlohmann::ordered_json number_or_null(double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(); }
+
+// One lesson's verdicts as JSON: what the text prints, with every figure as a number.
+nlohmann::ordered_json lesson_json(const scenarios::Scenario& scenario, const experiments::Study& study,
+                                   const experiments::StudyResults& results,
+                                   const std::vector<experiments::ClaimCheck>& checks) {
+  nlohmann::ordered_json j;
+  j["lesson"] = scenario.name;
+  j["file"] = scenario.source_path;
+  j["seeds"] = study.seeds;
+  j["baseline"] = results.variants[static_cast<std::size_t>(results.baseline)].name;
+  j["claims"] = nlohmann::ordered_json::array();
+  for (const experiments::ClaimCheck& c : checks) {
+    j["claims"].push_back({{"text", c.claim.text},
+                           {"variant", c.claim.variant},
+                           {"metric", c.claim.metric},
+                           {"direction", c.claim.direction},
+                           {"min_effect", c.claim.min_effect},
+                           {"pairs", c.paired.n},
+                           {"baseline_mean", number_or_null(c.paired.baseline_mean)},
+                           {"variant_mean", number_or_null(c.paired.variant_mean)},
+                           {"relative_change", number_or_null(c.relative)},
+                           {"relative_ci_low", number_or_null(c.relative_low)},
+                           {"relative_ci_high", number_or_null(c.relative_high)},
+                           {"p_holm", number_or_null(c.p_holm)},
+                           {"verdict", c.verdict},
+                           {"why", c.why}});
+  }
+  return j;
+}
 
 // One lesson: runs its study and prints its claims; returns the exit code.
 int check_lesson(const std::string& name, const LessonOptions& o, std::ostream& out, std::ostream& err,
@@ -88,19 +123,23 @@ int check_lesson(const std::string& name, const LessonOptions& o, std::ostream& 
                                     experiments::comparison_rows(results));
   const auto checks = experiments::check_claims(results, scenario.experiment.claims);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  int failed = 0;
+  for (const experiments::ClaimCheck& c : checks) failed += c.verdict == "holds" ? 0 : 1;
+  if (!run.failures.empty()) {
+    err << fmt::format("adsim lesson: {} run(s) failed, e.g. {}\n", run.failures.size(), run.failures.front());
+    return kExitInternal;
+  }
+  if (o.json) {
+    out << lesson_json(scenario, study, results, checks).dump(2) << "\n";
+    return failed == 0 ? kExitOk : kExitInternal;
+  }
   out << fmt::format("{}: {} claim{} over seeds {} ({} runs, {:.1f} s)\n", scenario.name, checks.size(),
                      checks.size() == 1 ? "" : "s", experiments::seeds_text(study.seeds), run.progress.done +
                      run.progress.already, seconds);
-  int failed = 0;
   for (const experiments::ClaimCheck& c : checks) {
     out << fmt::format("  {:<13} {}\n", c.verdict, c.claim.text);
     out << fmt::format("  {:<13} {} ({}), {} vs. {}: {}\n", "", c.metric->label, c.metric->unit, c.claim.variant,
                        results.variants[static_cast<std::size_t>(results.baseline)].name, c.why);
-    failed += c.verdict == "holds" ? 0 : 1;
-  }
-  if (!run.failures.empty()) {
-    err << fmt::format("adsim lesson: {} run(s) failed, e.g. {}\n", run.failures.size(), run.failures.front());
-    return kExitInternal;
   }
   return failed == 0 ? kExitOk : kExitInternal;
 }
@@ -113,7 +152,7 @@ int run_lesson_cli(const std::vector<std::string>& args, std::ostream& out, std:
   LessonOptions o;
   std::string name;
   opts.add_options()("help,h", "")("all", "")("seeds", po::value(&o.seeds), "")("jobs", po::value(&o.jobs), "")(
-      "db", po::value(&o.db), "")("name", po::value(&name), "");
+      "db", po::value(&o.db), "")("json", "")("name", po::value(&name), "");
   po::positional_options_description pos;
   pos.add("name", 1);
   po::variables_map vm;
@@ -128,6 +167,11 @@ int run_lesson_cli(const std::vector<std::string>& args, std::ostream& out, std:
   if (vm.count("help")) {
     out << kLessonUsage;
     return kExitOk;
+  }
+  o.json = vm.count("json") > 0;
+  if (o.json && vm.count("all")) {
+    err << "adsim lesson: --json takes one lesson\n";
+    return kExitBadInput;
   }
   if (vm.count("all") == (name.empty() ? 0u : 1u)) {
     err << "adsim lesson: give a lesson's name, or --all\n" << kLessonUsage;

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/cli/cli_run.hpp"
 
 namespace adsim::cli {
@@ -43,6 +45,24 @@ TEST(CliLesson, ALessonWhoseClaimsHoldSaysSoWithTheMeasuredChange) {
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("over seeds 1,2,3,4,5 (15 runs"), std::string::npos) << r.out;
+}
+
+TEST(CliLesson, JsonHasEveryClaimWithItsNumbers) {
+  const auto r = run({"lesson", kAuctionTheory, "--jobs", "2", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["lesson"], "lesson-auction-theory");
+  EXPECT_EQ(j["baseline"], "baseline");
+  ASSERT_EQ(j["claims"].size(), 3u);
+  const auto& revenue = j["claims"][0];
+  EXPECT_EQ(revenue["verdict"], "holds");
+  EXPECT_EQ(revenue["pairs"], 5);
+  // The relative change is the mean difference over the baseline's mean.
+  const double relative = (revenue["variant_mean"].get<double>() - revenue["baseline_mean"].get<double>()) /
+                          revenue["baseline_mean"].get<double>();
+  EXPECT_NEAR(revenue["relative_change"].get<double>(), relative, 1e-12);
+  EXPECT_LT(revenue["relative_ci_low"].get<double>(), revenue["relative_change"].get<double>());
+  EXPECT_EQ(run({"lesson", "--all", "--json"}).code, 2);
 }
 
 TEST(CliLesson, AClaimThatDoesNotHoldExits1) {
