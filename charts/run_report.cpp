@@ -1,5 +1,6 @@
 // The page of one run: what happened, over time and in total, from the run's rows.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -347,40 +348,32 @@ Section model_section(const store::ResultStore& results, const store::RunRow& ru
   return s;
 }
 
+// Four funnel stages as bars: each total divided by the run's requests.
+Figure stage_bars(std::string id, std::string title, std::string caption, std::vector<std::string> stages,
+                  std::string y_title, const std::array<double, 4>& totals, double requests, int colour) {
+  Figure f = make_figure(std::move(id), std::move(title), std::move(caption), "funnel stage", std::move(y_title));
+  f.x_categories = std::move(stages);
+  Series bars{.name = "", .style = Style::kBars, .colour = colour, .bar_width = 0.6};
+  for (std::size_t i = 0; i < totals.size(); ++i) bars.points.push_back({static_cast<double>(i), ratio(totals[i], requests)});
+  f.series.push_back(std::move(bars));
+  return f;
+}
+
 Section funnel_section(const store::RunRow& run) {
   const core::Counters& c = run.totals;
   Section s;
   s.heading = "Selection funnel";
   const double req = d(c.requests);
-  Figure kept;
-  kept.id = "funnel_kept";
-  kept.title = "Candidates at each funnel stage";
-  kept.caption =
-      "Mean candidates per request retrieved by targeting, kept by pre-ranking, kept by ranking, and "
-      "taking part in the auction after pacing.";
-  kept.x_categories = {"retrieved", "pre-ranked", "ranked", "in auction"};
-  kept.x_title = "funnel stage";
-  kept.y_title = "candidates per request";
-  Series k{.name = "", .style = Style::kBars, .bar_width = 0.6};
-  const double kv[] = {d(c.candidates_retrieved), d(c.candidates_prerank), d(c.candidates_ranked),
-                       d(c.candidates_auction)};
-  for (int i = 0; i < 4; ++i) k.points.push_back({static_cast<double>(i), ratio(kv[i], req)});
-  kept.series.push_back(std::move(k));
-  Figure cost;
-  cost.id = "funnel_cost";
-  cost.title = "Modelled server time per request, by stage";
-  cost.caption =
-      "The funnel's cost model: modelled server microseconds per request spent in each stage (not "
-      "simulated time).";
-  cost.x_categories = {"retrieval", "pre-ranking", "ranking", "prediction"};
-  cost.x_title = "funnel stage";
-  cost.y_title = "server time (µs / request)";
-  Series cs{.name = "", .style = Style::kBars, .colour = 1, .bar_width = 0.6};
-  for (int i = 0; i < 4; ++i)
-    cs.points.push_back({static_cast<double>(i), ratio(c.funnel_cost_us[static_cast<std::size_t>(i)], req)});
-  cost.series.push_back(std::move(cs));
-  s.figures.push_back(std::move(kept));
-  s.figures.push_back(std::move(cost));
+  s.figures.push_back(stage_bars(
+      "funnel_kept", "Candidates at each funnel stage",
+      "Mean candidates per request retrieved by targeting, kept by pre-ranking, kept by ranking, and taking part "
+      "in the auction after pacing.",
+      {"retrieved", "pre-ranked", "ranked", "in auction"}, "candidates per request",
+      {d(c.candidates_retrieved), d(c.candidates_prerank), d(c.candidates_ranked), d(c.candidates_auction)}, req, 0));
+  s.figures.push_back(stage_bars(
+      "funnel_cost", "Modelled server time per request, by stage",
+      "The funnel's cost model: modelled server microseconds per request spent in each stage (not simulated time).",
+      {"retrieval", "pre-ranking", "ranking", "prediction"}, "server time (µs / request)", c.funnel_cost_us, req, 1));
   return s;
 }
 
