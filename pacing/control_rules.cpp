@@ -118,13 +118,14 @@ void PidRule::start_day(core::CampaignId c, PacingOutput& out) {
 
 void PidRule::update(core::CampaignId c, const TickSignal& s, PacingOutput& out) {
   double e = 0.0;
-  if (p_.signal == PidParams::Signal::kSpendRate) {
-    e = (s.slice_replanned - s.slice_spend) / s.unit;
+  if (p_.signal == PidParams::Signal::kSpend) {
+    e = (s.target - s.spent) / (s.budget / 24.0);
   } else if (s.opportunities > 0) {
     const double w = static_cast<double>(s.charges) / static_cast<double>(s.opportunities);
     e = (p_.target_win_rate - w) / p_.target_win_rate;
   }
-  const double integral = std::clamp(integral_[c] + e, -p_.integral_limit, p_.integral_limit);
+  const double hours = core::to_hours(s.elapsed);
+  const double integral = std::clamp(integral_[c] + e * hours, -p_.integral_limit, p_.integral_limit);
   const double raw = p_.initial_phi + p_.kp * e + p_.ki * integral + p_.kd * (e - last_error_[c]);
   const bool wound_up = (raw > p_.max_phi && e > 0.0) || (raw < p_.min_phi && e < 0.0);
   if (!wound_up) integral_[c] = integral;

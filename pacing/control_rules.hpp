@@ -105,13 +105,17 @@ class DualDescentRule final : public ControlRule {
 };
 
 // pid: multiplier exp(phi), pass-through 1.
-//   error:        e = (g' - s) / u                     (kSpendRate)
+//   error:        e = (T - S) / (B / 24)                (kSpend: hours of plan behind, < 0 ahead)
 //                 e = (w* - s_charges/opportunities) / w*  (kWinRate; e = 0 with no opportunity)
-//   integral:     I' = clamp(I + e, -integral_limit, integral_limit)
+//   integral:     I' = clamp(I + e * Delta / 1h, -integral_limit, integral_limit)
 //   raw:          phi_raw = phi0 + kp * e + ki * I' + kd * (e - e_prev)
 //   output:       phi = clamp(phi_raw, min_phi, max_phi)
 //   anti-windup:  I' is kept unless phi_raw is beyond a bound in the direction e pushes it
 //   start of day: e_prev = 0; I kept (or I = 0 if reset_each_day)
+// The spend error is the cumulative deviation, not the interval's spend against its slice: in the
+// marketplace one click costs tens of minutes of plan, and a per-interval error (g' - s) / u reads
+// it as a one-tick spike of -30 followed by +1s, which the output bound then cuts off, so the
+// controller forgot each charge one tick later and barely paced.
 class PidRule final : public ControlRule {
  public:
   PidRule(const PidParams& p, std::size_t campaigns);

@@ -35,20 +35,21 @@ struct DualDescentParams {
   bool reset_each_day = false;  // false: mu carries over from the previous day (a warm start)
 };
 
-// PID on the spend rate (or on the charge rate per opportunity), acting on exp(phi) x bid.
+// PID on the spend's deviation from plan (or on the charge rate per opportunity), acting on
+// exp(phi) x bid.
 struct PidParams {
   enum class Signal : std::uint8_t {
-    kSpendRate,  // e = (re-planned - actual spend in the interval) / u
-    kWinRate,    // e = (w* - w) / w*, w = charges per opportunity in the interval
+    kSpend,    // e = (T - S) / (B / 24h): hours of a uniform plan the campaign is behind (+) or ahead (-)
+    kWinRate,  // e = (w* - w) / w*, w = charges per opportunity in the interval
   };
   core::SimTime interval = core::kMinute;
-  Signal signal = Signal::kSpendRate;
-  double kp = 0.05;
-  double ki = 0.2;
+  Signal signal = Signal::kSpend;
+  double kp = 3.0;  // per unit of e: an hour of plan ahead shades the bid by exp(-3)
+  double ki = 1.0;  // per unit of e x hour
   double kd = 0.0;
   double min_phi = -6.0;  // bids never shaded below exp(-6) ~ 0.25%
   double max_phi = 0.0;   // > 0 lets the pacer bid above the campaign's own bid
-  double integral_limit = 1e4;  // |I| bound, in error units (anti-windup, with conditional integration)
+  double integral_limit = 1e4;  // |I| bound, in error x hours (anti-windup, with conditional integration)
   double initial_phi = 0.0;     // phi0: the bias the PID terms add to
   double target_win_rate = 0.0; // w*, for kWinRate: target charges per opportunity
   bool reset_each_day = false;  // false: the integral carries over from the previous day

@@ -86,8 +86,8 @@ struct PacingSpec {
   double throttling_step = 0.1;
   double dual_step_size = 0.2;
   double dual_max_mu = 20.0;
-  double pid_kp = 0.05;
-  double pid_ki = 0.2;
+  double pid_kp = 3.0;
+  double pid_ki = 1.0;
   double pid_kd = 0.0;
   double pid_min_phi = -6.0;
   double pid_max_phi = 0.0;

@@ -129,6 +129,14 @@ TEST(DualDescentRule, ResetEachDay) {
   EXPECT_THROW(DualDescentRule(p, 1), std::invalid_argument);
 }
 
+// A PID tick `elapsed` after the previous one, with `target` planned and `spent` billed so far today.
+// The budget is 14,400, so one hour of a uniform plan is 600 and e = (target - spent) / 600.
+TickSignal pid_signal(double target, double spent, core::SimTime elapsed = core::kHour) {
+  TickSignal t = signal(target, spent, 0, 0);
+  t.elapsed = elapsed;
+  return t;
+}
+
 TEST(PidRule, ProportionalIntegralDerivativeTerms) {
   PidParams p;
   p.kp = 0.5;
@@ -140,14 +148,39 @@ TEST(PidRule, ProportionalIntegralDerivativeTerms) {
   PacingOutput out;
   rule.start_day(0, out);
   EXPECT_DOUBLE_EQ(out.multiplier, 1.0);
-  // e = (10 - 15) / 10 = -0.5; I = -0.5; phi = 0.5*-0.5 + 0.1*-0.5 + 0.2*(-0.5 - 0) = -0.4.
-  rule.update(0, signal(0, 0, 10, 15), out);
-  EXPECT_NEAR(rule.phi(0), -0.4, 1e-12);
-  EXPECT_NEAR(out.multiplier, std::exp(-0.4), 1e-12);
-  // e = 0.2; I = -0.3; phi = 0.1 - 0.03 + 0.2 * 0.7 = 0.21.
-  rule.update(0, signal(0, 0, 10, 8), out);
-  EXPECT_NEAR(rule.integral(0), -0.3, 1e-12);
-  EXPECT_NEAR(rule.phi(0), 0.21, 1e-12);
+  // e = (600 - 900) / 600 = -0.5 (half an hour of plan ahead); I = -0.5 x 0.5 h = -0.25;
+  // phi = 0.5 x -0.5 + 0.1 x -0.25 + 0.2 x (-0.5 - 0) = -0.375.
+  rule.update(0, pid_signal(600, 900, 30 * core::kMinute), out);
+  EXPECT_NEAR(rule.integral(0), -0.25, 1e-12);
+  EXPECT_NEAR(rule.phi(0), -0.375, 1e-12);
+  EXPECT_NEAR(out.multiplier, std::exp(-0.375), 1e-12);
+  // e = (1200 - 1080) / 600 = 0.2; I = -0.25 + 0.2 x 0.5 = -0.15; phi = 0.1 - 0.015 + 0.2 x 0.7 = 0.225.
+  rule.update(0, pid_signal(1200, 1080, 30 * core::kMinute), out);
+  EXPECT_NEAR(rule.integral(0), -0.15, 1e-12);
+  EXPECT_NEAR(rule.phi(0), 0.225, 1e-12);
+}
+
+TEST(PidRule, ALumpyChargeHoldsTheBidDownUntilThePlanCatchesUp) {
+  // The marketplace's case: one click costs many minutes of plan. Budget 14,400 planned uniformly
+  // (10 a minute); at 1:00 a charge of 300 puts spend 30 minutes ahead of plan, then nothing is
+  // billed. The bid must stay shaded until the plan has caught up (about 30 minutes), rising as
+  // it does. (An error on each minute's spend alone, e = (g - s) / u, sees -30 for one minute and
+  // +1 after it, so it forgot the charge one tick later.)
+  PidRule rule(PidParams{}, 1);
+  PacingOutput out;
+  rule.start_day(0, out);
+  rule.update(0, pid_signal(600, 900, core::kMinute), out);
+  double previous = rule.phi(0);
+  EXPECT_LT(previous, -1.0);  // kp x e = 3 x -0.5
+  for (int j = 1; j < 30; ++j) {
+    rule.update(0, pid_signal(600 + 10.0 * j, 900, core::kMinute), out);
+    EXPECT_LT(rule.phi(0), 0.0) << "minute " << j;
+    EXPECT_GT(rule.phi(0), previous) << "minute " << j;
+    previous = rule.phi(0);
+  }
+  // Once spend is behind plan again the bid is back at the campaign's own (max_phi = 0).
+  for (int j = 30; j < 60; ++j) rule.update(0, pid_signal(600 + 10.0 * j, 900, core::kMinute), out);
+  EXPECT_DOUBLE_EQ(out.multiplier, 1.0);
 }
 
 TEST(PidRule, BoundedPhiWithAntiWindup) {
@@ -160,15 +193,15 @@ TEST(PidRule, BoundedPhiWithAntiWindup) {
   PidRule rule(p, 1);
   PacingOutput out;
   rule.start_day(0, out);
-  // Far behind plan for a long time: phi pinned at max_phi, the integral does not wind up.
-  for (int i = 0; i < 50; ++i) rule.update(0, signal(0, 0, 10, 0), out);
+  // Far behind plan (e = +1) for a long time: phi pinned at max_phi, the integral does not wind up.
+  for (int i = 0; i < 50; ++i) rule.update(0, pid_signal(600, 0), out);
   EXPECT_DOUBLE_EQ(rule.phi(0), 0.0);
   EXPECT_DOUBLE_EQ(rule.integral(0), 0.0);
-  // So the first interval ahead of plan shades the bid at once.
-  rule.update(0, signal(0, 0, 10, 15), out);
+  // So the first interval ahead of plan (e = -0.5 for an hour) shades the bid at once.
+  rule.update(0, pid_signal(600, 900), out);
   EXPECT_NEAR(rule.phi(0), -0.5, 1e-12);
   // Pinned at min_phi the other way.
-  for (int i = 0; i < 50; ++i) rule.update(0, signal(0, 0, 10, 30), out);
+  for (int i = 0; i < 50; ++i) rule.update(0, pid_signal(600, 1200), out);
   EXPECT_DOUBLE_EQ(rule.phi(0), -1.0);
   EXPECT_NEAR(rule.integral(0), -0.5, 1e-12);
 }
@@ -182,9 +215,9 @@ TEST(PidRule, WinRateSignal) {
   PidRule rule(p, 1);
   PacingOutput out;
   rule.start_day(0, out);
-  TickSignal t = signal(0, 0, 0, 0);
+  TickSignal t = pid_signal(0, 0);
   t.opportunities = 100;
-  t.charges = 30;  // w = 0.3: e = (0.2 - 0.3) / 0.2 = -0.5
+  t.charges = 30;  // w = 0.3: e = (0.2 - 0.3) / 0.2 = -0.5 for an hour: I = -0.5
   rule.update(0, t, out);
   EXPECT_NEAR(rule.phi(0), -0.25, 1e-12);
   t.opportunities = 0;  // no opportunity: no error

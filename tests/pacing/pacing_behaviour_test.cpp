@@ -10,8 +10,9 @@
 // (throttling and dual descent never raise a bid; PID does not with max_phi = 0), so
 //     E[Y^2] / E[Y] <= kappa(b) = E[X^2; X < b] / E[X; X < b],
 // computed exactly for the log-normal competition (lognormal_partial_moment). The controllers here
-// correct a deviation within minutes (throttling changes its rate by 10% a minute; dual descent and
-// PID move the multiplier by eta (resp. ki) per interval's worth of error), so noise cannot pile up
+// correct a deviation within minutes (throttling changes its rate by 10% a minute; dual descent moves
+// the multiplier by eta per interval's worth of error; PID's bid factor follows the deviation itself,
+// kp = 3 per hour of plan), so noise cannot pile up
 // for longer than about an hour before it is worked off: the noise of the deviation is at most
 //     sd = sqrt(P_1h * kappa),  P_1h = planned spend in the busiest hour,
 // and the largest of the ~100 samples a day stays within z = 5 sd (a Gaussian exceeds 5 sd with
@@ -19,7 +20,9 @@
 // start-up transient, bounded by a control allowance of 1% of B: throttling's slow start ramps from
 // 10% to its needed rate p* = 0.4 in ln(4)/ln(1.1) = 15 intervals (at most 15 minutes of plan, 1% of
 // B, and the 1-hour warm-up leaves it out); dual descent overshoots by (mu* - mu0) u / eta = mu* / (0.2
-// x 1440) = 0.35% of B for mu* ~ 1; PID by phi* / (ki x 1440) < 0.5%.
+// x 1440) = 0.35% of B for mu* ~ 1; PID's proportional term needs a deviation of |phi*| / (kp x 24)
+// of B to reach phi* (the integral then takes it over within hours): phi* = ln 0.51 here (the
+// multiplier that brings the full-rate spend of 2.5 B down to B), 0.94% of B.
 //     tolerance = 1% + 5 sqrt(P_1h kappa) / B
 // With the stationary market below (B = 10,000 units, kappa = 0.58 units) this is 1.78% of B.
 #include <algorithm>
@@ -314,6 +317,10 @@ TEST(PacingBehaviour, PidOnTheWinRateHoldsItsTarget) {
   PidParams pid;
   pid.signal = PidParams::Signal::kWinRate;
   pid.target_win_rate = 0.4;
+  // Gains for the win-rate error (the defaults are tuned for the spend signal): the integral moves
+  // phi by 0.2 per minute's worth of error (12 per hour), as fast as dual descent's step.
+  pid.kp = 0.05;
+  pid.ki = 12.0;
   auto pacer = pacer_for(cs, pid);
   const MarketRun run = run_market(spec, cs, *pacer);
   const double opportunities = static_cast<double>(pacer->opportunities(0));
