@@ -68,8 +68,10 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
   out += "Auction\n";
   line("advertiser surplus", fmt::format("{:.2f}", r.advertiser_surplus), "price / bid", fmt::format("{:.3f}", r.price_to_bid),
        "reserve-bind rate", fmt::format("{:.1f} %", 100 * r.reserve_bind_rate));
-  line("efficiency", t.efficiency_samples ? fmt::format("{:.3f}", r.efficiency) : "-", "  (sampled auctions)",
-       thousands(t.efficiency_samples), "", "");
+  const bool sampled = t.efficiency_samples > 0;
+  line("efficiency", sampled ? fmt::format("{:.3f}", r.efficiency) : "-", "  of the auction",
+       sampled ? fmt::format("{:.3f}", r.auction_efficiency) : "-", "  (sampled auctions)",
+       thousands(t.efficiency_samples));
   {
     std::string slots;
     for (std::size_t k = 0; k < t.slot_impressions.size() && t.slot_impressions[k] > 0; ++k)
@@ -300,6 +302,7 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
   j["price_to_bid"] = r.price_to_bid;
   j["reserve_bind_rate"] = r.reserve_bind_rate;
   j["efficiency"] = r.efficiency;
+  j["auction_efficiency"] = r.auction_efficiency;
   j["efficiency_samples"] = t.efficiency_samples;
   j["explore_requests"] = t.explore_requests;
   j["explore_revenue"] = t.explore_revenue.units();

@@ -89,6 +89,8 @@ class AdServer {
   void set_impression_counts(std::span<const double> counts) { impression_counts_ = counts; }
   const RankedCandidates& ranked() const { return ranked_; }
   const AdServerConfig& config() const { return config_; }
+  // Every ad eligible for the request just served, before the funnel chose (for measurement).
+  void eligible_ads(const RequestContext& request, std::vector<AdId>& out) const { funnel_.eligible_ads(request, out); }
 
   // State the marketplace keeps current: which ads may be served, current bids, quality scores.
   void set_ad_live(AdId ad, bool live) { funnel_.set_ad_live(ad, live); }

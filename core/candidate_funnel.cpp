@@ -277,6 +277,25 @@ CandidateFunnel::Counts CandidateFunnel::run(const RequestContext& request) {
   return counts_;
 }
 
+void CandidateFunnel::eligible_ads(const RequestContext& request, std::vector<AdId>& out) const {
+  // The same lists and conditions as retrieve_and_prerank's scan.
+  out.clear();
+  const std::uint64_t interests = request.interests;
+  auto take = [&](const TargetingIndex::ListView& list, std::uint64_t shared_below) {
+    for (std::size_t i = 0; i < list.ads.size(); ++i) {
+      if (live_bid_[list.ads[i]] <= 0.0f || (list.interest_masks[i] & shared_below) != 0) continue;
+      if (request.is_search() && list.categories[i] != request.query_category) continue;
+      out.push_back(list.ads[i]);
+    }
+  };
+  take(index_.broad(request.region, request.age_band), 0);
+  for (std::uint64_t rest = interests; rest != 0; rest &= rest - 1) {
+    const int c = std::countr_zero(rest);
+    if (c >= world_.num_categories) break;
+    take(index_.interest(request.region, request.age_band, c), interests & ((std::uint64_t{1} << c) - 1));
+  }
+}
+
 std::size_t CandidateFunnel::retrieve_and_prerank(const RequestContext& request) {
   const auto dim = static_cast<std::size_t>(world_.dim);
   for (int c = 0; c < world_.num_categories; ++c) {

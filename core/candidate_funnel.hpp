@@ -28,6 +28,10 @@ class CandidateFunnel {
   // order (the auction orders them). Valid until the next run().
   Counts run(const RequestContext& request);
   std::span<const AdId> ads() const { return {kept_ads_.data(), counts_.after_rank}; }
+  // Every ad retrieval finds eligible for the request (the `retrieved` count of run()), with no
+  // selection: a plain scan for measurement (the efficiency of sampled auctions against every
+  // eligible ad), not for the hot path. Call right after run() for the same request.
+  void eligible_ads(const RequestContext& request, std::vector<AdId>& out) const;
   // For tests: the kept ads' light-model keys, (score bits << 32) | ~ad, in the order of ads().
   std::span<const std::uint64_t> kept_keys() const { return {keys_.data(), counts_.after_rank}; }
 

@@ -551,6 +551,45 @@ void Marketplace::on_snapshot(SimTime now) {
     sim_.schedule(std::min(now + config_.run.snapshot_interval, horizon_), Priority::kSnapshot, *this, kSnapshot);
 }
 
+// Allocative efficiency of one sampled auction: expected welfare (value x true click probability in
+// the slot) of the allocation made, against the best assignment to the slots (highest value x true
+// CTR to the most examined slot) of the ads that reached the auction, and of every ad eligible for
+// the request before the funnel chose. `truth`: the true CTRs of the ranked candidates.
+void Marketplace::record_efficiency(const RequestContext& request, std::span<const float> truth) {
+  const RankedCandidates& r = server_.ranked();
+  const UserResponse& user = *components_.truth;
+  const double e0 = user.examination(0);
+  std::vector<double> exam(static_cast<std::size_t>(config_.server.slots));
+  for (std::size_t s = 0; s < exam.size(); ++s) exam[s] = user.examination(static_cast<int>(s)) / e0;
+  std::sort(exam.begin(), exam.end(), std::greater<>());
+  // The best welfare of `values` (value x true CTR per ad): the largest in the most examined slot.
+  auto best_of = [&](std::vector<double>& values) {
+    const std::size_t top = std::min(exam.size(), values.size());
+    std::partial_sort(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(top), values.end(), std::greater<>());
+    double best = 0.0;
+    for (std::size_t s = 0; s < top; ++s) best += values[s] * exam[s];
+    return best;
+  };
+  double made = 0.0;
+  std::vector<double> values(r.size);
+  for (std::size_t i = 0; i < r.size; ++i) {
+    values[i] = world_->campaigns[r.campaign[i]].value_per_click * truth[i];
+    if (r.slot[i] >= 0) made += values[i] * user.examination(r.slot[i]) / e0;
+  }
+  const double ranked_best = best_of(values);
+  server_.eligible_ads(request, eligible_ads_);
+  eligible_truth_.resize(eligible_ads_.size());
+  user.true_ctr(request, eligible_ads_, eligible_truth_);
+  values.resize(eligible_ads_.size());
+  for (std::size_t i = 0; i < eligible_ads_.size(); ++i)
+    values[i] = world_->campaigns[world_->ads.campaign[eligible_ads_[i]]].value_per_click * eligible_truth_[i];
+  ++interval_.efficiency_samples;
+  interval_.sampled_welfare += made;
+  interval_.sampled_best_welfare += ranked_best;
+  // The ranked set is part of the eligible one, so its best is a lower bound (max: float rounding).
+  interval_.sampled_eligible_best_welfare += std::max(best_of(values), ranked_best);
+}
+
 void Marketplace::log_auction(const RequestContext& request, const ServeOutcome& served) {
   const RankedCandidates& r = server_.ranked();
   AuctionLogEntry entry;
@@ -585,31 +624,7 @@ void Marketplace::log_auction(const RequestContext& request, const ServeOutcome&
     c.price = r.price[i] * per_click_factor(billing, r.pctr[i], pcvr, theta);
     c.reserve_bound = r.reserve_bound[i] != 0;
   }
-  // Allocative efficiency of this auction: expected welfare (value x true click probability in the
-  // slot) of the allocation made, against the best assignment of the same candidates to the slots
-  // (highest value x true CTR to the most examined slot).
-  {
-    const auto k = static_cast<std::size_t>(config_.server.slots);
-    const double e0 = components_.truth->examination(0);
-    std::vector<double> best;
-    best.reserve(r.size);
-    double made = 0.0;
-    for (std::size_t i = 0; i < r.size; ++i) {
-      const double v = world_->campaigns[r.campaign[i]].value_per_click * truth[i];
-      best.push_back(v);
-      if (r.slot[i] >= 0) made += v * components_.truth->examination(r.slot[i]) / e0;
-    }
-    const std::size_t top = std::min(k, best.size());
-    std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(top), best.end(), std::greater<>());
-    std::vector<double> exam(k);
-    for (std::size_t s = 0; s < k; ++s) exam[s] = components_.truth->examination(static_cast<int>(s));
-    std::sort(exam.begin(), exam.end(), std::greater<>());  // best: largest value in the most examined slot
-    double optimum = 0.0;
-    for (std::size_t s = 0; s < top; ++s) optimum += best[s] * exam[s] / e0;
-    ++interval_.efficiency_samples;
-    interval_.sampled_welfare += made;
-    interval_.sampled_best_welfare += optimum;
-  }
+  record_efficiency(request, truth);
   // Shown ads first by slot, then the rest by rank score; ad id settles exact ties.
   std::sort(entry.candidates.begin(), entry.candidates.end(), [](const AuctionLogCandidate& a, const AuctionLogCandidate& b) {
     const int sa = a.slot < 0 ? kMaxSlots : a.slot, sb = b.slot < 0 ? kMaxSlots : b.slot;

@@ -139,6 +139,7 @@ class Marketplace final : public EventHandler {
   void on_snapshot(SimTime now);
   void refresh_campaign(CampaignId c, SimTime now);
   void log_auction(const RequestContext& request, const ServeOutcome& served);
+  void record_efficiency(const RequestContext& request, std::span<const float> truth);
   double mean_fatigue(SimTime now) const;
   std::uint32_t session_requests();
 
@@ -174,6 +175,8 @@ class Marketplace final : public EventHandler {
   std::uint64_t next_request_id_ = 0;
   std::uint64_t active_users_ = 0;
   std::vector<UserId> fatigue_sample_;
+  std::vector<AdId> eligible_ads_;     // record_efficiency: scratch, sampled auctions only
+  std::vector<float> eligible_truth_;
   std::vector<CampaignTotals> campaign_totals_;
   std::vector<std::uint8_t> campaign_in_flight_;
   std::vector<TrackingStats> tracking_;

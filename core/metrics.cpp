@@ -56,6 +56,7 @@ Counters& Counters::operator+=(const Counters& o) {
   efficiency_samples += o.efficiency_samples;
   sampled_welfare += o.sampled_welfare;
   sampled_best_welfare += o.sampled_best_welfare;
+  sampled_eligible_best_welfare += o.sampled_eligible_best_welfare;
   for (std::size_t s = 0; s < slot_impressions.size(); ++s) {
     slot_impressions[s] += o.slot_impressions[s];
     slot_clicks[s] += o.slot_clicks[s];
@@ -85,7 +86,8 @@ Rates Rates::of(const Counters& c) {
   r.advertiser_surplus = (c.advertiser_value - c.revenue.as_double_micros()) / 1e6;
   r.price_to_bid = ratio(c.sum_price_shown, c.sum_bid_shown);
   r.reserve_bind_rate = ratio(static_cast<double>(c.reserve_bound), imps);
-  r.efficiency = ratio(c.sampled_welfare, c.sampled_best_welfare);
+  r.efficiency = ratio(c.sampled_welfare, c.sampled_eligible_best_welfare);
+  r.auction_efficiency = ratio(c.sampled_welfare, c.sampled_best_welfare);
   return r;
 }
 

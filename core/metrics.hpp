@@ -89,11 +89,13 @@ struct Counters {
   double sum_price_shown = 0.0;
   double sum_bid_shown = 0.0;   // after pacing
   // Allocative efficiency on the sampled auctions (those in the auction log): expected welfare
-  // (value x true click probability in the slot) of the allocation made, and of the best
-  // allocation of the same candidates to the same slots.
+  // (value x true click probability in the slot) of the allocation made; of the best allocation
+  // of the candidates that reached the auction (the ranked set) to the same slots; and of the best
+  // allocation of every ad eligible for the request, before the funnel chose.
   std::uint64_t efficiency_samples = 0;
   double sampled_welfare = 0.0;
   double sampled_best_welfare = 0.0;
+  double sampled_eligible_best_welfare = 0.0;
   // Per slot (index = slot).
   std::array<std::uint64_t, kMaxSlots> slot_impressions{};
   std::array<std::uint64_t, kMaxSlots> slot_clicks{};
@@ -114,7 +116,8 @@ struct Rates {
          advertiser_surplus = 0,    // currency units: value of conversions - payments
          price_to_bid = 0,          // sum price / sum bid over shown ads
          reserve_bind_rate = 0,     // shown ads whose price the reserve set / shown ads
-         efficiency = 0;            // sampled welfare / best possible welfare
+         efficiency = 0,            // sampled welfare / best welfare of every eligible ad
+         auction_efficiency = 0;    // sampled welfare / best welfare of the ads that reached the auction
   static Rates of(const Counters& c);
 };
 

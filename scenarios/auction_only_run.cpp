@@ -104,6 +104,7 @@ core::Counters counters_of(const auction::AuctionMetrics& m) {
   c.efficiency_samples = m.auctions();
   c.sampled_welfare = m.welfare() * 1e6;
   c.sampled_best_welfare = m.best_welfare() * 1e6;
+  c.sampled_eligible_best_welfare = c.sampled_best_welfare;  // no funnel: every bidder reaches the auction
   for (int s = 0; s < m.max_slots() && s < core::kMaxSlots; ++s) {
     const auto k = static_cast<std::size_t>(s);
     c.impressions += m.slot(s).shown;

@@ -41,7 +41,9 @@ namespace adsim::store::result_schema {
 // Version 4: studies: runs.experiment_id, variant_id, replication; new tables run_metrics,
 // experiments, variants, variant_parameters, experiment_summary, experiment_comparisons; the view
 // experiment_run_metrics.
-inline constexpr int kSchemaVersion = 4;
+// Version 5: efficiency against every eligible ad: sampled_eligible_best_welfare_micros and
+// auction_efficiency in runs and intervals (efficiency's denominator is now the eligible best).
+inline constexpr int kSchemaVersion = 5;
 // PRAGMA application_id of an adsim results database ("ADSM"), so that other SQLite files are
 // recognised and left alone.
 inline constexpr std::int32_t kApplicationId = 0x4144534D;
@@ -327,6 +329,7 @@ void add_counter_columns(std::vector<Column<Row>>& out, CountsOf counts, std::st
   u64("efficiency_samples", &core::Counters::efficiency_samples, 2);
   f64("sampled_welfare_micros", &core::Counters::sampled_welfare, 2);
   f64("sampled_best_welfare_micros", &core::Counters::sampled_best_welfare, 2);
+  f64("sampled_eligible_best_welfare_micros", &core::Counters::sampled_eligible_best_welfare, 5);
   u64("attributed_conversions", &core::Counters::attributed_conversions, 3);
   u64("late_conversions", &core::Counters::late_conversions, 3);
   u64("billed_impressions", &core::Counters::billed_impressions, 3);
@@ -355,6 +358,7 @@ void add_rate_columns(std::vector<Column<Row>>& out, CountsOf counts, RatesOf ra
   rate("price_to_bid", &core::Rates::price_to_bid, 2);
   rate("reserve_bind_rate", &core::Rates::reserve_bind_rate, 2);
   rate("efficiency", &core::Rates::efficiency, 2);
+  rate("auction_efficiency", &core::Rates::auction_efficiency, 5);
 }
 
 // The scalar fields of core::ModelMetrics as model_* columns (its reliability bins are rows of

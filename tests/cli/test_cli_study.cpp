@@ -165,6 +165,8 @@ TEST_F(CliStudy, RunningAStudyAgainRunsNothingAndMoreSeedsExtendIt) {
 
 TEST_F(CliStudy, BadInputIsRefusedBeforeAnythingIsWritten) {
   const auto db = dir_ / "s.db";
+  const auto plain = dir_ / "plain.toml";  // a scenario with no [experiment] table
+  std::ofstream(plain) << "name = \"plain\"\n[world]\nusers = 100\n";
   const std::vector<std::vector<std::string>> bad = {
       sweep({"--vary", "auction.reserve=0.05,-1", "--db", db.string()}),
       sweep({"--vary", "auction.reserv=0.05", "--db", db.string()}),
@@ -174,7 +176,7 @@ TEST_F(CliStudy, BadInputIsRefusedBeforeAnythingIsWritten) {
       sweep({"--variant", "a:auction.reserve=0.1", "--db", db.string()}),
       compare({"--vary", "auction.reserve=0.1", "--db", db.string()}),
       compare({"--variant", "a", "--db", db.string()}),
-      {"sweep", std::string(ADSIM_SOURCE_DIR) + "/scenarios/lesson_funnel.toml", "--db", db.string()},  // no [experiment]
+      {"sweep", plain.string(), "--db", db.string()},  // no [experiment], no --vary
       {"sweep", "no_such_scenario", "--vary", "auction.reserve=0.1", "--db", db.string()},
       sweep({"--vary", "auction.reserve=0.1", "--db", (dir_ / "missing" / "s.db").string()}),
   };

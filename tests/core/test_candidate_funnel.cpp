@@ -92,6 +92,51 @@ TEST(CandidateFunnel, KeepsExactlyTheReferenceTopCandidates) {
   }
 }
 
+// eligible_ads (the plain scan behind the efficiency of sampled auctions) finds exactly the ads a
+// campaign's targeting lets through and that are live (of the query's category on a search
+// request), one entry each, as many as retrieval counted, and every ad the funnel kept among them.
+TEST(CandidateFunnel, EligibleAdsAreEveryTargetedLiveAdOnce) {
+  WorldSpec spec;
+  spec.users = 300;
+  spec.advertisers = 40;
+  spec.campaigns = 300;
+  spec.ads = 3000;
+  const World world = generate_world(spec, RandomStreams(13), kDay);
+  FunnelSpec f;
+  f.prerank_keep = 150;
+  f.rank_keep = 37;
+  CandidateFunnel funnel(world, f);
+  std::vector<bool> live(world.ads.size());
+  for (AdId a = 0; a < world.ads.size(); ++a) {
+    live[a] = world.ads.available_from[a] == 0 && a % 5 != 0;
+    funnel.set_ad_live(a, live[a]);
+  }
+  std::vector<AdId> eligible;
+  std::size_t searches = 0;
+  for (UserId u = 0; u < 90; ++u) {
+    RequestContext r = testing::user_request(world, u);
+    if (u % 3 == 0) {
+      r.surface = Surface::kSearch;
+      r.query_category = static_cast<std::uint16_t>(u % static_cast<UserId>(world.num_categories));
+      ++searches;
+    }
+    std::set<AdId> expected;
+    for (const Campaign& k : world.campaigns) {
+      if (!((k.region_mask >> r.region) & 1u) || !((k.age_mask >> r.age_band) & 1u)) continue;
+      if (k.interest_mask != 0 && (k.interest_mask & r.interests) == 0) continue;
+      for (AdId a = k.first_ad; a < k.first_ad + k.ad_count; ++a)
+        if (live[a] && (!r.is_search() || world.ads.category[a] == r.query_category)) expected.insert(a);
+    }
+    const CandidateFunnel::Counts counts = funnel.run(r);
+    funnel.eligible_ads(r, eligible);
+    EXPECT_EQ(eligible.size(), counts.retrieved) << "user " << u;
+    EXPECT_EQ(std::set<AdId>(eligible.begin(), eligible.end()), expected) << "user " << u;
+    EXPECT_EQ(std::set<AdId>(eligible.begin(), eligible.end()).size(), eligible.size()) << "user " << u;
+    for (AdId a : funnel.ads()) EXPECT_TRUE(expected.count(a)) << "user " << u << " kept ad " << a;
+  }
+  EXPECT_EQ(searches, 30u);
+}
+
 // The vectorized retrieval scan (where the CPU has AVX2) and the portable one keep the same ads in
 // the same order and count the same retrievals: feed and search requests, pre-ranking that chooses
 // or keeps everything, lists of every length (blocks of eight with and without a remainder). The

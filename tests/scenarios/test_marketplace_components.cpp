@@ -81,6 +81,30 @@ TEST(MarketplaceLearning, OracleModelIsCalibratedAndNearlyEfficient) {
   EXPECT_LT(core::Rates::of(hist.summary.totals).efficiency, r.efficiency);
 }
 
+// Efficiency is measured against the best allocation of every eligible ad, so it sees what the
+// funnel cut; auction_efficiency against the ads that reached the auction only. A funnel that keeps
+// every eligible ad makes the two the same number (the same candidates, the same best); one that
+// keeps two ads of ~690 must cut some auction's best ads, and the eligible best can only be larger.
+TEST(MarketplaceEfficiency, MeasuredAgainstEveryEligibleAdSoItSeesWhatTheFunnelCut) {
+  const std::vector<std::string> short_run = {"run.days=0.25", "run.auction_log_rate=0.05"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), short_run.begin(), short_run.end());
+    return run("lesson_funnel", extra).summary.totals;
+  };
+  const core::Counters all = with({"funnel.prerank_keep=100000", "funnel.rank_keep=100000"});
+  ASSERT_GT(all.efficiency_samples, 500u);
+  EXPECT_EQ(all.candidates_retrieved, all.candidates_ranked);
+  EXPECT_EQ(all.sampled_eligible_best_welfare, all.sampled_best_welfare);
+  EXPECT_EQ(core::Rates::of(all).efficiency, core::Rates::of(all).auction_efficiency);
+
+  const core::Counters tiny = with({"funnel.prerank_keep=10", "funnel.rank_keep=2"});
+  ASSERT_GT(tiny.efficiency_samples, 500u);
+  EXPECT_GT(tiny.sampled_eligible_best_welfare, tiny.sampled_best_welfare);
+  const core::Rates r = core::Rates::of(tiny);
+  EXPECT_LT(r.efficiency, r.auction_efficiency);
+  EXPECT_GT(r.efficiency, 0.0);
+}
+
 TEST(MarketplaceLearning, QualityScoresFromLoggedOrLearnedNegativeFeedbackCutHides) {
   // Ads of widely spread quality and frequent hides. Ranking by bid x pCTR x quality^2 with either
   // quality source must cut the hide rate against ignoring quality (alpha = 0). With ~4.8x10^5

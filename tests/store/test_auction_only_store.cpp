@@ -586,7 +586,9 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
         "click_revenue_micros",
         "auto_bid_campaigns", "auto_bid_violating", "auto_bid_mean_violation", "auto_bid_max_violation", "billing",
         "bidding", "pacer", "value_per_conversion_micros", "surplus_micros", "pcvr", "auto_bid_target",
-        "auto_bid_multiplier", "auto_bid_realized", "auto_bid_violation"}) {
+        "auto_bid_multiplier", "auto_bid_realized", "auto_bid_violation",
+        // version 5
+        "sampled_eligible_best_welfare_micros", "auction_efficiency"}) {
     const std::string null_value = std::string(" ") + column + "=NULL";
     ASSERT_NE(dump.find(null_value), std::string::npos) << column;
     for (auto at = dump.find(null_value); at != std::string::npos; at = dump.find(null_value))

@@ -126,6 +126,7 @@ core::IntervalMetrics make_interval(int i) {
   c.efficiency_samples = 7 * k;
   c.sampled_welfare = 1e-7 * (i + 1) + 0.3;
   c.sampled_best_welfare = c.sampled_welfare * 1.25 + 1.0 / 7.0;
+  c.sampled_eligible_best_welfare = c.sampled_best_welfare * 1.5 + 1.0 / 11.0;
   // Slots 0 and 1 shown; slot 2 nothing (no row); slot 3 only a click on an earlier impression.
   c.slot_impressions[0] = 2000 * k;
   c.slot_clicks[0] = 40 * k;
@@ -364,6 +365,8 @@ void expect_counters_eq(const core::Counters& a, const core::Counters& b) {
   EXPECT_EQ(a.efficiency_samples, b.efficiency_samples);
   EXPECT_TRUE(same_double(a.sampled_welfare, b.sampled_welfare)) << "sampled_welfare";
   EXPECT_TRUE(same_double(a.sampled_best_welfare, b.sampled_best_welfare)) << "sampled_best_welfare";
+  EXPECT_TRUE(same_double(a.sampled_eligible_best_welfare, b.sampled_eligible_best_welfare))
+      << "sampled_eligible_best_welfare";
   for (std::size_t k = 0; k < a.slot_impressions.size(); ++k) {
     EXPECT_EQ(a.slot_impressions[k], b.slot_impressions[k]) << "slot " << k;
     EXPECT_EQ(a.slot_clicks[k], b.slot_clicks[k]) << "slot " << k;
@@ -449,6 +452,7 @@ void expect_rates_eq(const core::Rates& a, const core::Rates& b) {
   EXPECT_TRUE(same_double(a.price_to_bid, b.price_to_bid)) << "price_to_bid";
   EXPECT_TRUE(same_double(a.reserve_bind_rate, b.reserve_bind_rate)) << "reserve_bind_rate";
   EXPECT_TRUE(same_double(a.efficiency, b.efficiency)) << "efficiency";
+  EXPECT_TRUE(same_double(a.auction_efficiency, b.auction_efficiency)) << "auction_efficiency";
 }
 
 std::int64_t count_rows(const fs::path& db_path, const std::string& sql) {
@@ -518,9 +522,11 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
         "model_log_loss", "model_normalized_entropy", "model_calibration_ratio", "model_ece",
         // version 3
         "attributed_conversions", "late_conversions", "billed_impressions", "billed_conversions",
-        "click_revenue_micros"})
+        "click_revenue_micros",
+        // version 5
+        "sampled_eligible_best_welfare_micros", "auction_efficiency"})
     EXPECT_TRUE(intervals.count(c)) << c;
-  EXPECT_EQ(intervals.size(), 42u + 18u + 5u);
+  EXPECT_EQ(intervals.size(), 42u + 18u + 5u + 2u);
   // The summary of `runs` has every counter, rate and model column of `intervals`.
   for (const auto& c : intervals)
     if (c != "interval_index" && c != "start_us" && c != "end_us" && c != "budget_exhausted_share") {
@@ -551,7 +557,8 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
   // Money and times are INTEGER columns, except the floating-point amounts that say so.
   const std::set<std::string> real_micros = {"value_micros", "advertiser_value_micros", "sum_price_shown_micros",
                                              "sum_bid_shown_micros", "sampled_welfare_micros",
-                                             "sampled_best_welfare_micros", "sum_price_micros", "bid_micros",
+                                             "sampled_best_welfare_micros", "sampled_eligible_best_welfare_micros",
+                                             "sum_price_micros", "bid_micros",
                                              "price_micros", "value_per_conversion_micros", "surplus_micros"};
   for (const char* table : {"runs", "run_slots", "intervals", "interval_slots", "campaign_spend", "campaign_totals",
                             "auction_candidates"}) {
@@ -658,6 +665,7 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
   }
   // The new rates are not trivially 0 here.
   EXPECT_GT(intervals[1].rates.efficiency, 0.0);
+  EXPECT_GT(intervals[1].rates.auction_efficiency, intervals[1].rates.efficiency);
   EXPECT_GT(intervals[1].rates.price_to_bid, 0.0);
   EXPECT_GT(intervals[1].rates.reserve_bind_rate, 0.0);
   EXPECT_NE(intervals[1].rates.advertiser_surplus, 0.0);
@@ -1208,6 +1216,9 @@ TEST(ResultStoreDeterminism, DumpDetectsASingleChangedValue) {
       {"explore_requests", in_interval(0, [](auto& m) { ++m.counts.explore_requests; })},
       {"sampled_best_welfare",
        in_interval(0, [](auto& m) { m.counts.sampled_best_welfare = ulp_up(m.counts.sampled_best_welfare); })},
+      {"sampled_eligible_best_welfare", in_interval(1, [](auto& m) {
+         m.counts.sampled_eligible_best_welfare = ulp_up(m.counts.sampled_eligible_best_welfare);
+       })},
       {"slot_sum_price",
        in_interval(3, [](auto& m) { m.counts.slot_sum_price[1] = ulp_up(m.counts.slot_sum_price[1]); })},
       {"a new slot row", in_interval(2, [](auto& m) { m.counts.slot_clicks[2] = 1; })},
