@@ -79,6 +79,19 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
                            100.0 * static_cast<double>(t.slot_clicks[k]) / static_cast<double>(t.slot_impressions[k]));
     if (!slots.empty()) out += fmt::format("  {:<18}{}\n", "CTR by slot", slots);
   }
+  if (s.new_ads.ads > 0) {
+    const core::NewAdTotals& n = s.new_ads;
+    const double imps = std::max<double>(1.0, static_cast<double>(t.impressions));
+    const double rev = std::max(1.0, t.revenue.as_double_micros());
+    out += "New ads (arrived during the run)\n";
+    line("new ads", thousands(n.ads), "impressions", fmt::format("{:.1f} %", 100.0 * static_cast<double>(n.impressions) / imps),
+         "revenue", fmt::format("{:.1f} %", 100.0 * n.revenue.as_double_micros() / rev));
+    line("clicked by the end", fmt::format("{:.1f} %", 100.0 * static_cast<double>(n.clicked) / static_cast<double>(n.ads)),
+         "median h to click", std::isnan(n.median_hours_to_first_click) ? std::string("-")
+                                                                         : fmt::format("{:.1f}", n.median_hours_to_first_click),
+         "CTR error at end", std::isnan(n.ctr_error) ? std::string("-") : fmt::format("{:.1f} %", 100.0 * n.ctr_error));
+    line("pCTR-CTR rank corr.", metric(n.ctr_rank_correlation, 3), "  (Spearman, at the end)", "", "", "");
+  }
   if (s.auto_bid.campaigns > 0) {
     out += "Auto-bidding (realized CPA / ROAS against target, cumulative)\n";
     line("auto-bid campaigns", thousands(s.auto_bid.campaigns), "violating target", thousands(s.auto_bid.violating),
@@ -273,6 +286,14 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
   j["late_conversions"] = t.late_conversions;
   j["billed_impressions"] = t.billed_impressions;
   j["billed_conversions"] = t.billed_conversions;
+  j["new_ads"] = {{"ads", s.new_ads.ads},
+                  {"impressions", s.new_ads.impressions},
+                  {"clicks", s.new_ads.clicks},
+                  {"revenue", s.new_ads.revenue.units()},
+                  {"clicked", s.new_ads.clicked},
+                  {"median_hours_to_first_click", s.new_ads.median_hours_to_first_click},
+                  {"ctr_error", s.new_ads.ctr_error},
+                  {"ctr_rank_correlation", s.new_ads.ctr_rank_correlation}};
   j["auto_bid"] = {{"campaigns", s.auto_bid.campaigns},
                    {"violating", s.auto_bid.violating},
                    {"mean_violation", s.auto_bid.mean_violation},

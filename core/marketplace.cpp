@@ -4,6 +4,7 @@
 #include <bit>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -48,6 +49,10 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
   active_users_ = users;
   logged_impressions_.assign(world_->ads.size(), 0.0);
   logged_negative_.assign(world_->ads.size(), 0.0);
+  ad_arrival_.resize(world_->ads.size());
+  for (AdId a = 0; a < world_->ads.size(); ++a)
+    ad_arrival_[a] = std::max(world_->ads.available_from[a], world_->campaigns[world_->ads.campaign[a]].flight_start);
+  ad_first_click_.assign(world_->ads.size(), -1);
   server_.set_impression_counts(logged_impressions_);
   campaign_totals_.resize(world_->campaigns.size());
   campaign_in_flight_.assign(world_->campaigns.size(), 0);
@@ -278,6 +283,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     const ImpressionOutcome& o = outcomes[s];
     ++m.impressions;
     ++campaign_totals_[c].impressions;
+    if (is_new_ad(ad)) ++new_ads_.impressions;
     m.sum_pctr_shown += ranked.pctr[i];
     const BillingModel billing = world_->campaigns[c].billing;
     // Prices and bids of shown ads are summed per click: CPM and CPA ones are converted with the
@@ -324,7 +330,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     pending_log_.push_back(logged);
 
     if (billing == BillingModel::kCpm) {
-      const BudgetLedger::ChargeResult charge_result = charge(c, Money::from_micros_rounded(ranked.price[i]), now, s, served.explored, request.surface);
+      const BudgetLedger::ChargeResult charge_result = charge(c, ad, Money::from_micros_rounded(ranked.price[i]), now, s, served.explored, request.surface);
       if (charge_result.billed.micros > 0) ++m.billed_impressions;
     }
 
@@ -349,7 +355,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
           cslab = free_conversions_.back();
           free_conversions_.pop_back();
         }
-        conversion_slab_[cslab] = {c, billing == BillingModel::kCpa ? Money::from_micros_rounded(ranked.price[i]) : Money{0},
+        conversion_slab_[cslab] = {c, ad, billing == BillingModel::kCpa ? Money::from_micros_rounded(ranked.price[i]) : Money{0},
                                    static_cast<std::uint8_t>(s), served.explored, o.conversion_delay <= config_.conversion_window,
                                    request.surface};
         sim_.schedule(now + o.click_delay + o.conversion_delay, Priority::kFeedback, *this, kConversion, cslab);
@@ -380,9 +386,11 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
   ++m.surface[surface_index(click.surface)].clicks;
   ++totals.clicks;
   ++m.slot_clicks[click.slot];
+  if (is_new_ad(click.ad)) ++new_ads_.clicks;
+  if (ad_first_click_[click.ad] < 0) ad_first_click_[click.ad] = now;
   if (components_.conversion_model) components_.conversion_model->on_click(click.campaign);
   if (world_->campaigns[click.campaign].billing == BillingModel::kCpc) {
-    const BudgetLedger::ChargeResult billed = charge(click.campaign, click.price, now, click.slot, click.explore, click.surface);
+    const BudgetLedger::ChargeResult billed = charge(click.campaign, click.ad, click.price, now, click.slot, click.explore, click.surface);
     if (billed.billed.micros > 0) ++m.billed_clicks;
     m.click_revenue += billed.billed;
   }
@@ -398,11 +406,12 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
   ++m.late_clicks;
 }
 
-BudgetLedger::ChargeResult Marketplace::charge(CampaignId c, Money amount, SimTime now, std::size_t slot, bool explore,
-                                               Surface surface) {
+BudgetLedger::ChargeResult Marketplace::charge(CampaignId c, AdId ad, Money amount, SimTime now, std::size_t slot,
+                                               bool explore, Surface surface) {
   Counters& m = interval_;
   const BudgetLedger::ChargeResult r = budgets_.charge(c, amount, now);
   m.revenue += r.billed;
+  if (is_new_ad(ad)) new_ads_.revenue += r.billed;
   m.surface[surface_index(surface)].revenue += r.billed;
   m.slot_revenue[slot] += r.billed;
   if (explore) m.explore_revenue += r.billed;
@@ -443,7 +452,7 @@ void Marketplace::on_conversion(SimTime now, std::uint64_t slab_index) {
   if (components_.conversion_model) components_.conversion_model->on_conversion(conv.campaign);
   if (components_.bid_policy) components_.bid_policy->on_conversion(conv.campaign, value);
   if (world_->campaigns[conv.campaign].billing == BillingModel::kCpa) {
-    const BudgetLedger::ChargeResult billed = charge(conv.campaign, conv.price, now, conv.slot, conv.explore, conv.surface);
+    const BudgetLedger::ChargeResult billed = charge(conv.campaign, conv.ad, conv.price, now, conv.slot, conv.explore, conv.surface);
     if (billed.billed.micros > 0) ++m.billed_conversions;
   }
 }
@@ -656,9 +665,71 @@ RunSummary Marketplace::finish() {
   const double wall = final_summary_.wall_seconds;
   final_summary_ = summary();
   final_summary_.wall_seconds = wall;
+  evaluate_new_ads(final_summary_.new_ads);
   finished_ = true;
   for (SimObserver* o : observers_) o->on_finish(final_summary_);
   return final_summary_;
+}
+
+NewAdTotals Marketplace::new_ad_totals() const {
+  NewAdTotals t = new_ads_;
+  const SimTime now = sim_.now();
+  std::vector<double> hours;  // to the first click; never clicked: infinity
+  for (AdId a = 0; a < ad_arrival_.size(); ++a) {
+    if (!is_new_ad(a) || ad_arrival_[a] >= now) continue;
+    ++t.ads;
+    const bool clicked = ad_first_click_[a] >= 0;
+    t.clicked += clicked ? 1 : 0;
+    hours.push_back(clicked ? to_hours(ad_first_click_[a] - ad_arrival_[a]) : std::numeric_limits<double>::infinity());
+  }
+  t.median_hours_to_first_click = std::numeric_limits<double>::quiet_NaN();
+  if (!hours.empty()) {
+    const auto mid = hours.begin() + static_cast<std::ptrdiff_t>((hours.size() - 1) / 2);
+    std::nth_element(hours.begin(), mid, hours.end());
+    if (std::isfinite(*mid)) t.median_hours_to_first_click = *mid;
+  }
+  t.ctr_error = t.ctr_rank_correlation = std::numeric_limits<double>::quiet_NaN();  // known once the run has finished
+  return t;
+}
+
+// What the platform believes about each new ad at the end, against the truth: the served model's
+// calibrated pCTR (no exploration bonus) and the true CTR, each averaged over the same 16 users
+// (stream "metrics.new_ad_users", drawn from nothing else).
+void Marketplace::evaluate_new_ads(NewAdTotals& out) {
+  constexpr int kUsers = 16;
+  const SimTime now = sim_.now();
+  Rng rng = streams_.stream("metrics.new_ad_users");
+  boost::random::uniform_int_distribution<UserId> pick(0, static_cast<UserId>(world_->users.size() - 1));
+  std::vector<double> predicted, truth;
+  for (AdId a = 0; a < ad_arrival_.size(); ++a) {
+    if (!is_new_ad(a) || ad_arrival_[a] >= now) continue;
+    double p_sum = 0.0, t_sum = 0.0;
+    for (int k = 0; k < kUsers; ++k) {
+      const UserId u = pick(rng);
+      RequestContext request;
+      request.time = now;
+      request.hour = static_cast<std::uint8_t>((now % kDay) / kHour);
+      request.user = u;
+      request.region = world_->users.region[u];
+      request.age_band = world_->users.age_band[u];
+      request.device = world_->users.device[u];
+      request.interests = world_->users.interests[u];
+      request.user_embedding = world_->users.embedding_of(u);
+      float p = 0.0f, t = 0.0f;
+      components_.ctr_model->predict(request, {&a, 1}, {&p, 1});
+      if (components_.calibrator) components_.calibrator->calibrate({&p, 1});
+      components_.truth->true_ctr(request, {&a, 1}, {&t, 1});
+      p_sum += p;
+      t_sum += t;
+    }
+    if (t_sum <= 0.0) continue;
+    predicted.push_back(p_sum / kUsers);
+    truth.push_back(t_sum / kUsers);
+  }
+  double error = 0.0;
+  for (std::size_t i = 0; i < truth.size(); ++i) error += std::abs(predicted[i] - truth[i]) / truth[i];
+  out.ctr_error = truth.empty() ? std::numeric_limits<double>::quiet_NaN() : error / static_cast<double>(truth.size());
+  out.ctr_rank_correlation = rank_correlation(predicted, truth);
 }
 
 RunSummary Marketplace::summary() const {
@@ -674,6 +745,7 @@ RunSummary Marketplace::summary() const {
   s.users = world_->users.size();
   s.active_users = active_users_;
   s.mean_fatigue = mean_fatigue(sim_.now());
+  s.new_ads = new_ad_totals();
   if (components_.evaluator) {
     s.model = components_.evaluator->total();
     for (std::size_t k = 0; k < kSurfaces; ++k) s.surface_model[k] = components_.evaluator->total(static_cast<Surface>(k));

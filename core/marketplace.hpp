@@ -111,6 +111,7 @@ class Marketplace final : public EventHandler {
   };
   struct PendingConversion {
     CampaignId campaign;
+    AdId ad;
     Money price;  // CPA: per conversion
     std::uint8_t slot;
     bool explore;
@@ -129,8 +130,12 @@ class Marketplace final : public EventHandler {
   void on_conversion(SimTime now, std::uint64_t slab_index);
   // Books one charge against the campaign's budget (any billing event) and takes the campaign out
   // of the auction when its budget runs out.
-  BudgetLedger::ChargeResult charge(CampaignId c, Money amount, SimTime now, std::size_t slot, bool explore,
+  BudgetLedger::ChargeResult charge(CampaignId c, AdId ad, Money amount, SimTime now, std::size_t slot, bool explore,
                                     Surface surface);
+  // New ads (arrived after time 0): counts as they happen; the model's error about them at the end.
+  bool is_new_ad(AdId a) const { return ad_arrival_[a] > 0; }
+  NewAdTotals new_ad_totals() const;
+  void evaluate_new_ads(NewAdTotals& out);  // ctr_error and ctr_rank_correlation, at the end
   // Draws the request's surface and query category (stream "traffic.search"; never drawn from
   // when traffic.search_share is 0).
   void draw_surface(RequestContext& request);
@@ -176,6 +181,9 @@ class Marketplace final : public EventHandler {
   std::uint64_t active_users_ = 0;
   std::vector<UserId> fatigue_sample_;
   std::vector<AdId> eligible_ads_;     // record_efficiency: scratch, sampled auctions only
+  std::vector<SimTime> ad_arrival_;      // per ad: when it became servable (its own start or its campaign's)
+  std::vector<SimTime> ad_first_click_;  // per ad: its first click, -1 before
+  NewAdTotals new_ads_;                  // impressions, clicks and revenue of new ads so far
   std::vector<float> eligible_truth_;
   std::vector<CampaignTotals> campaign_totals_;
   std::vector<std::uint8_t> campaign_in_flight_;

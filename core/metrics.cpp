@@ -1,6 +1,10 @@
 #include "core/metrics.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
+#include <numeric>
 #include <tuple>
 
 namespace adsim::core {
@@ -89,6 +93,36 @@ Rates Rates::of(const Counters& c) {
   r.efficiency = ratio(c.sampled_welfare, c.sampled_eligible_best_welfare);
   r.auction_efficiency = ratio(c.sampled_welfare, c.sampled_best_welfare);
   return r;
+}
+
+namespace {
+std::vector<double> average_ranks(std::span<const double> v) {
+  std::vector<std::size_t> order(v.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  std::vector<double> rank(v.size());
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+    for (std::size_t k = i; k <= j; ++k) rank[order[k]] = 0.5 * static_cast<double>(i + j);  // ties share their mean
+    i = j + 1;
+  }
+  return rank;
+}
+}  // namespace
+
+double rank_correlation(std::span<const double> x, std::span<const double> y) {
+  if (x.size() != y.size() || x.size() < 2) return std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> rx = average_ranks(x), ry = average_ranks(y);
+  const double mean = 0.5 * static_cast<double>(x.size() - 1);  // of the ranks 0 .. n-1, ties included
+  double sxy = 0.0, sxx = 0.0, syy = 0.0;
+  for (std::size_t i = 0; i < rx.size(); ++i) {
+    sxy += (rx[i] - mean) * (ry[i] - mean);
+    sxx += (rx[i] - mean) * (rx[i] - mean);
+    syy += (ry[i] - mean) * (ry[i] - mean);
+  }
+  if (sxx <= 0.0 || syy <= 0.0) return std::numeric_limits<double>::quiet_NaN();
+  return sxy / std::sqrt(sxx * syy);
 }
 
 const char* billing_name(BillingModel b) {

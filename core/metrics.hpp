@@ -1,6 +1,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -196,6 +197,33 @@ struct StrategyGroup {
 const char* billing_name(BillingModel b);
 const char* bidding_name(BiddingKind b);
 
+// Ads that arrive during the run with no history (their own start, or their campaign's flight
+// start, after time 0): what cold start costs them and what exploration buys them.
+struct NewAdTotals {
+  std::uint64_t ads = 0;          // ads that arrived after time 0 and before the run ended
+  std::uint64_t impressions = 0;
+  std::uint64_t clicks = 0;
+  Money revenue;                  // billed for their impressions, clicks and conversions
+  std::uint64_t clicked = 0;      // of `ads`, those with at least one click by the end
+  // Median over `ads` of the hours from arrival to the first click, an ad never clicked counting as
+  // never; NaN when fewer than half were clicked (the median is then unknown).
+  double median_hours_to_first_click = 0.0;
+  // The platform's belief about them at the end, from p^ and p per ad: the served model's
+  // calibrated pCTR (no exploration bonus) and the true CTR, each averaged over the same 16 random
+  // users. NaN until the run has finished, or without new ads.
+  // ctr_error: mean of |p^ - p| / p. It includes the bias every ad's estimate shares (the model
+  // learns from the users the ad was shown to, who like it more than random users do), so compare
+  // it between runs, not with 0.
+  // ctr_rank_correlation: Spearman's correlation of p^ with p across the new ads: how well the
+  // platform tells good new ads from bad ones (an ad it knows nothing of sits on the prior).
+  double ctr_error = 0.0;
+  double ctr_rank_correlation = 0.0;
+};
+
+// Spearman's rank correlation of x and y (average ranks for ties); NaN with fewer than two
+// points or when either has no spread.
+double rank_correlation(std::span<const double> x, std::span<const double> y);
+
 struct RunSummary {
   std::string scenario_name;
   std::uint64_t seed = 0;
@@ -212,6 +240,7 @@ struct RunSummary {
   std::vector<CampaignTotals> campaigns;
   std::vector<std::string> pacer_names;  // CampaignTotals::pacer indexes this; empty: "none"
   AutoBidTotals auto_bid;                // over auto-bid campaigns (all zero when there are none)
+  NewAdTotals new_ads;
 
   // Campaigns grouped by (pacer, bidding, billing), in that order of keys.
   std::vector<StrategyGroup> strategy_groups() const;

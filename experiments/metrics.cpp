@@ -166,6 +166,41 @@ std::vector<MetricDef> make_metrics() {
       market("forgone", "unbilled clicks", "currency units", B::kLower, 2, [=](const RunFacts& f) { return t(f).forgone.units(); }),
       market("auto_bid_violation", "auto-bid violation", "share of target", B::kLower, 4,
              [](const RunFacts& f) { return or_nan(f.run.auto_bid.campaigns > 0, f.run.auto_bid.mean_violation); }),
+      // What exploration forwent: its requests at the exploiting requests' revenue per request, less
+      // what they earned, as a share of revenue (0 without exploration).
+      market("explore_cost", "exploration cost", "share of revenue", B::kLower, 4,
+             [=](const RunFacts& f) {
+               const auto& c = t(f);
+               const double exploit_requests = static_cast<double>(c.requests - c.explore_requests);
+               if (c.revenue.micros <= 0 || exploit_requests <= 0) return kNaN;
+               const double exploit_rpr = (c.revenue - c.explore_revenue).as_double_micros() / exploit_requests;
+               return (static_cast<double>(c.explore_requests) * exploit_rpr - c.explore_revenue.as_double_micros()) /
+                      c.revenue.as_double_micros();
+             }),
+      // Cold start: ads that arrived during the run (NaN without any).
+      market("new_ad_impression_share", "new ads' impressions", "share of impressions", B::kNeither, 4,
+             [](const RunFacts& f) {
+               const auto& n = f.run.new_ads;
+               return or_nan(n.ads > 0 && f.run.totals.impressions > 0,
+                             static_cast<double>(n.impressions) / static_cast<double>(f.run.totals.impressions));
+             }),
+      market("new_ad_revenue_share", "new ads' revenue", "share of revenue", B::kNeither, 4,
+             [](const RunFacts& f) {
+               const auto& n = f.run.new_ads;
+               return or_nan(n.ads > 0 && f.run.totals.revenue.micros > 0,
+                             n.revenue.as_double_micros() / f.run.totals.revenue.as_double_micros());
+             }),
+      market("new_ads_clicked", "new ads clicked", "share of new ads", B::kHigher, 4,
+             [](const RunFacts& f) {
+               const auto& n = f.run.new_ads;
+               return or_nan(n.ads > 0, static_cast<double>(n.clicked) / static_cast<double>(n.ads));
+             }),
+      market("new_ad_first_click_hours", "hours to a new ad's first click", "hours (median)", B::kLower, 2,
+             [](const RunFacts& f) { return or_nan(f.run.new_ads.ads > 0, f.run.new_ads.median_hours_to_first_click); }),
+      market("new_ad_ctr_error", "new ads' CTR error", "|pCTR - CTR| / CTR", B::kLower, 4,
+             [](const RunFacts& f) { return or_nan(f.run.new_ads.ads > 0, f.run.new_ads.ctr_error); }),
+      market("new_ad_ctr_rank_correlation", "new ads: pCTR vs CTR rank correlation", "Spearman", B::kHigher, 4,
+             [](const RunFacts& f) { return or_nan(f.run.new_ads.ads > 0, f.run.new_ads.ctr_rank_correlation); }),
       // Feed and search, for runs with search traffic (traffic.search_share); NaN without, so a study
       // without search leaves them out.
       market("feed_ctr", "feed CTR", "clicks / impression", B::kHigher, 5,

@@ -87,6 +87,17 @@ Table<RunRow> make_runs() {
   summary(added_in(3, integer<R>("auto_bid_violating", [](auto& r) -> auto& { return r.auto_bid.violating; })));
   summary(added_in(3, real<R>("auto_bid_mean_violation", [](auto& r) -> auto& { return r.auto_bid.mean_violation; })));
   summary(added_in(3, real<R>("auto_bid_max_violation", [](auto& r) -> auto& { return r.auto_bid.max_violation; })));
+  // Version 5: ads that arrived during the run (all 0, and NULL ratios, when none did).
+  summary(added_in(5, integer<R>("new_ads", [](auto& r) -> auto& { return r.new_ads.ads; })));
+  summary(added_in(5, integer<R>("new_ad_impressions", [](auto& r) -> auto& { return r.new_ads.impressions; })));
+  summary(added_in(5, integer<R>("new_ad_clicks", [](auto& r) -> auto& { return r.new_ads.clicks; })));
+  summary(added_in(5, integer<R>("new_ad_revenue_micros", [](auto& r) -> auto& { return r.new_ads.revenue.micros; })));
+  summary(added_in(5, integer<R>("new_ads_clicked", [](auto& r) -> auto& { return r.new_ads.clicked; })));
+  summary(added_in(5, real<R>("new_ad_median_hours_to_first_click",
+                              [](auto& r) -> auto& { return r.new_ads.median_hours_to_first_click; })));
+  summary(added_in(5, real<R>("new_ad_ctr_error", [](auto& r) -> auto& { return r.new_ads.ctr_error; })));
+  summary(added_in(5, real<R>("new_ad_ctr_rank_correlation",
+                              [](auto& r) -> auto& { return r.new_ads.ctr_rank_correlation; })));
   // Version 4: the study the run belongs to (NULL for a run outside a study).
   c.push_back(added_in(4, integer_or_null<R>("experiment_id", [](auto& r) -> auto& { return r.experiment_id; }, 0)));
   c.push_back(added_in(4, integer_or_null<R>("variant_id", [](auto& r) -> auto& { return r.variant_id; }, 0)));

@@ -1,12 +1,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "core/marketplace.hpp"
 #include "core/world_generator.hpp"
 #include "models/ground_truth.hpp"
 #include "models/historical_ctr.hpp"
+#include "models/oracle_ctr_model.hpp"
 #include "reference_gsp.hpp"
 #include "small_run.hpp"
 
@@ -139,6 +141,75 @@ TEST(Marketplace, StopTokenInterruptsAndReportsPartialRun) {
   EXPECT_TRUE(s.interrupted);
   EXPECT_EQ(s.simulated, 6 * kHour);
   EXPECT_GT(s.totals.requests, 0u);
+}
+
+// Ads that arrive during the run: the summary's counts agree with a recount from the auction log
+// (every auction logged), and the end-of-run evaluation compares like with like: with the oracle
+// click model the platform's pCTR is the true CTR, so the error is 0 and the ordering perfect.
+struct NewAdRecount : SimObserver {
+  const std::vector<SimTime>* arrival = nullptr;
+  std::uint64_t impressions = 0;
+  std::uint64_t logged = 0;
+  void on_auction(const AuctionLogEntry& e) override {
+    ++logged;
+    for (const AuctionLogCandidate& c : e.candidates)
+      if (c.slot >= 0 && (*arrival)[c.ad] > 0) ++impressions;
+  }
+};
+
+TEST(Marketplace, NewAdTotalsCountWhatTheNewAdsGot) {
+  SmallRun setup;
+  setup.world.new_ad_share = 0.4;
+  const auto world = setup.make_world();
+  std::vector<SimTime> arrival(world->ads.size());
+  std::uint64_t expected_ads = 0;
+  for (AdId a = 0; a < world->ads.size(); ++a) {
+    arrival[a] = std::max(world->ads.available_from[a], world->campaigns[world->ads.campaign[a]].flight_start);
+    expected_ads += (arrival[a] > 0 && arrival[a] < kDay) ? 1 : 0;
+  }
+  ASSERT_GT(expected_ads, 50u);
+  for (const bool oracle : {false, true}) {
+    SCOPED_TRACE(oracle ? "oracle" : "historical");
+    auto w = setup.make_world();
+    MarketplaceComponents parts = setup.components(*w);
+    if (oracle) parts.ctr_model = std::make_unique<models::OracleCtrModel>(*parts.truth);
+    Marketplace market(std::move(w), setup.config, std::move(parts));
+    NewAdRecount recount;
+    recount.arrival = &arrival;
+    market.add_observer(recount);
+    const RunSummary s = market.run();
+    const NewAdTotals& n = s.new_ads;
+    ASSERT_EQ(recount.logged, s.totals.requests) << "every auction is logged";
+    EXPECT_EQ(n.ads, expected_ads);
+    EXPECT_EQ(n.impressions, recount.impressions);
+    EXPECT_GT(n.impressions, 0u);
+    EXPECT_LT(n.impressions, s.totals.impressions);
+    EXPECT_LE(n.clicked, n.ads);
+    EXPECT_LE(n.clicked, n.clicks);
+    EXPECT_LT(n.clicks, s.totals.clicks);
+    EXPECT_GT(n.revenue.micros, 0);
+    EXPECT_LT(n.revenue.micros, s.totals.revenue.micros);
+    if (oracle) {
+      EXPECT_NEAR(n.ctr_error, 0.0, 1e-6);
+      EXPECT_DOUBLE_EQ(n.ctr_rank_correlation, 1.0);
+    } else {
+      EXPECT_GT(n.ctr_error, 0.0);
+      EXPECT_LT(n.ctr_rank_correlation, 1.0);
+    }
+  }
+}
+
+TEST(RankCorrelation, SpearmanWithAverageRanksForTies) {
+  const std::vector<double> x = {1, 2, 3, 4}, y = {10, 30, 20, 40};
+  EXPECT_NEAR(rank_correlation(x, y), 0.8, 1e-12);  // 1 - 6 x 2 / (4 x 15)
+  const std::vector<double> reversed = {4, 3, 2, 1};
+  EXPECT_NEAR(rank_correlation(x, reversed), -1.0, 1e-12);
+  // Ties share their mean rank: ranks (0.5, 0.5, 2) against (0, 1, 2) give 1.5 / sqrt(1.5 x 2).
+  const std::vector<double> tied = {1, 1, 2}, z = {5, 6, 7};
+  EXPECT_NEAR(rank_correlation(tied, z), 1.5 / std::sqrt(3.0), 1e-12);
+  const std::vector<double> flat = {2, 2, 2};
+  EXPECT_TRUE(std::isnan(rank_correlation(flat, z)));
+  EXPECT_TRUE(std::isnan(rank_correlation(std::vector<double>{1}, std::vector<double>{1})));
 }
 
 }  // namespace

@@ -588,7 +588,9 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
         "bidding", "pacer", "value_per_conversion_micros", "surplus_micros", "pcvr", "auto_bid_target",
         "auto_bid_multiplier", "auto_bid_realized", "auto_bid_violation",
         // version 5
-        "sampled_eligible_best_welfare_micros", "auction_efficiency"}) {
+        "sampled_eligible_best_welfare_micros", "auction_efficiency", "new_ads", "new_ad_impressions",
+        "new_ad_clicks", "new_ad_revenue_micros", "new_ads_clicked", "new_ad_median_hours_to_first_click",
+        "new_ad_ctr_error", "new_ad_ctr_rank_correlation"}) {
     const std::string null_value = std::string(" ") + column + "=NULL";
     ASSERT_NE(dump.find(null_value), std::string::npos) << column;
     for (auto at = dump.find(null_value); at != std::string::npos; at = dump.find(null_value))

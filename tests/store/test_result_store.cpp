@@ -301,6 +301,8 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
   s.campaigns = {a, b};
   s.pacer_names = {"none", "dual_descent"};
   s.auto_bid = core::AutoBidTotals{1, 1, 0.125, 0.125};
+  s.new_ads = core::NewAdTotals{37, 12'345, 678, core::Money::from_micros(9'007'199'254'740'993LL), 29, 2.0 / 3.0,
+                                std::numeric_limits<double>::quiet_NaN(), 0.1 + 0.2};
   return s;
 }
 
@@ -547,7 +549,9 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
                         "value_per_conversion_micros", "surplus_micros", "pcvr", "auto_bid_target",
                         "auto_bid_multiplier", "auto_bid_realized", "auto_bid_violation"})
     EXPECT_TRUE(column_names(db, "campaign_totals").count(c)) << c;
-  for (const char* c : {"auto_bid_campaigns", "auto_bid_violating", "auto_bid_mean_violation", "auto_bid_max_violation"})
+  for (const char* c : {"auto_bid_campaigns", "auto_bid_violating", "auto_bid_mean_violation", "auto_bid_max_violation",
+                        "new_ads", "new_ad_impressions", "new_ad_clicks", "new_ad_revenue_micros", "new_ads_clicked",
+                        "new_ad_median_hours_to_first_click", "new_ad_ctr_error", "new_ad_ctr_rank_correlation"})
     EXPECT_TRUE(runs.count(c)) << c;
   const auto candidates = column_names(db, "auction_candidates");
   for (const char* c : {"run_id", "request_id", "rank", "ad_id", "campaign_id", "bid_micros", "pacing_multiplier",
@@ -758,6 +762,17 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
   EXPECT_EQ(auto_bid.violating, 1u);
   EXPECT_EQ(auto_bid.mean_violation, 0.125);
   EXPECT_EQ(auto_bid.max_violation, 0.125);
+  // New-ad totals round-trip exactly; an unknown ratio is NULL, read back as NaN.
+  const core::NewAdTotals new_ads = store.read_run(run_id)->new_ads;
+  EXPECT_EQ(new_ads.ads, 37u);
+  EXPECT_EQ(new_ads.impressions, 12'345u);
+  EXPECT_EQ(new_ads.clicks, 678u);
+  EXPECT_EQ(new_ads.revenue.micros, 9'007'199'254'740'993LL);
+  EXPECT_EQ(new_ads.clicked, 29u);
+  EXPECT_EQ(new_ads.median_hours_to_first_click, 2.0 / 3.0);
+  EXPECT_TRUE(std::isnan(new_ads.ctr_error));
+  EXPECT_EQ(new_ads.ctr_rank_correlation, 0.1 + 0.2);
+  EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM runs WHERE new_ad_ctr_error IS NULL"), 1);
   // "Never exhausted" is NULL in SQL, not a magic number.
   EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_totals WHERE first_exhausted_us IS NULL"), 1);
   EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_totals WHERE pacing_rms_error IS NULL"), 1);
