@@ -40,6 +40,39 @@ double budget_utilization(const RunFacts& f) {
   return budget > 0 ? spend / budget : kNaN;
 }
 
+// Auto-bid campaigns pooled: cost over what their targets allow. Cost: spend (tCPA), target ROAS x
+// spend (tROAS); allowance: target CPA x attributed conversions (tCPA), attributed conversion value
+// (tROAS). 1: the targets bind; below 1: they are slack (budget-bound); above: overshoot.
+double auto_bid_cost_ratio(const RunFacts& f) {
+  double cost = 0.0, allowed = 0.0;
+  for (const auto& row : f.campaigns) {
+    const core::CampaignTotals& c = row.totals;
+    const double spend = c.spend.as_double_micros();
+    const double conversions = static_cast<double>(c.attributed_conversions);
+    if (c.bidding == core::BiddingKind::kTargetCpa) {
+      cost += spend;
+      allowed += c.auto_bid_target * conversions;
+    } else if (c.bidding == core::BiddingKind::kTargetRoas) {
+      cost += c.auto_bid_target * spend;
+      allowed += conversions * c.value_per_conversion;
+    }
+  }
+  return allowed > 0 ? cost / allowed : kNaN;
+}
+
+// Advertisers' surplus (value - spend) of the campaigns that bid one way, currency units; NaN when
+// no campaign bids that way.
+double surplus_of(const RunFacts& f, core::BiddingKind kind) {
+  double surplus = 0.0;
+  bool any = false;
+  for (const auto& row : f.campaigns) {
+    if (row.totals.bidding != kind) continue;
+    any = true;
+    surplus += row.totals.surplus;
+  }
+  return any ? surplus / 1e6 : kNaN;
+}
+
 double exhausted_share(const RunFacts& f) {
   if (f.campaigns.empty()) return kNaN;
   std::size_t n = 0;
@@ -166,6 +199,14 @@ std::vector<MetricDef> make_metrics() {
       market("forgone", "unbilled clicks", "currency units", B::kLower, 2, [=](const RunFacts& f) { return t(f).forgone.units(); }),
       market("auto_bid_violation", "auto-bid violation", "share of target", B::kLower, 4,
              [](const RunFacts& f) { return or_nan(f.run.auto_bid.campaigns > 0, f.run.auto_bid.mean_violation); }),
+      market("auto_bid_cost_ratio", "auto-bid cost / allowance", "ratio, 1 = targets bind", B::kNeither, 4,
+             auto_bid_cost_ratio),
+      market("surplus_manual", "surplus, manual bids", "currency units", B::kHigher, 2,
+             [](const RunFacts& f) { return surplus_of(f, core::BiddingKind::kManual); }),
+      market("surplus_tcpa", "surplus, target CPA", "currency units", B::kHigher, 2,
+             [](const RunFacts& f) { return surplus_of(f, core::BiddingKind::kTargetCpa); }),
+      market("surplus_troas", "surplus, target ROAS", "currency units", B::kHigher, 2,
+             [](const RunFacts& f) { return surplus_of(f, core::BiddingKind::kTargetRoas); }),
       // What exploration forwent: its requests at the exploiting requests' revenue per request, less
       // what they earned, as a share of revenue (0 without exploration).
       market("explore_cost", "exploration cost", "share of revenue", B::kLower, 4,
