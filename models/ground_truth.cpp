@@ -70,6 +70,7 @@ void GroundTruth::respond(const core::RequestContext& request, std::span<const c
                                    params_.fatigue_weight * fatigue_at_page + intent_logit(request, ad));
     if (u01(rng) < p_click) {
       o.clicked = true;
+      fatigue += params_.fatigue_per_bad_click * std::max(0.0, 1.0 - 2.0 * q);  // regret after a poor ad
       boost::random::lognormal_distribution<double> delay(std::log(params_.click_delay_median_s),
                                                           params_.click_delay_sigma);
       o.click_delay = std::max<core::SimTime>(core::kMillisecond, core::from_seconds(delay(rng)));

@@ -11,7 +11,7 @@ struct GroundTruthParams {
   //                               + ln(search_match_odds) * [search request and ad category = query category])
   double base_logit = -3.6;
   double affinity_weight = 2.5;
-  double quality_weight = 2.0;
+  double quality_weight = 2.0;  // < 0: clickbait, the worse an ad the likelier a click
   double fatigue_weight = 0.5;
   // Search intent: on a search request, an ad of the query's category has its click odds multiplied
   // by this factor, i.e. ln(search_match_odds) is added to the logit above. 1: no effect; feed
@@ -32,10 +32,13 @@ struct GroundTruthParams {
   // P(report | examined) = sigmoid(report_base_logit + report_quality_weight * (0.5 - quality))
   double report_base_logit = -9.0;
   double report_quality_weight = 6.0;
-  // Fatigue: added per ad examined, per hide and per report; decays with a half-life.
+  // Fatigue: added per ad examined, per hide and per report, and per click on a poor ad (regret:
+  // fatigue_per_bad_click x max(0, 1 - 2 quality), so nothing at quality 0.5 or above and all of it
+  // at 0); decays with a half-life.
   double fatigue_per_impression = 0.01;
   double fatigue_per_hide = 0.3;
   double fatigue_per_report = 1.0;
+  double fatigue_per_bad_click = 0.0;
   double fatigue_half_life_hours = 6.0;
   // P(leave after a page) = sigmoid(churn_base_logit + churn_fatigue_weight * fatigue)
   double churn_base_logit = -11.0;

@@ -314,8 +314,10 @@ std::vector<KeySpec> build_schema() {
              "Intercept of the true click model P(click | examined)."),
       number("truth.affinity_weight", field(g, &GroundTruthParams::affinity_weight), closed(0, 20),
              "logit per unit cosine", "Weight of user-ad embedding similarity in the true click model."),
-      number("truth.quality_weight", field(g, &GroundTruthParams::quality_weight), closed(0, 20),
-             "logit per unit quality", "Weight of the ad's true quality in the true click model."),
+      number("truth.quality_weight", field(g, &GroundTruthParams::quality_weight), closed(-20, 20),
+             "logit per unit quality",
+             "Weight of the ad's true quality in the true click model; negative: clickbait, the worse an ad the "
+             "likelier a click (pair with truth.fatigue_per_bad_click)."),
       number("truth.search_match_odds", field(g, &GroundTruthParams::search_match_odds), closed(0.01, 100), "odds ratio",
              "Search intent: on a search request, the click odds of an ad of the query's category are multiplied "
              "by this (ln of it is added to the true click logit). 1: no effect; feed requests are unaffected."),
@@ -349,6 +351,10 @@ std::vector<KeySpec> build_schema() {
              "Fatigue a user gains per ad hidden."),
       number("truth.fatigue_per_report", field(g, &GroundTruthParams::fatigue_per_report), closed(0, 100),
              "fatigue units", "Fatigue a user gains per ad reported."),
+      number("truth.fatigue_per_bad_click", field(g, &GroundTruthParams::fatigue_per_bad_click), closed(0, 100),
+             "fatigue units",
+             "Regret: fatigue a user gains per click on a poor ad, times max(0, 1 - 2 x quality) (none at quality "
+             "0.5 or above)."),
       number("truth.fatigue_half_life_hours", field(g, &GroundTruthParams::fatigue_half_life_hours),
              open_closed(0, 366 * 24), "hours", "Half-life of user fatigue."),
       number("truth.churn_base_logit", field(g, &GroundTruthParams::churn_base_logit), closed(-30, 30), "logit",

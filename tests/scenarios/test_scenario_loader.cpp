@@ -127,6 +127,7 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(truth.report_quality_weight);
   ADSIM_EXPECT_FIELD(truth.fatigue_per_impression);
   ADSIM_EXPECT_FIELD(truth.fatigue_per_hide);
+  ADSIM_EXPECT_FIELD(truth.fatigue_per_bad_click);
   ADSIM_EXPECT_FIELD(truth.fatigue_per_report);
   ADSIM_EXPECT_FIELD(truth.fatigue_half_life_hours);
   ADSIM_EXPECT_FIELD(truth.churn_base_logit);

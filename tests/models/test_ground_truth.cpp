@@ -1,0 +1,84 @@
+// The hidden truth's clickbait knobs: a negative quality weight makes poor ads the likelier clicks,
+// and a click on a poor ad leaves the user regret (fatigue), none on an ad of quality 0.5 or more.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+
+#include "core/random_streams.hpp"
+#include "core/world_generator.hpp"
+#include "models/ground_truth.hpp"
+
+namespace adsim::models {
+namespace {
+
+core::World small_world() {
+  core::WorldSpec w;
+  w.users = 500;
+  w.ads = 200;
+  w.campaigns = 40;
+  w.advertisers = 10;
+  return core::generate_world(w, core::RandomStreams(3), core::kDay);
+}
+
+core::RequestContext request_of(const core::World& world, core::UserId u) {
+  core::RequestContext r;
+  r.time = core::kHour;
+  r.user = u;
+  r.region = world.users.region[u];
+  r.age_band = world.users.age_band[u];
+  r.interests = world.users.interests[u];
+  r.user_embedding = world.users.embedding_of(u);
+  return r;
+}
+
+double odds(double p) { return p / (1.0 - p); }
+
+TEST(GroundTruthClickbait, NegativeQualityWeightMultipliesTheClickOddsOfPoorAds) {
+  const core::World world = small_world();
+  GroundTruthParams plain, bait;
+  plain.quality_weight = 0.0;
+  bait.quality_weight = -3.0;
+  const GroundTruth a(world, plain), b(world, bait);
+  const core::RequestContext r = request_of(world, 7);
+  for (core::AdId ad = 0; ad < 20; ++ad) {
+    std::array<core::AdId, 1> ads{ad};
+    std::array<float, 1> p_plain{}, p_bait{};
+    a.true_ctr(r, ads, p_plain);
+    b.true_ctr(r, ads, p_bait);
+    // The logit gains -3 (q - 0.5): odds x exp(-3 (q - 0.5)), above 1 exactly for q < 0.5.
+    const double q = world.ads.true_quality[ad];
+    EXPECT_NEAR(odds(p_bait[0]) / odds(p_plain[0]), std::exp(-3.0 * (q - 0.5)), 1e-4) << "ad " << ad;
+  }
+}
+
+TEST(GroundTruthClickbait, AClickOnAPoorAdLeavesRegret) {
+  const core::World world = small_world();
+  GroundTruthParams p;
+  p.base_logit = 30.0;  // every examined ad is clicked
+  p.examination = {1.0};
+  p.fatigue_per_impression = 0.0;
+  p.fatigue_per_bad_click = 0.8;
+  p.churn_base_logit = -30.0;
+  const GroundTruth truth(world, p);
+  const core::RequestContext r = request_of(world, 3);
+  core::Rng rng = core::RandomStreams(5).stream("test");
+  int poor = 0, good = 0;
+  for (core::AdId ad = 0; ad < world.ads.size(); ++ad) {
+    float fatigue = 0.0f;
+    core::SimTime updated = r.time;
+    core::UserState state{fatigue, updated};
+    std::array<core::ShownAd, 1> shown{core::ShownAd{ad, 0}};
+    std::array<core::ImpressionOutcome, 1> out{};
+    truth.respond(r, shown, out, state, rng);
+    ASSERT_TRUE(out[0].clicked);
+    const double q = world.ads.true_quality[ad];
+    EXPECT_NEAR(fatigue, 0.8 * std::max(0.0, 1.0 - 2.0 * q), 1e-6) << "ad " << ad << " quality " << q;
+    (q < 0.5 ? poor : good) += 1;
+  }
+  EXPECT_GT(poor, 10);  // both kinds were tried
+  EXPECT_GT(good, 10);
+}
+
+}  // namespace
+}  // namespace adsim::models
