@@ -73,6 +73,16 @@ double surplus_of(const RunFacts& f, core::BiddingKind kind) {
   return any ? surplus / 1e6 : kNaN;
 }
 
+// The user-split test's estimate: the treatment arm's `of` per request over the control arm's, - 1.
+template <class Of>
+double ab_lift(const RunFacts& f, Of of) {
+  const auto& [control, treatment] = f.run.arms;
+  if (control.requests == 0 || treatment.requests == 0) return kNaN;
+  const double c = of(control) / static_cast<double>(control.requests);
+  const double t = of(treatment) / static_cast<double>(treatment.requests);
+  return c > 0 ? t / c - 1.0 : kNaN;
+}
+
 double exhausted_share(const RunFacts& f) {
   if (f.campaigns.empty()) return kNaN;
   std::size_t n = 0;
@@ -195,6 +205,15 @@ std::vector<MetricDef> make_metrics() {
       market("pacing_error", "pacing error", "RMS share of budget", B::kLower, 4, pacing_error),
       market("budget_utilization", "budget utilization", "spend / budget", B::kHigher, 4, budget_utilization),
       market("exhausted_share", "campaigns exhausted", "share of campaigns", B::kNeither, 4, exhausted_share),
+      market("late_click_share", "late clicks", "share of clicks", B::kLower, 4,
+             [=](const RunFacts& f) {
+               return or_nan(t(f).clicks > 0, static_cast<double>(t(f).late_clicks) / static_cast<double>(t(f).clicks));
+             }),
+      market("late_conversion_share", "late conversions", "share of conversions", B::kLower, 4,
+             [=](const RunFacts& f) {
+               return or_nan(t(f).conversions > 0,
+                             static_cast<double>(t(f).late_conversions) / static_cast<double>(t(f).conversions));
+             }),
       market("overspend", "overspend", "currency units", B::kLower, 2, [=](const RunFacts& f) { return t(f).overspend.units(); }),
       market("forgone", "unbilled clicks", "currency units", B::kLower, 2, [=](const RunFacts& f) { return t(f).forgone.units(); }),
       market("auto_bid_violation", "auto-bid violation", "share of target", B::kLower, 4,
@@ -218,6 +237,12 @@ std::vector<MetricDef> make_metrics() {
                return (static_cast<double>(c.explore_requests) * exploit_rpr - c.explore_revenue.as_double_micros()) /
                       c.revenue.as_double_micros();
              }),
+      // In-simulation A/B test (auction.ab_share): what the user-split test reports, the treatment
+      // arm's figure per request over the control's, minus 1 (NaN without a test).
+      market("ab_revenue_lift", "A/B: revenue per request lift", "treatment / control - 1", B::kNeither, 4,
+             [](const RunFacts& f) { return ab_lift(f, [](const core::ArmTotals& a) { return a.revenue.as_double_micros(); }); }),
+      market("ab_clicks_lift", "A/B: clicks per request lift", "treatment / control - 1", B::kNeither, 4,
+             [](const RunFacts& f) { return ab_lift(f, [](const core::ArmTotals& a) { return static_cast<double>(a.clicks); }); }),
       // Cold start: ads that arrived during the run (NaN without any).
       market("new_ad_impression_share", "new ads' impressions", "share of impressions", B::kNeither, 4,
              [](const RunFacts& f) {

@@ -30,6 +30,18 @@ TEST(MarketMetrics, ExplorationCostIsWhatTheExploringRequestsForwent) {
   EXPECT_DOUBLE_EQ(value_of("explore_cost", run), 0.0);
 }
 
+TEST(MarketMetrics, LateShares) {
+  store::RunRow run;
+  run.totals.clicks = 400;
+  run.totals.late_clicks = 100;
+  run.totals.conversions = 50;
+  run.totals.late_conversions = 5;
+  EXPECT_DOUBLE_EQ(value_of("late_click_share", run), 0.25);
+  EXPECT_DOUBLE_EQ(value_of("late_conversion_share", run), 0.1);
+  run.totals = {};
+  EXPECT_TRUE(std::isnan(value_of("late_click_share", run)));
+}
+
 TEST(MarketMetrics, NewAdsShareAndReach) {
   store::RunRow run;
   run.totals.impressions = 4000;
