@@ -66,6 +66,10 @@ nlohmann::ordered_json lesson_json(const scenarios::Scenario& scenario, const ex
                            {"metric", c.claim.metric},
                            {"direction", c.claim.direction},
                            {"min_effect", c.claim.min_effect},
+                           {"value", c.claim.absolute() ? number_or_null(c.claim.value) : nlohmann::ordered_json()},
+                           {"variant_mean_over_seeds", number_or_null(c.summary.mean)},
+                           {"variant_ci_low", number_or_null(c.summary.ci_low)},
+                           {"variant_ci_high", number_or_null(c.summary.ci_high)},
                            {"pairs", c.paired.n},
                            {"baseline_mean", number_or_null(c.paired.baseline_mean)},
                            {"variant_mean", number_or_null(c.paired.variant_mean)},
@@ -138,8 +142,10 @@ int check_lesson(const std::string& name, const LessonOptions& o, std::ostream& 
                      run.progress.already, seconds);
   for (const experiments::ClaimCheck& c : checks) {
     out << fmt::format("  {:<13} {}\n", c.verdict, c.claim.text);
-    out << fmt::format("  {:<13} {} ({}), {} vs. {}: {}\n", "", c.metric->label, c.metric->unit, c.claim.variant,
-                       results.variants[static_cast<std::size_t>(results.baseline)].name, c.why);
+    const std::string against =
+        c.claim.absolute() ? std::string() : " vs. " + results.variants[static_cast<std::size_t>(results.baseline)].name;
+    out << fmt::format("  {:<13} {} ({}), {}{}: {}\n", "", c.metric->label, c.metric->unit, c.claim.variant, against,
+                       c.why);
   }
   return failed == 0 ? kExitOk : kExitInternal;
 }

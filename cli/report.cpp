@@ -79,6 +79,16 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
                            100.0 * static_cast<double>(t.slot_clicks[k]) / static_cast<double>(t.slot_impressions[k]));
     if (!slots.empty()) out += fmt::format("  {:<18}{}\n", "CTR by slot", slots);
   }
+  if (s.arms[0].users + s.arms[1].users > 0) {
+    out += "A/B test (users split; the treatment arm served with auction.ab_*)\n";
+    for (std::size_t a = 0; a < 2; ++a) {
+      const core::ArmTotals& arm = s.arms[a];
+      const double arm_requests = std::max<double>(1.0, static_cast<double>(arm.requests));
+      line(a == 0 ? "control users" : "treatment users", thousands(arm.users), "revenue / 1000 req",
+           fmt::format("{:.3f}", arm.revenue.units() * 1000.0 / arm_requests), "clicks / 1000 req",
+           fmt::format("{:.2f}", static_cast<double>(arm.clicks) * 1000.0 / arm_requests));
+    }
+  }
   if (s.new_ads.ads > 0) {
     const core::NewAdTotals& n = s.new_ads;
     const double imps = std::max<double>(1.0, static_cast<double>(t.impressions));
@@ -286,6 +296,16 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
   j["late_conversions"] = t.late_conversions;
   j["billed_impressions"] = t.billed_impressions;
   j["billed_conversions"] = t.billed_conversions;
+  if (s.arms[0].users + s.arms[1].users > 0) {
+    auto arms = nlohmann::ordered_json::array();
+    for (const core::ArmTotals& arm : s.arms)
+      arms.push_back({{"users", arm.users},
+                      {"requests", arm.requests},
+                      {"impressions", arm.impressions},
+                      {"clicks", arm.clicks},
+                      {"revenue", arm.revenue.units()}});
+    j["ab_arms"] = std::move(arms);  // control, treatment
+  }
   j["new_ads"] = {{"ads", s.new_ads.ads},
                   {"impressions", s.new_ads.impressions},
                   {"clicks", s.new_ads.clicks},

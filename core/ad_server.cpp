@@ -14,7 +14,8 @@ AdServer::AdServer(const World& world, AdServerConfig config, AdServerComponents
   if (!components_.ctr_model || !components_.auction)
     throw std::invalid_argument("AdServer: a click model and an auction mechanism are required");
   if (config_.slots < 1 || config_.slots > kMaxSlots) throw std::invalid_argument("AdServer: slots out of range");
-  if (config_.position_factors.size() < static_cast<std::size_t>(config_.slots))
+  if (config_.ab_slots < 0 || config_.ab_slots > kMaxSlots) throw std::invalid_argument("AdServer: ab_slots out of range");
+  if (config_.position_factors.size() < static_cast<std::size_t>(std::max(config_.slots, config_.ab_slots)))
     throw std::invalid_argument("AdServer: need a position factor per slot");
   bid_.resize(world.campaigns.size());
   for (std::size_t c = 0; c < world.campaigns.size(); ++c) bid_[c] = static_cast<float>(world.campaigns[c].bid.micros);
@@ -71,7 +72,7 @@ void AdServer::refresh_auto_bids() {
 // meets the reserve, and each pays the reserve (for CPM, the reserve per click times the expected
 // clicks of the slot's impression, pCTR x theta_s, as the auction charges it). The rank scores the mechanism computed are kept for
 // the log. What this costs shows up as the revenue of exploration requests versus the others.
-void AdServer::explore_allocation(std::size_t m, double reserve, Rng& rng, AuctionResult& result) {
+void AdServer::explore_allocation(std::size_t m, int slots, double reserve, Rng& rng, AuctionResult& result) {
   // Bids and the reserve are compared per click: a CPM bid per impression is worth bid / pCTR per
   // click, a CPA bid per conversion bid x pCVR; the price is the reserve converted back.
   auto per_click = [&](std::size_t j) {
@@ -82,7 +83,7 @@ void AdServer::explore_allocation(std::size_t m, double reserve, Rng& rng, Aucti
   std::size_t eligible = 0;
   for (std::size_t j = 0; j < m; ++j)
     if (auction_bid_[j] * per_click(j) >= reserve) auction_to_ranked_scratch_[eligible++] = static_cast<std::uint32_t>(j);
-  const std::size_t k = std::min<std::size_t>(eligible, static_cast<std::size_t>(config_.slots));
+  const std::size_t k = std::min<std::size_t>(eligible, static_cast<std::size_t>(slots));
   for (std::size_t s = 0; s < k; ++s) {  // partial Fisher-Yates
     boost::random::uniform_int_distribution<std::size_t> pick(s, eligible - 1);
     std::swap(auction_to_ranked_scratch_[s], auction_to_ranked_scratch_[pick(rng)]);
@@ -205,6 +206,13 @@ void AdServer::predict_and_price(const RequestContext& request, std::span<const 
     rules.reserve = std::max(rules.reserve, config_.query_category_reserves_micros[request.query_category]);
   rules.slot_reserves = config_.slot_reserves_micros;
   rules.quality_exponent = config_.quality_exponent;
+  if (request.arm == 1) {  // the treatment arm of an in-simulation A/B test
+    if (config_.ab_slots > 0) rules.slots = config_.ab_slots;
+    if (config_.ab_reserve_micros >= 0) {
+      rules.reserve = config_.ab_reserve_micros;
+      rules.slot_reserves = {};
+    }
+  }
   AuctionResult result;
   AuctionCandidates candidates;
   candidates.bid = {auction_bid_.data(), m};
@@ -216,7 +224,7 @@ void AdServer::predict_and_price(const RequestContext& request, std::span<const 
   }
   components_.auction->run(candidates, rules, {auction_rank_.data(), m}, result);
   if (explore) {
-    explore_allocation(m, rules.reserve, rng, result);
+    explore_allocation(m, rules.slots, rules.reserve, rng, result);
     out.explored = true;
   }
   for (std::size_t j = 0; j < m; ++j) r.rank_score[auction_to_ranked_[j]] = auction_rank_[j];

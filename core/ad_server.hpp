@@ -30,6 +30,11 @@ struct AdServerConfig {
   double quality_exponent = 1.0;
   // Cold start: pCTR += bonus x sqrt(p (1 - p) / (n + 1)) for an ad with n logged impressions.
   double optimism_bonus = 0.0;
+  // An in-simulation A/B test: requests of users in the treatment arm (RequestContext::arm = 1) are
+  // served with these settings instead; 0 / negative: as for everyone. position_factors must
+  // cover max(slots, ab_slots).
+  int ab_slots = 0;
+  double ab_reserve_micros = -1.0;  // replaces every reserve of the request
 };
 
 // The components the ad server calls, once per request each. The server does not own them.
@@ -111,7 +116,7 @@ class AdServer {
 
  private:
   void predict_and_price(const RequestContext& request, std::span<const AdId> ads, Rng& rng, bool explore, ServeOutcome& out);
-  void explore_allocation(std::size_t m, double reserve, Rng& rng, AuctionResult& result);
+  void explore_allocation(std::size_t m, int slots, double reserve, Rng& rng, AuctionResult& result);
 
   const World& world_;
   AdServerConfig config_;

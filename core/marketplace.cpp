@@ -53,6 +53,15 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
   for (AdId a = 0; a < world_->ads.size(); ++a)
     ad_arrival_[a] = std::max(world_->ads.available_from[a], world_->campaigns[world_->ads.campaign[a]].flight_start);
   ad_first_click_.assign(world_->ads.size(), -1);
+  if (config_.ab_share > 0) {  // the A/B test's arms, drawn once per user from a stream of their own
+    Rng rng = streams_.stream("ab.assignment");
+    boost::random::bernoulli_distribution<double> treated(config_.ab_share);
+    arm_.resize(users);
+    for (UserId u = 0; u < users; ++u) {
+      arm_[u] = treated(rng) ? 1 : 0;
+      ++arms_[arm_[u]].users;
+    }
+  }
   server_.set_impression_counts(logged_impressions_);
   campaign_totals_.resize(world_->campaigns.size());
   campaign_in_flight_.assign(world_->campaigns.size(), 0);
@@ -228,6 +237,8 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
   request.hour = static_cast<std::uint8_t>(time_of_day(now) / kHour);
   request.interests = users.interests[u];
   request.user_embedding = users.embedding_of(u);
+  if (!arm_.empty()) request.arm = arm_[u];
+  ++arms_[request.arm].requests;
   if (config_.traffic.search_share > 0) draw_surface(request);
   const std::size_t surface = surface_index(request.surface);
 
@@ -284,6 +295,8 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     ++m.impressions;
     ++campaign_totals_[c].impressions;
     if (is_new_ad(ad)) ++new_ads_.impressions;
+    ++arms_[request.arm].impressions;
+    const ChargeSource source{ad, static_cast<std::uint8_t>(s), served.explored, request.surface, request.arm};
     m.sum_pctr_shown += ranked.pctr[i];
     const BillingModel billing = world_->campaigns[c].billing;
     // Prices and bids of shown ads are summed per click: CPM and CPA ones are converted with the
@@ -330,7 +343,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     pending_log_.push_back(logged);
 
     if (billing == BillingModel::kCpm) {
-      const BudgetLedger::ChargeResult charge_result = charge(c, ad, Money::from_micros_rounded(ranked.price[i]), now, s, served.explored, request.surface);
+      const BudgetLedger::ChargeResult charge_result = charge(c, Money::from_micros_rounded(ranked.price[i]), now, source);
       if (charge_result.billed.micros > 0) ++m.billed_impressions;
     }
 
@@ -343,8 +356,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
         slab = free_clicks_.back();
         free_clicks_.pop_back();
       }
-      click_slab_[slab] = {imp.impression_id, ad, c, Money::from_micros_rounded(ranked.price[i]),
-                           static_cast<std::uint8_t>(s), served.explored, request.surface};
+      click_slab_[slab] = {imp.impression_id, c, Money::from_micros_rounded(ranked.price[i]), source};
       sim_.schedule(now + o.click_delay, Priority::kFeedback, *this, kClick, slab);
       if (o.converted) {
         std::uint32_t cslab;
@@ -355,9 +367,8 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
           cslab = free_conversions_.back();
           free_conversions_.pop_back();
         }
-        conversion_slab_[cslab] = {c, ad, billing == BillingModel::kCpa ? Money::from_micros_rounded(ranked.price[i]) : Money{0},
-                                   static_cast<std::uint8_t>(s), served.explored, o.conversion_delay <= config_.conversion_window,
-                                   request.surface};
+        conversion_slab_[cslab] = {c, billing == BillingModel::kCpa ? Money::from_micros_rounded(ranked.price[i]) : Money{0},
+                                   o.conversion_delay <= config_.conversion_window, source};
         sim_.schedule(now + o.click_delay + o.conversion_delay, Priority::kFeedback, *this, kConversion, cslab);
       }
     }
@@ -383,14 +394,15 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
   Counters& m = interval_;
   CampaignTotals& totals = campaign_totals_[click.campaign];
   ++m.clicks;
-  ++m.surface[surface_index(click.surface)].clicks;
+  ++m.surface[surface_index(click.source.surface)].clicks;
+  ++arms_[click.source.arm].clicks;
   ++totals.clicks;
-  ++m.slot_clicks[click.slot];
-  if (is_new_ad(click.ad)) ++new_ads_.clicks;
-  if (ad_first_click_[click.ad] < 0) ad_first_click_[click.ad] = now;
+  ++m.slot_clicks[click.source.slot];
+  if (is_new_ad(click.source.ad)) ++new_ads_.clicks;
+  if (ad_first_click_[click.source.ad] < 0) ad_first_click_[click.source.ad] = now;
   if (components_.conversion_model) components_.conversion_model->on_click(click.campaign);
   if (world_->campaigns[click.campaign].billing == BillingModel::kCpc) {
-    const BudgetLedger::ChargeResult billed = charge(click.campaign, click.ad, click.price, now, click.slot, click.explore, click.surface);
+    const BudgetLedger::ChargeResult billed = charge(click.campaign, click.price, now, click.source);
     if (billed.billed.micros > 0) ++m.billed_clicks;
     m.click_revenue += billed.billed;
   }
@@ -406,15 +418,15 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
   ++m.late_clicks;
 }
 
-BudgetLedger::ChargeResult Marketplace::charge(CampaignId c, AdId ad, Money amount, SimTime now, std::size_t slot,
-                                               bool explore, Surface surface) {
+BudgetLedger::ChargeResult Marketplace::charge(CampaignId c, Money amount, SimTime now, const ChargeSource& source) {
   Counters& m = interval_;
   const BudgetLedger::ChargeResult r = budgets_.charge(c, amount, now);
   m.revenue += r.billed;
-  if (is_new_ad(ad)) new_ads_.revenue += r.billed;
-  m.surface[surface_index(surface)].revenue += r.billed;
-  m.slot_revenue[slot] += r.billed;
-  if (explore) m.explore_revenue += r.billed;
+  if (is_new_ad(source.ad)) new_ads_.revenue += r.billed;
+  arms_[source.arm].revenue += r.billed;
+  m.surface[surface_index(source.surface)].revenue += r.billed;
+  m.slot_revenue[source.slot] += r.billed;
+  if (source.explore) m.explore_revenue += r.billed;
   m.overspend += r.overspend;
   m.forgone += r.forgone;
   if (r.billed.micros > 0) {
@@ -452,7 +464,7 @@ void Marketplace::on_conversion(SimTime now, std::uint64_t slab_index) {
   if (components_.conversion_model) components_.conversion_model->on_conversion(conv.campaign);
   if (components_.bid_policy) components_.bid_policy->on_conversion(conv.campaign, value);
   if (world_->campaigns[conv.campaign].billing == BillingModel::kCpa) {
-    const BudgetLedger::ChargeResult billed = charge(conv.campaign, conv.ad, conv.price, now, conv.slot, conv.explore, conv.surface);
+    const BudgetLedger::ChargeResult billed = charge(conv.campaign, conv.price, now, conv.source);
     if (billed.billed.micros > 0) ++m.billed_conversions;
   }
 }
@@ -568,7 +580,8 @@ void Marketplace::record_efficiency(const RequestContext& request, std::span<con
   const RankedCandidates& r = server_.ranked();
   const UserResponse& user = *components_.truth;
   const double e0 = user.examination(0);
-  std::vector<double> exam(static_cast<std::size_t>(config_.server.slots));
+  std::vector<double> exam(static_cast<std::size_t>(request.arm == 1 && config_.server.ab_slots > 0 ? config_.server.ab_slots
+                                                                                                   : config_.server.slots));
   for (std::size_t s = 0; s < exam.size(); ++s) exam[s] = user.examination(static_cast<int>(s)) / e0;
   std::sort(exam.begin(), exam.end(), std::greater<>());
   // The best welfare of `values` (value x true CTR per ad): the largest in the most examined slot.
@@ -746,6 +759,7 @@ RunSummary Marketplace::summary() const {
   s.active_users = active_users_;
   s.mean_fatigue = mean_fatigue(sim_.now());
   s.new_ads = new_ad_totals();
+  if (!arm_.empty()) s.arms = arms_;
   if (components_.evaluator) {
     s.model = components_.evaluator->total();
     for (std::size_t k = 0; k < kSurfaces; ++k) s.surface_model[k] = components_.evaluator->total(static_cast<Surface>(k));

@@ -37,6 +37,9 @@ struct MarketplaceConfig {
   double quality_prior_rate = 0.005;
   double quality_prior_strength = 200.0;
   double exploration_share = 0.0;  // share of requests served by randomized exploration
+  // In-simulation A/B test: the share of users drawn (stream "ab.assignment") into the treatment
+  // arm, whose requests the ad server serves with server.ab_* (0: no test, nothing drawn).
+  double ab_share = 0.0;
 };
 
 struct MarketplaceComponents {
@@ -100,23 +103,25 @@ class Marketplace final : public EventHandler {
     kModelRefresh,
     kAutoBidTick,
   };
-  struct PendingClick {
-    std::uint64_t impression_id;
+  // Where a billing event came from: what charge() books it under besides the campaign.
+  struct ChargeSource {
     AdId ad;
-    CampaignId campaign;
-    Money price;
     std::uint8_t slot;
     bool explore;
     Surface surface;
+    std::uint8_t arm;  // A/B test arm of the user
+  };
+  struct PendingClick {
+    std::uint64_t impression_id;
+    CampaignId campaign;
+    Money price;
+    ChargeSource source;
   };
   struct PendingConversion {
     CampaignId campaign;
-    AdId ad;
     Money price;  // CPA: per conversion
-    std::uint8_t slot;
-    bool explore;
     bool attributed;
-    Surface surface;
+    ChargeSource source;
   };
   struct TrackingStats {  // spend vs. the pacer's plan, per campaign, as shares of the daily budget
     double sum_abs = 0, max_abs = 0, sum_sq = 0;
@@ -130,8 +135,7 @@ class Marketplace final : public EventHandler {
   void on_conversion(SimTime now, std::uint64_t slab_index);
   // Books one charge against the campaign's budget (any billing event) and takes the campaign out
   // of the auction when its budget runs out.
-  BudgetLedger::ChargeResult charge(CampaignId c, AdId ad, Money amount, SimTime now, std::size_t slot, bool explore,
-                                    Surface surface);
+  BudgetLedger::ChargeResult charge(CampaignId c, Money amount, SimTime now, const ChargeSource& source);
   // New ads (arrived after time 0): counts as they happen; the model's error about them at the end.
   bool is_new_ad(AdId a) const { return ad_arrival_[a] > 0; }
   NewAdTotals new_ad_totals() const;
@@ -184,6 +188,8 @@ class Marketplace final : public EventHandler {
   std::vector<SimTime> ad_arrival_;      // per ad: when it became servable (its own start or its campaign's)
   std::vector<SimTime> ad_first_click_;  // per ad: its first click, -1 before
   NewAdTotals new_ads_;                  // impressions, clicks and revenue of new ads so far
+  std::vector<std::uint8_t> arm_;        // per user: A/B arm (empty without a test)
+  std::array<ArmTotals, 2> arms_{};      // control, treatment
   std::vector<float> eligible_truth_;
   std::vector<CampaignTotals> campaign_totals_;
   std::vector<std::uint8_t> campaign_in_flight_;

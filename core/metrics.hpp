@@ -224,6 +224,16 @@ struct NewAdTotals {
 // points or when either has no spread.
 double rank_correlation(std::span<const double> x, std::span<const double> y);
 
+// One arm of an in-simulation A/B test (users split by MarketplaceConfig::ab_share): what its users
+// did and what was billed for their impressions, clicks and conversions.
+struct ArmTotals {
+  std::uint64_t users = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t impressions = 0;
+  std::uint64_t clicks = 0;
+  Money revenue;
+};
+
 struct RunSummary {
   std::string scenario_name;
   std::uint64_t seed = 0;
@@ -241,6 +251,7 @@ struct RunSummary {
   std::vector<std::string> pacer_names;  // CampaignTotals::pacer indexes this; empty: "none"
   AutoBidTotals auto_bid;                // over auto-bid campaigns (all zero when there are none)
   NewAdTotals new_ads;
+  std::array<ArmTotals, 2> arms{};  // A/B test: control, treatment (all zero without a test)
 
   // Campaigns grouped by (pacer, bidding, billing), in that order of keys.
   std::vector<StrategyGroup> strategy_groups() const;

@@ -31,6 +31,8 @@ struct RequestContext {
   std::uint16_t query_category = kNoQueryCategory;  // the query's category (search); kNoQueryCategory on feed
   std::uint64_t interests = 0;
   std::span<const float> user_embedding;
+  // In-simulation A/B test (AdServerConfig::ab): 1 when the user is in the treatment arm.
+  std::uint8_t arm = 0;
 
   bool is_search() const { return surface == Surface::kSearch; }
 };

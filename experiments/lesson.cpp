@@ -18,6 +18,34 @@ std::string percent(double share) {
   return buf;
 }
 
+std::string number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", x);
+  return buf;
+}
+
+// above / below: the variant's mean over the seeds and its 95 % interval against the value.
+void judge_absolute(ClaimCheck& c, const Summary& s) {
+  const double v = c.claim.value;
+  const bool above = c.claim.direction == "above";
+  if (!std::isfinite(s.ci_low) || !std::isfinite(s.ci_high)) {
+    c.verdict = "inconclusive";
+    c.why = "no 95 % interval (fewer than two finite values)";
+    return;
+  }
+  const std::string measured = "mean " + number(s.mean) + " [" + number(s.ci_low) + ", " + number(s.ci_high) + "]";
+  if (above ? s.ci_low > v : s.ci_high < v) {
+    c.verdict = "holds";
+    c.why = measured + ", " + c.claim.direction + " " + number(v) + " as claimed";
+  } else if (above ? s.ci_high < v : s.ci_low > v) {
+    c.verdict = "fails";
+    c.why = measured + ": " + (above ? "below " : "above ") + number(v);
+  } else {
+    c.verdict = "inconclusive";
+    c.why = measured + ": the interval includes " + number(v) + " (more seeds)";
+  }
+}
+
 void judge(ClaimCheck& c) {
   const double e = c.claim.min_effect;
   const bool significant = c.p_holm < kSignificance;
@@ -71,7 +99,8 @@ void check_claims_are_well_formed(const Study& study, const std::vector<scenario
       for (const Variant& v : study.variants) all += (all.empty() ? "'" : ", '") + v.name + "'";
       problems += where(c.place) + "experiment.claim.variant: no variant is named '" + c.variant + "' (the variants: " +
                   all + ")\n";
-    } else if (study.baseline >= 0 && study.variants[static_cast<std::size_t>(study.baseline)].name == c.variant) {
+    } else if (!c.absolute() && study.baseline >= 0 &&
+               study.variants[static_cast<std::size_t>(study.baseline)].name == c.variant) {
       problems += where(c.place) + "experiment.claim.variant: '" + c.variant + "' is the baseline itself\n";
     }
     if (find_metric(c.metric) == nullptr)
@@ -94,6 +123,15 @@ std::vector<ClaimCheck> check_claims(const StudyResults& results, const std::vec
     c.why = "no completed runs of this variant or metric";
     for (const MetricResults& m : results.metrics) {
       if (m.metric->name != claim.metric) continue;
+      if (claim.absolute()) {
+        for (std::size_t v = 0; v < results.variants.size(); ++v) {
+          if (results.variants[v].name != claim.variant || v >= m.variants.size()) continue;
+          c.variant = v;
+          c.summary = m.variants[v].stats;
+          judge_absolute(c, c.summary);
+        }
+        continue;
+      }
       for (const Comparison& cmp : m.comparisons) {
         if (results.variants[cmp.variant].name != claim.variant) continue;
         c.variant = cmp.variant;

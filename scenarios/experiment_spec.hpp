@@ -40,14 +40,17 @@ struct NamedVariant {
   Place place;
 };
 
-// A lesson's claim about a variant against the baseline (`adsim lesson`): the metric moves in this
-// direction by at least min_effect (a share of the baseline's mean), or stays within it ("same").
+// A lesson's claim (`adsim lesson`): about a variant against the baseline, the metric moves in this
+// direction by at least min_effect (a share of the baseline's mean), or stays within it ("same");
+// or about one variant on its own (the baseline too), its mean lies "above" or "below" `value`.
 struct Claim {
   std::string text;       // the claim as the lesson states it
   std::string variant;    // a variant of the experiment
   std::string metric;     // a study metric (docs/experiments.md)
-  std::string direction;  // "higher", "lower" or "same"
+  std::string direction;  // "higher", "lower", "same", "above" or "below"
   double min_effect = 0.0;
+  double value = 0.0;     // above / below: the threshold, in the metric's unit
+  bool absolute() const { return direction == "above" || direction == "below"; }
   Place place;
 };
 

@@ -25,6 +25,9 @@ core::MarketplaceConfig marketplace_config(const Scenario& s) {
   for (double r : s.auction.surface_reserves) c.server.surface_reserves_micros.push_back(r * 1e6);
   for (double r : s.auction.query_category_reserves) c.server.query_category_reserves_micros.push_back(r * 1e6);
   c.server.quality_exponent = s.auction.quality_exponent;
+  c.ab_share = s.auction.ab_share;
+  c.server.ab_slots = s.auction.ab_slots;
+  c.server.ab_reserve_micros = s.auction.ab_reserve < 0 ? -1.0 : s.auction.ab_reserve * 1e6;
   c.attribution_window = static_cast<core::SimTime>(std::llround(s.model.attribution_window_minutes * static_cast<double>(core::kMinute)));
   c.conversion_window = static_cast<core::SimTime>(std::llround(s.model.conversion_window_hours * static_cast<double>(core::kHour)));
   c.quality_penalty = s.model.quality_penalty;

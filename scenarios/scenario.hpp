@@ -18,6 +18,10 @@ struct AuctionSpec {
   std::vector<double> region_reserves;  // per user region (segment), max'd with `reserve`; empty: none
   std::vector<double> surface_reserves;         // per surface (feed, search), max'd; empty: none
   std::vector<double> query_category_reserves;  // per query category, search requests only; empty: none
+  // An in-simulation A/B test: a share of users (treatment) served with other slots or reserve.
+  double ab_share = 0.0;   // 0: no test
+  int ab_slots = 0;        // treatment's slots; 0: auction.slots
+  double ab_reserve = -1;  // treatment's reserve, replacing every other; < 0: as for everyone
 };
 
 // Classroom mode: N auctions among n value-driven bidders, no users, no click model. Uses the

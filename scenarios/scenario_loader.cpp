@@ -1,6 +1,7 @@
 #include "scenarios/scenario_loader.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <system_error>
 #include <fstream>
@@ -578,6 +579,7 @@ class Loader {
   // variant and metric are checked against the study when it is made (experiments/lesson.cpp).
   void read_claim(const toml::table& t, const std::string& item, const PositionMap& map) {
     Claim claim;
+    bool has_value = false;
     claim.place = place_of(t, map);
     for (const auto& [key, value] : in_order(t)) {
       const std::string name(key->str());
@@ -585,6 +587,15 @@ class Loader {
       if (name == "text" || name == "variant" || name == "metric" || name == "direction") {
         if (auto v = string_of(*value, path, map))
           (name == "text" ? claim.text : name == "variant" ? claim.variant : name == "metric" ? claim.metric : claim.direction) = *v;
+      } else if (name == "value") {
+        const auto number = value->is_integer() ? std::optional<double>(static_cast<double>(value->as_integer()->get()))
+                            : value->is_floating_point() ? std::optional<double>(value->as_floating_point()->get())
+                                                         : std::nullopt;
+        if (!number || !std::isfinite(*number))
+          add(map.origin(value->source()), path, "expected a number in the metric's unit, got " + describe_node(*value));
+        else
+          claim.value = *number;
+        has_value = true;
       } else if (name == "min_effect") {
         const auto number = value->is_integer() ? std::optional<double>(static_cast<double>(value->as_integer()->get()))
                             : value->is_floating_point() ? std::optional<double>(value->as_floating_point()->get())
@@ -596,14 +607,21 @@ class Loader {
           claim.min_effect = *number;
       } else {
         add(map.origin(key->source()), path,
-            "unknown key '" + name + "' in [[experiment.claim]] (it takes text, variant, metric, direction and min_effect)");
+            "unknown key '" + name +
+                "' in [[experiment.claim]] (it takes text, variant, metric, direction, and min_effect or value)");
       }
     }
     const Origin at{0, claim.place.line, claim.place.column};
     if (claim.text.empty() || claim.variant.empty() || claim.metric.empty() || claim.direction.empty())
-      add(at, item, "a claim needs text, variant, metric and direction (\"higher\", \"lower\" or \"same\")");
-    else if (claim.direction != "higher" && claim.direction != "lower" && claim.direction != "same")
-      add(at, item + ".direction", "expected \"higher\", \"lower\" or \"same\", got \"" + claim.direction + "\"");
+      add(at, item, "a claim needs text, variant, metric and direction (\"higher\", \"lower\", \"same\", \"above\" or \"below\")");
+    else if (claim.direction != "higher" && claim.direction != "lower" && claim.direction != "same" && !claim.absolute())
+      add(at, item + ".direction",
+          "expected \"higher\", \"lower\", \"same\", \"above\" or \"below\", got \"" + claim.direction + "\"");
+    else if (claim.absolute() && !has_value)
+      add(at, item + ".value", "a claim \"" + claim.direction + "\" needs the value its mean is compared with");
+    else if (!claim.absolute() && has_value)
+      add(at, item + ".value", "value is for claims \"above\" or \"below\"; \"" + claim.direction +
+                                   "\" compares with the baseline by min_effect");
     scenario_.experiment.claims.push_back(std::move(claim));
   }
 

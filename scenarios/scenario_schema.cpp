@@ -296,6 +296,14 @@ std::vector<KeySpec> build_schema() {
              "Reserve price: the lowest price an ad can win a slot at; 0 means none."),
       number("auction.quality_exponent", field(a, &AuctionSpec::quality_exponent), closed(0, 10), "",
              "Exponent alpha of quality in the rank score bid x pCTR x quality^alpha."),
+      probability("auction.ab_share", field(a, &AuctionSpec::ab_share),
+                  "In-simulation A/B test: the share of users (drawn once per user) in the treatment arm, whose "
+                  "requests are served with auction.ab_slots and auction.ab_reserve; the run reports each arm "
+                  "(ab_* study metrics). 0: no test."),
+      integer("auction.ab_slots", field(a, &AuctionSpec::ab_slots), closed(0, core::kMaxSlots), "slots",
+              "Ad slots per request in the treatment arm; 0: auction.slots."),
+      number("auction.ab_reserve", field(a, &AuctionSpec::ab_reserve), closed(-1, 1e6), "currency units per click",
+             "Reserve price in the treatment arm, replacing every other reserve; -1: as for everyone."),
 
       numbers("auction.slot_reserves", field(a, &AuctionSpec::slot_reserves), 0, max_slots, closed(0, 1e6),
               "currency units per click", "Reserve of each slot, top first (the higher of it and auction.reserve applies); "
@@ -609,13 +617,15 @@ std::vector<CrossFieldRule> build_cross_field_rules() {
                           "a user cannot be interested in more categories than exist"));
   {
     CrossFieldRule rule;
-    rule.keys = {"auction.position_factors", "auction.slots"};
+    rule.keys = {"auction.position_factors", "auction.slots", "auction.ab_slots"};
     rule.description =
-        "`auction.position_factors` has at least `auction.slots` entries: every slot needs a click factor.";
+        "`auction.position_factors` has at least `auction.slots` (and `auction.ab_slots`) entries: every slot "
+        "needs a click factor.";
     rule.check = [](const Scenario& s) -> std::optional<std::string> {
-      if (s.auction.position_factors.size() >= static_cast<std::size_t>(s.auction.slots)) return std::nullopt;
-      return "auction.position_factors has " + std::to_string(s.auction.position_factors.size()) +
-             " entries but auction.slots is " + std::to_string(s.auction.slots) +
+      const int slots = std::max(s.auction.slots, s.auction.ab_slots);
+      if (s.auction.position_factors.size() >= static_cast<std::size_t>(slots)) return std::nullopt;
+      return "auction.position_factors has " + std::to_string(s.auction.position_factors.size()) + " entries but " +
+             (slots == s.auction.slots ? "auction.slots" : "auction.ab_slots") + " is " + std::to_string(slots) +
              ": every slot needs a click factor";
     };
     rules.push_back(std::move(rule));
@@ -974,7 +984,7 @@ auction.reserve = 0.6
 text = "VCG with a high reserve earns less than GSP"
 variant = "vcg_high_reserve"
 metric = "revenue"             # a study metric (experiments.md)
-direction = "lower"            # "higher", "lower" or "same"
+direction = "lower"            # "higher", "lower", "same", or "above" / "below" with `value`
 min_effect = 0.02              # the smallest change worth teaching, as a share of the baseline
 ```
 
@@ -986,7 +996,7 @@ min_effect = 0.02              # the smallest change worth teaching, as a share 
 | `experiment.baseline` | string | `"scenario"` with named variants, none with factors alone | The variant the others are compared with, paired by seed. |
 | `[[experiment.factor]]` | tables with `key` and `values` | none | A scenario key and the values it takes; variants are named `key=value` by the key's last part. |
 | `[[experiment.variant]]` | tables with `name` and scenario keys | none | A named variant; `name` may not be `baseline` or `scenario`. |
-| `[[experiment.claim]]` | tables with `text`, `variant`, `metric`, `direction`, `min_effect` | none | A claim `adsim lesson` checks against the baseline, paired by seed: `higher`/`lower` holds when the difference is significant (Holm-adjusted p < 0.05) that way and at least `min_effect` (a share of the baseline's mean, 0 to 100); `same` holds when its whole 95 % interval is within ± `min_effect`. |
+| `[[experiment.claim]]` | tables with `text`, `variant`, `metric`, `direction`, and `min_effect` or `value` | none | A claim `adsim lesson` checks. Against the baseline, paired by seed: `higher`/`lower` holds when the difference is significant (Holm-adjusted p < 0.05) that way and at least `min_effect` (a share of the baseline's mean, 0 to 100); `same` holds when its whole 95 % interval is within ± `min_effect`. Of one variant (the baseline too): `above`/`below` holds when the whole 95 % interval of its mean is above (below) `value`, in the metric's unit (for a figure a run computes against itself, such as an A/B test's lift). |
 
 `run.seed` cannot be a factor or a variant setting: the seeds are the study's replications.
 )";

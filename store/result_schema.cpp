@@ -98,6 +98,16 @@ Table<RunRow> make_runs() {
   summary(added_in(5, real<R>("new_ad_ctr_error", [](auto& r) -> auto& { return r.new_ads.ctr_error; })));
   summary(added_in(5, real<R>("new_ad_ctr_rank_correlation",
                               [](auto& r) -> auto& { return r.new_ads.ctr_rank_correlation; })));
+  // Version 5: the arms of an in-simulation A/B test (all 0 without one).
+  for (std::size_t arm = 0; arm < 2; ++arm) {
+    static constexpr const char* kArm[] = {"ab_control_", "ab_treatment_"};
+    const std::string p = kArm[arm];
+    summary(added_in(5, integer<R>(p + "users", [arm](auto& r) -> auto& { return r.arms[arm].users; })));
+    summary(added_in(5, integer<R>(p + "requests", [arm](auto& r) -> auto& { return r.arms[arm].requests; })));
+    summary(added_in(5, integer<R>(p + "impressions", [arm](auto& r) -> auto& { return r.arms[arm].impressions; })));
+    summary(added_in(5, integer<R>(p + "clicks", [arm](auto& r) -> auto& { return r.arms[arm].clicks; })));
+    summary(added_in(5, integer<R>(p + "revenue_micros", [arm](auto& r) -> auto& { return r.arms[arm].revenue.micros; })));
+  }
   // Version 4: the study the run belongs to (NULL for a run outside a study).
   c.push_back(added_in(4, integer_or_null<R>("experiment_id", [](auto& r) -> auto& { return r.experiment_id; }, 0)));
   c.push_back(added_in(4, integer_or_null<R>("variant_id", [](auto& r) -> auto& { return r.variant_id; }, 0)));

@@ -43,7 +43,7 @@ namespace adsim::store::result_schema {
 // experiment_run_metrics.
 // Version 5: efficiency against every eligible ad: sampled_eligible_best_welfare_micros and
 // auction_efficiency in runs and intervals (efficiency's denominator is now the eligible best);
-// new-ad totals in runs.
+// new-ad totals and A/B test arms in runs.
 inline constexpr int kSchemaVersion = 5;
 // PRAGMA application_id of an adsim results database ("ADSM"), so that other SQLite files are
 // recognised and left alone.

@@ -81,6 +81,7 @@ struct RunRow {
   core::ModelMetrics model;
   core::AutoBidTotals auto_bid;  // RunSummary::auto_bid (schema version 3)
   core::NewAdTotals new_ads;     // RunSummary::new_ads (schema version 5)
+  std::array<core::ArmTotals, 2> arms{};  // RunSummary::arms (schema version 5)
   // RunSummary::surface_model, from `surface_metrics` rows with interval_index = -1 (the counters'
   // per-surface part is in totals.surface).
   std::array<core::ModelMetrics, core::kSurfaces> surface_model{};

@@ -199,6 +199,42 @@ TEST(Marketplace, NewAdTotalsCountWhatTheNewAdsGot) {
   }
 }
 
+// An in-simulation A/B test: the arms partition users, requests, impressions, clicks and revenue;
+// drawing the arms changes nothing else (an untreated split runs exactly as no split); and the
+// treatment is applied to its arm's requests only.
+TEST(Marketplace, ABArmsPartitionTheRunAndOnlyTheTreatmentArmIsTreated) {
+  SmallRun setup;
+  setup.config.run.auction_log_rate = 0.0;
+  const RunSummary plain = setup.build()->run();
+  EXPECT_EQ(plain.arms[0].users + plain.arms[1].users, 0u) << "no test, no arms";
+  setup.config.ab_share = 0.5;
+  const RunSummary split = setup.build()->run();
+  EXPECT_EQ(split.totals.requests, plain.totals.requests);
+  EXPECT_EQ(split.totals.clicks, plain.totals.clicks);
+  EXPECT_EQ(split.totals.revenue, plain.totals.revenue);
+  auto sums_to_totals = [](const RunSummary& s) {
+    const ArmTotals& c = s.arms[0];
+    const ArmTotals& t = s.arms[1];
+    EXPECT_EQ(c.users + t.users, s.users);
+    EXPECT_EQ(c.requests + t.requests, s.totals.requests);
+    EXPECT_EQ(c.impressions + t.impressions, s.totals.impressions);
+    EXPECT_EQ(c.clicks + t.clicks, s.totals.clicks);
+    EXPECT_EQ((c.revenue + t.revenue).micros, s.totals.revenue.micros);
+    EXPECT_GT(c.users, s.users / 3);  // about half each (5,000 users: sd 35)
+    EXPECT_GT(t.users, s.users / 3);
+  };
+  sums_to_totals(split);
+  setup.config.server.position_factors = {1.0, 0.7, 0.5, 0.35, 0.25, 0.2, 0.15, 0.1};
+  setup.config.server.ab_slots = 8;
+  const RunSummary treated = setup.build()->run();
+  sums_to_totals(treated);
+  const auto per_request = [](const ArmTotals& a) {
+    return static_cast<double>(a.impressions) / static_cast<double>(a.requests);
+  };
+  EXPECT_LE(per_request(treated.arms[0]), 4.0);
+  EXPECT_GT(per_request(treated.arms[1]), 4.0) << "only the treatment arm can show more than four ads";
+}
+
 TEST(RankCorrelation, SpearmanWithAverageRanksForTies) {
   const std::vector<double> x = {1, 2, 3, 4}, y = {10, 30, 20, 40};
   EXPECT_NEAR(rank_correlation(x, y), 0.8, 1e-12);  // 1 - 6 x 2 / (4 x 15)

@@ -64,7 +64,8 @@ color = 3
     FAIL() << "accepted";
   } catch (const scenarios::ScenarioError& e) {
     const std::string m = e.what();
-    EXPECT_NE(m.find("l.toml:5:1: experiment.claim[0].direction: expected \"higher\", \"lower\" or \"same\", got \"up\""),
+    EXPECT_NE(m.find("l.toml:5:1: experiment.claim[0].direction: expected \"higher\", \"lower\", \"same\", \"above\" or "
+                     "\"below\", got \"up\""),
               std::string::npos)
         << m;
     EXPECT_NE(m.find("l.toml:14:14: experiment.claim[1].min_effect: expected a share of the baseline from 0 to 100"),
@@ -155,6 +156,70 @@ TEST(LessonClaims, SameNeedsTheWholeIntervalInsideTheBand) {
   const ClaimCheck c = check_claims(results_with("auc", 0.6, 0.001, -0.005, 0.007, 0.7), {claim("auc", "same", 0.02)}).front();
   EXPECT_NEAR(c.relative_low, -0.005 / 0.6, 1e-15);
   EXPECT_NEAR(c.relative_high, 0.007 / 0.6, 1e-15);
+}
+
+TEST(LessonClaims, AboveAndBelowNeedAValueAndOnlyThey) {
+  const std::string text = R"(name = "l"
+[[experiment.variant]]
+name = "vcg"
+auction.mechanism = "vcg"
+[[experiment.claim]]
+text = "x"
+variant = "vcg"
+metric = "revenue"
+direction = "above"
+[[experiment.claim]]
+text = "y"
+variant = "vcg"
+metric = "revenue"
+direction = "higher"
+value = 3
+[[experiment.claim]]
+text = "z"
+variant = "baseline"
+metric = "ab_revenue_lift"
+direction = "below"
+value = 0.1
+)";
+  try {
+    (void)scenarios::parse_scenario(text, "l.toml");
+    FAIL() << "accepted";
+  } catch (const scenarios::ScenarioError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("l.toml:5:1: experiment.claim[0].value: a claim \"above\" needs the value"), std::string::npos) << m;
+    EXPECT_NE(m.find("l.toml:10:1: experiment.claim[1].value: value is for claims \"above\" or \"below\""),
+              std::string::npos)
+        << m;
+    EXPECT_EQ(m.find("claim[2]"), std::string::npos) << "a well-formed absolute claim: " << m;
+  }
+  // An absolute claim may name the baseline itself.
+  std::string ok = text.substr(0, text.find("[[experiment.claim]]")) + text.substr(text.rfind("[[experiment.claim]]"));
+  const scenarios::Scenario s = scenarios::parse_scenario(ok, "l.toml");
+  const Study study = make_study(StudyKind::kCompare, s, {});
+  EXPECT_NO_THROW(check_claims_are_well_formed(study, s.experiment.claims));
+}
+
+TEST(LessonClaims, AboveAndBelowJudgeTheVariantsOwnInterval) {
+  StudyResults r = results_with("ab_revenue_lift", 0, 0, 0, 0, 1);
+  r.metrics[0].variants.resize(2);
+  Summary& s = r.metrics[0].variants[1].stats;
+  s.n = 5;
+  s.mean = 0.2;
+  s.ci_low = 0.12;
+  s.ci_high = 0.28;
+  scenarios::Claim c = claim("ab_revenue_lift", "above", 0.0);
+  c.value = 0.1;
+  EXPECT_EQ(verdict(r, c), "holds") << "[0.12, 0.28] is above 0.1";
+  c.value = 0.12;
+  EXPECT_EQ(verdict(r, c), "inconclusive") << "the interval reaches the value";
+  c.value = 0.3;
+  EXPECT_EQ(verdict(r, c), "fails") << "the whole interval is below 0.3";
+  c.direction = "below";
+  EXPECT_EQ(verdict(r, c), "holds");
+  c.value = 0.1;
+  EXPECT_EQ(verdict(r, c), "fails");
+  s.ci_low = s.ci_high = std::nan("");
+  EXPECT_EQ(verdict(r, c), "inconclusive") << "one seed has no interval";
 }
 
 TEST(LessonClaims, AZeroBaselineCannotBeJudgedRelatively) {

@@ -109,6 +109,9 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(auction.position_factors);
   ADSIM_EXPECT_FIELD(auction.reserve);
   ADSIM_EXPECT_FIELD(auction.quality_exponent);
+  ADSIM_EXPECT_FIELD(auction.ab_share);
+  ADSIM_EXPECT_FIELD(auction.ab_slots);
+  ADSIM_EXPECT_FIELD(auction.ab_reserve);
   ADSIM_EXPECT_FIELD(truth.base_logit);
   ADSIM_EXPECT_FIELD(truth.affinity_weight);
   ADSIM_EXPECT_FIELD(truth.quality_weight);
@@ -701,20 +704,20 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 142u);
+  EXPECT_EQ(scenario_schema().size(), 146u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
   EXPECT_EQ(sizeof(core::WorldSpec), 296u);
   EXPECT_EQ(sizeof(core::TrafficSpec), 64u);
   EXPECT_EQ(sizeof(core::FunnelSpec), 40u);
-  EXPECT_EQ(sizeof(AuctionSpec), 176u);
-  EXPECT_EQ(sizeof(models::GroundTruthParams), 192u);
+  EXPECT_EQ(sizeof(AuctionSpec), 200u);
+  EXPECT_EQ(sizeof(models::GroundTruthParams), 200u);
   EXPECT_EQ(sizeof(ModelSpec), 296u);
   EXPECT_EQ(sizeof(PacingSpec), 216u);
   EXPECT_EQ(sizeof(core::RunSpec), 32u);
   // Includes AuctionOnlySpec (184) and ExperimentSpec (264, with its claims): the [experiment]
   // table is not keys of the schema but a study the loader reads (tests/experiments/test_study.cpp
   // and test_lesson.cpp cover it).
-  EXPECT_EQ(sizeof(Scenario), 1944u);
+  EXPECT_EQ(sizeof(Scenario), 1976u);
 #endif
 }
 

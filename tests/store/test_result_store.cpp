@@ -303,6 +303,8 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
   s.auto_bid = core::AutoBidTotals{1, 1, 0.125, 0.125};
   s.new_ads = core::NewAdTotals{37, 12'345, 678, core::Money::from_micros(9'007'199'254'740'993LL), 29, 2.0 / 3.0,
                                 std::numeric_limits<double>::quiet_NaN(), 0.1 + 0.2};
+  s.arms[0] = core::ArmTotals{2'501, 30'000, 120'000, 3'600, core::Money::from_micros(1'234'567'891)};
+  s.arms[1] = core::ArmTotals{2'499, 29'000, 231'000, 4'100, core::Money::from_micros(1'500'000'003)};
   return s;
 }
 
@@ -551,7 +553,10 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
     EXPECT_TRUE(column_names(db, "campaign_totals").count(c)) << c;
   for (const char* c : {"auto_bid_campaigns", "auto_bid_violating", "auto_bid_mean_violation", "auto_bid_max_violation",
                         "new_ads", "new_ad_impressions", "new_ad_clicks", "new_ad_revenue_micros", "new_ads_clicked",
-                        "new_ad_median_hours_to_first_click", "new_ad_ctr_error", "new_ad_ctr_rank_correlation"})
+                        "new_ad_median_hours_to_first_click", "new_ad_ctr_error", "new_ad_ctr_rank_correlation",
+                        "ab_control_users", "ab_control_requests", "ab_control_impressions", "ab_control_clicks",
+                        "ab_control_revenue_micros", "ab_treatment_users", "ab_treatment_requests",
+                        "ab_treatment_impressions", "ab_treatment_clicks", "ab_treatment_revenue_micros"})
     EXPECT_TRUE(runs.count(c)) << c;
   const auto candidates = column_names(db, "auction_candidates");
   for (const char* c : {"run_id", "request_id", "rank", "ad_id", "campaign_id", "bid_micros", "pacing_multiplier",
@@ -773,6 +778,14 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
   EXPECT_TRUE(std::isnan(new_ads.ctr_error));
   EXPECT_EQ(new_ads.ctr_rank_correlation, 0.1 + 0.2);
   EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM runs WHERE new_ad_ctr_error IS NULL"), 1);
+  const auto arms = store.read_run(run_id)->arms;
+  for (std::size_t a = 0; a < 2; ++a) {
+    EXPECT_EQ(arms[a].users, summary.arms[a].users);
+    EXPECT_EQ(arms[a].requests, summary.arms[a].requests);
+    EXPECT_EQ(arms[a].impressions, summary.arms[a].impressions);
+    EXPECT_EQ(arms[a].clicks, summary.arms[a].clicks);
+    EXPECT_EQ(arms[a].revenue.micros, summary.arms[a].revenue.micros);
+  }
   // "Never exhausted" is NULL in SQL, not a magic number.
   EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_totals WHERE first_exhausted_us IS NULL"), 1);
   EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_totals WHERE pacing_rms_error IS NULL"), 1);
