@@ -572,6 +572,13 @@ void Marketplace::on_snapshot(SimTime now) {
     sim_.schedule(std::min(now + config_.run.snapshot_interval, horizon_), Priority::kSnapshot, *this, kSnapshot);
 }
 
+// What a click on the ad is truly worth to its advertiser: value per conversion x the truth's
+// conversion probability of the ad (not the campaign's typical rate, which would call clickbait
+// that never converts as valuable as an ad that does).
+double Marketplace::true_value_per_click(AdId ad) const {
+  return world_->campaigns[world_->ads.campaign[ad]].value_per_conversion * components_.truth->conversion_probability(ad);
+}
+
 // Allocative efficiency of one sampled auction: expected welfare (value x true click probability in
 // the slot) of the allocation made, against the best assignment to the slots (highest value x true
 // CTR to the most examined slot) of the ads that reached the auction, and of every ad eligible for
@@ -595,7 +602,7 @@ void Marketplace::record_efficiency(const RequestContext& request, std::span<con
   double made = 0.0;
   std::vector<double> values(r.size);
   for (std::size_t i = 0; i < r.size; ++i) {
-    values[i] = world_->campaigns[r.campaign[i]].value_per_click * truth[i];
+    values[i] = true_value_per_click(r.ad[i]) * truth[i];
     if (r.slot[i] >= 0) made += values[i] * user.examination(r.slot[i]) / e0;
   }
   const double ranked_best = best_of(values);
@@ -604,7 +611,7 @@ void Marketplace::record_efficiency(const RequestContext& request, std::span<con
   user.true_ctr(request, eligible_ads_, eligible_truth_);
   values.resize(eligible_ads_.size());
   for (std::size_t i = 0; i < eligible_ads_.size(); ++i)
-    values[i] = world_->campaigns[world_->ads.campaign[eligible_ads_[i]]].value_per_click * eligible_truth_[i];
+    values[i] = true_value_per_click(eligible_ads_[i]) * eligible_truth_[i];
   ++interval_.efficiency_samples;
   interval_.sampled_welfare += made;
   interval_.sampled_best_welfare += ranked_best;

@@ -149,6 +149,7 @@ class Marketplace final : public EventHandler {
   void refresh_campaign(CampaignId c, SimTime now);
   void log_auction(const RequestContext& request, const ServeOutcome& served);
   void record_efficiency(const RequestContext& request, std::span<const float> truth);
+  double true_value_per_click(AdId ad) const;
   double mean_fatigue(SimTime now) const;
   std::uint32_t session_requests();
 

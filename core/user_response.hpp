@@ -41,6 +41,9 @@ class UserResponse {
   virtual void true_ctr(const RequestContext& request, std::span<const AdId> ads, std::span<float> out) const = 0;
   // P(a user examines slot s): the position effect of the truth.
   virtual double examination(int slot) const = 0;
+  // P(a click on the ad converts): with the campaign's value per conversion, the true value of a
+  // click on it (what allocative efficiency weighs clicks by).
+  virtual double conversion_probability(AdId ad) const = 0;
   // A user's fatigue as of `now`, given its value when last updated (fatigue decays over time).
   virtual double fatigue_at(float fatigue, SimTime updated, SimTime now) const = 0;
   // Samples what the user does with the ads shown on one page, and updates their state.

@@ -36,9 +36,9 @@ struct Campaign {
   Money bid{0};           // per billing event
   BillingModel billing = BillingModel::kCpc;
   // The advertiser's value. Value is realized at conversion: a campaign's advertiser value is its
-  // conversions x value_per_conversion. value_per_click is the expected value of a click
-  // (value_per_conversion x the world's typical conversion rate), used where an expected value per
-  // click is needed (allocative efficiency of sampled auctions). Both in micros.
+  // conversions x value_per_conversion. value_per_click is the campaign's expected value of a
+  // click at the world's typical conversion rate (what manual bids are drawn around); allocative
+  // efficiency weighs a click by the truth's conversion probability of the ad instead. Both in micros.
   double value_per_click = 0.0;
   double value_per_conversion = 0.0;
   BiddingKind bidding = BiddingKind::kManual;

@@ -32,6 +32,10 @@ double GroundTruth::click_probability(std::span<const float> user, core::AdId ad
                  params_.quality_weight * (q - 0.5) - params_.fatigue_weight * fatigue + intent);
 }
 
+double GroundTruth::conversion_probability(core::AdId ad) const {
+  return std::min(1.0, params_.conversion_rate * 2.0 * world_.ads.true_quality[ad]);
+}
+
 double GroundTruth::examination(int slot) const {
   const auto i = std::min<std::size_t>(static_cast<std::size_t>(slot), params_.examination.size() - 1);
   return params_.examination[i];
@@ -74,8 +78,7 @@ void GroundTruth::respond(const core::RequestContext& request, std::span<const c
       boost::random::lognormal_distribution<double> delay(std::log(params_.click_delay_median_s),
                                                           params_.click_delay_sigma);
       o.click_delay = std::max<core::SimTime>(core::kMillisecond, core::from_seconds(delay(rng)));
-      const double p_conv = std::min(1.0, params_.conversion_rate * 2.0 * q);
-      if (u01(rng) < p_conv) {
+      if (u01(rng) < conversion_probability(ad)) {
         o.converted = true;
         boost::random::lognormal_distribution<double> cdelay(std::log(params_.conversion_delay_median_s),
                                                              params_.conversion_delay_sigma);

@@ -31,6 +31,7 @@ class GroundTruth final : public core::UserResponse {
     return request.is_search() && world_.ads.category[ad] == request.query_category ? search_match_logit_ : 0.0;
   }
   double examination(int slot) const override;
+  double conversion_probability(core::AdId ad) const override;
   // Brings fatigue up to `now` by exponential decay.
   double decayed_fatigue(double fatigue, core::SimTime since, core::SimTime now) const;
   const GroundTruthParams& params() const { return params_; }

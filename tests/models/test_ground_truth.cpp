@@ -2,6 +2,7 @@
 // and a click on a poor ad leaves the user regret (fatigue), none on an ad of quality 0.5 or more.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -50,6 +51,19 @@ TEST(GroundTruthClickbait, NegativeQualityWeightMultipliesTheClickOddsOfPoorAds)
     const double q = world.ads.true_quality[ad];
     EXPECT_NEAR(odds(p_bait[0]) / odds(p_plain[0]), std::exp(-3.0 * (q - 0.5)), 1e-4) << "ad " << ad;
   }
+}
+
+TEST(GroundTruthClickbait, ConversionProbabilityScalesWithQuality) {
+  // What efficiency weighs a click by: conversion_rate x 2 x quality, capped at 1.
+  const core::World world = small_world();
+  GroundTruthParams p;
+  p.conversion_rate = 0.3;
+  const GroundTruth truth(world, p);
+  for (core::AdId ad = 0; ad < 50; ++ad)
+    EXPECT_DOUBLE_EQ(truth.conversion_probability(ad), std::min(1.0, 0.6 * world.ads.true_quality[ad])) << ad;
+  p.conversion_rate = 0.9;
+  const GroundTruth capped(world, p);
+  for (core::AdId ad = 0; ad < 50; ++ad) EXPECT_LE(capped.conversion_probability(ad), 1.0);
 }
 
 TEST(GroundTruthClickbait, AClickOnAPoorAdLeavesRegret) {
