@@ -581,6 +581,11 @@ class Loader {
     Claim claim;
     bool has_value = false;
     claim.place = place_of(t, map);
+    const auto number_of = [](const toml::node& v) {
+      return v.is_integer()          ? std::optional<double>(static_cast<double>(v.as_integer()->get()))
+             : v.is_floating_point() ? std::optional<double>(v.as_floating_point()->get())
+                                     : std::nullopt;
+    };
     for (const auto& [key, value] : in_order(t)) {
       const std::string name(key->str());
       const std::string path = item + "." + name;
@@ -588,18 +593,14 @@ class Loader {
         if (auto v = string_of(*value, path, map))
           (name == "text" ? claim.text : name == "variant" ? claim.variant : name == "metric" ? claim.metric : claim.direction) = *v;
       } else if (name == "value") {
-        const auto number = value->is_integer() ? std::optional<double>(static_cast<double>(value->as_integer()->get()))
-                            : value->is_floating_point() ? std::optional<double>(value->as_floating_point()->get())
-                                                         : std::nullopt;
+        const auto number = number_of(*value);
         if (!number || !std::isfinite(*number))
           add(map.origin(value->source()), path, "expected a number in the metric's unit, got " + describe_node(*value));
         else
           claim.value = *number;
         has_value = true;
       } else if (name == "min_effect") {
-        const auto number = value->is_integer() ? std::optional<double>(static_cast<double>(value->as_integer()->get()))
-                            : value->is_floating_point() ? std::optional<double>(value->as_floating_point()->get())
-                                                         : std::nullopt;
+        const auto number = number_of(*value);
         if (!number || !(*number >= 0.0 && *number <= 100.0))
           add(map.origin(value->source()), path,
               "expected a share of the baseline from 0 to 100 (0.05 is 5 %), got " + describe_node(*value));
