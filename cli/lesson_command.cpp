@@ -30,8 +30,10 @@ Runs a lesson's study (its [experiment]: the scenario as written against the les
 paired by seed) and checks each claim the lesson makes ([[experiment.claim]]): the measured change
 of the metric against the baseline with its 95% interval, and a verdict:
   holds         significant (Holm-adjusted p < 0.05) in the claimed direction, and at least the
-                smallest effect worth teaching; for "same", the whole interval within +- that effect
-  fails         significant the other way, or smaller than claimed; for "same", outside the band
+                smallest effect worth teaching; for "same", the whole interval within +- that effect;
+                for "above" / "below" a value, the whole interval of the variant's own mean beyond it
+  fails         significant the other way, or smaller than claimed; for "same", outside the band;
+                for "above" / "below", the whole interval on the other side of the value
   inconclusive  not enough evidence with these seeds
 --all checks every bundled lesson that states claims (adsim list shows the lessons).
   --seeds SPEC  the lesson's own seeds by default (derived from each effect and its variance)
