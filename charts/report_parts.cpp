@@ -79,7 +79,8 @@ std::vector<MetricValue> run_metric_values(const store::ResultStore& results, st
   if (!run) return {};
   const std::vector<store::CampaignTotalsRow> campaigns = results.read_campaign_totals(run_id);
   const auto auction_only = results.read_auction_only_run(run_id);
-  const experiments::RunFacts facts{*run, campaigns, auction_only ? &*auction_only : nullptr};
+  const auto intervals = results.read_intervals(run_id);
+  const experiments::RunFacts facts{*run, campaigns, auction_only ? &*auction_only : nullptr, intervals};
   std::vector<MetricValue> out;
   for (const store::RunMetricRow& m : experiments::metrics_of(facts))
     out.push_back({experiments::find_metric(m.metric), m.value});

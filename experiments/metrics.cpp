@@ -83,6 +83,19 @@ double ab_lift(const RunFacts& f, Of of) {
   return c > 0 ? t / c - 1.0 : kNaN;
 }
 
+// Revenue of the intervals that start in the run's first day, or in its last (the day before the
+// run's end), currency units; NaN for a run shorter than two days (the days would overlap).
+double revenue_of_day(const RunFacts& f, bool last) {
+  const core::SimTime end = f.run.simulated_us;
+  if (end < 2 * core::kDay || f.intervals.empty()) return kNaN;
+  core::Money revenue;
+  for (const auto& row : f.intervals) {
+    const core::SimTime start = row.metrics.start;
+    if (last ? start >= end - core::kDay : start < core::kDay) revenue += row.metrics.counts.revenue;
+  }
+  return revenue.units();
+}
+
 double exhausted_share(const RunFacts& f) {
   if (f.campaigns.empty()) return kNaN;
   std::size_t n = 0;
@@ -148,6 +161,10 @@ std::vector<MetricDef> make_metrics() {
   return {
       // Traffic and revenue.
       market("revenue", "revenue", "currency units", B::kHigher, 2, [=](const RunFacts& f) { return t(f).revenue.units(); }),
+      market("revenue_first_day", "revenue, first day", "currency units", B::kHigher, 2,
+             [](const RunFacts& f) { return revenue_of_day(f, false); }),
+      market("revenue_last_day", "revenue, last day", "currency units", B::kHigher, 2,
+             [](const RunFacts& f) { return revenue_of_day(f, true); }),
       market("rpm", "RPM", "currency / 1000 req.", B::kHigher, 3, [=](const RunFacts& f) { return r(f).rpm; }),
       market("ctr", "CTR", "clicks / impression", B::kHigher, 5, [=](const RunFacts& f) { return r(f).ctr; }),
       both("fill_rate", "fill rate", "share of requests", B::kHigher, 4, [=](const RunFacts& f) { return r(f).fill_rate; },

@@ -28,6 +28,7 @@ struct RunFacts {
   const store::RunRow& run;
   std::span<const store::CampaignTotalsRow> campaigns;
   const store::AuctionOnlyRunRow* auction_only = nullptr;  // set for auction-only runs
+  std::span<const store::IntervalRow> intervals = {};      // the time series (per-day metrics)
 };
 
 struct MetricDef {

@@ -291,7 +291,8 @@ CellOutcome run_cell(const scenarios::Scenario& scenario, const std::atomic<bool
       const auto run = memory.read_run(run_id);
       const auto campaigns = memory.read_campaign_totals(run_id);
       const auto auction_only = memory.read_auction_only_run(run_id);
-      const RunFacts facts{*run, campaigns, auction_only ? &*auction_only : nullptr};
+      const auto intervals = memory.read_intervals(run_id);
+      const RunFacts facts{*run, campaigns, auction_only ? &*auction_only : nullptr, intervals};
       memory.write_run_metrics(run_id, metrics_of(facts));
     }
     out.image = memory.image();

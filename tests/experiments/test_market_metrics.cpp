@@ -30,6 +30,24 @@ TEST(MarketMetrics, ExplorationCostIsWhatTheExploringRequestsForwent) {
   EXPECT_DOUBLE_EQ(value_of("explore_cost", run), 0.0);
 }
 
+TEST(MarketMetrics, RevenueOfTheFirstAndLastDay) {
+  store::RunRow run;
+  run.simulated_us = 3 * core::kDay;
+  std::vector<store::IntervalRow> intervals(6);  // every 12 hours, revenue 1, 2, ..., 6 units
+  for (std::size_t i = 0; i < intervals.size(); ++i) {
+    intervals[i].metrics.start = static_cast<core::SimTime>(i) * 12 * core::kHour;
+    intervals[i].metrics.end = intervals[i].metrics.start + 12 * core::kHour;
+    intervals[i].metrics.counts.revenue = core::Money{static_cast<std::int64_t>(i + 1) * 1'000'000};
+  }
+  auto value = [&](const char* name) {
+    return find_metric(name)->value(RunFacts{run, {}, nullptr, intervals});
+  };
+  EXPECT_DOUBLE_EQ(value("revenue_first_day"), 1.0 + 2.0);
+  EXPECT_DOUBLE_EQ(value("revenue_last_day"), 5.0 + 6.0);
+  run.simulated_us = core::kDay + 12 * core::kHour;  // shorter than two days: the days would overlap
+  EXPECT_TRUE(std::isnan(value("revenue_last_day")));
+}
+
 TEST(MarketMetrics, LateShares) {
   store::RunRow run;
   run.totals.clicks = 400;
