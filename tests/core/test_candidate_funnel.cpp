@@ -35,6 +35,24 @@ std::set<AdId> top(std::vector<std::uint64_t> keys, std::size_t k) {
   return ads;
 }
 
+// The tests' world: 300 users, 40 advertisers, 300 campaigns, 3,000 ads.
+World funnel_world(std::uint64_t seed, int dim = 16) {
+  WorldSpec spec;
+  spec.users = 300;
+  spec.advertisers = 40;
+  spec.campaigns = 300;
+  spec.ads = 3000;
+  spec.embedding_dim = dim;
+  return generate_world(spec, RandomStreams(seed), kDay);
+}
+
+// Every third user's request is a search, for a category that cycles with the user.
+void every_third_a_search(const World& world, UserId u, RequestContext& r) {
+  if (u % 3 != 0) return;
+  r.surface = Surface::kSearch;
+  r.query_category = static_cast<std::uint16_t>(u % static_cast<UserId>(world.num_categories));
+}
+
 std::set<AdId> reference_funnel(const World& w, const FunnelSpec& f, const std::vector<bool>& live, const RequestContext& r) {
   const auto dim = static_cast<std::size_t>(w.dim);
   std::vector<std::uint64_t> pre;
@@ -65,13 +83,7 @@ std::set<AdId> reference_funnel(const World& w, const FunnelSpec& f, const std::
 
 TEST(CandidateFunnel, KeepsExactlyTheReferenceTopCandidates) {
   for (const int dim : {16, 8}) {
-    WorldSpec spec;
-    spec.users = 300;
-    spec.advertisers = 40;
-    spec.campaigns = 300;
-    spec.ads = 3000;
-    spec.embedding_dim = dim;
-    const World world = generate_world(spec, RandomStreams(11), kDay);
+    const World world = funnel_world(11, dim);
     std::vector<bool> live(world.ads.size());
     for (AdId a = 0; a < world.ads.size(); ++a) live[a] = world.ads.available_from[a] == 0 && a % 9 != 0;
     // (N1, N2): pre-ranking that chooses, that keeps everything, and N2 above what is left.
@@ -96,12 +108,7 @@ TEST(CandidateFunnel, KeepsExactlyTheReferenceTopCandidates) {
 // campaign's targeting lets through and that are live (of the query's category on a search
 // request), one entry each, as many as retrieval counted, and every ad the funnel kept among them.
 TEST(CandidateFunnel, EligibleAdsAreEveryTargetedLiveAdOnce) {
-  WorldSpec spec;
-  spec.users = 300;
-  spec.advertisers = 40;
-  spec.campaigns = 300;
-  spec.ads = 3000;
-  const World world = generate_world(spec, RandomStreams(13), kDay);
+  const World world = funnel_world(13);
   FunnelSpec f;
   f.prerank_keep = 150;
   f.rank_keep = 37;
@@ -115,11 +122,8 @@ TEST(CandidateFunnel, EligibleAdsAreEveryTargetedLiveAdOnce) {
   std::size_t searches = 0;
   for (UserId u = 0; u < 90; ++u) {
     RequestContext r = testing::user_request(world, u);
-    if (u % 3 == 0) {
-      r.surface = Surface::kSearch;
-      r.query_category = static_cast<std::uint16_t>(u % static_cast<UserId>(world.num_categories));
-      ++searches;
-    }
+    every_third_a_search(world, u, r);
+    searches += r.is_search() ? 1 : 0;
     std::set<AdId> expected;
     for (const Campaign& k : world.campaigns) {
       if (!((k.region_mask >> r.region) & 1u) || !((k.age_mask >> r.age_band) & 1u)) continue;
@@ -143,12 +147,7 @@ TEST(CandidateFunnel, EligibleAdsAreEveryTargetedLiveAdOnce) {
 // light model's AVX2 path (rank_x8) and the SSE2 one (rank_x4) write the same keys, score bits
 // included: candidate counts with every remainder modulo 8.
 TEST(CandidateFunnel, VectorizedAndPortableScansAgree) {
-  WorldSpec spec;
-  spec.users = 300;
-  spec.advertisers = 40;
-  spec.campaigns = 300;
-  spec.ads = 3000;
-  const World world = generate_world(spec, RandomStreams(5), kDay);
+  const World world = funnel_world(5);
   std::set<std::size_t> remainders;
   for (const auto& [n1, n2] : {std::pair{150, 37}, std::pair{100000, 101}, std::pair{61, 5000}}) {
     FunnelSpec f;
@@ -164,10 +163,7 @@ TEST(CandidateFunnel, VectorizedAndPortableScansAgree) {
     }
     for (UserId u = 0; u < 120; ++u) {
       RequestContext r = testing::user_request(world, u);
-      if (u % 3 == 0) {
-        r.surface = Surface::kSearch;
-        r.query_category = static_cast<std::uint16_t>(u % static_cast<UserId>(world.num_categories));
-      }
+      every_third_a_search(world, u, r);
       const CandidateFunnel::Counts a = simd.run(r), b = portable.run(r);
       EXPECT_EQ(a.retrieved, b.retrieved) << "user " << u;
       EXPECT_EQ(a.after_prerank, b.after_prerank) << "user " << u;
