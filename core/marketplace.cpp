@@ -227,16 +227,8 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
   }
   if (users.left[u]) return;
 
-  RequestContext request;
+  RequestContext request = user_request(u, now);
   request.request_id = next_request_id_++;
-  request.time = now;
-  request.user = u;
-  request.region = users.region[u];
-  request.age_band = users.age_band[u];
-  request.device = users.device[u];
-  request.hour = static_cast<std::uint8_t>(time_of_day(now) / kHour);
-  request.interests = users.interests[u];
-  request.user_embedding = users.embedding_of(u);
   if (!arm_.empty()) request.arm = arm_[u];
   ++arms_[request.arm].requests;
   if (config_.traffic.search_share > 0) draw_surface(request);
@@ -572,6 +564,20 @@ void Marketplace::on_snapshot(SimTime now) {
     sim_.schedule(std::min(now + config_.run.snapshot_interval, horizon_), Priority::kSnapshot, *this, kSnapshot);
 }
 
+RequestContext Marketplace::user_request(UserId u, SimTime now) const {
+  const auto& users = world_->users;
+  RequestContext request;
+  request.time = now;
+  request.user = u;
+  request.region = users.region[u];
+  request.age_band = users.age_band[u];
+  request.device = users.device[u];
+  request.hour = static_cast<std::uint8_t>(time_of_day(now) / kHour);
+  request.interests = users.interests[u];
+  request.user_embedding = users.embedding_of(u);
+  return request;
+}
+
 // What a click on the ad is truly worth to its advertiser: value per conversion x the truth's
 // conversion probability of the ad (not the campaign's typical rate, which would call clickbait
 // that never converts as valuable as an ad that does).
@@ -725,16 +731,7 @@ void Marketplace::evaluate_new_ads(NewAdTotals& out) {
     if (!is_new_ad(a) || ad_arrival_[a] >= now) continue;
     double p_sum = 0.0, t_sum = 0.0;
     for (int k = 0; k < kUsers; ++k) {
-      const UserId u = pick(rng);
-      RequestContext request;
-      request.time = now;
-      request.hour = static_cast<std::uint8_t>((now % kDay) / kHour);
-      request.user = u;
-      request.region = world_->users.region[u];
-      request.age_band = world_->users.age_band[u];
-      request.device = world_->users.device[u];
-      request.interests = world_->users.interests[u];
-      request.user_embedding = world_->users.embedding_of(u);
+      const RequestContext request = user_request(pick(rng), now);
       float p = 0.0f, t = 0.0f;
       components_.ctr_model->predict(request, {&a, 1}, {&p, 1});
       if (components_.calibrator) components_.calibrator->calibrate({&p, 1});

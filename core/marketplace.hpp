@@ -150,6 +150,8 @@ class Marketplace final : public EventHandler {
   void log_auction(const RequestContext& request, const ServeOutcome& served);
   void record_efficiency(const RequestContext& request, std::span<const float> truth);
   double true_value_per_click(AdId ad) const;
+  // A feed request of user u at `now`, as the user's attributes make it (no id, no arm, no surface).
+  RequestContext user_request(UserId u, SimTime now) const;
   double mean_fatigue(SimTime now) const;
   std::uint32_t session_requests();
 
