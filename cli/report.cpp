@@ -89,6 +89,21 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
            fmt::format("{:.2f}", static_cast<double>(arm.clicks) * 1000.0 / arm_requests));
     }
   }
+  if (s.off_policy.requests > 0) {
+    const core::OffPolicyEstimates e = s.off_policy.estimates();
+    auto per_1000 = [](double v) { return std::isnan(v) ? std::string("-") : fmt::format("{:.3f}", 1000 * v); };
+    auto error = [&](double v) {
+      return std::isnan(v) || !(e.truth > 0) ? std::string("-") : fmt::format("{:+.1f} %", 100 * (v / e.truth - 1));
+    };
+    out += "Off-policy evaluation of model.ope_target (top-slot clicks / 1000 requests; error against the truth)\n";
+    line("target, true value", per_1000(e.truth), "logged policy", per_1000(e.logged), "log agrees",
+         fmt::format("{:.1f} %", 100.0 * static_cast<double>(s.off_policy.matches) /
+                                     static_cast<double>(s.off_policy.requests)));
+    line("IPS", per_1000(e.ips) + " ± " + per_1000(e.ips_se), "error", error(e.ips), "SNIPS",
+         per_1000(e.snips) + "  " + error(e.snips));
+    line("direct method", per_1000(e.dm), "error", error(e.dm), "doubly robust",
+         per_1000(e.dr) + " ± " + per_1000(e.dr_se) + "  " + error(e.dr));
+  }
   if (s.new_ads.ads > 0) {
     const core::NewAdTotals& n = s.new_ads;
     const double imps = std::max<double>(1.0, static_cast<double>(t.impressions));
@@ -305,6 +320,14 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
                       {"clicks", arm.clicks},
                       {"revenue", arm.revenue.units()}});
     j["ab_arms"] = std::move(arms);  // control, treatment
+  }
+  if (s.off_policy.requests > 0) {
+    const core::OffPolicyEstimates e = s.off_policy.estimates();
+    j["off_policy"] = {{"requests", s.off_policy.requests}, {"matches", s.off_policy.matches},
+                       {"true_value", e.truth},           {"logged", e.logged},
+                       {"ips", e.ips},                    {"ips_se", e.ips_se},
+                       {"snips", e.snips},                {"dm", e.dm},
+                       {"dr", e.dr},                      {"dr_se", e.dr_se}};
   }
   j["new_ads"] = {{"ads", s.new_ads.ads},
                   {"impressions", s.new_ads.impressions},

@@ -68,6 +68,12 @@ void AdServer::refresh_auto_bids() {
   }
 }
 
+double AdServer::auction_per_click(std::size_t j) const {
+  if (!mixed_billing_) return 1.0;
+  const BillingModel b = auction_billing_[j];
+  return per_click_factor(b, auction_pctr_[j], b == BillingModel::kCpa ? auction_pcvr_[j] : 0.0);
+}
+
 // Exploration traffic: slots go to participants drawn uniformly at random among those whose bid
 // meets the reserve, and each pays the reserve (for CPM, the reserve per click times the expected
 // clicks of the slot's impression, pCTR x theta_s, as the auction charges it). The rank scores the mechanism computed are kept for
@@ -75,14 +81,9 @@ void AdServer::refresh_auto_bids() {
 void AdServer::explore_allocation(std::size_t m, int slots, double reserve, Rng& rng, AuctionResult& result) {
   // Bids and the reserve are compared per click: a CPM bid per impression is worth bid / pCTR per
   // click, a CPA bid per conversion bid x pCVR; the price is the reserve converted back.
-  auto per_click = [&](std::size_t j) {
-    if (!mixed_billing_) return 1.0;
-    const BillingModel b = auction_billing_[j];
-    return per_click_factor(b, auction_pctr_[j], b == BillingModel::kCpa ? auction_pcvr_[j] : 0.0);
-  };
   std::size_t eligible = 0;
   for (std::size_t j = 0; j < m; ++j)
-    if (auction_bid_[j] * per_click(j) >= reserve) auction_to_ranked_scratch_[eligible++] = static_cast<std::uint32_t>(j);
+    if (meets_reserve(j, reserve)) auction_to_ranked_scratch_[eligible++] = static_cast<std::uint32_t>(j);
   const std::size_t k = std::min<std::size_t>(eligible, static_cast<std::size_t>(slots));
   for (std::size_t s = 0; s < k; ++s) {  // partial Fisher-Yates
     boost::random::uniform_int_distribution<std::size_t> pick(s, eligible - 1);
@@ -91,7 +92,7 @@ void AdServer::explore_allocation(std::size_t m, int slots, double reserve, Rng&
     SlotAward& award = result.slots[s];
     award = SlotAward{};
     award.candidate = j;
-    const double f = per_click(j);
+    const double f = auction_per_click(j);
     const double theta = config_.position_factors[s];
     if (mixed_billing_ && auction_billing_[j] == BillingModel::kCpm)
       award.price = std::min(reserve * auction_pctr_[j] * theta, auction_bid_[j] * std::min(theta, 1.0));
@@ -101,6 +102,45 @@ void AdServer::explore_allocation(std::size_t m, int slots, double reserve, Rng&
     award.reserve_bound = true;
   }
   result.filled = static_cast<int>(k);
+}
+
+// The logging policy is a mixture: with the exploration share, the top ad is drawn uniformly among
+// the eligible participants; otherwise the auction's winner is there. What the mixture's propensity
+// needs is whether each half could have put the logged ad on top; the marketplace, which draws the
+// mixture, weighs the two. Ties in the target's score go to the earlier participant.
+void AdServer::off_policy_choice(std::size_t m, double reserve, std::uint32_t exploit_top, const AuctionResult& result,
+                                 OffPolicyChoice& out) const {
+  const std::uint32_t logged = result.filled > 0 ? result.slots[0].candidate : kNoCandidate;
+  std::uint32_t target = kNoCandidate;
+  double best = -1.0;
+  bool logged_eligible = false;
+  out.eligible = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    if (!meets_reserve(j, reserve)) continue;
+    ++out.eligible;
+    if (j == logged) logged_eligible = true;
+    const double score = config_.ope_target == OffPolicyTarget::kTopBid ? auction_bid_[j] * auction_per_click(j)
+                                                                        : auction_pctr_[j];
+    if (score > best) {
+      best = score;
+      target = static_cast<std::uint32_t>(j);
+    }
+  }
+  if (config_.ope_target == OffPolicyTarget::kAuction) target = exploit_top;
+  out.target = target == kNoCandidate ? kNoCandidate : auction_to_ranked_[target];
+  out.logged_is_exploit = logged == exploit_top;
+  if (out.eligible == 0) out.logged_explore_probability = logged == kNoCandidate ? 1.0 : 0.0;
+  else out.logged_explore_probability = logged_eligible ? 1.0 / out.eligible : 0.0;
+}
+
+const char* off_policy_target_name(OffPolicyTarget t) {
+  switch (t) {
+    case OffPolicyTarget::kNone: return "none";
+    case OffPolicyTarget::kAuction: return "auction";
+    case OffPolicyTarget::kTopPctr: return "top_pctr";
+    case OffPolicyTarget::kTopBid: return "top_bid";
+  }
+  return "none";
 }
 
 void AdServer::set_campaign_bid(CampaignId c, double micros) {
@@ -223,10 +263,12 @@ void AdServer::predict_and_price(const RequestContext& request, std::span<const 
     candidates.pcvr = {auction_pcvr_.data(), m};
   }
   components_.auction->run(candidates, rules, {auction_rank_.data(), m}, result);
+  const std::uint32_t exploit_top = result.filled > 0 ? result.slots[0].candidate : kNoCandidate;
   if (explore) {
     explore_allocation(m, rules.slots, rules.reserve, rng, result);
     out.explored = true;
   }
+  if (config_.ope_target != OffPolicyTarget::kNone) off_policy_choice(m, rules.reserve, exploit_top, result, out.ope);
   for (std::size_t j = 0; j < m; ++j) r.rank_score[auction_to_ranked_[j]] = auction_rank_[j];
   out.below_reserve = static_cast<std::uint32_t>(result.below_reserve);
   out.filled = result.filled;

@@ -16,6 +16,13 @@
 
 namespace adsim::core {
 
+// A policy that off-policy evaluation scores against the logged traffic. Each chooses the ad for the
+// top slot among the auction's participants whose bid meets the reserve (those exploration draws
+// from): kAuction, the auction's own winner (the exploit half of the logging policy); kTopPctr, the
+// highest calibrated pCTR (relevance only); kTopBid, the highest bid per click (money only).
+enum class OffPolicyTarget : std::uint8_t { kNone, kAuction, kTopPctr, kTopBid };
+const char* off_policy_target_name(OffPolicyTarget t);
+
 struct AdServerConfig {
   FunnelSpec funnel;
   int slots = 4;
@@ -35,6 +42,9 @@ struct AdServerConfig {
   // cover max(slots, ab_slots).
   int ab_slots = 0;
   double ab_reserve_micros = -1.0;  // replaces every reserve of the request
+  // Off-policy evaluation: the policy whose top-slot choice serve() reports next to the logged one
+  // (ServeOutcome::ope); none: nothing is computed.
+  OffPolicyTarget ope_target = OffPolicyTarget::kNone;
 };
 
 // The components the ad server calls, once per request each. The server does not own them.
@@ -68,6 +78,20 @@ struct RankedCandidates {
   std::vector<std::uint8_t> reserve_bound;
 };
 
+inline constexpr std::uint32_t kNoCandidate = 0xFFFFFFFFu;
+
+// What off-policy evaluation needs of one request, beyond what was shown (filled only when
+// AdServerConfig::ope_target is set). Indices are into RankedCandidates; kNoCandidate: no ad. The
+// defaults describe a request without candidates: both halves of the logging policy show nothing.
+struct OffPolicyChoice {
+  std::uint32_t eligible = 0;              // participants whose bid meets the reserve
+  std::uint32_t target = kNoCandidate;     // the target policy's top ad
+  bool logged_is_exploit = true;           // the ad on top is the one the auction put there
+  // P(exploration draws the ad that is on top): 1 / eligible for an eligible ad, 0 otherwise; an
+  // empty top counts as drawn with certainty when nothing is eligible.
+  double logged_explore_probability = 1.0;
+};
+
 struct ServeOutcome {
   std::uint32_t retrieved = 0;
   std::uint32_t after_prerank = 0;
@@ -77,6 +101,7 @@ struct ServeOutcome {
   int filled = 0;
   bool explored = false;
   std::array<std::uint32_t, kMaxSlots> winner{};  // index into RankedCandidates, by slot
+  OffPolicyChoice ope;
 };
 
 // Steps 1-5 of one ad request (DESIGN.md "the hot path"): the candidate funnel (retrieval,
@@ -117,6 +142,11 @@ class AdServer {
  private:
   void predict_and_price(const RequestContext& request, std::span<const AdId> ads, Rng& rng, bool explore, ServeOutcome& out);
   void explore_allocation(std::size_t m, int slots, double reserve, Rng& rng, AuctionResult& result);
+  void off_policy_choice(std::size_t m, double reserve, std::uint32_t exploit_top, const AuctionResult& result,
+                         OffPolicyChoice& out) const;
+  // Auction candidate j's bid converted to micros per click (CPM: / pCTR, CPA: x pCVR).
+  double auction_per_click(std::size_t j) const;
+  bool meets_reserve(std::size_t j, double reserve) const { return auction_bid_[j] * auction_per_click(j) >= reserve; }
 
   const World& world_;
   AdServerConfig config_;

@@ -276,7 +276,14 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     ++ms.filled_requests;
     components_.truth->true_ctr(request, {shown_ads.data(), shown_count}, {true_ctr.data(), shown_count});
   }
+  const bool evaluate_off_policy = config_.server.ope_target != OffPolicyTarget::kNone;
+  OffPolicySample ope;
+  if (evaluate_off_policy) ope = off_policy_sample(request, served, shown_count > 0 ? true_ctr[0] : 0.0f);
   components_.truth->respond(request, {shown.data(), shown_count}, {outcomes.data(), shown_count}, state, response_rng_);
+  if (evaluate_off_policy) {
+    ope.reward = shown_count > 0 && outcomes[0].clicked ? 1.0 : 0.0;
+    off_policy_.add(ope);
+  }
 
   // 7. Impressions are logged for training; clicks and conversions arrive later as events.
   for (std::size_t s = 0; s < shown_count; ++s) {
@@ -589,6 +596,35 @@ double Marketplace::true_value_per_click(AdId ad) const {
 // the slot) of the allocation made, against the best assignment to the slots (highest value x true
 // CTR to the most examined slot) of the ads that reached the auction, and of every ad eligible for
 // the request before the funnel chose. `truth`: the true CTRs of the ranked candidates.
+// The logging policy is the mixture the marketplace draws: exploration with probability epsilon,
+// the auction otherwise, so p0(a | x) = epsilon x P(exploration draws a) + (1 - epsilon) x 1{the
+// auction put a on top}. Rewards and predictions are of the top slot: the served pCTR is the
+// platform's P(click | top slot) (with an optimism bonus, if any); an empty top has reward and
+// predictions 0.
+OffPolicySample Marketplace::off_policy_sample(const RequestContext& request, const ServeOutcome& served,
+                                               float top_true_ctr) {
+  const OffPolicyChoice& c = served.ope;
+  const RankedCandidates& ranked = server_.ranked();
+  const double eps = config_.exploration_share;
+  const std::uint32_t logged = served.filled > 0 ? served.winner[0] : kNoCandidate;
+  OffPolicySample s;
+  s.propensity = eps * c.logged_explore_probability + (1.0 - eps) * (c.logged_is_exploit ? 1.0 : 0.0);
+  s.match = c.target == logged;
+  s.predicted_logged = logged == kNoCandidate ? 0.0 : ranked.pctr[logged];
+  s.predicted_target = c.target == kNoCandidate ? 0.0 : ranked.pctr[c.target];
+  if (c.target == kNoCandidate) {
+    s.true_target = 0.0;
+  } else if (c.target == logged) {
+    s.true_target = top_true_ctr;
+  } else {
+    const AdId ad = ranked.ad[c.target];
+    float p = 0.0f;
+    components_.truth->true_ctr(request, {&ad, 1}, {&p, 1});
+    s.true_target = p;
+  }
+  return s;
+}
+
 void Marketplace::record_efficiency(const RequestContext& request, std::span<const float> truth) {
   const RankedCandidates& r = server_.ranked();
   const UserResponse& user = *components_.truth;
@@ -764,6 +800,7 @@ RunSummary Marketplace::summary() const {
   s.mean_fatigue = mean_fatigue(sim_.now());
   s.new_ads = new_ad_totals();
   if (!arm_.empty()) s.arms = arms_;
+  s.off_policy = off_policy_;
   if (components_.evaluator) {
     s.model = components_.evaluator->total();
     for (std::size_t k = 0; k < kSurfaces; ++k) s.surface_model[k] = components_.evaluator->total(static_cast<Surface>(k));

@@ -149,6 +149,9 @@ class Marketplace final : public EventHandler {
   void refresh_campaign(CampaignId c, SimTime now);
   void log_auction(const RequestContext& request, const ServeOutcome& served);
   void record_efficiency(const RequestContext& request, std::span<const float> truth);
+  // Off-policy evaluation: everything of the request's sample but the reward, which the user's
+  // response decides (call before respond(): the truth reads the user's fatigue as of the page).
+  OffPolicySample off_policy_sample(const RequestContext& request, const ServeOutcome& served, float top_true_ctr);
   double true_value_per_click(AdId ad) const;
   // A feed request of user u at `now`, as the user's attributes make it (no id, no arm, no surface).
   RequestContext user_request(UserId u, SimTime now) const;
@@ -193,6 +196,7 @@ class Marketplace final : public EventHandler {
   NewAdTotals new_ads_;                  // impressions, clicks and revenue of new ads so far
   std::vector<std::uint8_t> arm_;        // per user: A/B arm (empty without a test)
   std::array<ArmTotals, 2> arms_{};      // control, treatment
+  OffPolicyTotals off_policy_;
   std::vector<float> eligible_truth_;
   std::vector<CampaignTotals> campaign_totals_;
   std::vector<std::uint8_t> campaign_in_flight_;

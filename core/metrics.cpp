@@ -191,4 +191,41 @@ std::vector<StrategyGroup> RunSummary::strategy_groups() const {
   return out;
 }
 
+void OffPolicyTotals::add(const OffPolicySample& s) {
+  const double w = s.match ? 1.0 / s.propensity : 0.0;
+  const double ips_term = w * s.reward;
+  const double dr_term = s.predicted_target + w * (s.reward - s.predicted_logged);
+  ++requests;
+  matches += s.match ? 1 : 0;
+  reward += s.reward;
+  true_value += s.true_target;
+  weight += w;
+  ips += ips_term;
+  ips_sq += ips_term * ips_term;
+  dm += s.predicted_target;
+  dr += dr_term;
+  dr_sq += dr_term * dr_term;
+}
+
+OffPolicyEstimates OffPolicyTotals::estimates() const {
+  OffPolicyEstimates e;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (requests == 0) return {nan, nan, nan, nan, nan, nan, nan, nan};
+  const double n = static_cast<double>(requests);
+  // The standard error of a mean of n terms: sqrt(sample variance / n), variance with n - 1.
+  auto se = [n, nan](double sum, double sum_sq) {
+    if (n < 2) return nan;
+    return std::sqrt(std::max(0.0, (sum_sq - sum * sum / n) / (n - 1)) / n);
+  };
+  e.logged = reward / n;
+  e.truth = true_value / n;
+  e.ips = ips / n;
+  e.snips = weight > 0 ? ips / weight : nan;
+  e.dm = dm / n;
+  e.dr = dr / n;
+  e.ips_se = se(ips, ips_sq);
+  e.dr_se = se(dr, dr_sq);
+  return e;
+}
+
 }  // namespace adsim::core

@@ -234,6 +234,47 @@ struct ArmTotals {
   Money revenue;
 };
 
+// Off-policy evaluation of a target policy's top-slot choice (AdServerConfig::ope_target) from the
+// logged traffic, request by request. The reward r is a click on the top slot; the logging policy
+// put ad a there with propensity p0(a | x); the platform's own model predicts r^(x, b) = pCTR(b),
+// its served P(click | top slot), for any ad b; the truth's expected reward of the target's ad t is known to the simulator
+// only. With w = 1{a = t} / p0(a | x), the estimators of the target's mean reward per request are
+//   IPS (inverse propensity scoring)  mean(w r)
+//   SNIPS (self-normalized)           sum(w r) / sum(w)
+//   DM (direct method)                mean(r^(x, t))
+//   DR (doubly robust)                mean(r^(x, t) + w (r - r^(x, a)))
+// and the true value is mean(truth(x, t)): the target's expected top-slot clicks on the same
+// requests (what deploying it would earn if nothing else changed; budgets and learning would).
+struct OffPolicySample {
+  double propensity = 1.0;   // p0(a | x) > 0
+  bool match = false;        // the target chose the logged ad (a = t)
+  double reward = 0.0;       // r
+  double predicted_logged = 0.0;  // r^(x, a)
+  double predicted_target = 0.0;  // r^(x, t)
+  double true_target = 0.0;       // E[r | x, t], from the truth
+};
+
+struct OffPolicyEstimates {
+  double logged = 0.0;  // mean r: the logging policy's own top-slot click rate
+  double truth = 0.0, ips = 0.0, snips = 0.0, dm = 0.0, dr = 0.0;
+  double ips_se = 0.0, dr_se = 0.0;  // standard errors of the IPS and DR means over requests
+};
+
+struct OffPolicyTotals {
+  std::uint64_t requests = 0;
+  std::uint64_t matches = 0;
+  double reward = 0.0;       // sum r
+  double true_value = 0.0;   // sum truth(x, t)
+  double weight = 0.0;       // sum w: its expectation is `requests` when the log covers the target
+  double ips = 0.0, ips_sq = 0.0;  // sum of w r and of its square
+  double dm = 0.0;
+  double dr = 0.0, dr_sq = 0.0;
+
+  void add(const OffPolicySample& s);
+  // NaN everywhere without requests; SNIPS NaN when no request matched.
+  OffPolicyEstimates estimates() const;
+};
+
 struct RunSummary {
   std::string scenario_name;
   std::uint64_t seed = 0;
@@ -252,6 +293,7 @@ struct RunSummary {
   AutoBidTotals auto_bid;                // over auto-bid campaigns (all zero when there are none)
   NewAdTotals new_ads;
   std::array<ArmTotals, 2> arms{};  // A/B test: control, treatment (all zero without a test)
+  OffPolicyTotals off_policy;       // all zero without AdServerConfig::ope_target
 
   // Campaigns grouped by (pacer, bidding, billing), in that order of keys.
   std::vector<StrategyGroup> strategy_groups() const;

@@ -83,6 +83,19 @@ double ab_lift(const RunFacts& f, Of of) {
   return c > 0 ? t / c - 1.0 : kNaN;
 }
 
+// Off-policy evaluation (model.ope_target): one estimate of the target's top-slot clicks per request,
+// or its error relative to the true value (estimate / truth - 1); NaN without evaluation.
+double ope_estimate(const RunFacts& f, double core::OffPolicyEstimates::*m) {
+  if (f.run.off_policy.requests == 0) return kNaN;
+  return f.run.off_policy.estimates().*m;
+}
+double ope_relative(const RunFacts& f, double core::OffPolicyEstimates::*m, bool error) {
+  if (f.run.off_policy.requests == 0) return kNaN;
+  const core::OffPolicyEstimates e = f.run.off_policy.estimates();
+  if (!(e.truth > 0)) return kNaN;
+  return error ? e.*m / e.truth - 1.0 : e.*m / e.truth;
+}
+
 // Revenue of the intervals that start in the run's first day, or in its last (the day before the
 // run's end), currency units; NaN for a run shorter than two days (the days would overlap).
 double revenue_of_day(const RunFacts& f, bool last) {
@@ -284,6 +297,37 @@ std::vector<MetricDef> make_metrics() {
              [](const RunFacts& f) { return or_nan(f.run.new_ads.ads > 0, f.run.new_ads.ctr_error); }),
       market("new_ad_ctr_rank_correlation", "new ads: pCTR vs CTR rank correlation", "Spearman", B::kHigher, 4,
              [](const RunFacts& f) { return or_nan(f.run.new_ads.ads > 0, f.run.new_ads.ctr_rank_correlation); }),
+      // Off-policy evaluation of model.ope_target from the logged traffic (NaN without): the target's
+      // top-slot clicks per request, true and estimated, and each estimate's error.
+      market("ope_true", "OPE: target's true top-slot CTR", "clicks / request", B::kNeither, 5,
+             [](const RunFacts& f) { return ope_estimate(f, &core::OffPolicyEstimates::truth); }),
+      market("ope_logged", "OPE: logged top-slot CTR", "clicks / request", B::kNeither, 5,
+             [](const RunFacts& f) { return ope_estimate(f, &core::OffPolicyEstimates::logged); }),
+      market("ope_ips", "OPE: IPS estimate", "clicks / request", B::kNeither, 5,
+             [](const RunFacts& f) { return ope_estimate(f, &core::OffPolicyEstimates::ips); }),
+      market("ope_snips", "OPE: SNIPS estimate", "clicks / request", B::kNeither, 5,
+             [](const RunFacts& f) { return ope_estimate(f, &core::OffPolicyEstimates::snips); }),
+      market("ope_dm", "OPE: direct-method estimate", "clicks / request", B::kNeither, 5,
+             [](const RunFacts& f) { return ope_estimate(f, &core::OffPolicyEstimates::dm); }),
+      market("ope_dr", "OPE: doubly robust estimate", "clicks / request", B::kNeither, 5,
+             [](const RunFacts& f) { return ope_estimate(f, &core::OffPolicyEstimates::dr); }),
+      market("ope_ips_error", "OPE: IPS error", "estimate / truth - 1", B::kNeither, 4,
+             [](const RunFacts& f) { return ope_relative(f, &core::OffPolicyEstimates::ips, true); }),
+      market("ope_snips_error", "OPE: SNIPS error", "estimate / truth - 1", B::kNeither, 4,
+             [](const RunFacts& f) { return ope_relative(f, &core::OffPolicyEstimates::snips, true); }),
+      market("ope_dm_error", "OPE: direct-method error", "estimate / truth - 1", B::kNeither, 4,
+             [](const RunFacts& f) { return ope_relative(f, &core::OffPolicyEstimates::dm, true); }),
+      market("ope_dr_error", "OPE: doubly robust error", "estimate / truth - 1", B::kNeither, 4,
+             [](const RunFacts& f) { return ope_relative(f, &core::OffPolicyEstimates::dr, true); }),
+      market("ope_ips_se", "OPE: IPS standard error", "share of truth", B::kLower, 4,
+             [](const RunFacts& f) { return ope_relative(f, &core::OffPolicyEstimates::ips_se, false); }),
+      market("ope_dr_se", "OPE: doubly robust standard error", "share of truth", B::kLower, 4,
+             [](const RunFacts& f) { return ope_relative(f, &core::OffPolicyEstimates::dr_se, false); }),
+      market("ope_match_share", "OPE: log agrees with target", "share of requests", B::kNeither, 4,
+             [](const RunFacts& f) {
+               const auto& o = f.run.off_policy;
+               return or_nan(o.requests > 0, static_cast<double>(o.matches) / static_cast<double>(o.requests));
+             }),
       // Feed and search, for runs with search traffic (traffic.search_share); NaN without, so a study
       // without search leaves them out.
       market("feed_ctr", "feed CTR", "clicks / impression", B::kHigher, 5,

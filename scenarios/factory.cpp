@@ -11,6 +11,15 @@
 
 namespace adsim::scenarios {
 
+namespace {
+// The schema has checked the name.
+core::OffPolicyTarget off_policy_target(const std::string& name) {
+  for (auto t : {core::OffPolicyTarget::kAuction, core::OffPolicyTarget::kTopPctr, core::OffPolicyTarget::kTopBid})
+    if (name == core::off_policy_target_name(t)) return t;
+  return core::OffPolicyTarget::kNone;
+}
+}  // namespace
+
 core::MarketplaceConfig marketplace_config(const Scenario& s) {
   core::MarketplaceConfig c;
   c.scenario_name = s.name;
@@ -33,6 +42,7 @@ core::MarketplaceConfig marketplace_config(const Scenario& s) {
   c.quality_penalty = s.model.quality_penalty;
   c.exploration_share = s.model.exploration_share;
   c.server.optimism_bonus = s.model.optimism_bonus;
+  c.server.ope_target = off_policy_target(s.model.ope_target);
   return c;
 }
 

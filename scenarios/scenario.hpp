@@ -69,6 +69,8 @@ struct ModelSpec {
   // Exploration (cold start).
   double exploration_share = 0.0;  // share of requests whose winners are drawn at random
   double optimism_bonus = 0.0;     // pCTR += bonus x sqrt(p (1 - p) / (impressions + 1))
+  // Off-policy evaluation: the target policy whose top-slot clicks are estimated from the log.
+  std::string ope_target = "none";
   // Reliability diagram of served predictions: equal-width bins over [0, reliability_max].
   int reliability_bins = 10;
   double reliability_max = 0.2;

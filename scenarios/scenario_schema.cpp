@@ -416,6 +416,11 @@ std::vector<KeySpec> build_schema() {
                   "Share of requests served by exploration: winners drawn at random, each paying the reserve."),
       number("model.optimism_bonus", field(m, &ModelSpec::optimism_bonus), closed(0, 100), "",
              "Cold start: pCTR += bonus x sqrt(p (1 - p) / (impressions + 1)) for each ad; 0 disables."),
+      choice("model.ope_target", field(m, &ModelSpec::ope_target), {"none", "auction", "top_pctr", "top_bid"},
+             "Off-policy evaluation: the policy whose top-slot click rate is estimated from the logged traffic "
+             "(IPS, SNIPS, direct method, doubly robust) and compared with its true value; 'top_pctr' puts the "
+             "highest pCTR on top, 'top_bid' the highest bid, 'auction' the auction's winner. Needs "
+             "model.exploration_share > 0 to see choices the auction never makes."),
       integer("model.reliability_bins", field(m, &ModelSpec::reliability_bins), closed(2, 100), "bins",
               "Bins of the reliability diagram of served predictions."),
       number("model.reliability_max", field(m, &ModelSpec::reliability_max), open_closed(0, 1), "probability",

@@ -108,6 +108,27 @@ Table<RunRow> make_runs() {
     summary(added_in(5, integer<R>(p + "clicks", [arm](auto& r) -> auto& { return r.arms[arm].clicks; })));
     summary(added_in(5, integer<R>(p + "revenue_micros", [arm](auto& r) -> auto& { return r.arms[arm].revenue.micros; })));
   }
+  // Version 6: off-policy evaluation (all 0 without model.ope_target): the sums the estimates are
+  // made of (core::OffPolicyTotals), so that each can be recomputed.
+  {
+    using O = core::OffPolicyTotals;
+    auto ope_int = [&](const char* name, std::uint64_t O::*member) {
+      summary(added_in(6, integer<R>(name, [member](auto& r) -> auto& { return r.off_policy.*member; })));
+    };
+    auto ope_real = [&](const char* name, double O::*member) {
+      summary(added_in(6, real<R>(name, [member](auto& r) -> auto& { return r.off_policy.*member; })));
+    };
+    ope_int("ope_requests", &O::requests);
+    ope_int("ope_matches", &O::matches);
+    ope_real("ope_reward", &O::reward);
+    ope_real("ope_true_value", &O::true_value);
+    ope_real("ope_weight", &O::weight);
+    ope_real("ope_ips", &O::ips);
+    ope_real("ope_ips_sq", &O::ips_sq);
+    ope_real("ope_dm", &O::dm);
+    ope_real("ope_dr", &O::dr);
+    ope_real("ope_dr_sq", &O::dr_sq);
+  }
   // Version 4: the study the run belongs to (NULL for a run outside a study).
   c.push_back(added_in(4, integer_or_null<R>("experiment_id", [](auto& r) -> auto& { return r.experiment_id; }, 0)));
   c.push_back(added_in(4, integer_or_null<R>("variant_id", [](auto& r) -> auto& { return r.variant_id; }, 0)));

@@ -659,6 +659,7 @@ void RunRecorder::finish(const core::RunSummary& summary, RunStatus status) {
   m.run.auto_bid = summary.auto_bid;
   m.run.new_ads = summary.new_ads;
   m.run.arms = summary.arms;
+  m.run.off_policy = summary.off_policy;
   m.run.surface_model = summary.surface_model;
   m.write_end(status, "", &summary, summary.wall_seconds);
 }

@@ -82,6 +82,7 @@ struct RunRow {
   core::AutoBidTotals auto_bid;  // RunSummary::auto_bid (schema version 3)
   core::NewAdTotals new_ads;     // RunSummary::new_ads (schema version 5)
   std::array<core::ArmTotals, 2> arms{};  // RunSummary::arms (schema version 5)
+  core::OffPolicyTotals off_policy;       // RunSummary::off_policy (schema version 6)
   // RunSummary::surface_model, from `surface_metrics` rows with interval_index = -1 (the counters'
   // per-surface part is in totals.surface).
   std::array<core::ModelMetrics, core::kSurfaces> surface_model{};

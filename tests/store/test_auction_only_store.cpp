@@ -592,7 +592,10 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
         "new_ad_clicks", "new_ad_revenue_micros", "new_ads_clicked", "new_ad_median_hours_to_first_click",
         "new_ad_ctr_error", "new_ad_ctr_rank_correlation", "ab_control_users", "ab_control_requests",
         "ab_control_impressions", "ab_control_clicks", "ab_control_revenue_micros", "ab_treatment_users",
-        "ab_treatment_requests", "ab_treatment_impressions", "ab_treatment_clicks", "ab_treatment_revenue_micros"}) {
+        "ab_treatment_requests", "ab_treatment_impressions", "ab_treatment_clicks", "ab_treatment_revenue_micros",
+        // version 6
+        "ope_requests", "ope_matches", "ope_reward", "ope_true_value", "ope_weight", "ope_ips", "ope_ips_sq",
+        "ope_dm", "ope_dr", "ope_dr_sq"}) {
     const std::string null_value = std::string(" ") + column + "=NULL";
     ASSERT_NE(dump.find(null_value), std::string::npos) << column;
     for (auto at = dump.find(null_value); at != std::string::npos; at = dump.find(null_value))

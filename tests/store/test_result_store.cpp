@@ -305,6 +305,8 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
                                 std::numeric_limits<double>::quiet_NaN(), 0.1 + 0.2};
   s.arms[0] = core::ArmTotals{2'501, 30'000, 120'000, 3'600, core::Money::from_micros(1'234'567'891)};
   s.arms[1] = core::ArmTotals{2'499, 29'000, 231'000, 4'100, core::Money::from_micros(1'500'000'003)};
+  s.off_policy = core::OffPolicyTotals{30'000, 21'000, 1'234.0, 1'301.5, 29'876.25, 1'250.125, 9'001.5,
+                                       1'111.75, 1'280.0 + 1.0 / 3.0, 8'765.0 + 0.1};
   return s;
 }
 
@@ -786,6 +788,19 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
     EXPECT_EQ(arms[a].clicks, summary.arms[a].clicks);
     EXPECT_EQ(arms[a].revenue.micros, summary.arms[a].revenue.micros);
   }
+  // Off-policy sums round-trip bit for bit (REAL columns hold doubles).
+  const core::OffPolicyTotals ope = store.read_run(run_id)->off_policy;
+  const core::OffPolicyTotals& ope_in = summary.off_policy;
+  EXPECT_EQ(ope.requests, ope_in.requests);
+  EXPECT_EQ(ope.matches, ope_in.matches);
+  EXPECT_EQ(ope.reward, ope_in.reward);
+  EXPECT_EQ(ope.true_value, ope_in.true_value);
+  EXPECT_EQ(ope.weight, ope_in.weight);
+  EXPECT_EQ(ope.ips, ope_in.ips);
+  EXPECT_EQ(ope.ips_sq, ope_in.ips_sq);
+  EXPECT_EQ(ope.dm, ope_in.dm);
+  EXPECT_EQ(ope.dr, ope_in.dr);
+  EXPECT_EQ(ope.dr_sq, ope_in.dr_sq);
   // "Never exhausted" is NULL in SQL, not a magic number.
   EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_totals WHERE first_exhausted_us IS NULL"), 1);
   EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM campaign_totals WHERE pacing_rms_error IS NULL"), 1);
