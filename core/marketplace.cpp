@@ -61,6 +61,7 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
       arm_[u] = treated(rng) ? 1 : 0;
       ++arms_[arm_[u]].users;
     }
+    for (std::size_t a = 0; a < 2; ++a) arm_active_[a] = arms_[a].users;
   }
   server_.set_impression_counts(logged_impressions_);
   campaign_totals_.resize(world_->campaigns.size());
@@ -231,6 +232,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
   request.request_id = next_request_id_++;
   if (!arm_.empty()) request.arm = arm_[u];
   ++arms_[request.arm].requests;
+  ++interval_arms_[request.arm].requests;
   if (config_.traffic.search_share > 0) draw_surface(request);
   const std::size_t surface = surface_index(request.surface);
 
@@ -295,6 +297,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     ++campaign_totals_[c].impressions;
     if (is_new_ad(ad)) ++new_ads_.impressions;
     ++arms_[request.arm].impressions;
+    ++interval_arms_[request.arm].impressions;
     const ChargeSource source{ad, static_cast<std::uint8_t>(s), served.explored, request.surface, request.arm};
     m.sum_pctr_shown += ranked.pctr[i];
     const BillingModel billing = world_->campaigns[c].billing;
@@ -377,6 +380,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     users.left[u] = 1;
     ++m.users_left;
     --active_users_;
+    if (!arm_.empty()) --arm_active_[arm_[u]];
     return;
   }
   if (remaining > 0) {
@@ -395,6 +399,7 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
   ++m.clicks;
   ++m.surface[surface_index(click.source.surface)].clicks;
   ++arms_[click.source.arm].clicks;
+  ++interval_arms_[click.source.arm].clicks;
   ++totals.clicks;
   ++m.slot_clicks[click.source.slot];
   if (is_new_ad(click.source.ad)) ++new_ads_.clicks;
@@ -423,6 +428,7 @@ BudgetLedger::ChargeResult Marketplace::charge(CampaignId c, Money amount, SimTi
   m.revenue += r.billed;
   if (is_new_ad(source.ad)) new_ads_.revenue += r.billed;
   arms_[source.arm].revenue += r.billed;
+  interval_arms_[source.arm].revenue += r.billed;
   m.surface[surface_index(source.surface)].revenue += r.billed;
   m.slot_revenue[source.slot] += r.billed;
   if (source.explore) m.explore_revenue += r.billed;
@@ -530,6 +536,10 @@ void Marketplace::on_snapshot(SimTime now) {
   snap.counts = interval_;
   snap.active_users = active_users_;
   snap.mean_fatigue = mean_fatigue(now);
+  if (!arm_.empty()) {
+    snap.arms = interval_arms_;
+    for (std::size_t a = 0; a < 2; ++a) snap.arms[a].users = arm_active_[a];
+  }
   std::size_t in_flight = 0, exhausted = 0;
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
     if (!campaign_in_flight_[c]) continue;
@@ -562,6 +572,7 @@ void Marketplace::on_snapshot(SimTime now) {
   }
   totals_ += interval_;
   interval_ = Counters{};
+  interval_arms_ = {};
   interval_start_ = now;
   for (SimObserver* o : observers_) {
     o->on_interval(snap);

@@ -196,6 +196,8 @@ class Marketplace final : public EventHandler {
   NewAdTotals new_ads_;                  // impressions, clicks and revenue of new ads so far
   std::vector<std::uint8_t> arm_;        // per user: A/B arm (empty without a test)
   std::array<ArmTotals, 2> arms_{};      // control, treatment
+  std::array<ArmTotals, 2> interval_arms_{};     // the same since the last snapshot (users unused)
+  std::array<std::uint64_t, 2> arm_active_{};    // each arm's users who have not left
   OffPolicyTotals off_policy_;
   std::vector<float> eligible_truth_;
   std::vector<CampaignTotals> campaign_totals_;

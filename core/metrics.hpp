@@ -122,6 +122,16 @@ struct Rates {
   static Rates of(const Counters& c);
 };
 
+// One arm of an in-simulation A/B test (users split by MarketplaceConfig::ab_share): what its users
+// did and what was billed for their impressions, clicks and conversions.
+struct ArmTotals {
+  std::uint64_t users = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t impressions = 0;
+  std::uint64_t clicks = 0;
+  Money revenue;
+};
+
 struct IntervalMetrics {
   SimTime start = 0;
   SimTime end = 0;
@@ -138,6 +148,9 @@ struct IntervalMetrics {
   ModelMetrics model;  // served predictions released during the interval
   // The same, per surface of the request the prediction was served on (index = core::Surface).
   std::array<ModelMetrics, kSurfaces> surface_model;
+  // An in-simulation A/B test's arms (control, treatment; all zero without one): what happened in
+  // the interval, with `users` the arm's users who have not left by its end.
+  std::array<ArmTotals, 2> arms{};
 };
 
 struct CampaignTotals {
@@ -224,15 +237,6 @@ struct NewAdTotals {
 // points or when either has no spread.
 double rank_correlation(std::span<const double> x, std::span<const double> y);
 
-// One arm of an in-simulation A/B test (users split by MarketplaceConfig::ab_share): what its users
-// did and what was billed for their impressions, clicks and conversions.
-struct ArmTotals {
-  std::uint64_t users = 0;
-  std::uint64_t requests = 0;
-  std::uint64_t impressions = 0;
-  std::uint64_t clicks = 0;
-  Money revenue;
-};
 
 // Off-policy evaluation of a target policy's top-slot choice (AdServerConfig::ope_target) from the
 // logged traffic, request by request. The reward r is a click on the top slot; the logging policy

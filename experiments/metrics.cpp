@@ -1,5 +1,6 @@
 #include "experiments/metrics.hpp"
 
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -80,6 +81,39 @@ double ab_lift(const RunFacts& f, Of of) {
   if (control.requests == 0 || treatment.requests == 0) return kNaN;
   const double c = of(control) / static_cast<double>(control.requests);
   const double t = of(treatment) / static_cast<double>(treatment.requests);
+  return c > 0 ? t / c - 1.0 : kNaN;
+}
+
+// A holdout's view of an A/B test: the treatment arm's revenue per assigned user over the control
+// arm's, minus 1, over the whole run or the intervals of its first or last day (as revenue_of_day
+// picks them). Per user, not per request: users a treatment drives away make no requests at all.
+double ab_user_revenue_lift(const RunFacts& f, int day) {  // day: 0 whole run, 1 first, 2 last
+  const auto& [control, treatment] = f.run.arms;
+  if (control.users == 0 || treatment.users == 0) return kNaN;
+  std::array<double, 2> revenue{};
+  if (day == 0) {
+    revenue = {control.revenue.as_double_micros(), treatment.revenue.as_double_micros()};
+  } else {
+    const core::SimTime end = f.run.simulated_us;
+    if (end < 2 * core::kDay || f.intervals.empty()) return kNaN;
+    for (const auto& row : f.intervals) {
+      const core::SimTime start = row.metrics.start;
+      if (day == 2 ? start < end - core::kDay : start >= core::kDay) continue;
+      for (std::size_t a = 0; a < 2; ++a) revenue[a] += row.metrics.arms[a].revenue.as_double_micros();
+    }
+  }
+  const double c = revenue[0] / static_cast<double>(control.users);
+  const double t = revenue[1] / static_cast<double>(treatment.users);
+  return c > 0 ? t / c - 1.0 : kNaN;
+}
+
+// The treatment arm's share of users still there at the end over the control arm's, minus 1.
+double ab_retention_lift(const RunFacts& f) {
+  const auto& [control, treatment] = f.run.arms;
+  if (control.users == 0 || treatment.users == 0 || f.intervals.empty()) return kNaN;
+  const auto& stayed = f.intervals.back().metrics.arms;
+  const double c = static_cast<double>(stayed[0].users) / static_cast<double>(control.users);
+  const double t = static_cast<double>(stayed[1].users) / static_cast<double>(treatment.users);
   return c > 0 ? t / c - 1.0 : kNaN;
 }
 
@@ -273,6 +307,15 @@ std::vector<MetricDef> make_metrics() {
              [](const RunFacts& f) { return ab_lift(f, [](const core::ArmTotals& a) { return a.revenue.as_double_micros(); }); }),
       market("ab_clicks_lift", "A/B: clicks per request lift", "treatment / control - 1", B::kNeither, 4,
              [](const RunFacts& f) { return ab_lift(f, [](const core::ArmTotals& a) { return static_cast<double>(a.clicks); }); }),
+      // The same test read as a holdout: per assigned user, over the run, its first and last day,
+      // and who stayed (NaN without a test; the days also for runs under two days).
+      market("ab_user_revenue_lift", "A/B: revenue per user lift", "treatment / control - 1", B::kNeither, 4,
+             [](const RunFacts& f) { return ab_user_revenue_lift(f, 0); }),
+      market("ab_user_revenue_lift_first_day", "A/B: revenue per user lift, first day", "treatment / control - 1",
+             B::kNeither, 4, [](const RunFacts& f) { return ab_user_revenue_lift(f, 1); }),
+      market("ab_user_revenue_lift_last_day", "A/B: revenue per user lift, last day", "treatment / control - 1",
+             B::kNeither, 4, [](const RunFacts& f) { return ab_user_revenue_lift(f, 2); }),
+      market("ab_retention_lift", "A/B: users kept lift", "treatment / control - 1", B::kNeither, 4, ab_retention_lift),
       // Cold start: ads that arrived during the run (NaN without any).
       market("new_ad_impression_share", "new ads' impressions", "share of impressions", B::kNeither, 4,
              [](const RunFacts& f) {

@@ -298,6 +298,17 @@ Table<IntervalRow> make_intervals() {
   add_rate_columns<R>(
       c, [](auto& r) -> auto& { return r.metrics.counts; }, [](auto& r) -> auto& { return r.rates; }, kAtInsert);
   add_model_columns<R>(c, [](auto& r) -> auto& { return r.metrics.model; }, kAtInsert);
+  // Version 6: the arms of an in-simulation A/B test per interval (all 0 without one); users are
+  // the arm's users who have not left by the interval's end.
+  for (std::size_t arm = 0; arm < 2; ++arm) {
+    static constexpr const char* kArm[] = {"ab_control_", "ab_treatment_"};
+    const std::string p = kArm[arm];
+    c.push_back(added_in(6, integer<R>(p + "users", [arm](auto& r) -> auto& { return r.metrics.arms[arm].users; })));
+    c.push_back(added_in(6, integer<R>(p + "requests", [arm](auto& r) -> auto& { return r.metrics.arms[arm].requests; })));
+    c.push_back(added_in(6, integer<R>(p + "impressions", [arm](auto& r) -> auto& { return r.metrics.arms[arm].impressions; })));
+    c.push_back(added_in(6, integer<R>(p + "clicks", [arm](auto& r) -> auto& { return r.metrics.arms[arm].clicks; })));
+    c.push_back(added_in(6, integer<R>(p + "revenue_micros", [arm](auto& r) -> auto& { return r.metrics.arms[arm].revenue.micros; })));
+  }
   t.primary_key = {"run_id", "interval_index"};
   t.table_constraints = kRunForeignKey;
   return t;

@@ -44,7 +44,7 @@ namespace adsim::store::result_schema {
 // Version 5: efficiency against every eligible ad: sampled_eligible_best_welfare_micros and
 // auction_efficiency in runs and intervals (efficiency's denominator is now the eligible best);
 // new-ad totals and A/B test arms in runs.
-// Version 6: off-policy evaluation sums (ope_*) in runs.
+// Version 6: off-policy evaluation sums (ope_*) in runs; A/B test arms per interval (ab_*) in intervals.
 inline constexpr int kSchemaVersion = 6;
 // PRAGMA application_id of an adsim results database ("ADSM"), so that other SQLite files are
 // recognised and left alone.

@@ -598,6 +598,7 @@ void RunRecorder::on_interval(const core::IntervalMetrics& interval) {
   row.metrics.active_users = interval.active_users;
   row.metrics.mean_fatigue = interval.mean_fatigue;
   row.metrics.budget_exhausted_share = interval.budget_exhausted_share;
+  row.metrics.arms = interval.arms;
   row.metrics.model = model_scalars(interval.model);
   const auto& spend = interval.campaign_spend_today;
   const auto& target = interval.campaign_target_today;

@@ -235,6 +235,43 @@ TEST(Marketplace, ABArmsPartitionTheRunAndOnlyTheTreatmentArmIsTreated) {
   EXPECT_GT(per_request(treated.arms[1]), 4.0) << "only the treatment arm can show more than four ads";
 }
 
+// Per interval, the arms' counters add up to the run's, and each arm's users still there only fall
+// (the treatment's eight slots tire its users faster; churn is raised so that some leave).
+TEST(Marketplace, ABArmsPerIntervalAddUpToTheRunAndTrackWhoStays) {
+  SmallRun setup;
+  setup.config.run.auction_log_rate = 0.0;
+  setup.truth.churn_base_logit = -6.0;
+  setup.config.ab_share = 0.5;
+  setup.config.server.position_factors = {1.0, 0.7, 0.5, 0.35, 0.25, 0.2, 0.15, 0.1};
+  setup.config.server.ab_slots = 8;
+  Checker watch;
+  auto market = setup.build();
+  market->add_observer(watch);
+  const RunSummary s = market->run();
+  ASSERT_GT(watch.intervals.size(), 10u);
+  std::array<ArmTotals, 2> sum{};
+  std::array<std::uint64_t, 2> last_users = {s.arms[0].users, s.arms[1].users};
+  for (const IntervalMetrics& m : watch.intervals) {
+    for (std::size_t a = 0; a < 2; ++a) {
+      sum[a].requests += m.arms[a].requests;
+      sum[a].impressions += m.arms[a].impressions;
+      sum[a].clicks += m.arms[a].clicks;
+      sum[a].revenue += m.arms[a].revenue;
+      EXPECT_LE(m.arms[a].users, last_users[a]);
+      last_users[a] = m.arms[a].users;
+    }
+    EXPECT_EQ(m.arms[0].users + m.arms[1].users, m.active_users);
+  }
+  for (std::size_t a = 0; a < 2; ++a) {
+    EXPECT_EQ(sum[a].requests, s.arms[a].requests);
+    EXPECT_EQ(sum[a].impressions, s.arms[a].impressions);
+    EXPECT_EQ(sum[a].clicks, s.arms[a].clicks);
+    EXPECT_EQ(sum[a].revenue.micros, s.arms[a].revenue.micros);
+    EXPECT_LT(last_users[a], s.arms[a].users) << "some of arm " << a << "'s users left";
+  }
+  EXPECT_EQ(last_users[0] + last_users[1], s.active_users);
+}
+
 // Off-policy evaluation is pure observation: it draws nothing, so the run is the same with it. Its
 // estimators, checked on the logged traffic of a run whose truth the simulator knows:
 // - without exploration, evaluating the auction itself is exact on-policy averaging (every

@@ -208,6 +208,8 @@ core::IntervalMetrics make_interval(int i) {
                          {1.0 / 3.0, 2.0 / 3.0, 0, kNaN, kNaN},
                          {2.0 / 3.0, 1.0, 7, 0.9, 6.0 / 7.0}};
   }
+  m.arms[0] = core::ArmTotals{400 - k, 100 * k, 300 * k, 9 * k, core::Money::from_micros(9'007'199'254'740'993LL + i)};
+  m.arms[1] = core::ArmTotals{100 - k, 25 * k + 1, 90 * k, 3 * k, core::Money::from_micros(1'234'567 * (i + 1))};
   return m;
 }
 
@@ -530,9 +532,13 @@ TEST(ResultStoreSchema, CreatesFileWithVersionedSchemaAndAllColumns) {
         "attributed_conversions", "late_conversions", "billed_impressions", "billed_conversions",
         "click_revenue_micros",
         // version 5
-        "sampled_eligible_best_welfare_micros", "auction_efficiency"})
+        "sampled_eligible_best_welfare_micros", "auction_efficiency",
+        // version 6
+        "ab_control_users", "ab_control_requests", "ab_control_impressions", "ab_control_clicks",
+        "ab_control_revenue_micros", "ab_treatment_users", "ab_treatment_requests", "ab_treatment_impressions",
+        "ab_treatment_clicks", "ab_treatment_revenue_micros"})
     EXPECT_TRUE(intervals.count(c)) << c;
-  EXPECT_EQ(intervals.size(), 42u + 18u + 5u + 2u);
+  EXPECT_EQ(intervals.size(), 42u + 18u + 5u + 2u + 10u);
   // The summary of `runs` has every counter, rate and model column of `intervals`.
   for (const auto& c : intervals)
     if (c != "interval_index" && c != "start_us" && c != "end_us" && c != "budget_exhausted_share") {
@@ -673,6 +679,15 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
       expect_model_eq(intervals[i].metrics.surface_model[k], ms[i].surface_model[k]);
     EXPECT_TRUE(intervals[i].metrics.campaign_spend_today.empty());
     EXPECT_TRUE(intervals[i].metrics.campaign_target_today.empty());
+    for (std::size_t a = 0; a < 2; ++a) {
+      const core::ArmTotals& got = intervals[i].metrics.arms[a];
+      const core::ArmTotals& want = ms[i].arms[a];
+      EXPECT_EQ(got.users, want.users);
+      EXPECT_EQ(got.requests, want.requests);
+      EXPECT_EQ(got.impressions, want.impressions);
+      EXPECT_EQ(got.clicks, want.clicks);
+      EXPECT_EQ(got.revenue.micros, want.revenue.micros);
+    }
   }
   // The new rates are not trivially 0 here.
   EXPECT_GT(intervals[1].rates.efficiency, 0.0);
