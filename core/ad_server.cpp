@@ -217,6 +217,10 @@ void AdServer::predict_and_price(const RequestContext& request, std::span<const 
     components_.pacer->apply(request.time, {r.campaign.data(), n}, {r.pacing_multiplier.data(), n},
                              {r.participates.data(), n}, rng);
 
+  // A budget-split A/B test: a campaign whose part for this request's arm is spent sits out.
+  if (const std::span<const std::uint8_t> arm_budget = arm_has_budget_[request.arm]; !arm_budget.empty())
+    for (std::size_t i = 0; i < n; ++i) r.participates[i] &= arm_budget[r.campaign[i]];
+
   // 5. Auction over the participants.
   std::size_t m = 0;
   for (std::size_t i = 0; i < n; ++i) {

@@ -117,6 +117,11 @@ class AdServer {
   void serve(const RequestContext& request, Rng& rng, bool explore, ServeOutcome& out);
   // Logged impressions per ad (the platform's own counts), for the optimism bonus.
   void set_impression_counts(std::span<const double> counts) { impression_counts_ = counts; }
+  // A budget-split A/B test: per campaign, whether its part of the budget for each arm has money
+  // left (BudgetLedger::arm_has_budget); a campaign without sits out its arm's auctions.
+  void set_arm_budgets(std::span<const std::uint8_t> control, std::span<const std::uint8_t> treatment) {
+    arm_has_budget_ = {control, treatment};
+  }
   const RankedCandidates& ranked() const { return ranked_; }
   const AdServerConfig& config() const { return config_; }
   // Every ad eligible for the request just served, before the funnel chose (for measurement).
@@ -164,6 +169,7 @@ class AdServer {
   bool needs_pcvr_ = false;
   std::vector<std::uint32_t> auction_to_ranked_, auction_to_ranked_scratch_;
   std::span<const double> impression_counts_;
+  std::array<std::span<const std::uint8_t>, 2> arm_has_budget_{};
 };
 
 }  // namespace adsim::core

@@ -1,4 +1,6 @@
 #pragma once
+#include <array>
+#include <span>
 #include <cstdint>
 #include <vector>
 
@@ -38,16 +40,31 @@ class BudgetLedger {
     Money overspend{0};  // part of `billed` past the remaining budget
     Money forgone{0};    // not billed because the budget was already spent
   };
-  ChargeResult charge(CampaignId c, Money amount, SimTime now);
+  // `arm`: the A/B arm of the request the charge comes from; it matters only once the budgets are
+  // split between arms (then the arm's part is what the charge may take).
+  ChargeResult charge(CampaignId c, Money amount, SimTime now, std::uint8_t arm = 0);
   void start_day();
+
+  // A budget-split A/B test: every campaign's daily and total budgets are divided between the arms,
+  // the treatment arm getting `treatment_share` of each, and a request can spend only its own arm's
+  // part. The campaign-level figures stay the sums over arms; a campaign has budget while either
+  // arm has; overspend is counted against the arm's part.
+  void split_between_arms(double treatment_share);
+  bool split() const { return split_; }
+  // Per campaign, 1 while the arm's part has budget left today (empty unless split).
+  std::span<const std::uint8_t> arm_has_budget(std::uint8_t arm) const { return arm_has_budget_[arm]; }
 
  private:
   void update_exhausted(CampaignId c, SimTime now);
+  Money arm_remaining_today(CampaignId c, std::uint8_t arm) const;
 
   std::vector<Money> daily_budget_, total_budget_, spent_today_, spent_total_, overspend_, forgone_;
   std::vector<SimTime> exhausted_at_;
   std::vector<std::uint32_t> days_exhausted_;
   std::vector<std::uint8_t> has_budget_;
+  bool split_ = false;
+  std::array<std::vector<Money>, 2> arm_daily_, arm_total_, arm_spent_today_, arm_spent_total_;
+  std::array<std::vector<std::uint8_t>, 2> arm_has_budget_;
 };
 
 }  // namespace adsim::core

@@ -62,6 +62,10 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
       ++arms_[arm_[u]].users;
     }
     for (std::size_t a = 0; a < 2; ++a) arm_active_[a] = arms_[a].users;
+    if (config_.ab_budget_split) {
+      budgets_.split_between_arms(config_.ab_share);
+      server_.set_arm_budgets(budgets_.arm_has_budget(0), budgets_.arm_has_budget(1));
+    }
   }
   server_.set_impression_counts(logged_impressions_);
   campaign_totals_.resize(world_->campaigns.size());
@@ -424,7 +428,7 @@ void Marketplace::on_click(SimTime now, std::uint64_t slab_index) {
 
 BudgetLedger::ChargeResult Marketplace::charge(CampaignId c, Money amount, SimTime now, const ChargeSource& source) {
   Counters& m = interval_;
-  const BudgetLedger::ChargeResult r = budgets_.charge(c, amount, now);
+  const BudgetLedger::ChargeResult r = budgets_.charge(c, amount, now, source.arm);
   m.revenue += r.billed;
   if (is_new_ad(source.ad)) new_ads_.revenue += r.billed;
   arms_[source.arm].revenue += r.billed;

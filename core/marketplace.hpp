@@ -40,6 +40,9 @@ struct MarketplaceConfig {
   // In-simulation A/B test: the share of users drawn (stream "ab.assignment") into the treatment
   // arm, whose requests the ad server serves with server.ab_* (0: no test, nothing drawn).
   double ab_share = 0.0;
+  // Budget-split design: each campaign's budgets divided between the arms in proportion to ab_share,
+  // each arm's requests spending only their part (BudgetLedger::split_between_arms).
+  bool ab_budget_split = false;
 };
 
 struct MarketplaceComponents {

@@ -35,6 +35,7 @@ core::MarketplaceConfig marketplace_config(const Scenario& s) {
   for (double r : s.auction.query_category_reserves) c.server.query_category_reserves_micros.push_back(r * 1e6);
   c.server.quality_exponent = s.auction.quality_exponent;
   c.ab_share = s.auction.ab_share;
+  c.ab_budget_split = s.auction.ab_budget_split;
   c.server.ab_slots = s.auction.ab_slots;
   c.server.ab_reserve_micros = s.auction.ab_reserve < 0 ? -1.0 : s.auction.ab_reserve * 1e6;
   c.attribution_window = static_cast<core::SimTime>(std::llround(s.model.attribution_window_minutes * static_cast<double>(core::kMinute)));

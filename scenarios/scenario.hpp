@@ -22,6 +22,7 @@ struct AuctionSpec {
   double ab_share = 0.0;   // 0: no test
   int ab_slots = 0;        // treatment's slots; 0: auction.slots
   double ab_reserve = -1;  // treatment's reserve, replacing every other; < 0: as for everyone
+  bool ab_budget_split = false;  // each arm spends only its share (ab_share) of every budget
 };
 
 // Classroom mode: N auctions among n value-driven bidders, no users, no click model. Uses the

@@ -304,6 +304,10 @@ std::vector<KeySpec> build_schema() {
               "Ad slots per request in the treatment arm; 0: auction.slots."),
       number("auction.ab_reserve", field(a, &AuctionSpec::ab_reserve), closed(-1, 1e6), "currency units per click",
              "Reserve price in the treatment arm, replacing every other reserve; -1: as for everyone."),
+      boolean("auction.ab_budget_split", field(a, &AuctionSpec::ab_budget_split),
+              "Budget-split design: every campaign's daily and total budgets are divided between the arms "
+              "(the treatment gets auction.ab_share of each), and each arm's requests spend only their part, "
+              "so the arms no longer compete for budgets; false: the arms share every budget."),
 
       numbers("auction.slot_reserves", field(a, &AuctionSpec::slot_reserves), 0, max_slots, closed(0, 1e6),
               "currency units per click", "Reserve of each slot, top first (the higher of it and auction.reserve applies); "
@@ -620,6 +624,17 @@ std::vector<CrossFieldRule> build_cross_field_rules() {
   rules.push_back(le_rule("world.campaigns", "world.ads", "every campaign has at least one ad"));
   rules.push_back(le_rule("world.user_top_interests", "world.interest_categories",
                           "a user cannot be interested in more categories than exist"));
+  {
+    CrossFieldRule rule;
+    rule.keys = {"auction.ab_budget_split", "auction.ab_share"};
+    rule.description = "`auction.ab_budget_split` needs a test whose arms both have users: 0 < `auction.ab_share` < 1.";
+    rule.check = [](const Scenario& s) -> std::optional<std::string> {
+      if (!s.auction.ab_budget_split || (s.auction.ab_share > 0 && s.auction.ab_share < 1)) return std::nullopt;
+      return "auction.ab_budget_split splits budgets between the arms of a test, but auction.ab_share is " +
+             format_number(s.auction.ab_share) + ": it must be above 0 and below 1";
+    };
+    rules.push_back(std::move(rule));
+  }
   {
     CrossFieldRule rule;
     rule.keys = {"auction.position_factors", "auction.slots", "auction.ab_slots"};
