@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace adsim::experiments {
 namespace {
@@ -74,38 +75,46 @@ double surplus_of(const RunFacts& f, core::BiddingKind kind) {
   return any ? surplus / 1e6 : kNaN;
 }
 
-// The user-split test's estimate: the treatment arm's `of` per request over the control arm's, - 1.
-template <class Of>
-double ab_lift(const RunFacts& f, Of of) {
+// An A/B test's arms summed over the whole run (day 0), or over the intervals of its first (1) or
+// last (2) day, as revenue_of_day picks them; nullopt without a test, or for a day of a run under
+// two days.
+std::optional<std::array<core::ArmTotals, 2>> arms_of(const RunFacts& f, int day) {
   const auto& [control, treatment] = f.run.arms;
-  if (control.requests == 0 || treatment.requests == 0) return kNaN;
-  const double c = of(control) / static_cast<double>(control.requests);
-  const double t = of(treatment) / static_cast<double>(treatment.requests);
-  return c > 0 ? t / c - 1.0 : kNaN;
-}
-
-// A holdout's view of an A/B test: the treatment arm's revenue per assigned user over the control
-// arm's, minus 1, over the whole run or the intervals of its first or last day (as revenue_of_day
-// picks them). Per user, not per request: users a treatment drives away make no requests at all.
-double ab_user_revenue_lift(const RunFacts& f, int day) {  // day: 0 whole run, 1 first, 2 last
-  const auto& [control, treatment] = f.run.arms;
-  if (control.users == 0 || treatment.users == 0) return kNaN;
-  std::array<double, 2> revenue{};
-  if (day == 0) {
-    revenue = {control.revenue.as_double_micros(), treatment.revenue.as_double_micros()};
-  } else {
-    const core::SimTime end = f.run.simulated_us;
-    if (end < 2 * core::kDay || f.intervals.empty()) return kNaN;
-    for (const auto& row : f.intervals) {
-      const core::SimTime start = row.metrics.start;
-      if (day == 2 ? start < end - core::kDay : start >= core::kDay) continue;
-      for (std::size_t a = 0; a < 2; ++a) revenue[a] += row.metrics.arms[a].revenue.as_double_micros();
+  if (control.users == 0 || treatment.users == 0) return std::nullopt;
+  if (day == 0) return f.run.arms;
+  const core::SimTime end = f.run.simulated_us;
+  if (end < 2 * core::kDay || f.intervals.empty()) return std::nullopt;
+  std::array<core::ArmTotals, 2> sum{};
+  for (std::size_t a = 0; a < 2; ++a) sum[a].users = f.run.arms[a].users;  // assigned
+  for (const auto& row : f.intervals) {
+    const core::SimTime start = row.metrics.start;
+    if (day == 2 ? start < end - core::kDay : start >= core::kDay) continue;
+    for (std::size_t a = 0; a < 2; ++a) {
+      sum[a].requests += row.metrics.arms[a].requests;
+      sum[a].impressions += row.metrics.arms[a].impressions;
+      sum[a].clicks += row.metrics.arms[a].clicks;
+      sum[a].revenue += row.metrics.arms[a].revenue;
     }
   }
-  const double c = revenue[0] / static_cast<double>(control.users);
-  const double t = revenue[1] / static_cast<double>(treatment.users);
+  return sum;
+}
+
+// The treatment arm's `of` per `per` (requests, or assigned users: users a treatment drives away
+// make no requests, so only per user counts them) over the control arm's, minus 1.
+template <class Of>
+double arm_lift(const RunFacts& f, int day, Of of, bool per_user) {
+  const auto arms = arms_of(f, day);
+  if (!arms) return kNaN;
+  auto rate = [&](const core::ArmTotals& a) {
+    const auto n = per_user ? a.users : a.requests;
+    return n > 0 ? of(a) / static_cast<double>(n) : kNaN;
+  };
+  const double c = rate((*arms)[0]);
+  const double t = rate((*arms)[1]);
   return c > 0 ? t / c - 1.0 : kNaN;
 }
+double arm_revenue(const core::ArmTotals& a) { return a.revenue.as_double_micros(); }
+double arm_clicks(const core::ArmTotals& a) { return static_cast<double>(a.clicks); }
 
 // The treatment arm's share of users still there at the end over the control arm's, minus 1.
 double ab_retention_lift(const RunFacts& f) {
@@ -304,17 +313,21 @@ std::vector<MetricDef> make_metrics() {
       // In-simulation A/B test (auction.ab_share): what the user-split test reports, the treatment
       // arm's figure per request over the control's, minus 1 (NaN without a test).
       market("ab_revenue_lift", "A/B: revenue per request lift", "treatment / control - 1", B::kNeither, 4,
-             [](const RunFacts& f) { return ab_lift(f, [](const core::ArmTotals& a) { return a.revenue.as_double_micros(); }); }),
+             [](const RunFacts& f) { return arm_lift(f, 0, arm_revenue, false); }),
       market("ab_clicks_lift", "A/B: clicks per request lift", "treatment / control - 1", B::kNeither, 4,
-             [](const RunFacts& f) { return ab_lift(f, [](const core::ArmTotals& a) { return static_cast<double>(a.clicks); }); }),
+             [](const RunFacts& f) { return arm_lift(f, 0, arm_clicks, false); }),
       // The same test read as a holdout: per assigned user, over the run, its first and last day,
       // and who stayed (NaN without a test; the days also for runs under two days).
       market("ab_user_revenue_lift", "A/B: revenue per user lift", "treatment / control - 1", B::kNeither, 4,
-             [](const RunFacts& f) { return ab_user_revenue_lift(f, 0); }),
+             [](const RunFacts& f) { return arm_lift(f, 0, arm_revenue, true); }),
       market("ab_user_revenue_lift_first_day", "A/B: revenue per user lift, first day", "treatment / control - 1",
-             B::kNeither, 4, [](const RunFacts& f) { return ab_user_revenue_lift(f, 1); }),
+             B::kNeither, 4, [](const RunFacts& f) { return arm_lift(f, 1, arm_revenue, true); }),
       market("ab_user_revenue_lift_last_day", "A/B: revenue per user lift, last day", "treatment / control - 1",
-             B::kNeither, 4, [](const RunFacts& f) { return ab_user_revenue_lift(f, 2); }),
+             B::kNeither, 4, [](const RunFacts& f) { return arm_lift(f, 2, arm_revenue, true); }),
+      market("ab_clicks_lift_first_day", "A/B: clicks per request lift, first day", "treatment / control - 1",
+             B::kNeither, 4, [](const RunFacts& f) { return arm_lift(f, 1, arm_clicks, false); }),
+      market("ab_clicks_lift_last_day", "A/B: clicks per request lift, last day", "treatment / control - 1",
+             B::kNeither, 4, [](const RunFacts& f) { return arm_lift(f, 2, arm_clicks, false); }),
       market("ab_retention_lift", "A/B: users kept lift", "treatment / control - 1", B::kNeither, 4, ab_retention_lift),
       // Cold start: ads that arrived during the run (NaN without any).
       market("new_ad_impression_share", "new ads' impressions", "share of impressions", B::kNeither, 4,

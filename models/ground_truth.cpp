@@ -16,7 +16,8 @@ GroundTruth::GroundTruth(const core::World& world, GroundTruthParams params)
     : world_(world),
       params_(std::move(params)),
       decay_per_us_(std::log(2.0) / (params_.fatigue_half_life_hours * static_cast<double>(core::kHour))),
-      search_match_logit_(std::log(params_.search_match_odds)) {
+      search_match_logit_(std::log(params_.search_match_odds)),
+      novelty_half_life_us_(params_.novelty_half_life_days * static_cast<double>(core::kDay)) {
   if (params_.examination.empty()) params_.examination = {1.0};
 }
 
@@ -50,9 +51,10 @@ void GroundTruth::true_ctr(const core::RequestContext& request, std::span<const 
                            std::span<float> out) const {
   const double fatigue = decayed_fatigue(world_.users.fatigue[request.user],
                                          world_.users.fatigue_updated[request.user], request.time);
+  const double novelty = novelty_logit(request);
   for (std::size_t i = 0; i < ads.size(); ++i)
-    out[i] = static_cast<float>(
-        examination(0) * click_probability(request.user_embedding, ads[i], fatigue, intent_logit(request, ads[i])));
+    out[i] = static_cast<float>(examination(0) * click_probability(request.user_embedding, ads[i], fatigue,
+                                                                   intent_logit(request, ads[i]) + novelty));
 }
 
 void GroundTruth::respond(const core::RequestContext& request, std::span<const core::ShownAd> shown,
@@ -61,6 +63,7 @@ void GroundTruth::respond(const core::RequestContext& request, std::span<const c
   boost::random::uniform_01<double> u01;
   double fatigue = decayed_fatigue(state.fatigue, state.fatigue_updated, request.time);
   const double fatigue_at_page = fatigue;
+  const double novelty = novelty_logit(request);
   for (std::size_t i = 0; i < shown.size(); ++i) {
     core::ImpressionOutcome& o = outcomes[i];
     o = {};
@@ -71,7 +74,7 @@ void GroundTruth::respond(const core::RequestContext& request, std::span<const c
     const double q = world_.ads.true_quality[ad];
     const double aff = affinity(request.user_embedding, ad);
     const double p_click = sigmoid(params_.base_logit + params_.affinity_weight * aff + params_.quality_weight * (q - 0.5) -
-                                   params_.fatigue_weight * fatigue_at_page + intent_logit(request, ad));
+                                   params_.fatigue_weight * fatigue_at_page + intent_logit(request, ad) + novelty);
     if (u01(rng) < p_click) {
       o.clicked = true;
       fatigue += params_.fatigue_per_bad_click * std::max(0.0, 1.0 - 2.0 * q);  // regret after a poor ad

@@ -1,4 +1,5 @@
 #pragma once
+#include <cmath>
 #include "core/user_response.hpp"
 #include "core/world.hpp"
 #include "models/ground_truth_params.hpp"
@@ -30,6 +31,11 @@ class GroundTruth final : public core::UserResponse {
   double intent_logit(const core::RequestContext& request, core::AdId ad) const {
     return request.is_search() && world_.ads.category[ad] == request.query_category ? search_match_logit_ : 0.0;
   }
+  // The logit a treated user's novelty adds (GroundTruthParams::novelty_logit), 0 for the others.
+  double novelty_logit(const core::RequestContext& request) const {
+    if (params_.novelty_logit == 0.0 || request.arm != 1) return 0.0;
+    return params_.novelty_logit * std::exp2(-static_cast<double>(request.time) / novelty_half_life_us_);
+  }
   double examination(int slot) const override;
   double conversion_probability(core::AdId ad) const override;
   // Brings fatigue up to `now` by exponential decay.
@@ -43,6 +49,7 @@ class GroundTruth final : public core::UserResponse {
   GroundTruthParams params_;
   double decay_per_us_;  // ln 2 / half-life
   double search_match_logit_;  // ln(search_match_odds)
+  double novelty_half_life_us_;
 };
 
 }  // namespace adsim::models

@@ -43,6 +43,11 @@ struct GroundTruthParams {
   // P(leave after a page) = sigmoid(churn_base_logit + churn_fatigue_weight * fatigue)
   double churn_base_logit = -11.0;
   double churn_fatigue_weight = 2.0;
+  // A novelty effect of an A/B test's treatment: users in the treatment arm (RequestContext::arm
+  // = 1) click with novelty_logit added to the logit, halving every novelty_half_life_days from the
+  // start of the run (the test's start). 0: none.
+  double novelty_logit = 0.0;
+  double novelty_half_life_days = 2.0;
 };
 
 }  // namespace adsim::models

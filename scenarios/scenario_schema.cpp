@@ -373,6 +373,11 @@ std::vector<KeySpec> build_schema() {
              "Intercept of the probability that a user leaves the platform after a page."),
       number("truth.churn_fatigue_weight", field(g, &GroundTruthParams::churn_fatigue_weight), closed(0, 20),
              "logit per unit fatigue", "How much fatigue raises the churn logit."),
+      number("truth.novelty_logit", field(g, &GroundTruthParams::novelty_logit), closed(-5, 5), "logit",
+             "Novelty effect of an A/B test's treatment (auction.ab_share): added to treated users' click logit, "
+             "halving every truth.novelty_half_life_days from the start of the run; 0: none."),
+      number("truth.novelty_half_life_days", field(g, &GroundTruthParams::novelty_half_life_days),
+             open_closed(0, 366), "days", "Half-life of the novelty effect."),
 
       // [model]
       choice("model.ctr_model", field(m, &ModelSpec::ctr_model), {"historical", "global", "oracle", "logistic"},

@@ -96,3 +96,36 @@ TEST(GroundTruthClickbait, AClickOnAPoorAdLeavesRegret) {
 
 }  // namespace
 }  // namespace adsim::models
+
+namespace adsim::models {
+namespace {
+
+// Novelty: a treated user's click logit gains novelty_logit x 2^(-t / half-life); the control arm's
+// is untouched. Checked on the click odds (examination 1): odds ratio e^(novelty at t).
+TEST(GroundTruthNovelty, TreatedUsersClickMoreAtFirstAndTheEffectHalvesEachHalfLife) {
+  const core::World world = small_world();
+  GroundTruthParams params;
+  params.novelty_logit = 0.8;
+  params.novelty_half_life_days = 2.0;
+  const GroundTruth plain(world, GroundTruthParams{}), novel(world, params);
+  for (const core::SimTime t : {core::SimTime{0}, 2 * core::kDay, 4 * core::kDay}) {
+    core::RequestContext control = request_of(world, 7);
+    control.time = t;
+    core::RequestContext treated = control;
+    treated.arm = 1;
+    const std::array<core::AdId, 2> ads = {3, 150};
+    std::array<float, 2> p0{}, p_control{}, p_treated{};
+    plain.true_ctr(treated, ads, p0);
+    novel.true_ctr(control, ads, p_control);
+    novel.true_ctr(treated, ads, p_treated);
+    const double expected = 0.8 * std::exp2(-static_cast<double>(t) / static_cast<double>(2 * core::kDay));
+    for (std::size_t i = 0; i < ads.size(); ++i) {
+      EXPECT_EQ(p_control[i], p0[i]) << "the control arm has no novelty";
+      // float outputs: the log odds ratio is good to about 1e-6.
+      EXPECT_NEAR(std::log(odds(p_treated[i]) / odds(p0[i])), expected, 1e-5) << "t = " << t;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace adsim::models
