@@ -34,8 +34,10 @@ struct SmallRun {
     config.server.reserve_micros = 50'000;
   }
 
+  // Campaign flights are drawn over the run's horizon (as the scenario factory does).
   std::unique_ptr<core::World> make_world() const {
-    return std::make_unique<core::World>(core::generate_world(world, core::RandomStreams(config.run.seed), core::kDay));
+    return std::make_unique<core::World>(
+        core::generate_world(world, core::RandomStreams(config.run.seed), config.run.horizon()));
   }
   // The ground truth, the historical-CTR baseline and the reference GSP; tests add or swap parts.
   core::MarketplaceComponents components(const core::World& w) const {

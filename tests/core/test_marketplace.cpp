@@ -143,6 +143,79 @@ TEST(Marketplace, StopTokenInterruptsAndReportsPartialRun) {
   EXPECT_GT(s.totals.requests, 0u);
 }
 
+// Two days with budgets that run out: each day's budget resets, so campaigns that ran out on the
+// first day spend again on the second and run out again; over both days no campaign spends more
+// than twice its daily budget plus one charge a day (a CPC charge is at most the bid: GSP and the
+// reserve never price a click above it).
+TEST(Marketplace, BudgetsResetEachDayAndEachDayStaysWithinBudgetPlusOneCharge) {
+  SmallRun setup;
+  setup.config.run.days = 2.0;
+  setup.config.run.auction_log_rate = 0.0;
+  setup.world.daily_budget_median = 5.0;
+  const World world = *setup.make_world();
+  const RunSummary s = setup.build()->run();
+  ASSERT_EQ(s.campaigns.size(), world.campaigns.size());
+  std::size_t twice = 0;
+  for (const CampaignTotals& t : s.campaigns) {
+    const Campaign& c = world.campaigns[t.campaign];
+    ASSERT_EQ(c.billing, BillingModel::kCpc);
+    EXPECT_LE(t.spend.micros, 2 * (c.daily_budget.micros + c.bid.micros)) << "campaign " << t.campaign;
+    if (t.days_exhausted == 2) {
+      ++twice;
+      EXPECT_GT(t.spend.micros, c.daily_budget.micros) << "it spent on both days";
+    }
+  }
+  EXPECT_GT(twice, world.campaigns.size() / 4) << "budgets that bind on both days";
+}
+
+// Users' fatigue persists between their pages: the marketplace hands the response the user's own
+// state. Every examined ad adds fatigue (0.01 by default) and it halves in 6 hours, so active users
+// end the day with some: if the response's writes were lost, every user's fatigue would stay 0.
+TEST(Marketplace, UsersFatigueIsKeptBetweenPages) {
+  SmallRun setup;
+  setup.config.run.auction_log_rate = 0.0;
+  Checker check;
+  auto m = setup.build();
+  m->add_observer(check);
+  const RunSummary s = m->run();
+  EXPECT_GT(s.mean_fatigue, 0.0);
+  std::size_t tired = 0;
+  for (const IntervalMetrics& i : check.intervals) tired += i.mean_fatigue > 0 ? 1 : 0;
+  EXPECT_EQ(tired, check.intervals.size()) << "every interval after the first page";
+}
+
+// The stop token set while run() is running (from an observer, as the app's Stop button does from
+// another thread): the run returns at the next event, reports itself interrupted, and has
+// simulated about as far as the token was set, not the whole day.
+TEST(Marketplace, StopTokenSetDuringTheRunStopsIt) {
+  SmallRun setup;
+  setup.config.run.auction_log_rate = 0.0;
+  struct StopAt : SimObserver {
+    std::atomic<bool>* stop = nullptr;
+    SimTime at = 0;
+    std::uint64_t intervals_after_stop = 0;
+    void on_interval(const IntervalMetrics& m) override {
+      if (stop->load()) ++intervals_after_stop;
+      if (m.end >= at) stop->store(true);
+    }
+  };
+  std::atomic<bool> stop{false};
+  StopAt observer;
+  observer.stop = &stop;
+  observer.at = 6 * kHour;
+  auto m = setup.build();
+  m->set_stop_token(&stop);
+  m->add_observer(observer);
+  const RunSummary s = m->run();
+  EXPECT_TRUE(s.interrupted);
+  EXPECT_GE(s.simulated, 6 * kHour);
+  EXPECT_LT(s.simulated, 6 * kHour + kHour) << "stopped at the next event, not at the end of the day";
+  EXPECT_LE(observer.intervals_after_stop, 1u) << "at most the closing partial interval";
+  const RunSummary full = setup.build()->run();
+  EXPECT_FALSE(full.interrupted);
+  EXPECT_LT(s.totals.requests, full.totals.requests / 2);
+}
+
 // Ads that arrive during the run: the summary's counts agree with a recount from the auction log
 // (every auction logged), and the end-of-run evaluation compares like with like: with the oracle
 // click model the platform's pCTR is the true CTR, so the error is 0 and the ordering perfect.

@@ -129,3 +129,66 @@ TEST(GroundTruthNovelty, TreatedUsersClickMoreAtFirstAndTheEffectHalvesEachHalfL
 
 }  // namespace
 }  // namespace adsim::models
+
+namespace adsim::models {
+namespace {
+
+// Fatigue: every ad examined adds fatigue_per_impression, a hide fatigue_per_hide, a report
+// fatigue_per_report (a reported ad also counts as hidden), and a click on a poor ad its regret; the
+// response writes the new value into the user's state, stamped with the page's time. Checked by
+// recomputing the sum from the sampled outcomes of many pages.
+TEST(GroundTruthFatigue, RisesByWhatEachPageDidAndIsSavedInTheUsersState) {
+  const core::World world = small_world();
+  GroundTruthParams params;
+  params.fatigue_per_impression = 0.05;
+  params.fatigue_per_hide = 0.3;
+  params.fatigue_per_report = 1.0;
+  params.fatigue_per_bad_click = 0.2;
+  params.hide_base_logit = -1.0;  // hides common enough to be counted
+  const GroundTruth truth(world, params);
+  core::Rng rng(5);
+  int examined = 0, hides = 0;
+  for (int page = 0; page < 200; ++page) {
+    core::RequestContext r = request_of(world, static_cast<core::UserId>(page % 50));
+    r.time = core::kHour;
+    float fatigue = 0.0f;
+    core::SimTime updated = r.time;
+    core::UserState state{fatigue, updated};
+    const std::array<core::ShownAd, 4> shown = {{{static_cast<core::AdId>(page % 200), 0},
+                                                {static_cast<core::AdId>((page + 1) % 200), 1},
+                                                {static_cast<core::AdId>((page + 2) % 200), 2},
+                                                {static_cast<core::AdId>((page + 3) % 200), 3}}};
+    std::array<core::ImpressionOutcome, 4> out{};
+    truth.respond(r, shown, out, state, rng);
+    double expected = 0.0;
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+      const core::ImpressionOutcome& o = out[i];
+      if (!o.examined) continue;
+      ++examined;
+      expected += params.fatigue_per_impression;
+      if (o.clicked) expected += params.fatigue_per_bad_click * std::max(0.0, 1.0 - 2.0 * world.ads.true_quality[shown[i].ad]);
+      if (o.reported) expected += params.fatigue_per_report;
+      else if (o.hidden) expected += params.fatigue_per_hide;
+      hides += o.hidden ? 1 : 0;
+    }
+    EXPECT_NEAR(fatigue, expected, 1e-5) << "page " << page;
+    EXPECT_EQ(updated, r.time);
+  }
+  EXPECT_GT(examined, 300);
+  EXPECT_GT(hides, 10);
+}
+
+// Fatigue decays exponentially with its half-life.
+TEST(GroundTruthFatigue, DecaysWithItsHalfLife) {
+  const core::World world = small_world();
+  GroundTruthParams params;
+  params.fatigue_half_life_hours = 6.0;
+  const GroundTruth truth(world, params);
+  EXPECT_NEAR(truth.decayed_fatigue(2.0, core::kHour, core::kHour + 6 * core::kHour), 1.0, 1e-12);
+  EXPECT_NEAR(truth.decayed_fatigue(2.0, 0, 18 * core::kHour), 0.25, 1e-12);
+  EXPECT_EQ(truth.decayed_fatigue(2.0, 5 * core::kHour, 5 * core::kHour), 2.0);
+  EXPECT_NEAR(truth.fatigue_at(2.0f, 0, 6 * core::kHour), 1.0, 1e-6);
+}
+
+}  // namespace
+}  // namespace adsim::models
