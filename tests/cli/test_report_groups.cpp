@@ -86,7 +86,22 @@ TEST(ReportGroups, AutoBiddingLessonReportsEveryStrategyThroughTheCli) {
     EXPECT_EQ(g["billing"], "cpc");
     campaigns += g["campaigns"].get<std::uint64_t>();
     EXPECT_GT(g["spend"].get<double>(), 0.0);
-    EXPECT_NEAR(g["surplus"].get<double>(), g["value"].get<double>() - g["spend"].get<double>(), 1e-6);
+    // A group is the sum of its campaigns (each campaign's figures are the run's per-campaign totals).
+    double spend = 0, value = 0, surplus = 0;
+    std::uint64_t members = 0, clicks = 0;
+    for (const auto& c : j["campaigns"]) {
+      if (c["bidding"] != g["bidding"] || c["pacer"] != g["pacer"] || c["billing"] != g["billing"]) continue;
+      ++members;
+      spend += c["spend"].get<double>();
+      value += c["value"].get<double>();
+      surplus += c["surplus"].get<double>();
+      clicks += c["clicks"].get<std::uint64_t>();
+    }
+    EXPECT_EQ(members, g["campaigns"].get<std::uint64_t>()) << g["bidding"];
+    EXPECT_EQ(clicks, g["clicks"].get<std::uint64_t>()) << g["bidding"];
+    EXPECT_NEAR(spend, g["spend"].get<double>(), 1e-6) << g["bidding"];
+    EXPECT_NEAR(value, g["value"].get<double>(), 1e-6) << g["bidding"];
+    EXPECT_NEAR(surplus, g["surplus"].get<double>(), 1e-6) << g["bidding"];
   }
   EXPECT_EQ(campaigns, j["campaigns"].size());
   EXPECT_EQ(j["auto_bid"]["campaigns"].get<std::uint64_t>(), campaigns - j["groups"][0]["campaigns"].get<std::uint64_t>());
