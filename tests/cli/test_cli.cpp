@@ -3,7 +3,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -138,30 +137,7 @@ TEST_F(CliTest, NotADatabaseIsRejectedAndLeftAlone) {
   EXPECT_EQ(read_file(db), before);
 }
 
-TEST_F(CliTest, InterruptMarksRunInterruptedAndKeepsTheDatabaseConsistent) {
-  const fs::path db = dir_ / "int.db";
-  std::atomic<bool> stop{false};
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    stop = true;
-  });
-  // Long enough that the stop always lands mid-run.
-  const Result r = run({"run", std::string(ADSIM_SOURCE_DIR) + "/scenarios/quickstart.toml", "--quiet", "--db",
-                        db.string(), "--set", "run.days=30"},
-                       &stop);
-  stopper.join();
-  EXPECT_EQ(r.code, kExitInterrupted) << r.err;
-  EXPECT_NE(r.err.find("interrupted"), std::string::npos);
-  auto store = adsim::store::ResultStore::open(db, adsim::store::ResultStore::Mode::kReadOnly);
-  const auto runs = store.read_runs();
-  ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0].status, adsim::store::RunStatus::kInterrupted);
-  // Totals in the runs row equal the sum of the interval rows that were written.
-  std::uint64_t requests = 0;
-  for (const auto& i : store.read_intervals(runs[0].run_id)) requests += i.metrics.counts.requests;
-  EXPECT_EQ(requests, runs[0].totals.requests);
-  EXPECT_GT(requests, 0u);
-}
+// Ctrl-C and SIGTERM during a run: tests/cli/test_cli_signals.cpp, through a child process.
 
 TEST_F(CliTest, AuctionOnlyRoundsReproduceSecondPriceRevenue) {
   // Four truthful bidders, values U(0, 1), one slot, second price: E[revenue] = (n - 1) / (n + 1) = 0.6.

@@ -631,8 +631,11 @@ class GuiMainWindowTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(w.run_data(0)->points().size() == 2 && w.run_data(0)->progress().now == 2 * interval, 20'000);
     QTest::qWait(200);
     QCOMPARE(w.run_data(0)->points().size(), std::size_t{2});
-    // Run resumes from there (at the chosen speed); Pause stops the clock.
-    w.set_speed_index(5);  // a day per second
+    // Run resumes from there (at the chosen speed); Pause stops the clock. At two simulated hours a
+    // wall second, the pause below has more than ten wall seconds to land before the day ends (at a
+    // day a second it had under one, which a loaded machine could miss).
+    w.set_speed_index(3);  // 2 h / s
+    QCOMPARE(MainWindow::speed_presets()[3].simulated_seconds_per_wall_second, 7200.0);
     w.run();
     QTRY_VERIFY_WITH_TIMEOUT(w.run_data(0)->progress().now >= 3 * core::kHour, 20'000);
     w.pause();
