@@ -271,9 +271,12 @@ TEST(AutoBidding, CampaignsGetGoalsAndTheSummaryReportsThem) {
 // A steady market: budgets far above spend and no pacer, so only the goal constrains the
 // auto-bidders, over two days. A campaign with n attributed conversions has a realized CPA whose
 // relative sampling error is about 1/sqrt(n) (Poisson count); it must be within 4 of those of its
-// target, plus 5% for the first hours while m settles from 1. Pooled over the group the same with
-// N = all their conversions. Broken feedback fails this: without conversions m falls to its floor,
-// without charges it climbs to its ceiling.
+// target, plus 5% for the first hours while m settles from 1. That allowance: log m moves by
+// -gain x log(cost / allowance) every 15 minutes, so an initial log error d decays with a time
+// constant of about 15 min / 0.05 = 5 h, and its share of a 48-hour cumulative ratio is about
+// d x 5 / 48; 0.05 covers d up to 0.5 (a steady-state multiplier between 0.6 and 1.65). Pooled over
+// the group the same with N = all their conversions. Broken feedback fails this: without
+// conversions m falls to its floor, without charges it climbs to its ceiling.
 void expect_on_target(const core::RunSummary& s, BiddingKind kind) {
   double sum_ratio_weight = 0, pooled_num = 0, pooled_den = 0;
   int checked = 0;
