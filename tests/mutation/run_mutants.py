@@ -123,7 +123,8 @@ def main():
             continue
         try:
             if run(["cmake", "--build", "--preset", "release", "--target", *targets_of(m)], src, args.timeout, log) != 0:
-                verdict, detail = "killed", "does not build"
+                # Tells nothing about the tests: fix the mutant so that it builds.
+                verdict, detail = "not built", "the mutant does not compile"
             else:
                 failed = [os.path.basename(c[0]) for c in test_commands(m, src) if run(c, src, args.timeout, log) != 0]
                 verdict = "killed" if failed else ("equivalent" if m.get("equivalent") else "survived")
@@ -141,9 +142,9 @@ def main():
             out.write("| mutant | file | verdict | failing tests |\n|---|---|---|---|\n")
             for m, verdict, detail, seconds in rows:
                 out.write(f"| `{m['id']}` | `{m['file']}` | {verdict} | {detail} |\n")
-    survivors = [m["id"] for m, verdict, _, _ in rows if verdict in ("survived", "not applied")]
+    survivors = [m["id"] for m, verdict, _, _ in rows if verdict in ("survived", "not applied", "not built")]
     killed = sum(1 for _, verdict, _, _ in rows if verdict == "killed")
-    print(f"\n{killed} of {len(rows)} killed" + (f"; survived or not applied: {', '.join(survivors)}" if survivors else ""))
+    print(f"\n{killed} of {len(rows)} killed" + (f"; survived, not applied or not built: {', '.join(survivors)}" if survivors else ""))
     return 1 if survivors else 0
 
 
