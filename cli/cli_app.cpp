@@ -64,7 +64,7 @@ One run is one seed: differences between two single runs are often noise (revenu
 several percent between seeds). Use sweep or compare to see which differences hold.
 
 Options:
-  --seed N          random seed (overrides run.seed)
+  --seed N          random seed, 0 to 9223372036854775807 (overrides run.seed)
   --db FILE         append the run's results to this SQLite file (created if missing);
                     auction-only scenarios record their summary, slots, bidders and a
                     time series over blocks of rounds (docs/results-schema.md)
@@ -168,6 +168,22 @@ int run_auction_only(const scenarios::Scenario& scenario, const std::string& db,
 
 }  // namespace
 
+namespace {
+
+// Why `text` is not a seed --seed can take, if it is not: digits only (no sign, so -1 cannot wrap
+// around), at most 2^63 - 1, the largest run.seed (a TOML integer) holds.
+std::optional<std::string> seed_problem(const std::string& text) {
+  const std::string range = "seeds are integers from 0 to 9223372036854775807";
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+    return "'" + text + "' is not a seed: " + range;
+  const std::string digits = text.substr(std::min(text.find_first_not_of('0'), text.size() - 1));
+  if (digits.size() > 19 || (digits.size() == 19 && digits > "9223372036854775807"))
+    return "'" + text + "' is too large: " + range + " (a study's --seeds takes seeds up to 2^64 - 1)";
+  return std::nullopt;
+}
+
+}  // namespace
+
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::atomic<bool>* stop) {
   if (!args.empty() && args.front() == "lesson")
     return run_lesson_cli(std::vector<std::string>(args.begin() + 1, args.end()), out, err, stop);
@@ -178,11 +194,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   po::options_description opts("Options");
   std::vector<std::string> overrides;
   std::string db, log_level = "warn";
-  std::optional<std::uint64_t> seed;
+  std::optional<std::string> seed;
   opts.add_options()
       ("help,h", "show this help")
       ("version", "print the version")
-      ("seed", po::value<std::uint64_t>()->notifier([&](std::uint64_t v) { seed = v; }), "random seed (overrides run.seed)")
+      ("seed", po::value<std::string>()->notifier([&](const std::string& v) { seed = v; }), "random seed (overrides run.seed)")
       ("db", po::value(&db), "SQLite file to append the run's results to (created if missing)")
       ("set", po::value(&overrides)->composing(), "override a scenario key: KEY=VALUE (repeatable)")
       ("json", "print the summary as one JSON object")
@@ -224,7 +240,15 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     err << "adsim: '" << command << "' needs a scenario file or bundled name\n";
     return kExitBadInput;
   }
-  if (seed) overrides.push_back(fmt::format("run.seed={}", *seed));
+  if (seed) {
+    const std::optional<std::string> problem = seed_problem(*seed);
+    if (problem) {
+      err << "adsim: --seed: " << *problem << "\n";
+      return kExitBadInput;
+    }
+    // Leading zeros dropped: TOML integers may not have them.
+    overrides.push_back("run.seed=" + seed->substr(std::min(seed->find_first_not_of('0'), seed->size() - 1)));
+  }
 
   // 1. Everything the user gave is checked before any file is written.
   scenarios::Scenario scenario;

@@ -719,14 +719,33 @@ Scenario load_scenario_file(const std::filesystem::path& path, std::span<const s
   if (std::filesystem::is_directory(path, ec)) {
     return load(std::nullopt, name, "cannot read scenario file: it is a directory", overrides);
   }
+  // Never open what is not a plain file: reading /dev/zero never ends, and opening a FIFO blocks
+  // until someone writes to it.
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return load(std::nullopt, name, "cannot read scenario file: it is not a regular file (a device, pipe or socket)",
+                overrides);
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxScenarioFileBytes) {
+    return load(std::nullopt, name,
+                "cannot read scenario file: it has " + std::to_string(size) + " bytes, more than the " +
+                    std::to_string(kMaxScenarioFileBytes / (1024 * 1024)) + " MiB a scenario file may have",
+                overrides);
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return load(std::nullopt, name, "cannot read scenario file: " + std::generic_category().message(errno),
                 overrides);
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load(text.str(), name, "", overrides);
+  // At most the limit and one byte more, in case the file grew after the size was read.
+  std::string text(kMaxScenarioFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxScenarioFileBytes) {
+    return load(std::nullopt, name, "cannot read scenario file: it grew past the size limit while being read",
+                overrides);
+  }
+  return load(text, name, "", overrides);
 }
 
 Scenario apply_settings(const Scenario& base, std::span<const Setting> settings) {

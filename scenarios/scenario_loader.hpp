@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <stdexcept>
@@ -35,6 +36,9 @@ class ScenarioError : public std::runtime_error {
  private:
   std::vector<Diagnostic> diagnostics_;
 };
+
+// The largest scenario file load_scenario_file() reads; the bundled ones are a few KiB.
+inline constexpr std::uintmax_t kMaxScenarioFileBytes = 8u * 1024 * 1024;
 
 // Reads and validates a scenario file, then applies and validates the overrides ("key.path=value",
 // the value written as in TOML; a bare word is accepted for string keys). Fills source_path,

@@ -521,7 +521,8 @@ std::vector<KeySpec> build_schema() {
 
       // [run]
       integer("run.seed", field(r, &RunSpec::seed), at_least(0), "",
-              "Seed every random stream of the run is derived from."),
+              "Seed every random stream of the run is derived from; at most 2^63 - 1, the largest TOML integer "
+              "(a study's --seeds may use seeds up to 2^64 - 1)."),
       number("run.days", field(r, &RunSpec::days), open_closed(0, 366), "days", "Simulated length of the run."),
       number("run.snapshot_minutes", sim_time_in(core::kMinute, &RunSpec::snapshot_interval),
              closed(0.1, kMinutesPerYear), "minutes", "Simulated time between two metric snapshots."),

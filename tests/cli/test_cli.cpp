@@ -71,6 +71,29 @@ TEST_F(CliTest, JsonSummaryHasTheHeadlineFiguresAndCampaigns) {
   EXPECT_NEAR(spend, j["revenue"].get<double>(), 1e-6);
 }
 
+// --seed takes 0 to 2^63 - 1 (what run.seed holds), digits only: -1 must not wrap around to 2^64 - 1,
+// and a refused seed is an error about --seed, not about an override the user never typed.
+TEST_F(CliTest, SeedOutsideItsRangeIsRefusedAsASeed) {
+  const fs::path db = dir_ / "seed.db";
+  for (const char* bad : {"-1", "9223372036854775808", "18446744073709551616", "1e3", "", "12x"}) {
+    const Result r = run(quick({"--db", db.string(), "--seed", bad}));
+    EXPECT_EQ(r.code, kExitBadInput) << bad;
+    EXPECT_NE(r.err.find("--seed"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("9223372036854775807"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("--set"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(db)) << "nothing written";
+  const Result largest = run(quick({"--db", db.string(), "--seed", "9223372036854775807"}));
+  EXPECT_EQ(largest.code, kExitOk) << largest.err;
+  const Result padded = run(quick({"--db", db.string(), "--seed", "007"}));
+  EXPECT_EQ(padded.code, kExitOk) << padded.err;
+  auto store = adsim::store::ResultStore::open(db, adsim::store::ResultStore::Mode::kReadOnly);
+  const auto runs = store.read_runs();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].seed, 9223372036854775807ULL);
+  EXPECT_EQ(runs[1].seed, 7u);
+}
+
 TEST_F(CliTest, SameSeedWritesIdenticalRowsAndAnotherSeedDoesNot) {
   const fs::path db = dir_ / "r.db";
   ASSERT_EQ(run(quick({"--db", db.string(), "--seed", "5"})).code, kExitOk);

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -304,6 +306,43 @@ TEST(ScenarioLoader, MissingFileNamesThePath) {
     EXPECT_NE(std::string(e.what()).find(path.string()), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("no such file"), std::string::npos) << e.what();
   }
+}
+
+// What is not a plain file is refused before it is opened: reading /dev/zero would never end and
+// opening a FIFO would block until someone writes to it. A file above the size limit is refused
+// without being read.
+TEST(ScenarioLoader, DevicesPipesAndHugeFilesAreRefusedUnread) {
+  auto refused = [](const fs::path& path, const std::string& why) {
+    try {
+      load_scenario_file(path);
+      ADD_FAILURE() << path << " was read";
+    } catch (const ScenarioError& e) {
+      ASSERT_EQ(e.diagnostics().size(), 1u);
+      EXPECT_EQ(e.diagnostics()[0].file, path.string());
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  refused("/dev/zero", "not a regular file");
+  const fs::path dir = fs::path(::testing::TempDir()) / ("adsim_fifo_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path fifo = dir / "scenario.toml";
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  refused(fifo, "not a regular file");  // returns at once: nobody ever writes to it
+  const fs::path big = dir / "big.toml";
+  {
+    std::ofstream out(big);
+    out << "name = \"big\"\n";
+  }
+  fs::resize_file(big, kMaxScenarioFileBytes + 1);  // sparse: no disk used
+  refused(big, "more than the 8 MiB");
+  fs::resize_file(big, kMaxScenarioFileBytes);  // at the limit: read (and rejected only as TOML)
+  try {
+    load_scenario_file(big);
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(std::string(e.what()).find("cannot read"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
 }
 
 TEST(ScenarioLoader, DirectoryIsNotAScenario) {
