@@ -79,7 +79,9 @@ SCENARIO is a path to a .toml file or the name of a bundled scenario (see `adsim
 e.g. `adsim run quickstart`.
 
 Exit codes: 0 ok, 2 bad input (scenario, option or path), 1 internal error,
-130 interrupted by Ctrl-C (results so far are saved and the run is marked interrupted).
+130 interrupted by Ctrl-C, SIGTERM or SIGHUP (results so far are saved and the run is marked
+interrupted). A second Ctrl-C kills adsim at once: the run's row stays 'running', with every
+interval written before it.
 )";
 
 // Progress on stderr, at most every two wall seconds, once a run has taken more than two.

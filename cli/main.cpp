@@ -13,9 +13,13 @@ extern "C" void on_sigint(int) {
 }
 }  // namespace
 
+// Ctrl-C, SIGTERM and SIGHUP (a closed terminal) stop the run at its next event: it is saved and
+// marked interrupted, and adsim exits 130. A second Ctrl-C kills at once (the default action):
+// the run's row then stays 'running', with every interval written before it.
 int main(int argc, char** argv) {
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);
+  std::signal(SIGHUP, on_sigint);
   std::vector<std::string> args(argv + 1, argv + argc);
   return adsim::cli::run_cli(args, std::cout, std::cerr, &g_stop);
 }

@@ -17,6 +17,7 @@
 #include <ctime>
 #include <exception>
 #include <limits>
+#include <set>
 #include <system_error>
 #include <utility>
 
@@ -119,6 +120,23 @@ std::string canonical_scenario_path(const std::string& source_path) {
   return ec ? source_path : p.string();
 }
 
+// A file with adsim's id must have every table and column of its schema version. One changed by
+// hand or damaged is refused when it is opened: otherwise a run would fail at its first write, after
+// the work was done, and leave a 'running' row behind.
+void check_tables(ResultConnection& c) {
+  for (const auto& table : c.schema.tables(c.schema_version)) {
+    std::set<std::string> have;
+    SQLite::Statement s(c.db, "SELECT name FROM pragma_table_info(?)");
+    s.bind(1, table.name);
+    while (s.executeStep()) have.insert(s.getColumn(0).getString());
+    const std::string why = " of schema version " + std::to_string(c.schema_version) +
+                            ": it was changed outside adsim or is damaged. Use another results file.";
+    if (have.empty()) fail(c.path, "has no table " + table.name + why);
+    for (const auto& column : table.columns)
+      if (!have.count(column)) fail(c.path, "table " + table.name + " has no column " + column + why);
+  }
+}
+
 // Reads what the file is without writing to it; sets connection.schema_version. One statement, so
 // one read transaction: the three facts come from the same state of the file. (Read one by one,
 // another process creating the schema between the reads made a new file look like a foreign
@@ -139,6 +157,7 @@ void inspect(ResultConnection& c) {
                        "; this build knows up to " + std::to_string(rs::kSchemaVersion) +
                        "). Use a newer adsim or another results file.");
     c.schema_version = user_version;
+    check_tables(c);
     return;
   }
   if (application_id != 0 || user_version != 0 || tables > 0)

@@ -1,5 +1,5 @@
-// The adsim command's signals, through a child process as a user sends them: Ctrl-C (SIGINT) and
-// SIGTERM stop a run at the next event, save what ran, mark the run interrupted and exit 130. The
+// The adsim command's signals, through a child process as a user sends them: Ctrl-C (SIGINT),
+// SIGTERM and SIGHUP stop a run at the next event, save what ran, mark the run interrupted and exit 130. The
 // signal is sent once the run has written its first interval (a condition, not a time).
 #include <gtest/gtest.h>
 
@@ -100,5 +100,8 @@ void expect_interrupted_run_saved(int signal) {
 TEST(CliSignals, CtrlCStopsTheRunSavesItAndExits130) { expect_interrupted_run_saved(SIGINT); }
 
 TEST(CliSignals, SigtermStopsTheRunSavesItAndExits130) { expect_interrupted_run_saved(SIGTERM); }
+
+// A closed terminal (SIGHUP) used to kill adsim with exit 129 and leave the run 'running'.
+TEST(CliSignals, SighupStopsTheRunSavesItAndExits130) { expect_interrupted_run_saved(SIGHUP); }
 
 }  // namespace

@@ -1130,6 +1130,31 @@ TEST(ResultStoreOpen, NotADatabaseIsAClearErrorAndLeavesFileUntouched) {
   EXPECT_EQ(file_bytes(path), text);
 }
 
+// A file with adsim's id whose tables were changed (a column dropped, a table dropped) is refused
+// when opened, naming what is missing, and left as it was: a run would otherwise do all its work
+// and fail at its first write, leaving a 'running' row.
+TEST(ResultStoreOpen, ChangedTablesAreRefusedAtOpenAndLeftUntouched) {
+  for (const char* change : {"ALTER TABLE runs DROP COLUMN mean_fatigue", "DROP TABLE run_slots"}) {
+    TempDir dir;
+    const auto path = dir / "results.db";
+    {
+      auto store = ResultStore::open(path);
+      record_fake_run(store, 3);
+    }
+    {
+      SQLite::Database db(path, SQLite::OPEN_READWRITE);
+      db.exec(change);
+    }
+    const auto before = file_bytes(path);
+    const auto message = error_of([&] { ResultStore::open(path); });
+    EXPECT_NE(message.find(std::string(change).find("DROP TABLE") == 0 ? "no table run_slots" : "no column mean_fatigue"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("changed outside adsim or is damaged"), std::string::npos) << message;
+    EXPECT_EQ(file_bytes(path), before) << change;
+  }
+}
+
 TEST(ResultStoreOpen, ForeignSqliteDatabaseIsRefusedAndLeftUntouched) {
   TempDir dir;
   const auto path = dir / "other.db";
