@@ -94,12 +94,6 @@ TEST(GroundTruthClickbait, AClickOnAPoorAdLeavesRegret) {
   EXPECT_GT(good, 10);
 }
 
-}  // namespace
-}  // namespace adsim::models
-
-namespace adsim::models {
-namespace {
-
 // Novelty: a treated user's click logit gains novelty_logit x 2^(-t / half-life); the control arm's
 // is untouched. Checked on the click odds (examination 1): odds ratio e^(novelty at t).
 TEST(GroundTruthNovelty, TreatedUsersClickMoreAtFirstAndTheEffectHalvesEachHalfLife) {
@@ -126,12 +120,6 @@ TEST(GroundTruthNovelty, TreatedUsersClickMoreAtFirstAndTheEffectHalvesEachHalfL
     }
   }
 }
-
-}  // namespace
-}  // namespace adsim::models
-
-namespace adsim::models {
-namespace {
 
 // Fatigue: every ad examined adds fatigue_per_impression, a hide fatigue_per_hide, a report
 // fatigue_per_report (a reported ad also counts as hidden), and a click on a poor ad its regret; the
