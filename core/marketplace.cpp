@@ -607,10 +607,6 @@ double Marketplace::true_value_per_click(AdId ad) const {
   return world_->campaigns[world_->ads.campaign[ad]].value_per_conversion * components_.truth->conversion_probability(ad);
 }
 
-// Allocative efficiency of one sampled auction: expected welfare (value x true click probability in
-// the slot) of the allocation made, against the best assignment to the slots (highest value x true
-// CTR to the most examined slot) of the ads that reached the auction, and of every ad eligible for
-// the request before the funnel chose. `truth`: the true CTRs of the ranked candidates.
 // The logging policy is the mixture the marketplace draws: exploration with probability epsilon,
 // the auction otherwise, so p0(a | x) = epsilon x P(exploration draws a) + (1 - epsilon) x 1{the
 // auction put a on top}. Rewards and predictions are of the top slot: the served pCTR is the
@@ -640,6 +636,10 @@ OffPolicySample Marketplace::off_policy_sample(const RequestContext& request, co
   return s;
 }
 
+// Allocative efficiency of one sampled auction: expected welfare (value x true click probability in
+// the slot) of the allocation made, against the best assignment to the slots (highest value x true
+// CTR to the most examined slot) of the ads that reached the auction, and of every ad eligible for
+// the request before the funnel chose. `truth`: the true CTRs of the ranked candidates.
 void Marketplace::record_efficiency(const RequestContext& request, std::span<const float> truth) {
   const RankedCandidates& r = server_.ranked();
   const UserResponse& user = *components_.truth;
