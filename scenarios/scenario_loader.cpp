@@ -737,10 +737,18 @@ Scenario load_scenario_file(const std::filesystem::path& path, std::span<const s
     return load(std::nullopt, name, "cannot read scenario file: " + std::generic_category().message(errno),
                 overrides);
   }
-  // At most the limit and one byte more, in case the file grew after the size was read.
-  std::string text(kMaxScenarioFileBytes + 1, '\0');
+  // The size read and one byte more, to see a file that grew past the limit since; a file whose
+  // size was not known is read up to the limit.
+  const std::size_t expect = ec ? kMaxScenarioFileBytes : static_cast<std::size_t>(size);
+  std::string text(std::min<std::uintmax_t>(expect, kMaxScenarioFileBytes) + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > expect) {
+    // Grown since its size was read: take the rest, up to the limit.
+    std::string rest(kMaxScenarioFileBytes + 1 - text.size(), '\0');
+    in.read(rest.data(), static_cast<std::streamsize>(rest.size()));
+    text.append(rest.data(), static_cast<std::size_t>(in.gcount()));
+  }
   if (text.size() > kMaxScenarioFileBytes) {
     return load(std::nullopt, name, "cannot read scenario file: it grew past the size limit while being read",
                 overrides);
