@@ -21,6 +21,7 @@
 #include "experiments/study.hpp"
 #include "scenarios/auction_only_run.hpp"
 #include "scenarios/factory.hpp"
+#include "scenarios/memory_estimate.hpp"
 #include "store/result_store.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "scenarios/scenario_schema.hpp"
@@ -34,8 +35,8 @@ namespace {
 constexpr const char* kUsage = R"(adsim — ads auction and ranking simulator (headless)
 
 Usage:
-  adsim run SCENARIO [--seed N] [--db FILE] [--set KEY=VALUE]... [--json] [--quiet]
-  adsim check SCENARIO [--set KEY=VALUE]...
+  adsim run SCENARIO [--seed N] [--db FILE] [--set KEY=VALUE]... [--json] [--quiet] [--memory-limit SIZE]
+  adsim check SCENARIO [--set KEY=VALUE]... [--memory-limit SIZE]
   adsim sweep SCENARIO --vary KEY=V1,V2,... [--vary ...] [--zip] --seeds SPEC [--jobs N] [--db FILE]
   adsim compare SCENARIO --variant NAME:KEY=VALUE[,KEY=VALUE...] [--variant ...] --seeds SPEC [...]
   adsim export DB [--experiment ID] --csv [--table runs|summary|comparisons] [-o FILE]
@@ -47,7 +48,8 @@ Usage:
 
 Commands:
   run        Run a scenario once (one seed) and print a summary (a table, or JSON with --json).
-  check      Validate a scenario, its overrides and its [experiment] table without running it.
+  check      Validate a scenario, its overrides and its [experiment] table without running it,
+             and print the memory a run needs against what the machine has.
   sweep      Run a study: every combination of the varied keys, each over several seeds, on
              every core; print mean, sd and 95% confidence interval per variant and metric.
   compare    Run variants against the scenario as written, paired by seed: differences with
@@ -72,13 +74,17 @@ Options:
                     or --set traffic.hourly_profile=[1,1,2,...] (TOML values)
   --json            print the summary as one JSON object instead of a table
   -q, --quiet       no progress on stderr
+  --memory-limit S  refuse (exit 2) a scenario estimated to need more memory than S, e.g. 8G
+                    or 512M (default: what is available now: the least of MemAvailable, the
+                    cgroup's memory.max and ulimit -v); 'off' never refuses
   -v, --verbose     debug logging on stderr
   --log-level L     trace, debug, info, warn (default), error or off
 
 SCENARIO is a path to a .toml file or the name of a bundled scenario (see `adsim list`),
 e.g. `adsim run quickstart`.
 
-Exit codes: 0 ok, 2 bad input (scenario, option or path), 1 internal error,
+Exit codes: 0 ok, 2 bad input (scenario, option or path, or a scenario too large for the
+memory), 1 internal error (out of memory during a run included: the run is marked failed),
 130 interrupted by Ctrl-C, SIGTERM or SIGHUP (results so far are saved and the run is marked
 interrupted). A second Ctrl-C kills adsim at once: the run's row stays 'running', with every
 interval written before it.
@@ -157,13 +163,15 @@ int run_auction_only(const scenarios::Scenario& scenario, const std::string& db,
     }
     return kExitOk;
   } catch (const std::exception& e) {
+    const bool out_of_memory = dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
     if (recorder && !recorder->finished()) {
       try {
-        recorder->mark_failed(e.what());
+        recorder->mark_failed(out_of_memory ? "out of memory" : e.what());
       } catch (...) {
       }
     }
-    err << "adsim: internal error: " << e.what() << "\n";
+    if (out_of_memory) err << "adsim: out of memory during the run; the run is marked failed\n";
+    else err << "adsim: internal error: " << e.what() << "\n";
     return kExitInternal;
   }
 }
@@ -186,6 +194,62 @@ std::optional<std::string> seed_problem(const std::string& text) {
 
 }  // namespace
 
+std::optional<std::string> memory_limit_problem(const std::string& limit) {
+  if (limit.empty() || limit == "off" || scenarios::parse_bytes(limit)) return std::nullopt;
+  return "--memory-limit: '" + limit + "' is not a size (e.g. 8G, 512M, 1.5GiB) or 'off'";
+}
+
+MemoryFit check_memory(std::uint64_t needed, const std::string& limit, const std::string& what) {
+  MemoryFit fit;
+  fit.summary = fmt::format("needs about {} of memory", scenarios::format_bytes(needed));
+  if (limit == "off") return fit;
+  std::uint64_t room = 0;
+  std::string source;
+  if (!limit.empty()) {
+    room = scenarios::parse_bytes(limit).value_or(0);
+    source = "--memory-limit";
+  } else if (const auto available = scenarios::available_memory()) {
+    room = available->bytes;
+    source = available->source;
+  } else {
+    return fit;  // nothing to compare with
+  }
+  fit.summary += fmt::format(", {} available", scenarios::format_bytes(room));
+  if (needed <= room) return fit;
+  fit.fits = false;
+  fit.problem = fmt::format(
+      "adsim: {} needs about {} of memory, more than the {} available ({}); make it smaller, or pass "
+      "--memory-limit off to try anyway",
+      what, scenarios::format_bytes(needed), scenarios::format_bytes(room), source);
+  return fit;
+}
+
+MemoryFit check_study_memory(const experiments::Study& study, std::size_t in_flight, const std::string& limit) {
+  std::uint64_t largest = 0;
+  std::string which;
+  for (std::size_t v = 0; v < study.variants.size(); ++v) {
+    const std::uint64_t bytes =
+        scenarios::estimate_memory(experiments::cell_scenario(study, {v, 0, study.seeds.empty() ? 1 : study.seeds.front()})).total();
+    if (bytes > largest) largest = bytes, which = study.variants[v].name;
+  }
+  const MemoryFit one = check_memory(largest, limit, "one run of '" + which + "'");
+  if (!one.fits || in_flight <= 1) return one;
+  MemoryFit all = check_memory(largest * in_flight, limit, fmt::format("the study ({} runs at once)", in_flight));
+  if (all.fits) return all;
+  const std::uint64_t room = limit.empty() ? scenarios::available_memory().value_or(scenarios::AvailableMemory{}).bytes
+                                           : scenarios::parse_bytes(limit).value_or(0);
+  all.problem += fmt::format(" (one run of '{}' needs about {}: --jobs {} fits)", which, scenarios::format_bytes(largest),
+                             std::max<std::uint64_t>(1, room / std::max<std::uint64_t>(1, largest)));
+  return all;
+}
+
+std::string describe_estimate(const scenarios::MemoryEstimate& estimate) {
+  std::string parts;
+  for (const scenarios::MemoryPart& p : estimate.parts)
+    parts += fmt::format("\n  {:>10}  {}", scenarios::format_bytes(p.bytes), p.what);
+  return parts;
+}
+
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, const std::atomic<bool>* stop) {
   if (!args.empty() && args.front() == "lesson")
     return run_lesson_cli(std::vector<std::string>(args.begin() + 1, args.end()), out, err, stop);
@@ -195,7 +259,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return run_study_command(args.front(), std::vector<std::string>(args.begin() + 1, args.end()), out, err, stop);
   po::options_description opts("Options");
   std::vector<std::string> overrides;
-  std::string db, log_level = "warn";
+  std::string db, log_level = "warn", memory_limit;
   std::optional<std::string> seed;
   opts.add_options()
       ("help,h", "show this help")
@@ -207,6 +271,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       ("quiet,q", "no progress output on stderr")
       ("verbose,v", "debug logging on stderr")
       ("log-level", po::value(&log_level), "trace, debug, info, warn, error or off (default warn)")
+      ("memory-limit", po::value(&memory_limit), "refuse a scenario needing more memory than this (default: available)")
       ("command", po::value<std::string>(), "")
       ("scenario", po::value<std::string>(), "");
   po::positional_options_description pos;
@@ -242,6 +307,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     err << "adsim: '" << command << "' needs a scenario file or bundled name\n";
     return kExitBadInput;
   }
+  if (const auto problem = memory_limit_problem(memory_limit)) {
+    err << "adsim: " << *problem << "\n";
+    return kExitBadInput;
+  }
   if (seed) {
     const std::optional<std::string> problem = seed_problem(*seed);
     if (problem) {
@@ -256,6 +325,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   scenarios::Scenario scenario;
   if (const int code = load_scenario(vm["scenario"].as<std::string>(), overrides, err, scenario); code != kExitOk)
     return code;
+  const scenarios::MemoryEstimate estimate = scenarios::estimate_memory(scenario);
+  const MemoryFit fit = check_memory(estimate.total(), memory_limit, scenario.name);
+  if (!fit.fits) {
+    err << fit.problem << describe_estimate(estimate) << "\n";
+    return kExitBadInput;
+  }
   if (command == "check") {
     std::string study;
     if (scenario.experiment.present) {
@@ -271,7 +346,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         return kExitBadInput;
       }
     }
-    out << fmt::format("{}: ok ({}{})\n", scenario.source_path, scenario.name, study);
+    out << fmt::format("{}: ok ({}{}; {})\n", scenario.source_path, scenario.name, study, fit.summary);
     return kExitOk;
   }
   if (scenario.auction_only.enabled) return run_auction_only(scenario, db, vm.count("json") > 0, out, err, stop);
@@ -282,6 +357,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   } catch (const scenarios::BuildError& e) {
     err << scenario.source_path << ": " << e.what() << "\n";
     return kExitBadInput;
+  } catch (const std::bad_alloc&) {  // nothing written yet
+    err << fmt::format("adsim: out of memory while building the world ({}){}\n", fit.summary, describe_estimate(estimate));
+    return kExitInternal;
   }
   std::optional<adsim::store::ResultStore> store;
   std::unique_ptr<adsim::store::RunRecorder> recorder;
@@ -313,13 +391,15 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
     return kExitOk;
   } catch (const std::exception& e) {
+    const bool out_of_memory = dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
     if (recorder && !recorder->finished()) {
       try {
-        recorder->mark_failed(e.what());
+        recorder->mark_failed(out_of_memory ? "out of memory" : e.what());
       } catch (...) {
       }
     }
-    err << "adsim: internal error: " << e.what() << "\n";
+    if (out_of_memory) err << "adsim: out of memory during the run; the run is marked failed\n";
+    else err << "adsim: internal error: " << e.what() << "\n";
     return kExitInternal;
   }
 }

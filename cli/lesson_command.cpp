@@ -23,7 +23,7 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* kLessonUsage = R"(Usage:
-  adsim lesson NAME [--seeds SPEC] [--jobs N] [--db FILE] [--json]
+  adsim lesson NAME [--seeds SPEC] [--jobs N] [--db FILE] [--json] [--memory-limit SIZE]
   adsim lesson --all [--seeds SPEC] [--jobs N]
 
 Runs a lesson's study (its [experiment]: the scenario as written against the lesson's variants,
@@ -38,6 +38,8 @@ of the metric against the baseline with its 95% interval, and a verdict:
 --all checks every bundled lesson that states claims (adsim list shows the lessons).
   --seeds SPEC  the lesson's own seeds by default (derived from each effect and its variance)
   --jobs N      threads (default: every core)
+  --memory-limit SIZE  refuse (exit 2) when the runs in flight would need more memory than
+                SIZE (e.g. 8G; default: what is available now; 'off': never)
   --db FILE     keep the runs and the study in this results file (adsim report FILE draws them)
   --json        the verdicts as one JSON object (relative change and interval, p, verdict per claim)
 
@@ -45,7 +47,7 @@ Exit codes: 0 every claim holds, 1 a claim does not hold, 2 bad input, 130 inter
 )";
 
 struct LessonOptions {
-  std::string seeds, db;
+  std::string seeds, db, memory_limit;
   long long jobs = 0;
   bool json = false;
 };
@@ -104,6 +106,12 @@ int check_lesson(const std::string& name, const LessonOptions& o, std::ostream& 
     err << e.what() << "\n";
     return kExitBadInput;
   }
+  const std::size_t cells = study.variants.size() * study.seeds.size();
+  const std::size_t jobs = o.jobs > 0 ? static_cast<std::size_t>(o.jobs) : std::max(1u, std::thread::hardware_concurrency());
+  if (const MemoryFit fit = check_study_memory(study, std::min(jobs, cells), o.memory_limit); !fit.fits) {
+    err << fit.problem << "\n";
+    return kExitBadInput;
+  }
   std::optional<store::ResultStore> store;
   try {
     store.emplace(o.db.empty() ? store::ResultStore::open_in_memory() : store::ResultStore::open(o.db));
@@ -112,8 +120,6 @@ int check_lesson(const std::string& name, const LessonOptions& o, std::ostream& 
     return kExitBadInput;
   }
   const auto start = std::chrono::steady_clock::now();
-  const std::size_t cells = study.variants.size() * study.seeds.size();
-  const std::size_t jobs = o.jobs > 0 ? static_cast<std::size_t>(o.jobs) : std::max(1u, std::thread::hardware_concurrency());
   auto executor = experiments::make_thread_executor(study, std::min(jobs, cells), stop);
   experiments::StudyRunOptions run_options;
   run_options.stop = stop;
@@ -160,7 +166,7 @@ int run_lesson_cli(const std::vector<std::string>& args, std::ostream& out, std:
   LessonOptions o;
   std::string name;
   opts.add_options()("help,h", "")("all", "")("seeds", po::value(&o.seeds), "")("jobs", po::value(&o.jobs), "")(
-      "db", po::value(&o.db), "")("json", "")("name", po::value(&name), "");
+      "db", po::value(&o.db), "")("json", "")("name", po::value(&name), "")("memory-limit", po::value(&o.memory_limit), "");
   po::positional_options_description pos;
   pos.add("name", 1);
   po::variables_map vm;
@@ -168,6 +174,7 @@ int run_lesson_cli(const std::vector<std::string>& args, std::ostream& out, std:
     po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
     po::notify(vm);
     if (vm.count("jobs") && (o.jobs < 1 || o.jobs > 1024)) throw po::error("--jobs: give 1 to 1024 threads");
+    if (const auto problem = memory_limit_problem(o.memory_limit)) throw po::error(*problem);
   } catch (const po::error& e) {
     err << "adsim lesson: " << e.what() << "\nRun 'adsim lesson --help' for usage.\n";
     return kExitBadInput;

@@ -45,6 +45,8 @@ Options:
   --baseline NAME       the variant the others are compared with ("scenario": the scenario as
                         written); default: the scenario for compare, none for a sweep of factors
   --jobs N              runs in parallel (default: the number of cores; 1 to 1024)
+  --memory-limit SIZE   refuse (exit 2) a study whose runs in flight would need more memory
+                        than SIZE (e.g. 8G; default: what is available now; 'off': never)
   --db FILE             record the study in this SQLite file (created if missing); running the
                         same study again with the same file resumes it: completed runs are kept,
                         the others run again. Without --db nothing is saved.
@@ -93,6 +95,7 @@ struct StudyOptions {
   std::string db;
   std::string metrics;
   std::string log_level = "warn";
+  std::string memory_limit;
   experiments::MpiOptions mpi;
   bool json = false, quiet = false, verbose = false, help = false;
 };
@@ -120,6 +123,7 @@ std::optional<int> parse_study_options(std::string_view command, const std::vect
       ("quiet,q", "")
       ("verbose,v", "")
       ("log-level", po::value(&o.log_level), "")
+      ("memory-limit", po::value(&o.memory_limit), "")
       ("scenario", po::value(&o.scenario), "");
   po::positional_options_description pos;
   pos.add("scenario", 1);
@@ -161,7 +165,16 @@ std::optional<int> parse_study_options(std::string_view command, const std::vect
     err << "adsim " << command << ": --jobs must be from 1 to " << kMaxJobs << ", got " << o.jobs << "\n";
     return kExitBadInput;
   }
+  if (const auto problem = memory_limit_problem(o.memory_limit)) {
+    err << "adsim " << command << ": " << *problem << "\n";
+    return kExitBadInput;
+  }
   return std::nullopt;
+}
+
+// Runs in parallel: --jobs, else one per core.
+std::size_t study_jobs(const StudyOptions& o) {
+  return o.jobs > 0 ? static_cast<std::size_t>(o.jobs) : std::max(1u, std::thread::hardware_concurrency());
 }
 
 // The --metrics names, checked against the study metrics.
@@ -250,6 +263,14 @@ int run_study_cli(std::string_view command, const std::vector<std::string>& args
       checked = kExitBadInput;
     }
   }
+  if (checked == kExitOk) {  // each machine checks its own memory: under MPI a rank runs one cell at a time
+    const std::size_t cells = study.variants.size() * study.seeds.size();
+    const MemoryFit fit = check_study_memory(study, mpi.size() > 1 ? 1 : std::min(study_jobs(o), cells), o.memory_limit);
+    if (!fit.fits) {
+      err << fit.problem << "\n";
+      checked = kExitBadInput;
+    }
+  }
   if (mpi.size() > 1) {
     // Only cell numbers travel: every rank must have planned the same study (the same scenario
     // file, options and adsim on every machine), or runs would be stored under the wrong variant.
@@ -275,10 +296,9 @@ int run_study_cli(std::string_view command, const std::vector<std::string>& args
   // 2. The runs. From here on a failure is ours; finished runs are in the file.
   try {
     const std::size_t cells = study.variants.size() * study.seeds.size();
-    const std::size_t jobs = o.jobs > 0 ? static_cast<std::size_t>(o.jobs) : std::max(1u, std::thread::hardware_concurrency());
     std::unique_ptr<experiments::CellExecutor> executor =
         mpi.size() > 1 ? experiments::make_mpi_executor(study, mpi, stop, o.mpi)
-                       : experiments::make_thread_executor(study, std::min(jobs, cells), stop);
+                       : experiments::make_thread_executor(study, std::min(study_jobs(o), cells), stop);
     ProgressPrinter printer(err, is_terminal(err));
     experiments::StudyRunOptions run_options;
     run_options.stop = stop;

@@ -1,5 +1,6 @@
 #include "experiments/runner.hpp"
 
+#include <new>
 #include <condition_variable>
 #include <limits>
 #include <deque>
@@ -55,7 +56,7 @@ std::pair<std::int64_t, store::RunStatus> simulate(store::ResultStore& memory, c
     store_seconds = seconds_since(t);
     return {recorder->run_id(), summary.interrupted ? store::RunStatus::kInterrupted : store::RunStatus::kCompleted};
   } catch (const std::exception& e) {
-    error = e.what();
+    error = dynamic_cast<const std::bad_alloc*>(&e) != nullptr ? "out of memory" : e.what();
     if (!recorder) recorder = memory.begin_run(s, s.run.seed);
     if (!recorder->finished()) recorder->mark_failed(error);
     return {recorder->run_id(), store::RunStatus::kFailed};
