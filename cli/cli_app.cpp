@@ -7,6 +7,8 @@
 #include <iostream>
 #include <optional>
 
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -90,27 +92,31 @@ interrupted). A second Ctrl-C kills adsim at once: the run's row stays 'running'
 interval written before it.
 )";
 
-// Progress on stderr, at most every two wall seconds, once a run has taken more than two.
+// Progress on stderr once a run has taken more than two wall seconds: on a terminal one line
+// rewritten in place every two seconds; into a file or a pipe (a log, CI) a whole line every ten.
 class Progress final : public core::SimObserver {
  public:
-  explicit Progress(std::ostream& err) : err_(err), start_(std::chrono::steady_clock::now()), last_(start_) {}
+  Progress(std::ostream& err, bool terminal)
+      : err_(err), terminal_(terminal), start_(std::chrono::steady_clock::now()), last_(start_) {}
   void on_progress(core::SimTime now, core::SimTime end, std::uint64_t requests) override {
     const auto t = std::chrono::steady_clock::now();
-    if (t - last_ < std::chrono::seconds(2)) return;
+    if (t - last_ < std::chrono::seconds(shown_ && !terminal_ ? 10 : 2)) return;
     last_ = t;
     const double wall = std::chrono::duration<double>(t - start_).count();
-    err_ << fmt::format("\r[adsim] simulated {} of {} ({:3.0f} %)  {:>12} requests  {:>9.0f} requests/s ", clock(now),
-                        clock(end), 100.0 * static_cast<double>(now) / static_cast<double>(end), requests,
-                        static_cast<double>(requests) / wall)
-         << std::flush;
+    const std::string line = fmt::format("[adsim] simulated {} of {} ({:3.0f} %)  {:>12} requests  {:>9.0f} requests/s",
+                                         clock(now), clock(end), 100.0 * static_cast<double>(now) / static_cast<double>(end),
+                                         requests, static_cast<double>(requests) / wall);
+    if (terminal_) err_ << "\r" << line << " " << std::flush;
+    else err_ << line << "\n" << std::flush;
     shown_ = true;
   }
   void done() {
-    if (shown_) err_ << "\n";
+    if (shown_ && terminal_) err_ << "\n";
   }
 
  private:
   std::ostream& err_;
+  bool terminal_;
   std::chrono::steady_clock::time_point start_, last_;
   bool shown_ = false;
 };
@@ -376,7 +382,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       recorder = store->begin_run(scenario, scenario.run.seed);
       market->add_observer(*recorder);
     }
-    Progress progress(err);
+    Progress progress(err, &err == &std::cerr && ::isatty(2) == 1);
     if (!vm.count("quiet") && !vm.count("json")) market->add_observer(progress);
     market->set_stop_token(stop);
     const core::RunSummary summary = market->run();

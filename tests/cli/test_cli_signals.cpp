@@ -104,4 +104,31 @@ TEST(CliSignals, SigtermStopsTheRunSavesItAndExits130) { expect_interrupted_run_
 // A closed terminal (SIGHUP) used to kill adsim with exit 129 and leave the run 'running'.
 TEST(CliSignals, SighupStopsTheRunSavesItAndExits130) { expect_interrupted_run_saved(SIGHUP); }
 
+// Progress into a file (not a terminal) is whole lines, never carriage-return updates: the first
+// after two wall seconds, then one every ten.
+TEST(CliProgress, IntoAFileItPrintsWholeLines) {
+  TempDir dir;
+  const fs::path log_path = dir.path / "log.txt";
+  const pid_t pid = spawn({"run", std::string(ADSIM_SOURCE_DIR) + "/scenarios/quickstart.toml", "--set", "run.days=60"}, log_path);
+  ASSERT_GT(pid, 0);
+  std::string said;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {  // until the first progress line is complete
+    std::ifstream log(log_path);
+    said.assign(std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>());
+    const auto at = said.find("[adsim] simulated");
+    if (at != std::string::npos && said.find('\n', at) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  std::ifstream log(log_path);
+  said.assign(std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>());
+  const auto at = said.find("[adsim] simulated");
+  ASSERT_NE(at, std::string::npos) << "no progress within a minute: " << said;
+  EXPECT_EQ(said.find('\r'), std::string::npos) << said;
+  EXPECT_TRUE(at == 0 || said[at - 1] == '\n') << said;  // it starts a line of its own
+}
+
 }  // namespace
