@@ -10,9 +10,14 @@
 // loader's file:line:column messages; shared by every command that takes a SCENARIO.
 namespace adsim::cli {
 
-// ADSIM_SCENARIO_DIR from the environment, else the bundled scenarios' folder.
+// The bundled scenarios' folder by scenarios::find_bundled_dir()'s rule ($ADSIM_SCENARIO_DIR, else
+// ../share/adsim/scenarios beside the program, ...); empty when none of its candidates holds a
+// scenario file: then bundled_scenarios() is empty too, and bundled_dir_problem() says where adsim
+// looked, for the error a command prints.
 std::filesystem::path bundled_dir();
 std::vector<std::filesystem::path> bundled_scenarios();
+// "" when the bundled scenarios are found; else the message (newline-terminated) for the user.
+std::string bundled_dir_problem();
 // A path if it exists, else a bundled scenario of that name (else the path, for the loader to report).
 std::filesystem::path resolve_scenario(const std::string& name);
 

@@ -1,22 +1,26 @@
 #include "gui/scenario_catalog.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <exception>
 
+#include "scenarios/bundled_dir.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 namespace adsim::gui {
 
-std::filesystem::path bundled_scenario_dir() {
-  if (const char* env = std::getenv("ADSIM_SCENARIO_DIR"); env && *env) return env;
-  return ADSIM_SCENARIO_DIR;
+std::filesystem::path bundled_scenario_dir() { return scenarios::find_bundled_dir().dir; }
+
+std::string bundled_scenarios_problem() {
+  const scenarios::BundledDirSearch search = scenarios::find_bundled_dir();
+  return search.dir.empty() ? scenarios::no_bundled_dir_message(search) : std::string();
 }
 
 std::vector<BundledScenario> bundled_scenarios() {
   std::vector<BundledScenario> out;
+  const std::filesystem::path dir = bundled_scenario_dir();
+  if (dir.empty()) return out;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(bundled_scenario_dir(), ec)) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     if (entry.path().extension() != ".toml") continue;
     BundledScenario b;
     b.path = entry.path();

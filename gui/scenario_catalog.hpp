@@ -15,9 +15,13 @@ struct BundledScenario {
   std::string load_error;   // non-empty if the file does not load
 };
 
-// The folder of bundled scenarios: $ADSIM_SCENARIO_DIR if set, else the source tree's scenarios/
-// (the same rule as `adsim list`).
+// The folder of bundled scenarios by the same rule as `adsim list` (scenarios::find_bundled_dir():
+// $ADSIM_SCENARIO_DIR if set, else ../share/adsim/scenarios beside the program, ...); empty when
+// none is found, and then bundled_scenarios() is empty and bundled_scenarios_problem() says where
+// the app looked.
 std::filesystem::path bundled_scenario_dir();
+// "" when the bundled scenarios are found; else a message naming the folders looked in.
+std::string bundled_scenarios_problem();
 // Every *.toml there, sorted by file name, with its name, description and lesson.
 std::vector<BundledScenario> bundled_scenarios();
 
