@@ -121,8 +121,15 @@ class Progress final : public core::SimObserver {
   bool shown_ = false;
 };
 
-int do_list(std::ostream& out) {
-  for (const fs::path& p : bundled_scenarios()) {
+// No bundled scenarios found is an error that names the folders looked in (an install missing its
+// share/adsim/scenarios, or a wrong ADSIM_SCENARIO_DIR), not an empty list.
+int do_list(std::ostream& out, std::ostream& err) {
+  const std::vector<fs::path> files = bundled_scenarios();
+  if (files.empty()) {
+    err << bundled_dir_problem();
+    return kExitInternal;
+  }
+  for (const fs::path& p : files) {
     try {
       const scenarios::Scenario s = scenarios::load_scenario_file(p);
       out << fmt::format("{:<22} {}\n", p.stem().string(), s.description);
@@ -158,7 +165,11 @@ int run_auction_only(const scenarios::Scenario& scenario, const std::string& db,
     if (recorder) on_block = [&](const scenarios::AuctionOnlyBlockRow& b) { recorder->on_auction_only_block(b); };
     const scenarios::AuctionOnlyRun run = scenarios::run_auction_only_scenario(scenario, stop, on_block);
     if (recorder) recorder->finish_auction_only(run.summary, run.record);
-    if (json) out << auction_only_json(scenario.name, scenario.run.seed, run.result, run.wall_seconds).dump(2) << "\n";
+    if (json) {
+      RunProvenance p{"auction_only", &scenario, std::nullopt, db, run.interrupted, run.wall_seconds};
+      if (recorder) p.run_id = recorder->run_id();
+      out << run_json(p, auction_only_json(run.result)).dump(2) << "\n";
+    }
     else out << auction_only_table(scenario.name, scenario.run.seed, run.result, run.wall_seconds);
     if (recorder) err << fmt::format("results: {} (run {})\n", db, recorder->run_id());
     if (run.interrupted) {
@@ -300,7 +311,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
   configure_logging(log_level, vm.count("verbose") > 0);
   const std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
-  if (command == "list") return do_list(out);
+  if (command == "list") return do_list(out, err);
   if (command == "reference") {
     out << scenarios::scenario_reference_markdown();
     return kExitOk;
@@ -388,7 +399,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     const core::RunSummary summary = market->run();
     progress.done();
     if (recorder) recorder->finish(summary);
-    if (vm.count("json")) out << summary_json(summary).dump(2) << "\n";
+    if (vm.count("json")) {
+      RunProvenance p{"marketplace", &scenario, std::nullopt, db, summary.interrupted, summary.wall_seconds};
+      if (recorder) p.run_id = recorder->run_id();
+      out << run_json(p, summary_json(summary)).dump(2) << "\n";
+    }
     else out << summary_table(summary);
     if (recorder) err << fmt::format("results: {} (run {})\n", db, recorder->run_id());
     if (summary.interrupted) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_app.hpp"
+#include "cli/report.hpp"
 #include "cli/scenario_files.hpp"
 #include "experiments/lesson.hpp"
 #include "experiments/runner.hpp"
@@ -59,8 +60,10 @@ nlohmann::ordered_json lesson_json(const scenarios::Scenario& scenario, const ex
                                    const experiments::StudyResults& results,
                                    const std::vector<experiments::ClaimCheck>& checks) {
   nlohmann::ordered_json j;
+  j["adsim_version"] = ADSIM_VERSION;
   j["lesson"] = scenario.name;
   j["file"] = scenario.source_path;
+  j["sha256"] = sha256_hex(scenario.source_text);
   j["seeds"] = study.seeds;
   j["baseline"] = results.variants[static_cast<std::size_t>(results.baseline)].name;
   j["claims"] = nlohmann::ordered_json::array();
@@ -197,9 +200,14 @@ int run_lesson_cli(const std::vector<std::string>& args, std::ostream& out, std:
     err << "adsim lesson: --db takes one lesson (each lesson is its own study)\n";
     return kExitBadInput;
   }
+  const std::vector<std::filesystem::path> bundled = bundled_scenarios();
+  if (bundled.empty()) {
+    err << bundled_dir_problem();
+    return kExitInternal;
+  }
   int worst = kExitOk;
   std::size_t checked = 0;
-  for (const auto& path : bundled_scenarios()) {
+  for (const auto& path : bundled) {
     scenarios::Scenario s;
     std::ostringstream quiet;
     if (load_scenario(path.string(), {}, quiet, s) != kExitOk || s.experiment.claims.empty()) continue;

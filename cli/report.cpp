@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 namespace adsim::cli {
 
@@ -229,15 +231,10 @@ std::string auction_only_table(const std::string& name, std::uint64_t seed, cons
   return out;
 }
 
-nlohmann::ordered_json auction_only_json(const std::string& name, std::uint64_t seed, const auction::AuctionOnlyResult& r,
-                                         double wall_seconds) {
+nlohmann::ordered_json auction_only_json(const auction::AuctionOnlyResult& r) {
   const auction::AuctionMetricsReport& m = r.metrics;
   nlohmann::ordered_json j;
-  j["scenario"] = name;
-  j["mode"] = "auction_only";
-  j["seed"] = seed;
   j["auctions"] = m.auctions;
-  j["wall_seconds"] = wall_seconds;
   j["reserve"] = r.reserve;
   j["revenue"] = m.revenue;
   j["revenue_se"] = m.revenue_se;
@@ -269,15 +266,39 @@ nlohmann::ordered_json auction_only_json(const std::string& name, std::uint64_t 
   return j;
 }
 
+std::string sha256_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed");
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+nlohmann::ordered_json run_json(const RunProvenance& p, nlohmann::ordered_json summary) {
+  const scenarios::Scenario& s = *p.scenario;
+  nlohmann::ordered_json j;
+  j["adsim_version"] = ADSIM_VERSION;
+  j["mode"] = p.mode;
+  j["scenario"] = {{"name", s.name},
+                   {"file", s.source_path},
+                   {"sha256", sha256_hex(s.source_text)},
+                   {"overrides", s.overrides}};
+  j["seed"] = s.run.seed;
+  j["run_id"] = p.run_id ? nlohmann::ordered_json(*p.run_id) : nlohmann::ordered_json();
+  j["database"] = p.database.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(p.database);
+  j["interrupted"] = p.interrupted;
+  j["wall_seconds"] = p.wall_seconds;
+  j["summary"] = std::move(summary);
+  return j;
+}
+
 nlohmann::ordered_json summary_json(const core::RunSummary& s) {
   const core::Counters& t = s.totals;
   const Rates r = Rates::of(t);
   nlohmann::ordered_json j;
-  j["scenario"] = s.scenario_name;
-  j["seed"] = s.seed;
-  j["interrupted"] = s.interrupted;
   j["simulated_seconds"] = core::to_seconds(s.simulated);
-  j["wall_seconds"] = s.wall_seconds;
   j["events"] = s.events;
   j["sessions"] = t.sessions;
   j["requests"] = t.requests;

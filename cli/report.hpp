@@ -1,22 +1,41 @@
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "auction/auction_only.hpp"
 #include "core/metrics.hpp"
+#include "scenarios/scenario.hpp"
 
 namespace adsim::cli {
 
 // The human-readable summary printed after a run: headline metrics, then the campaigns.
 std::string summary_table(const core::RunSummary& summary, int top_campaigns = 10);
-// The same figures as one JSON object (money in currency units, times in seconds).
+// The same figures as one JSON object (money in currency units, times in seconds), without where
+// they came from (run_json adds that).
 nlohmann::ordered_json summary_json(const core::RunSummary& summary);
 // Auction-only rounds: the metrics report with standard errors, per slot and per bidder.
 std::string auction_only_table(const std::string& name, std::uint64_t seed, const auction::AuctionOnlyResult& r,
                                double wall_seconds);
-nlohmann::ordered_json auction_only_json(const std::string& name, std::uint64_t seed, const auction::AuctionOnlyResult& r,
-                                         double wall_seconds);
+nlohmann::ordered_json auction_only_json(const auction::AuctionOnlyResult& r);
+// Where a run's figures came from: the top level of every `adsim run --json`, marketplace or
+// auction-only alike, with the mode's figures under "summary".
+struct RunProvenance {
+  std::string mode;  // "marketplace" or "auction_only"
+  const scenarios::Scenario* scenario = nullptr;
+  std::optional<std::int64_t> run_id;  // when stored
+  std::string database;                // "" when not stored
+  bool interrupted = false;
+  double wall_seconds = 0;
+};
+nlohmann::ordered_json run_json(const RunProvenance& provenance, nlohmann::ordered_json summary);
+
+// The SHA-256 of `text` in lowercase hex, as `sha256sum` prints it.
+std::string sha256_hex(std::string_view text);
+
 // "06:15" style clock for a simulated time (days prefixed when past the first day).
 std::string clock(core::SimTime t);
 

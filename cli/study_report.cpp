@@ -182,6 +182,7 @@ std::string study_table(const StudyResults& r, const MetricFilter& filter) {
 
 nlohmann::ordered_json study_json(const StudyResults& r, const MetricFilter& filter) {
   nlohmann::ordered_json j;
+  j["adsim_version"] = ADSIM_VERSION;
   const auto& e = r.experiment;
   j["experiment"] = {{"id", e.experiment_id},
                      {"name", e.name},

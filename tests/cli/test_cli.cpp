@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -48,7 +51,7 @@ TEST_F(CliTest, RunPrintsSummaryTableAndExitsZero) {
 TEST_F(CliTest, JsonSummaryHasTheHeadlineFiguresAndCampaigns) {
   const Result r = run(quick({"--json"}));
   ASSERT_EQ(r.code, kExitOk) << r.err;
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = nlohmann::json::parse(r.out)["summary"];
   for (const char* key : {"requests", "impressions", "clicks", "ctr", "revenue", "fill_rate", "avg_cpc", "hides", "reports"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_GT(j["requests"].get<double>(), 1000);
@@ -169,11 +172,12 @@ TEST_F(CliTest, AuctionOnlyRoundsReproduceSecondPriceRevenue) {
   ASSERT_EQ(r.code, kExitOk) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["mode"], "auction_only");
+  j = j["summary"];
   EXPECT_NEAR(j["revenue"].get<double>(), 0.6, 4 * j["revenue_se"].get<double>());
   EXPECT_NEAR(j["efficiency"].get<double>(), 1.0, 1e-12);
   // Myerson reserve r* = 0.5: revenue 0.6125 (Myerson 1981), and efficiency below 1.
   r = run({"run", "lesson_auction_theory", "--json", "--set", "auction_only.reserve_rule=myerson"});
-  j = nlohmann::json::parse(r.out);
+  j = nlohmann::json::parse(r.out)["summary"];
   EXPECT_NEAR(j["reserve"].get<double>(), 0.5, 1e-9);
   EXPECT_NEAR(j["revenue"].get<double>(), 0.6125, 4 * j["revenue_se"].get<double>());
   EXPECT_LT(j["efficiency"].get<double>(), 1.0);
@@ -197,6 +201,50 @@ TEST_F(CliTest, HelpListReferenceAndCheck) {
   EXPECT_EQ(r.code, kExitOk) << r.err;
   r = run({});
   EXPECT_EQ(r.code, kExitBadInput);
+}
+
+
+// --json says where its figures came from, in one top-level shape for both kinds of run: the adsim
+// version (as --version prints it), the scenario's name, file and SHA-256 (as sha256sum prints it
+// for the file), the seed, the overrides as given, and the run's id in the database.
+TEST(CliJson, CarriesItsProvenanceInOneShapeForEveryKindOfRun) {
+  const fs::path dir = fs::temp_directory_path() / ("adsim_provenance_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string file = std::string(ADSIM_SOURCE_DIR) + "/scenarios/quickstart.toml";
+  const auto market = run({"run", file, "--json", "--quiet", "--seed", "7", "--db", (dir / "r.db").string(), "--set",
+                           "run.days=0.05", "--set", "auction.reserve=0.1"});
+  ASSERT_EQ(market.code, adsim::cli::kExitOk) << market.err;
+  const auto j = nlohmann::json::parse(market.out);
+  const std::string version = run({"--version"}).out;
+  EXPECT_EQ("adsim " + j["adsim_version"].get<std::string>() + "\n", version);
+  EXPECT_EQ(j["mode"], "marketplace");
+  EXPECT_EQ(j["scenario"]["name"], "quickstart");
+  EXPECT_EQ(j["scenario"]["file"], file);
+  std::string sha;
+  if (FILE* p = ::popen(("sha256sum " + file).c_str(), "r")) {
+    char buf[65] = {};
+    if (std::fread(buf, 1, 64, p) == 64) sha = buf;
+    ::pclose(p);
+  }
+  ASSERT_EQ(sha.size(), 64u) << "sha256sum (coreutils) did not run";
+  EXPECT_EQ(j["scenario"]["sha256"], sha);
+  EXPECT_EQ(j["scenario"]["overrides"], nlohmann::json::array({"run.days=0.05", "auction.reserve=0.1", "run.seed=7"}));
+  EXPECT_EQ(j["seed"], 7);
+  EXPECT_EQ(j["run_id"], 1);
+  EXPECT_EQ(j["database"], (dir / "r.db").string());
+  EXPECT_FALSE(j["interrupted"].get<bool>());
+  EXPECT_GT(j["summary"]["requests"].get<double>(), 0);
+
+  const auto classroom = run({"run", "lesson_auction_theory", "--json", "--set", "auction_only.rounds=1000"});
+  ASSERT_EQ(classroom.code, adsim::cli::kExitOk) << classroom.err;
+  const auto a = nlohmann::json::parse(classroom.out);
+  EXPECT_EQ(a["mode"], "auction_only");
+  EXPECT_TRUE(a["run_id"].is_null());
+  std::vector<std::string> market_keys, classroom_keys;
+  for (const auto& [key, value] : j.items()) market_keys.push_back(key);
+  for (const auto& [key, value] : a.items()) classroom_keys.push_back(key);
+  EXPECT_EQ(market_keys, classroom_keys);
+  fs::remove_all(dir);
 }
 
 }  // namespace

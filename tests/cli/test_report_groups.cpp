@@ -78,7 +78,7 @@ TEST(ReportGroups, JsonGroupsAddUpTheirCampaigns) {
 TEST(ReportGroups, AutoBiddingLessonReportsEveryStrategyThroughTheCli) {
   std::ostringstream out, err;
   ASSERT_EQ(run_cli({"run", "lesson_auto_bidding", "--json", "--quiet"}, out, err, nullptr), 0) << err.str();
-  const auto j = nlohmann::json::parse(out.str());
+  const auto j = nlohmann::json::parse(out.str())["summary"];
   ASSERT_EQ(j["groups"].size(), 3u) << "manual, tcpa and troas under one pacer, all per click";
   std::uint64_t campaigns = 0;
   for (const auto& g : j["groups"]) {

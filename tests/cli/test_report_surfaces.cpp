@@ -21,7 +21,7 @@ nlohmann::json run_json(std::vector<std::string> args, std::string* table = null
     EXPECT_EQ(run_cli(args, t, e, nullptr), 0) << e.str();
     *table = t.str();
   }
-  return nlohmann::json::parse(out.str());
+  return nlohmann::json::parse(out.str())["summary"];
 }
 
 TEST(ReportSurfaces, FeedOnlyRunHasNoSurfaceBlockButJsonAlwaysHasBoth) {
