@@ -15,6 +15,7 @@ std::string lower(std::string_view s) {
 }
 
 // How many edits still read as a typo of a word this long: one for very short words, up to three.
+constexpr std::size_t kMaxTypo = 3;
 std::size_t typo_budget(std::size_t length) {
   if (length <= 3) return 1;
   if (length <= 6) return 2;
@@ -24,6 +25,10 @@ std::size_t typo_budget(std::size_t length) {
 std::string_view leaf_of(std::string_view path) {
   const auto dot = path.rfind('.');
   return dot == std::string_view::npos ? path : path.substr(dot + 1);
+}
+
+std::size_t length_gap(std::string_view a, std::string_view b) {
+  return a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
 }
 
 std::string_view section_of(std::string_view path) {
@@ -59,6 +64,7 @@ std::optional<std::string> closest_word(std::string_view word, std::span<const s
   std::size_t best = std::numeric_limits<std::size_t>::max();
   const std::string* best_candidate = nullptr;
   for (const std::string& candidate : candidates) {
+    if (length_gap(needle, candidate) > kMaxTypo) continue;  // too far to be suggested: skip the O(n m) distance
     const std::size_t d = edit_distance(needle, lower(candidate));
     if (d < best) {
       best = d;
@@ -79,6 +85,9 @@ std::optional<std::string> suggest_key_path(std::string_view unknown, std::span<
   bool best_same_section = false;
   const std::string* best_candidate = nullptr;
   for (const std::string& known : known_paths) {
+    // The edit distance is at least the difference in length, and nothing more than kMaxTypo edits
+    // away is suggested: skip such candidates (a 100,000-character unknown key took seconds).
+    if (length_gap(path, known) > kMaxTypo && length_gap(leaf, leaf_of(known)) > kMaxTypo) continue;
     const std::string candidate = lower(known);
     const bool same_section = section_of(candidate) == section;
     // A key in the wrong section costs one edit on top of the typo in its leaf name.

@@ -21,6 +21,32 @@
 namespace adsim::scenarios {
 namespace {
 
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF),
+// as TOML requires of every string: a bare --set word is kept as typed, so it is checked here.
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) n = 1, cp = c;
+    else if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1Fu;
+    else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0Fu;
+    else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07u;
+    else return false;
+    if (i + n > text.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto cont = static_cast<unsigned char>(text[i + k]);
+      if ((cont & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cont & 0x3Fu);
+    }
+    constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kSmallest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
 constexpr const char* kOverrideFile = "--set";
 constexpr const char* kReferenceDoc = "docs/scenario-reference.md";
 
@@ -180,12 +206,14 @@ class Loader {
         return;
       }
       if (textual && !node->is_string()) {
+        if (!valid_utf8(value_text)) return add(value_origin, key, "the value is not valid UTF-8");
         value = std::string(value_text);  // a bare word or number given for a string key
       } else {
         value = convert(*spec, *node, key, map);
       }
     } catch (const toml::parse_error& e) {
       if (textual) {
+        if (!valid_utf8(value_text)) return add(value_origin, key, "the value is not valid UTF-8");
         value = std::string(value_text);  // --set auction.mechanism=vcg
       } else {
         add(map.origin(e.source()), key, "invalid value '" + std::string(value_text) + "': " +

@@ -618,7 +618,8 @@ std::vector<CrossFieldRule> build_cross_field_rules() {
     CrossFieldRule rule;
     rule.keys = {a_key, b_key};
     rule.description = "`" + a_key + "` + `" + b_key + "` <= 1: " + rest + ".";
-    rule.check = [a_key, b_key, rest](const Scenario& sc) -> std::optional<std::string> {
+    // Copies by name: clang before 16 cannot capture structured bindings.
+    rule.check = [a_key = a_key, b_key = b_key, rest = rest](const Scenario& sc) -> std::optional<std::string> {
       const double a = std::get<double>(find_key_spec(a_key)->get(sc));
       const double b = std::get<double>(find_key_spec(b_key)->get(sc));
       if (a + b <= 1.0 + 1e-9) return std::nullopt;

@@ -607,6 +607,18 @@ TEST(ScenarioOverrides, BadValueNamesSetAndColumnInArgument) {
   EXPECT_EQ(d.message, "out of range: must be in [1, 50000000] (users), got 0");
 }
 
+// A bare word is kept as typed, so it must be UTF-8 as every TOML string is: \xff used to be
+// accepted, run a whole simulation and fail writing --json (found by fuzz/overrides).
+TEST(ScenarioOverrides, BareWordThatIsNotUtf8IsRefused) {
+  for (const std::string bad : {"name=\xff", "name=ab\xc3", "name=\xc0\xaf", "name=\xed\xa0\x80", "auction.mechanism=\xf4\x90\x80\x80"}) {
+    const Diagnostic d = error_of("", {bad});
+    EXPECT_EQ(d.file, "--set") << bad;
+    EXPECT_EQ(d.message, "the value is not valid UTF-8") << bad;
+  }
+  const Scenario s = parse_scenario("", "t.toml", std::vector<std::string>{"name=Zürich-€-𝄞"});
+  EXPECT_EQ(s.name, "Zürich-€-𝄞");
+}
+
 TEST(ScenarioOverrides, WrongTypeNamesSet) {
   const Diagnostic d = error_of("", {"auction.slots = 2.5"});
   expect_at(d, "--set", 1, 17, "auction.slots");
