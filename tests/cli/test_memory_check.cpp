@@ -41,7 +41,7 @@ struct Child {
 };
 
 // Runs `adsim args...` to the end, under `address_limit` bytes of address space when not 0.
-Child run_child(const std::vector<std::string>& args, rlim_t address_limit = 0) {
+[[maybe_unused]] Child run_child(const std::vector<std::string>& args, rlim_t address_limit = 0) {
   const fs::path log = fs::temp_directory_path() / ("adsim_memory_" + std::to_string(::getpid()) + ".log");
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -68,7 +68,7 @@ Child run_child(const std::vector<std::string>& args, rlim_t address_limit = 0) 
   return c;
 }
 
-std::vector<std::string> set_args(const std::vector<std::string>& overrides) {
+[[maybe_unused]] std::vector<std::string> set_args(const std::vector<std::string>& overrides) {
   std::vector<std::string> args;
   for (const auto& o : overrides) {
     args.push_back("--set");
