@@ -24,6 +24,7 @@ tests=(
   sqlite3                        # the install test and the schema tests read databases with it
   git                            # tests/mutation/run_mutants.py copies the tree with git
   file                           # cpack -G DEB finds the libraries a package depends on with it
+  clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes, llvm-symbolizer
 )
 # The desktop app and `adsim report`'s figures.
 gui=(
