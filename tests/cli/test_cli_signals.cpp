@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "store/result_store.hpp"
+#include "tests/cli/cli_run.hpp"
 
 namespace {
 
@@ -33,19 +34,8 @@ struct TempDir {
   ~TempDir() { fs::remove_all(path); }
 };
 
-// Starts `adsim args...` with stdout and stderr to `log`.
 pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
-  const pid_t pid = ::fork();
-  if (pid != 0) return pid;
-  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  ::dup2(fd, 1);
-  ::dup2(fd, 2);
-  const std::string binary = std::string(ADSIM_BINARY_DIR) + "/cli/adsim";
-  std::vector<char*> argv = {const_cast<char*>(binary.c_str())};
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  ::execv(binary.c_str(), argv.data());
-  ::_exit(127);
+  return adsim::cli::test_support::spawn_adsim(args, log);
 }
 
 // True once the run in `db` has written an interval row (read through a read-only connection, which

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "cli/cli_app.hpp"
-#include "cli_run.hpp"
+#include "tests/cli/cli_run.hpp"
 #include "scenarios/memory_estimate.hpp"
 #include "scenarios/scenario_loader.hpp"
 
@@ -43,22 +43,11 @@ struct Child {
 // Runs `adsim args...` to the end, under `address_limit` bytes of address space when not 0.
 [[maybe_unused]] Child run_child(const std::vector<std::string>& args, rlim_t address_limit = 0) {
   const fs::path log = fs::temp_directory_path() / ("adsim_memory_" + std::to_string(::getpid()) + ".log");
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    if (address_limit > 0) {
-      const rlimit limit{address_limit, address_limit};
-      ::setrlimit(RLIMIT_AS, &limit);
-    }
-    const std::string binary = std::string(ADSIM_BINARY_DIR) + "/cli/adsim";
-    std::vector<char*> argv = {const_cast<char*>(binary.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
+  const pid_t pid = adsim::cli::test_support::spawn_adsim(args, log, [address_limit] {
+    if (address_limit == 0) return;
+    const rlimit limit{address_limit, address_limit};
+    ::setrlimit(RLIMIT_AS, &limit);
+  });
   Child c;
   rusage usage{};
   ::wait4(pid, &c.status, 0, &usage);
