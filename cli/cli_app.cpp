@@ -14,6 +14,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/eval_command.hpp"
 #include "cli/report.hpp"
 #include "cli/lesson_command.hpp"
 #include "cli/report_command.hpp"
@@ -44,6 +45,7 @@ Usage:
   adsim export DB [--experiment ID] --csv [--table runs|summary|comparisons] [-o FILE]
   adsim report DB [--run ID | --experiment ID | --compare ID,ID] [-o FILE.html]
   adsim lesson NAME | --all [--seeds SPEC] [--jobs N]
+  adsim eval FILE.csv [--bins N] [--range-max P] [--json]
   adsim list
   adsim reference
   adsim --help | --version
@@ -61,6 +63,8 @@ Commands:
              with a 95% interval (adsim lesson --help).
   report     Write an HTML page with figures of a run, a study or runs side by side, from a
              results database (adsim report --help). Needs the Qt build.
+  eval       Score predictions against labels from a CSV (AUC, log loss, normalized entropy,
+             calibration, ECE, reliability), as adsim scores its models (adsim eval --help).
   list       List the bundled scenarios with their descriptions.
   reference  Print the scenario reference: every key with its unit, default and range.
 
@@ -272,6 +276,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return run_lesson_cli(std::vector<std::string>(args.begin() + 1, args.end()), out, err, stop);
   if (!args.empty() && args.front() == "report")
     return run_report_cli(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
+  if (!args.empty() && args.front() == "eval")
+    return run_eval_cli(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
   if (!args.empty() && is_study_command(args.front()))
     return run_study_command(args.front(), std::vector<std::string>(args.begin() + 1, args.end()), out, err, stop);
   po::options_description opts("Options");

@@ -20,25 +20,28 @@ double clipped_log_loss(double p, bool label, double eps) {
   return label ? -std::log(p) : -std::log1p(-p);
 }
 
-// Fills ECE and reliability bins of `r` from per-bin sums.
-void fill_calibration(MetricReport& r, const CalibrationBinning& binning, std::span<const std::uint64_t> count,
-                      std::span<const std::uint64_t> clicks, std::span<const double> sum_p) {
+// Fills ECE and reliability bins of `r` from per-bin sums: rows, their weight (the rows themselves
+// when unweighted), the positives' weight and the weighted sum of p.
+template <class Weight>
+void fill_calibration(MetricReport& r, const CalibrationBinning& binning, std::span<const std::uint64_t> rows,
+                      std::span<const Weight> weight, std::span<const Weight> clicks, std::span<const double> sum_p) {
   const double width = binning.range_max / binning.bins;
   r.reliability.resize(static_cast<std::size_t>(binning.bins));
   double ece = 0.0;
-  std::uint64_t total = 0;
+  Weight total = 0;
   for (std::size_t b = 0; b < r.reliability.size(); ++b) {
     ReliabilityBin& bin = r.reliability[b];
     bin.lower = width * static_cast<double>(b);
     bin.upper = b + 1 == r.reliability.size() ? std::max(1.0, binning.range_max) : width * static_cast<double>(b + 1);
-    bin.count = count[b];
-    total += count[b];
-    if (count[b] == 0) {
+    bin.count = rows[b];
+    bin.weight = static_cast<double>(weight[b]);
+    total += weight[b];
+    if (!(weight[b] > 0)) {
       bin.mean_p = kNaN;
       bin.observed_rate = kNaN;
       continue;
     }
-    const double n = static_cast<double>(count[b]);
+    const double n = static_cast<double>(weight[b]);
     bin.mean_p = sum_p[b] / n;
     bin.observed_rate = static_cast<double>(clicks[b]) / n;
     ece += n * std::abs(bin.mean_p - bin.observed_rate);
@@ -46,18 +49,19 @@ void fill_calibration(MetricReport& r, const CalibrationBinning& binning, std::s
   r.ece = total > 0 ? ece / static_cast<double>(total) : kNaN;
 }
 
+// From r.weight and r.click_weight and the weighted sums of p and of the log loss.
 void fill_ratios(MetricReport& r, double sum_p, double sum_log_loss) {
-  if (r.count == 0) {
+  if (!(r.weight > 0.0)) {
     r.mean_p = r.base_rate = r.log_loss = r.normalized_entropy = r.calibration_ratio = r.auc = kNaN;
     return;
   }
-  const double n = static_cast<double>(r.count);
+  const double n = r.weight;
   r.mean_p = sum_p / n;
-  r.base_rate = static_cast<double>(r.clicks) / n;
+  r.base_rate = r.click_weight / n;
   r.log_loss = sum_log_loss / n;
   const double h = bernoulli_entropy(r.base_rate);
   r.normalized_entropy = h > 0.0 ? r.log_loss / h : kNaN;
-  r.calibration_ratio = r.clicks > 0 ? sum_p / static_cast<double>(r.clicks) : kNaN;
+  r.calibration_ratio = r.click_weight > 0.0 ? sum_p / r.click_weight : kNaN;
 }
 
 }  // namespace
@@ -135,27 +139,61 @@ double expected_calibration_error(std::span<const float> p, std::span<const std:
 }
 
 MetricReport evaluate(std::span<const float> p, std::span<const std::uint8_t> labels, CalibrationBinning binning) {
+  return evaluate_weighted(p, labels, {}, binning);
+}
+
+double auc_weighted(std::span<const float> p, std::span<const std::uint8_t> labels, std::span<const double> weights) {
   check_sizes(p, labels);
+  if (weights.size() != p.size()) throw std::invalid_argument("metrics: predictions and weights differ in size");
+  const std::size_t n = p.size();
+  std::vector<std::uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return p[a] < p[b]; });
+  // Over groups of equal p in increasing order: a positive wins against the negative weight below
+  // its group and ties with its own group's negatives.
+  double won = 0.0, negative_below = 0.0, positive_total = 0.0;
+  for (std::size_t i = 0; i < n;) {
+    double group_pos = 0.0, group_neg = 0.0;
+    std::size_t j = i;
+    for (; j < n && p[order[j]] == p[order[i]]; ++j) (labels[order[j]] ? group_pos : group_neg) += weights[order[j]];
+    won += group_pos * (negative_below + 0.5 * group_neg);
+    negative_below += group_neg;
+    positive_total += group_pos;
+    i = j;
+  }
+  if (!(positive_total > 0.0) || !(negative_below > 0.0)) return kNaN;
+  return won / (positive_total * negative_below);
+}
+
+MetricReport evaluate_weighted(std::span<const float> p, std::span<const std::uint8_t> labels,
+                               std::span<const double> weights, CalibrationBinning binning) {
+  check_sizes(p, labels);
+  if (!weights.empty() && weights.size() != p.size())
+    throw std::invalid_argument("metrics: predictions and weights differ in size");
   if (binning.bins < 1 || !(binning.range_max > 0.0)) throw std::invalid_argument("metrics: bad calibration binning");
   MetricReport r;
   const auto nb = static_cast<std::size_t>(binning.bins);
-  std::vector<std::uint64_t> count(nb), clicks(nb);
-  std::vector<double> sum_p(nb);
+  std::vector<std::uint64_t> rows(nb);
+  std::vector<double> weight(nb), clicks(nb), sum_p(nb);
   double total_p = 0.0, total_ll = 0.0;
   for (std::size_t i = 0; i < p.size(); ++i) {
     const bool y = labels[i] != 0;
+    const double w = weights.empty() ? 1.0 : weights[i];
     const auto b = static_cast<std::size_t>(binning.bin_of(p[i]));
-    ++count[b];
-    clicks[b] += y ? 1 : 0;
-    sum_p[b] += p[i];
-    total_p += p[i];
-    total_ll += clipped_log_loss(p[i], y, kLogLossEpsilon);
+    ++rows[b];
+    weight[b] += w;
+    clicks[b] += y ? w : 0.0;
+    sum_p[b] += w * p[i];
+    total_p += w * p[i];
+    total_ll += w * clipped_log_loss(p[i], y, kLogLossEpsilon);
     r.clicks += y ? 1 : 0;
+    r.weight += w;
+    r.click_weight += y ? w : 0.0;
   }
   r.count = p.size();
   fill_ratios(r, total_p, total_ll);
-  if (r.count > 0) r.auc = auc_exact(p, labels);
-  fill_calibration(r, binning, count, clicks, sum_p);
+  if (r.weight > 0.0) r.auc = weights.empty() ? auc_exact(p, labels) : auc_weighted(p, labels, weights);
+  fill_calibration<double>(r, binning, rows, weight, clicks, sum_p);
   return r;
 }
 
@@ -210,8 +248,10 @@ MetricReport ProgressiveValidator::Accumulator::report(const ValidatorConfig& c)
   MetricReport r;
   r.count = count;
   r.clicks = clicks;
+  r.weight = static_cast<double>(count);
+  r.click_weight = static_cast<double>(clicks);
   fill_ratios(r, sum_p, sum_log_loss);
-  fill_calibration(r, c.calibration, cal_count, cal_clicks, cal_sum_p);
+  fill_calibration<std::uint64_t>(r, c.calibration, cal_count, cal_count, cal_clicks, cal_sum_p);
   const std::uint64_t negatives = count - clicks;
   if (clicks == 0 || negatives == 0) {
     r.auc = kNaN;

@@ -38,6 +38,7 @@ struct ReliabilityBin {
   double lower = 0.0;  // bin edges in p
   double upper = 0.0;
   std::uint64_t count = 0;
+  double weight = 0.0;         // Σ weights of its examples (= count unweighted)
   double mean_p = 0.0;         // NaN if empty
   double observed_rate = 0.0;  // NaN if empty
 };
@@ -62,6 +63,8 @@ double expected_calibration_error(std::span<const float> p, std::span<const std:
 struct MetricReport {
   std::uint64_t count = 0;
   std::uint64_t clicks = 0;
+  double weight = 0.0;         // Σ w (= count unweighted); every rate below is weighted
+  double click_weight = 0.0;   // Σ w over the positives (= clicks unweighted)
   double mean_p = 0.0;
   double base_rate = 0.0;
   double auc = 0.0;
@@ -77,6 +80,17 @@ struct MetricReport {
 
 // All metrics computed exactly (sorting for AUC).
 MetricReport evaluate(std::span<const float> p, std::span<const std::uint8_t> labels, CalibrationBinning binning = {});
+
+// The same with a weight per example (an importance or downsampling weight, >= 0): every sum above
+// becomes a weighted sum (log loss Σ w·ℓ / Σ w, base rate Σ w·y / Σ w, calibration Σ w·p / Σ w·y,
+// ECE and the bins by weight), and AUC counts each (positive, negative) pair with the product of
+// their weights, ties one half. An integer weight k is exactly k copies of the example. Empty
+// `weights`: every example weighs 1, the same arithmetic as evaluate(). `adsim eval` uses it.
+MetricReport evaluate_weighted(std::span<const float> p, std::span<const std::uint8_t> labels,
+                               std::span<const double> weights, CalibrationBinning binning = {});
+
+// Weighted AUC as above (NaN without positive and negative weight).
+double auc_weighted(std::span<const float> p, std::span<const std::uint8_t> labels, std::span<const double> weights);
 
 struct ValidatorConfig {
   int segments = 0;                // per-segment reports for segment ids 0 .. segments-1

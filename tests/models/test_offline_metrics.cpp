@@ -23,6 +23,69 @@ TEST(OfflineMetrics, AucWithTiesByHand) {
   EXPECT_DOUBLE_EQ(auc_exact(p, y), 0.75);
 }
 
+TEST(OfflineMetrics, WeightedAucAndRatesByHand) {
+  // p = 0.1 (neg, w 1), 0.4 (pos, w 2), 0.4 (neg, w 1), 0.8 (pos, w 1). Weighted pairs:
+  //   pos 0.4 (2) beats neg 0.1 (1): 2; ties neg 0.4 (1): 2 x 1/2 = 1; pos 0.8 (1) beats both: 2.
+  //   AUC = 5 / (3 x 2). Base rate (2 + 1) / 5; calibration (0.1 + 0.8 + 0.4 + 0.8) / 3.
+  const std::vector<float> p = {0.1f, 0.4f, 0.4f, 0.8f};
+  const Labels y = {0, 1, 0, 1};
+  const std::vector<double> w = {1, 2, 1, 1};
+  EXPECT_DOUBLE_EQ(auc_weighted(p, y, w), 5.0 / 6.0);
+  const MetricReport r = evaluate_weighted(p, y, w);
+  EXPECT_DOUBLE_EQ(r.auc, 5.0 / 6.0);
+  EXPECT_EQ(r.count, 4u);
+  EXPECT_EQ(r.clicks, 2u);
+  EXPECT_DOUBLE_EQ(r.weight, 5.0);
+  EXPECT_DOUBLE_EQ(r.base_rate, 3.0 / 5.0);
+  const double sum_p = static_cast<double>(0.1f) + 2 * static_cast<double>(0.4f) + static_cast<double>(0.4f) +
+                       static_cast<double>(0.8f);
+  EXPECT_NEAR(r.calibration_ratio, sum_p / 3.0, 1e-12);
+  const double ll = (-std::log1p(-static_cast<double>(0.1f)) - 2 * std::log(static_cast<double>(0.4f)) -
+                     std::log1p(-static_cast<double>(0.4f)) - std::log(static_cast<double>(0.8f))) / 5.0;
+  EXPECT_NEAR(r.log_loss, ll, 1e-12);
+  EXPECT_NEAR(r.normalized_entropy, ll / bernoulli_entropy(0.6), 1e-12);
+  // Without weights: the unweighted figures, midrank AUC included (3.5 / 4).
+  EXPECT_DOUBLE_EQ(evaluate_weighted(p, y, {}).auc, 0.875);
+  EXPECT_THROW(evaluate_weighted(p, y, std::vector<double>{1, 2}), std::invalid_argument);
+}
+
+// An integer weight k is k copies of the example, for every metric and every bin.
+TEST(OfflineMetrics, IntegerWeightsEqualRepeatedExamples) {
+  core::Rng rng = core::RandomStreams(11).stream("weights");
+  boost::random::uniform_01<double> u;
+  std::vector<float> p, p_rep;
+  Labels y, y_rep;
+  std::vector<double> w;
+  for (int i = 0; i < 2000; ++i) {
+    const float q = static_cast<float>(std::round(u(rng) * 50) / 100);  // 51 values: many ties
+    const std::uint8_t label = u(rng) < q ? 1 : 0;
+    const int k = static_cast<int>(u(rng) * 4);  // 0 to 3 copies
+    p.push_back(q);
+    y.push_back(label);
+    w.push_back(k);
+    for (int c = 0; c < k; ++c) {
+      p_rep.push_back(q);
+      y_rep.push_back(label);
+    }
+  }
+  const CalibrationBinning bins{10, 0.5};
+  const MetricReport a = evaluate_weighted(p, y, w, bins);
+  const MetricReport b = evaluate(p_rep, y_rep, bins);
+  // Same sums in another order: equal to rounding (1e-12 relative on sums of a few thousand terms).
+  EXPECT_NEAR(a.auc, b.auc, 1e-12);
+  EXPECT_NEAR(a.log_loss, b.log_loss, 1e-12);
+  EXPECT_NEAR(a.normalized_entropy, b.normalized_entropy, 1e-12);
+  EXPECT_NEAR(a.calibration_ratio, b.calibration_ratio, 1e-12);
+  EXPECT_NEAR(a.ece, b.ece, 1e-12);
+  EXPECT_DOUBLE_EQ(a.weight, static_cast<double>(b.count));
+  for (std::size_t i = 0; i < a.reliability.size(); ++i) {
+    EXPECT_DOUBLE_EQ(a.reliability[i].weight, static_cast<double>(b.reliability[i].count));
+    if (b.reliability[i].count > 0) {
+      EXPECT_NEAR(a.reliability[i].observed_rate, b.reliability[i].observed_rate, 1e-12);
+    }
+  }
+}
+
 TEST(OfflineMetrics, AucExtremes) {
   const std::vector<float> p = {0.2f, 0.2f, 0.2f, 0.2f};
   EXPECT_DOUBLE_EQ(auc_exact(p, Labels{1, 0, 1, 0}), 0.5);  // all tied
