@@ -101,7 +101,7 @@ class TopKSelector {
       out[m] = key;
       m += bucket > boundary ? 1 : 0;
       scratch[t] = key;
-      t += (bucket == boundary) & (key != 0) ? 1 : 0;
+      t += ((bucket == boundary) & (key != 0)) ? 1 : 0;
     }
     const std::size_t need = k - above;
     if (need < t) std::nth_element(scratch, scratch + need, scratch + t, std::greater<>());
