@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_app.hpp"
+#include "cli/report.hpp"
 #include "models/offline_metrics.hpp"
 
 namespace adsim::cli {
@@ -128,8 +129,6 @@ Examples read_examples(std::istream& in) {
   if (e.p.empty()) throw std::runtime_error("no examples");
   return e;
 }
-
-nlohmann::ordered_json number_or_null(double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(); }
 
 nlohmann::ordered_json report_json(const models::MetricReport& r) {
   nlohmann::ordered_json j = {{"examples", r.count},        {"positives", r.clicks},

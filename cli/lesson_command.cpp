@@ -53,8 +53,6 @@ struct LessonOptions {
   bool json = false;
 };
 
-nlohmann::ordered_json number_or_null(double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(); }
-
 // One lesson's verdicts as JSON: what the text prints, with every figure as a number.
 nlohmann::ordered_json lesson_json(const scenarios::Scenario& scenario, const experiments::Study& study,
                                    const experiments::StudyResults& results,

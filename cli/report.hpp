@@ -1,4 +1,5 @@
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,6 +33,11 @@ struct RunProvenance {
   double wall_seconds = 0;
 };
 nlohmann::ordered_json run_json(const RunProvenance& provenance, nlohmann::ordered_json summary);
+
+// A finite number, or null (JSON has no NaN): an undefined metric.
+inline nlohmann::ordered_json number_or_null(double x) {
+  return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json();
+}
 
 // The SHA-256 of `text` in lowercase hex, as `sha256sum` prints it.
 std::string sha256_hex(std::string_view text);
