@@ -142,7 +142,33 @@ std::string check_config(const AuctionOnlyConfig& c) {
     if (s.kind == StrategyKind::kFirstPriceEquilibrium && contextual) {
       return "the first-price equilibrium strategy needs values from a distribution (value_model = distribution)";
     }
-    if (c.bidder_strategies.empty()) break;
+    if (s.kind == StrategyKind::kFirstPriceEquilibrium && distribution_of(c, b).kind() == DistributionKind::kFixed) {
+      err << "bidder " << b << ": the first-price equilibrium strategy needs values from a distribution, not a fixed value";
+      return err.str();
+    }
+  }
+  for (const auto* per_bidder : {&c.bidder_ctrs, &c.bidder_qualities}) {
+    const char* what = per_bidder == &c.bidder_ctrs ? "bidder_ctrs" : "bidder_qualities";
+    if (per_bidder->empty()) continue;
+    if (contextual) {
+      err << what << " needs value_model = distribution (contextual items have their own CTRs)";
+      return err.str();
+    }
+    if (per_bidder->size() != static_cast<std::size_t>(c.bidders)) {
+      err << what << " has " << per_bidder->size() << " entries for " << c.bidders << " bidders";
+      return err.str();
+    }
+    for (double x : *per_bidder) {
+      const bool ok = per_bidder == &c.bidder_ctrs ? x > 0.0 && x <= 1.0 : x > 0.0 && std::isfinite(x);
+      if (!ok) {
+        err << what << ": " << x << (per_bidder == &c.bidder_ctrs ? " is not a probability in (0, 1]" : " is not a positive quality");
+        return err.str();
+      }
+    }
+  }
+  if (!(c.log_rate >= 0.0 && c.log_rate <= 1.0)) {
+    err << "log_rate must be in [0, 1], got " << c.log_rate;
+    return err.str();
   }
   if (contextual) {
     if (c.reserve_rule != ReserveRule::kFixed) return "a Myerson reserve needs values from a distribution (value_model = distribution)";
@@ -177,6 +203,8 @@ std::string check_config(const AuctionOnlyConfig& c) {
     err << "pacing ticks (" << bp.ticks << ") cannot exceed the auctions per episode (" << episode << ")";
     return err.str();
   }
+  if (bp.make_pacer && bp.ticks == 0) return "a pacer needs pacing ticks > 0";
+  if (bp.series_points < 1) return "series_points must be at least 1";
   if (!(bp.gain >= 0.0 && std::isfinite(bp.gain))) return "pacing gain must be a non-negative number";
   if (!(bp.min_multiplier > 0.0 && bp.max_multiplier >= bp.min_multiplier && std::isfinite(bp.max_multiplier))) {
     return "pacing multipliers need 0 < min_multiplier <= max_multiplier";
@@ -224,6 +252,27 @@ struct AuctionOnlyRunner::State {
   // Per bidder.
   std::vector<double> budget, tick_start_remaining, tick_spend, lambda, multiplier, bidder_reserve;
   std::vector<double> won_value, paid;
+  std::vector<double> bidder_ctr, bidder_quality;  // empty: 1 for everyone
+  std::vector<double> cand_quality;                // per candidate, when bidder_quality is set
+  std::vector<int> cand_item;                      // per candidate, contextual items
+  // Per bidder and slot (b x slots + s): awards, expected clicks, value and payment.
+  std::vector<BidderSlotOutcome> slot_outcome;
+  // Pacing beyond the built-in rule: the external pacer, its controls, which bidders it paces
+  // (those with a budget), opportunities and wins per tick, throttling, and what the pacing
+  // papers report (time series, exhaustion, Smart Pacing's error).
+  std::unique_ptr<RoundPacer> pacer;
+  std::vector<PacingControl> control;
+  std::vector<std::uint8_t> paced, exhausted_now;
+  std::vector<std::uint64_t> tick_opportunities, tick_wins, throttled, exhausted_episodes;
+  std::vector<std::int64_t> exhausted_round;
+  std::vector<double> pass, episode_start_value, error_sq;
+  std::uint64_t error_ticks = 0;
+  std::uint64_t episode = 0;
+  std::uint64_t total_ticks = 0;
+  std::uint64_t series_stride = 1;
+  std::vector<PacingPoint> series;
+  core::Rng pacing_rng, log_rng;
+  std::vector<BidRecord> log;
   // Auctions each bidder took part in: when every bidder is considered each auction, counted as
   // all_considered - skipped[b] (no per-bidder store on the hot path), else per bidder.
   std::vector<std::uint64_t> took_part, skipped, wins;
@@ -285,9 +334,15 @@ struct AuctionOnlyRunner::State {
       has_spare = true;
     }
   }
-  void best_item(std::uint32_t b, double& v, double& ctr);
+  void best_item(std::uint32_t b, double& v, double& ctr, int& item);
   void end_tick();
+  void builtin_tick(int ticks_left);
+  void paced_tick(int ticks_left);
+  void record_tick();
   void start_episode();
+  void book_awards(std::size_t count);
+  void log_auction(std::size_t count, const core::AuctionCandidates& c);
+  void note_exhausted(std::uint32_t b);
 };
 
 AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config)) {
@@ -296,6 +351,8 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
   values_rng = streams.stream("auction_only.values");
   context_rng = streams.stream("auction_only.context");
   strategy_rng = streams.stream("auction_only.strategy");
+  pacing_rng = streams.stream("auction_only.pacing");
+  log_rng = streams.stream("auction_only.log");
 
   n = cfg.bidders;
   m = cfg.bidders_per_auction ? cfg.bidders_per_auction : n;
@@ -342,6 +399,7 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
     switch (s.kind) {
       case StrategyKind::kTruthful: strategies.push_back(BiddingStrategy::truthful()); break;
       case StrategyKind::kShaded: strategies.push_back(BiddingStrategy::shaded(s.shading)); break;
+      case StrategyKind::kFixedBid: strategies.push_back(BiddingStrategy::fixed_bid(s.bid)); break;
       case StrategyKind::kFirstPriceEquilibrium: {
         const double r = per_bidder_reserve ? std::max(reserve, bidder_reserve[static_cast<std::size_t>(b)]) : reserve;
         if (cfg.bidder_values.empty() && !per_bidder_reserve) {
@@ -386,6 +444,12 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
     shading[b] = spec.kind == StrategyKind::kShaded ? spec.shading : 1.0;
   }
 
+  // Per-bidder CTRs or qualities and external pacers are read on the general path only, so the
+  // fast paths (the benchmarks' AuctionGym and AuctionNet shapes) carry no check for them.
+  if (!cfg.bidder_ctrs.empty() || !cfg.bidder_qualities.empty() || cfg.budgets.make_pacer) {
+    all_uniform = false;
+    linear_strategies = false;
+  }
   order.resize(static_cast<std::size_t>(n));
   for (int b = 0; b < n; ++b) order[static_cast<std::size_t>(b)] = static_cast<std::uint32_t>(b);
   const auto mm = static_cast<std::size_t>(m);
@@ -397,15 +461,33 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
   scores.resize(mm);
   surplus.resize(mm);
   bidder_of.resize(mm);
+  cand_item.assign(mm, -1);
+  bidder_ctr = cfg.bidder_ctrs;
+  bidder_quality = cfg.bidder_qualities;
+  if (!bidder_quality.empty()) cand_quality.resize(mm, 1.0);
 
   const auto nn = static_cast<std::size_t>(n);
   budget.assign(nn, 0.0);
   budgeted = cfg.budgets.budget > 0.0 || !cfg.budgets.bidder_budgets.empty();
+  paced.assign(nn, 0);
   if (budgeted) {
     for (std::size_t b = 0; b < nn; ++b) {
       budget[b] = cfg.budgets.bidder_budgets.empty() ? cfg.budgets.budget : cfg.budgets.bidder_budgets[b];
+      paced[b] = budget[b] > 0.0 && cfg.budgets.ticks > 0;
+      if (budget[b] == 0.0) budget[b] = std::numeric_limits<double>::infinity();  // unlimited
     }
   }
+  control.assign(nn, PacingControl{});
+  pass.assign(nn, 1.0);
+  exhausted_now.assign(nn, 0);
+  tick_opportunities.assign(nn, 0);
+  tick_wins.assign(nn, 0);
+  throttled.assign(nn, 0);
+  exhausted_episodes.assign(nn, 0);
+  exhausted_round.assign(nn, -1);
+  episode_start_value.assign(nn, 0.0);
+  error_sq.assign(nn, 0.0);
+  slot_outcome.assign(nn * static_cast<std::size_t>(cfg.slots), BidderSlotOutcome{});
   tick_start_remaining.assign(nn, 0.0);
   tick_spend.assign(nn, 0.0);
   lambda.assign(nn, std::clamp(0.0, 1.0 / cfg.budgets.max_multiplier - 1.0, 1.0 / cfg.budgets.min_multiplier - 1.0));
@@ -421,6 +503,14 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
   if (pacing) {
     const std::uint64_t ep = episode_len ? episode_len : std::max<std::uint64_t>(cfg.rounds, 1);
     tick_len = std::max<std::uint64_t>(1, ep / static_cast<std::uint64_t>(cfg.budgets.ticks));
+    const std::uint64_t episodes = (cfg.rounds + ep - 1) / ep;
+    const auto ticks_in_run = episodes * static_cast<std::uint64_t>(cfg.budgets.ticks);
+    const auto points = static_cast<std::uint64_t>(cfg.budgets.series_points);
+    series_stride = std::max<std::uint64_t>(1, (ticks_in_run + points - 1) / points);
+    if (cfg.budgets.make_pacer) pacer = cfg.budgets.make_pacer(n);
+    // Reserved up front: recording a tick allocates nothing.
+    const auto paced_bidders = static_cast<std::uint64_t>(std::count(paced.begin(), paced.end(), 1));
+    series.reserve(static_cast<std::size_t>(ticks_in_run / series_stride * paced_bidders));
   }
 
   factors.resize(static_cast<std::size_t>(cfg.slots));
@@ -443,7 +533,9 @@ AuctionOnlyRunner::State::State(AuctionOnlyConfig config) : cfg(std::move(config
        {{&State::gather_candidates<true, false, false, false>, &State::gather_candidates<true, false, false, true>},
         {&State::gather_candidates<true, false, true, false>, &State::gather_candidates<true, false, true, true>}}}};
   gather = kGather[contextual][all_uniform][linear_strategies][budgeted];
-  if (!pacing) std::fill(multiplier.begin(), multiplier.end(), 1.0);
+  for (std::size_t b = 0; b < nn; ++b) {
+    if (!paced[b] || pacer) multiplier[b] = 1.0;
+  }
   refresh_bid_factors();
   start_episode();
 }
@@ -471,20 +563,55 @@ void AuctionOnlyRunner::State::start_episode() {
     hot[b].remaining = budget[b];
     tick_start_remaining[b] = budget[b];
     tick_spend[b] = 0.0;
+    tick_opportunities[b] = 0;
+    tick_wins[b] = 0;
+    exhausted_now[b] = 0;
+    episode_start_value[b] = won_value[b];
+    if (pacer && paced[b]) {
+      pacer->start_episode(static_cast<int>(b), episode, control[b]);
+      multiplier[b] = control[b].multiplier;
+      pass[b] = control[b].pass_rate;
+    }
   }
+  if (pacer) refresh_bid_factors();
 }
 
-// A pacing tick (dual descent on the budget constraint): each bidder compares what it spent with
-// an even share of what it had left, share = left at the tick's start / ticks left, and moves its
-// price of budget lambda by gain x (spent / share - 1), the ratio capped at 4; the multiplier is
-// 1 / (1 + lambda) within [min_multiplier, max_multiplier]. Overspending pushes the multiplier
-// down fast, underspending lets it recover; lambda carries over from one episode to the next.
+// The end of a pacing tick: Smart Pacing's error of the tick, the pacer's update, a point of the
+// time series, and a fresh tick.
 void AuctionOnlyRunner::State::end_tick() {
   ++ticks_done;
-  const int ticks_left = cfg.budgets.ticks - ticks_done + 1;  // including the tick that just ended
+  ++total_ticks;
+  const int ticks = cfg.budgets.ticks;
+  const int ticks_left = ticks - ticks_done + 1;  // including the tick that just ended
+  for (std::size_t b = 0; b < hot.size(); ++b) {
+    if (!paced[b]) continue;
+    const double miss = tick_spend[b] - budget[b] / ticks;
+    error_sq[b] += miss * miss;
+  }
+  ++error_ticks;
+  if (pacer) paced_tick(ticks_left);
+  else builtin_tick(ticks_left);
+  if (total_ticks % series_stride == 0) record_tick();
+  for (std::size_t b = 0; b < hot.size(); ++b) {
+    tick_start_remaining[b] = hot[b].remaining;
+    tick_spend[b] = 0.0;
+    tick_opportunities[b] = 0;
+    tick_wins[b] = 0;
+  }
+  refresh_bid_factors();
+}
+
+// The built-in rule (dual descent on the budget constraint): each bidder compares what it spent
+// with an even share of what it had left, share = left at the tick's start / ticks left, and
+// moves its price of budget lambda by gain x (spent / share - 1), the ratio capped at 4; the
+// multiplier is 1 / (1 + lambda) within [min_multiplier, max_multiplier]. Overspending pushes the
+// multiplier down fast, underspending lets it recover; lambda carries over from one episode to
+// the next.
+void AuctionOnlyRunner::State::builtin_tick(int ticks_left) {
   const double lambda_lo = 1.0 / cfg.budgets.max_multiplier - 1.0;
   const double lambda_hi = 1.0 / cfg.budgets.min_multiplier - 1.0;
   for (std::size_t b = 0; b < hot.size(); ++b) {
+    if (!paced[b]) continue;
     const double share = tick_start_remaining[b] / std::max(ticks_left, 1);
     if (share > 0.0) {
       const double ratio = std::min(tick_spend[b] / share, 4.0);
@@ -493,19 +620,66 @@ void AuctionOnlyRunner::State::end_tick() {
       lambda[b] = lambda_hi;
     }
     multiplier[b] = std::clamp(1.0 / (1.0 + lambda[b]), cfg.budgets.min_multiplier, cfg.budgets.max_multiplier);
-    tick_start_remaining[b] = hot[b].remaining;
-    tick_spend[b] = 0.0;
+    control[b].dual = lambda[b];
+    control[b].multiplier = multiplier[b];
   }
-  refresh_bid_factors();
 }
 
-void AuctionOnlyRunner::State::best_item(std::uint32_t b, double& v, double& ctr) {
+void AuctionOnlyRunner::State::paced_tick(int ticks_left) {
+  const int ticks = cfg.budgets.ticks;
+  for (std::size_t b = 0; b < hot.size(); ++b) {
+    if (!paced[b]) continue;
+    PacingSignal sig;
+    sig.episode = episode;
+    sig.tick = ticks_done;
+    sig.ticks = ticks;
+    sig.budget = budget[b];
+    sig.spent = budget[b] - hot[b].remaining;
+    sig.planned = budget[b] * ticks_done / ticks;
+    sig.tick_spend = tick_spend[b];
+    sig.tick_plan = budget[b] / ticks;
+    sig.tick_replanned = tick_start_remaining[b] / std::max(ticks_left, 1);
+    sig.opportunities = tick_opportunities[b];
+    sig.wins = tick_wins[b];
+    pacer->update(static_cast<int>(b), sig, control[b]);
+    multiplier[b] = control[b].multiplier;
+    pass[b] = control[b].pass_rate;
+  }
+}
+
+void AuctionOnlyRunner::State::record_tick() {
+  for (std::size_t b = 0; b < hot.size(); ++b) {
+    if (!paced[b]) continue;
+    PacingPoint p;
+    p.round = done;
+    p.episode = episode;
+    p.tick = ticks_done;
+    p.bidder = static_cast<int>(b);
+    p.multiplier = multiplier[b];
+    p.pass_rate = pass[b];
+    p.dual = control[b].dual;
+    p.spent = budget[b] - hot[b].remaining;
+    p.planned = budget[b] * ticks_done / cfg.budgets.ticks;
+    p.value = won_value[b] - episode_start_value[b];
+    p.budget_left = hot[b].remaining;
+    series.push_back(p);
+  }
+}
+
+void AuctionOnlyRunner::State::note_exhausted(std::uint32_t b) {
+  exhausted_now[b] = 1;
+  ++exhausted_episodes[b];
+  if (exhausted_round[b] < 0) exhausted_round[b] = static_cast<std::int64_t>(done);
+}
+
+void AuctionOnlyRunner::State::best_item(std::uint32_t b, double& v, double& ctr, int& item) {
   const auto off = static_cast<std::size_t>(b) * static_cast<std::size_t>(items);
   const OracleItemChooser::Choice c = chooser.choose(
       {embedding.data() + off * static_cast<std::size_t>(dim), static_cast<std::size_t>(items * dim)},
       {item_value.data() + off, static_cast<std::size_t>(items)}, item_value_max[b], context);
   v = c.value;
   ctr = c.ctr;
+  item = c.item;
 }
 
 // Draws each taking-part bidder's value and bid and keeps those whose budget covers the bid.
@@ -522,6 +696,9 @@ void AuctionOnlyRunner::State::gather_candidates(std::size_t& count_out) {
   const int taking_part = m;
   const bool subset = m < n;
   const bool own_reserve = per_bidder_reserve;
+  const double* ctr_of = bidder_ctr.empty() ? nullptr : bidder_ctr.data();
+  const double* quality_of = bidder_quality.empty() ? nullptr : bidder_quality.data();
+  const double* pass_of = pacer ? pass.data() : nullptr;
   // Uniform values: every taking-part bidder draws one, in order, so they are drawn first in one
   // tight loop (the engine's state stays in registers there, and the loop below makes no call).
   const double* unit_p = units.data();
@@ -531,14 +708,25 @@ void AuctionOnlyRunner::State::gather_candidates(std::size_t& count_out) {
   for (int j = 0; j < taking_part; ++j) {
     const std::uint32_t b = order_p[j];
     const Hot& h = hot_p[b];
+    if (!kLinear && pass_of != nullptr) {  // an external pacer: count the opportunity; it may throttle
+      ++tick_opportunities[b];
+      if (pass_of[b] < 1.0 && uniform_unit(pacing_rng) >= pass_of[b]) {
+        ++throttled[b];
+        continue;
+      }
+    }
     double v = 0.0;
     double ctr = 1.0;
+    int item = -1;
     if constexpr (kContextual) {
-      best_item(b, v, ctr);
+      best_item(b, v, ctr, item);
     } else if constexpr (kUniform) {
       v = h.lo + h.width * unit_p[j];
     } else {
       v = dists[b].sample(values_rng);
+    }
+    if constexpr (!kContextual && !kLinear) {
+      if (ctr_of != nullptr) ctr = ctr_of[b];
     }
     double x = 0.0;
     if constexpr (kLinear) {
@@ -550,11 +738,18 @@ void AuctionOnlyRunner::State::gather_candidates(std::size_t& count_out) {
       if (h.remaining < x * ctr) {
         ++excluded;
         ++skipped[b];
+        if (!exhausted_now[b]) note_exhausted(b);
         continue;
       }
     }
     bid_p[count] = x;
-    if constexpr (kContextual) pctr_p[count] = ctr;
+    if constexpr (kContextual) {
+      pctr_p[count] = ctr;
+      cand_item[count] = item;
+    } else if (!kLinear && ctr_of != nullptr) {
+      pctr_p[count] = ctr;
+    }
+    if (!kLinear && quality_of != nullptr) cand_quality[count] = quality_of[b];
     value_p[count] = v;
     bidder_p[count] = b;
     if (own_reserve) cand_reserve[count] = bidder_reserve[b];
@@ -587,30 +782,15 @@ void AuctionOnlyRunner::State::step() {
 
   core::AuctionCandidates c;
   c.bid = std::span<const double>(bid.data(), count);
-  if (contextual) c.pctr = std::span<const double>(pctr.data(), count);
+  if (contextual || !bidder_ctr.empty()) c.pctr = std::span<const double>(pctr.data(), count);
+  if (!bidder_quality.empty()) c.quality = std::span<const double>(cand_quality.data(), count);
   if (per_bidder_reserve) c.reserve = std::span<const double>(cand_reserve.data(), count);
   const std::span<double> sc(scores.data(), count);
   run_auction(cfg.mechanism, c, rules, sc, result);
   metrics.add(c, std::span<const double>(value.data(), count), rules, result);
-
-  if (learners) std::fill(surplus.begin(), surplus.begin() + static_cast<std::ptrdiff_t>(count), 0.0);
-  for (int s = 0; s < result.filled; ++s) {
-    const core::SlotAward& a = result.slots[static_cast<std::size_t>(s)];
-    const std::uint32_t i = a.candidate;
-    const std::uint32_t b = bidder_of[i];
-    const double got = value[i] * pctr[i] * factors[static_cast<std::size_t>(s)];
-    const double pay = a.expected_payment;
-    ++wins[b];
-    won_value[b] += got;
-    paid[b] += pay;
-    if (budgeted) {
-      hot[b].remaining -= pay;
-      tick_spend[b] += pay;
-    }
-    if (learners) surplus[i] = got - pay;
-  }
-  if (learners) {
-    for (std::size_t i = 0; i < count; ++i) strategies[bidder_of[i]].observe(surplus[i]);
+  book_awards(count);
+  if (cfg.log_rate > 0.0 && log.size() < cfg.log_limit && (cfg.log_rate >= 1.0 || uniform_unit(log_rng) < cfg.log_rate)) {
+    log_auction(count, c);
   }
 
   ++done;
@@ -619,7 +799,66 @@ void AuctionOnlyRunner::State::step() {
     until_tick = tick_len;
     if (ticks_done < cfg.budgets.ticks) end_tick();
   }
-  if (episode_len && in_episode == episode_len) start_episode();
+  if (episode_len && in_episode == episode_len) {
+    ++episode;
+    start_episode();
+  }
+}
+
+// Charges the winners, books each award to its bidder and slot, and lets learning bidders learn.
+void AuctionOnlyRunner::State::book_awards(std::size_t count) {
+  if (learners) std::fill(surplus.begin(), surplus.begin() + static_cast<std::ptrdiff_t>(count), 0.0);
+  const auto slots = static_cast<std::size_t>(cfg.slots);
+  for (int s = 0; s < result.filled; ++s) {
+    const core::SlotAward& a = result.slots[static_cast<std::size_t>(s)];
+    const std::uint32_t i = a.candidate;
+    const std::uint32_t b = bidder_of[i];
+    const double clicks = pctr[i] * factors[static_cast<std::size_t>(s)];
+    const double got = value[i] * clicks;
+    const double pay = a.expected_payment;
+    ++wins[b];
+    won_value[b] += got;
+    paid[b] += pay;
+    BidderSlotOutcome& o = slot_outcome[b * slots + static_cast<std::size_t>(s)];
+    ++o.wins;
+    o.clicks += clicks;
+    o.value += got;
+    o.payment += pay;
+    if (budgeted) {
+      hot[b].remaining -= pay;
+      tick_spend[b] += pay;
+      ++tick_wins[b];
+    }
+    if (learners) surplus[i] = got - pay;
+  }
+  if (learners) {
+    for (std::size_t i = 0; i < count; ++i) strategies[bidder_of[i]].observe(surplus[i]);
+  }
+}
+
+void AuctionOnlyRunner::State::log_auction(std::size_t count, const core::AuctionCandidates& c) {
+  const std::size_t first = log.size();
+  for (std::size_t i = 0; i < count && log.size() < cfg.log_limit; ++i) {
+    BidRecord r;
+    r.round = done;
+    r.bidder = static_cast<int>(bidder_of[i]);
+    r.item = contextual ? cand_item[i] : -1;
+    r.value = value[i];
+    r.ctr = c.pctr.empty() ? 1.0 : c.pctr[i];
+    r.quality = c.quality.empty() ? 1.0 : c.quality[i];
+    r.multiplier = multiplier[bidder_of[i]];
+    r.bid = bid[i];
+    r.rank_score = scores[i];
+    log.push_back(r);
+  }
+  for (int s = 0; s < result.filled; ++s) {
+    const core::SlotAward& a = result.slots[static_cast<std::size_t>(s)];
+    if (first + a.candidate >= log.size()) continue;
+    BidRecord& r = log[first + a.candidate];
+    r.slot = s;
+    r.price = a.price;
+    r.payment = a.expected_payment;
+  }
 }
 
 AuctionOnlyRunner::AuctionOnlyRunner(AuctionOnlyConfig config) {
@@ -639,6 +878,8 @@ void AuctionOnlyRunner::run(std::uint64_t auctions) {
 std::uint64_t AuctionOnlyRunner::auctions_run() const { return state_->done; }
 const AuctionMetrics& AuctionOnlyRunner::metrics() const { return state_->metrics; }
 const AuctionOnlyConfig& AuctionOnlyRunner::config() const { return state_->cfg; }
+const std::vector<PacingPoint>& AuctionOnlyRunner::pacing_series() const { return state_->series; }
+const std::vector<BidRecord>& AuctionOnlyRunner::bid_log() const { return state_->log; }
 
 AuctionOnlyResult AuctionOnlyRunner::result() const {
   const State& s = *state_;
@@ -649,13 +890,28 @@ AuctionOnlyResult AuctionOnlyRunner::result() const {
   r.bidders.resize(static_cast<std::size_t>(s.n));
   for (std::size_t b = 0; b < r.bidders.size(); ++b) {
     BidderOutcome& o = r.bidders[b];
-    o.auctions = s.m < s.n ? s.took_part[b] : s.all_considered - s.skipped[b];
+    o.auctions = s.m < s.n ? s.took_part[b] : s.all_considered - s.skipped[b] - s.throttled[b];
     o.wins = s.wins[b];
+    const auto slots = static_cast<std::size_t>(s.cfg.slots);
+    o.slots.assign(s.slot_outcome.begin() + static_cast<std::ptrdiff_t>(b * slots),
+                   s.slot_outcome.begin() + static_cast<std::ptrdiff_t>((b + 1) * slots));
     o.value = s.won_value[b];
     o.payment = s.paid[b];
     o.surplus = s.won_value[b] - s.paid[b];
-    o.budget_left = s.hot[b].remaining;
+    const bool limited = s.budgeted && std::isfinite(s.budget[b]);
+    constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+    o.budget = limited ? s.budget[b] : kNone;
+    o.budget_left = limited ? s.hot[b].remaining : kNone;
     o.multiplier = s.multiplier[b];
+    o.pass_rate = s.pass[b];
+    o.throttled = s.throttled[b];
+    o.exhausted_round = s.exhausted_round[b];
+    o.exhausted_episodes = s.exhausted_episodes[b];
+    o.pacing_error = kNone;
+    if (s.paced[b] && s.error_ticks > 0) {
+      const double plan = s.budget[b] / s.cfg.budgets.ticks;
+      o.pacing_error = std::sqrt(s.error_sq[b] / static_cast<double>(s.error_ticks)) / plan;
+    }
     if (const BanditShader* bandit = s.strategies[b].bandit_state()) o.preferred_shading = bandit->factor(bandit->preferred_arm());
   }
   return r;

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -41,18 +42,59 @@ struct ContextualItems {
   ValueDistribution item_values = ValueDistribution::lognormal(0.1, 0.2);  // per click, drawn once per item
 };
 
-// Budgets and a per-bidder pacing multiplier (AuctionNet-style). Spend is expected payment.
+// What an external pacer sees about one bidder at the end of one pacing tick. Amounts are in the
+// runner's unit; the plan is uniform over the episode (B x tick / ticks).
+struct PacingSignal {
+  std::uint64_t episode = 0;  // from 0
+  int tick = 0;               // the tick that just ended, from 1
+  int ticks = 0;              // per episode
+  double budget = 0.0;        // B, per episode
+  double spent = 0.0;         // so far in the episode
+  double planned = 0.0;       // B x tick / ticks
+  double tick_spend = 0.0;    // spent during the tick
+  double tick_plan = 0.0;     // B / ticks
+  double tick_replanned = 0.0;  // budget left at the tick's start / ticks left (including this one)
+  std::uint64_t opportunities = 0;  // auctions the bidder was considered for in the tick (before throttling)
+  std::uint64_t wins = 0;           // slots won in the tick
+};
+
+// What a pacer applies to a bidder until its next tick: bid = strategy's bid x multiplier, and the
+// bidder takes part in an auction with probability pass_rate. `dual` is the controller's state
+// variable as its paper plots it (the price of budget mu for dual descent, phi for PID, the rate
+// for throttling).
+struct PacingControl {
+  double multiplier = 1.0;
+  double pass_rate = 1.0;
+  double dual = 0.0;
+};
+
+// A budget pacer the runner drives once per bidder per tick (a virtual call per tick, never per
+// auction), e.g. pacing/'s control rules adapted by scenarios/. Only bidders with a budget are paced.
+class RoundPacer {
+ public:
+  virtual ~RoundPacer() = default;
+  virtual void start_episode(int bidder, std::uint64_t episode, PacingControl& out) = 0;
+  virtual void update(int bidder, const PacingSignal& signal, PacingControl& out) = 0;
+};
+
+// Budgets and pacing. Spend is expected payment. A bidder with budget 0 is unlimited and never paced.
 struct BudgetPacing {
   double budget = 0.0;              // per bidder per episode; 0: unlimited
   std::vector<double> bidder_budgets;  // optional, one per bidder (overrides `budget`)
   std::uint64_t episode_rounds = 0; // budgets refill every this many auctions; 0: never
   int ticks = 0;                    // pacing updates per episode; 0: no pacing (multiplier stays 1)
-  // Each tick (dual descent): lambda <- lambda + gain (min(spent / share, 4) - 1), share = budget
-  // left at the tick's start / ticks left; multiplier = 1 / (1 + lambda) within the bounds below.
-  // lambda carries over between episodes.
+  // The built-in rule (AuctionNet-style), used when make_pacer is empty. Each tick (dual descent):
+  // lambda <- lambda + gain (min(spent / share, 4) - 1), share = budget left at the tick's start /
+  // ticks left; multiplier = 1 / (1 + lambda) within the bounds below. lambda carries over between
+  // episodes.
   double gain = 0.25;
   double min_multiplier = 0.05;
   double max_multiplier = 1.0;      // > 1 lets an under-spending bidder bid above its value
+  // An external pacer replacing the built-in rule; called with the number of bidders.
+  std::function<std::unique_ptr<RoundPacer>(int bidders)> make_pacer;
+  // The pacing time series (AuctionOnlyRunner::pacing_series) keeps about this many ticks per
+  // bidder, evenly spaced (every tick when there are fewer).
+  int series_points = 2000;
 };
 
 struct AuctionOnlyConfig {
@@ -70,6 +112,15 @@ struct AuctionOnlyConfig {
   std::vector<ValueDistribution> bidder_values;  // optional, one per bidder (asymmetric values)
   StrategySpec strategy;                         // every bidder's, unless bidder_strategies is set
   std::vector<StrategySpec> bidder_strategies;   // optional, one per bidder
+  // Optional, one per bidder (distribution value model): the probability that the bidder's ad is
+  // clicked in the top slot (its pCTR, true and predicted alike), and its quality score in
+  // bid x pCTR x quality^alpha. Empty: 1 for everyone (the bidders sell items).
+  std::vector<double> bidder_ctrs;
+  std::vector<double> bidder_qualities;
+  // The bid log (AuctionOnlyRunner::bid_log): the share of auctions whose every bid is kept, drawn
+  // from its own stream (so logging changes no other draw), up to log_limit rows.
+  double log_rate = 0.0;
+  std::uint64_t log_limit = 1'000'000;
   ContextualItems items;                         // kContextualItems only
   BudgetPacing budgets;
   std::uint64_t rounds = 10'000;
@@ -111,15 +162,64 @@ class OracleItemChooser {
 // Empty if the configuration can run, else a message naming the offending field.
 std::string check_config(const AuctionOnlyConfig& config);
 
+// A bidder's awards in one slot.
+struct BidderSlotOutcome {
+  std::uint64_t wins = 0;
+  double clicks = 0.0;   // expected clicks: pCTR x slot factor per award
+  double value = 0.0;    // expected value
+  double payment = 0.0;  // expected payment
+};
+
 struct BidderOutcome {
   std::uint64_t auctions = 0;  // auctions it took part in
   std::uint64_t wins = 0;      // slots won
+  std::vector<BidderSlotOutcome> slots;  // per slot, top first
   double value = 0.0;          // expected value of what it won
   double payment = 0.0;        // expected payment
   double surplus = 0.0;        // value - payment
-  double budget_left = 0.0;    // at the end (current episode)
+  double budget = 0.0;         // per episode; NaN: unlimited
+  double budget_left = 0.0;    // at the end (current episode); NaN: unlimited
   double multiplier = 1.0;     // pacing multiplier at the end
+  double pass_rate = 1.0;      // pacing pass-through rate at the end (throttling)
+  std::uint64_t throttled = 0; // auctions the pacer kept it out of
+  // The first auction (from 0) in which its budget could not cover its bid; -1: never.
+  std::int64_t exhausted_round = -1;
+  std::uint64_t exhausted_episodes = 0;  // episodes in which that happened
+  // Smart Pacing's average error (Xu et al., KDD 2015): sqrt(mean over ticks of (s_k - B/K)^2)
+  // / (B/K), s_k the spend in tick k of K per episode; NaN without budget or ticks.
+  double pacing_error = 0.0;
   double preferred_shading = 0.0;  // learning shader's preferred factor (0 for other strategies)
+};
+
+// One bidder at the end of one pacing tick (the time series the pacing papers plot).
+struct PacingPoint {
+  std::uint64_t round = 0;  // auctions run so far
+  std::uint64_t episode = 0;
+  int tick = 0;             // within the episode, from 1
+  int bidder = 0;
+  double multiplier = 1.0;
+  double pass_rate = 1.0;
+  double dual = 0.0;        // PacingControl::dual (built-in rule: lambda)
+  double spent = 0.0;       // in the episode so far
+  double planned = 0.0;     // B x tick / ticks
+  double value = 0.0;       // value won in the episode so far
+  double budget_left = 0.0;
+};
+
+// One bid of a logged auction.
+struct BidRecord {
+  std::uint64_t round = 0;  // auction index, from 0
+  int bidder = 0;
+  int item = -1;            // contextual items: the item bid on; else -1
+  double value = 0.0;       // per click
+  double ctr = 1.0;
+  double quality = 1.0;
+  double multiplier = 1.0;  // pacing multiplier applied
+  double bid = 0.0;         // per click, after pacing
+  double rank_score = 0.0;
+  int slot = -1;            // -1: lost
+  double price = 0.0;       // per click; 0 when lost
+  double payment = 0.0;     // expected payment
 };
 
 struct AuctionOnlyResult {
@@ -143,6 +243,8 @@ class AuctionOnlyRunner {
   AuctionOnlyResult result() const;
   const AuctionMetrics& metrics() const;
   const AuctionOnlyConfig& config() const;
+  const std::vector<PacingPoint>& pacing_series() const;
+  const std::vector<BidRecord>& bid_log() const;
 
  private:
   struct State;

@@ -173,6 +173,12 @@ std::string check_strategy(const StrategySpec& spec) {
   switch (spec.kind) {
     case StrategyKind::kTruthful:
     case StrategyKind::kFirstPriceEquilibrium: return {};
+    case StrategyKind::kFixedBid:
+      if (!(std::isfinite(spec.bid) && spec.bid >= 0.0)) {
+        err << "a fixed bid must be a non-negative number, got " << spec.bid;
+        return err.str();
+      }
+      return {};
     case StrategyKind::kShaded:
       if (!(std::isfinite(spec.shading) && spec.shading >= 0.0)) {
         err << "shading factor must be a non-negative number, got " << spec.shading;
@@ -211,6 +217,13 @@ BiddingStrategy BiddingStrategy::shaded(double factor) {
   BiddingStrategy s;
   s.kind_ = StrategyKind::kShaded;
   s.shading_ = factor;
+  return s;
+}
+
+BiddingStrategy BiddingStrategy::fixed_bid(double bid) {
+  BiddingStrategy s;
+  s.kind_ = StrategyKind::kFixedBid;
+  s.shading_ = bid;
   return s;
 }
 

@@ -80,12 +80,14 @@ class BanditShader {
   std::array<std::uint64_t, kMaxArms> pulls_{};
 };
 
-enum class StrategyKind : std::uint8_t { kTruthful, kShaded, kFirstPriceEquilibrium, kBanditShader };
+// kFixedBid: the same bid whatever the value (a classroom bidder whose bid is given).
+enum class StrategyKind : std::uint8_t { kTruthful, kShaded, kFirstPriceEquilibrium, kBanditShader, kFixedBid };
 
 // What a scenario says about how a value-driven bidder bids.
 struct StrategySpec {
   StrategyKind kind = StrategyKind::kTruthful;
   double shading = 1.0;  // kShaded: bid = shading x value
+  double bid = 0.0;      // kFixedBid: the bid per click, whatever the value
   BanditConfig bandit;   // kBanditShader
   // kFirstPriceEquilibrium is computed from the bidder's value distribution, the number of
   // bidders per auction and the reserve by whoever builds the strategy (see AuctionOnlyRunner).
@@ -101,6 +103,7 @@ class BiddingStrategy {
   static BiddingStrategy shaded(double factor);
   static BiddingStrategy equilibrium(std::shared_ptr<const FirstPriceEquilibrium> eq);
   static BiddingStrategy bandit(const BanditConfig& config);
+  static BiddingStrategy fixed_bid(double bid);
 
   StrategyKind kind() const { return kind_; }
   bool learns() const { return kind_ == StrategyKind::kBanditShader; }
@@ -111,6 +114,7 @@ class BiddingStrategy {
       case StrategyKind::kShaded: return shading_ * value;
       case StrategyKind::kFirstPriceEquilibrium: return equilibrium_->bid(value);
       case StrategyKind::kBanditShader: return bandit_->choose(rng) * value;
+      case StrategyKind::kFixedBid: return shading_;
     }
     return value;
   }
@@ -123,7 +127,7 @@ class BiddingStrategy {
 
  private:
   StrategyKind kind_ = StrategyKind::kTruthful;
-  double shading_ = 1.0;
+  double shading_ = 1.0;  // the factor (kShaded) or the bid itself (kFixedBid)
   std::shared_ptr<const FirstPriceEquilibrium> equilibrium_;
   std::unique_ptr<BanditShader> bandit_;
 };

@@ -92,6 +92,7 @@ double myerson_reserve(const ValueDistribution& dist) {
     case DistributionKind::kExponential: return dist.mean();
     case DistributionKind::kLognormal: return numeric_monopoly_price(dist);
     case DistributionKind::kEmpirical: return empirical_monopoly_price(dist);
+    case DistributionKind::kFixed: return dist.mean();  // a known value: charge exactly it
   }
   return 0.0;
 }

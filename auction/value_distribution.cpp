@@ -76,6 +76,19 @@ ValueDistribution ValueDistribution::empirical(std::vector<double> points) {
   return d;
 }
 
+ValueDistribution ValueDistribution::fixed(double value) {
+  if (!(std::isfinite(value) && value >= 0.0)) {
+    std::ostringstream m;
+    m << "a fixed value must be a finite number >= 0, got " << value;
+    bad(m.str());
+  }
+  ValueDistribution d;
+  d.kind_ = DistributionKind::kFixed;
+  d.a_ = value;
+  d.b_ = value;
+  return d;
+}
+
 double ValueDistribution::cdf(double x) const {
   switch (kind_) {
     case DistributionKind::kUniform:
@@ -94,6 +107,7 @@ double ValueDistribution::cdf(double x) const {
       const double m1 = static_cast<double>(p.size() - 1);
       return (static_cast<double>(j) + (x - p[j]) / (p[j + 1] - p[j])) / m1;
     }
+    case DistributionKind::kFixed: return x < a_ ? 0.0 : 1.0;
   }
   return 0.0;
 }
@@ -112,6 +126,7 @@ double ValueDistribution::pdf(double x) const {
       const auto j = static_cast<std::size_t>(it - p.begin()) - 1;
       return 1.0 / (static_cast<double>(p.size() - 1) * (p[j + 1] - p[j]));
     }
+    case DistributionKind::kFixed: return 0.0;  // a point mass has no density
   }
   return 0.0;
 }
@@ -133,6 +148,7 @@ double ValueDistribution::quantile(double q) const {
       const auto j = std::min(static_cast<std::size_t>(pos), p.size() - 2);
       return p[j] + (pos - static_cast<double>(j)) * (p[j + 1] - p[j]);
     }
+    case DistributionKind::kFixed: return a_;
   }
   return 0.0;
 }
@@ -149,6 +165,7 @@ double ValueDistribution::mean() const {
       for (std::size_t j = 0; j + 1 < p.size(); ++j) s += 0.5 * (p[j] + p[j + 1]);
       return s / static_cast<double>(p.size() - 1);
     }
+    case DistributionKind::kFixed: return a_;
   }
   return 0.0;
 }
@@ -171,6 +188,7 @@ double ValueDistribution::variance() const {
       }
       return s / static_cast<double>(p.size() - 1);
     }
+    case DistributionKind::kFixed: return 0.0;
   }
   return 0.0;
 }
@@ -181,6 +199,7 @@ double ValueDistribution::lower() const {
     case DistributionKind::kExponential: return 0.0;
     case DistributionKind::kLognormal: return 0.0;
     case DistributionKind::kEmpirical: return points_->front();
+    case DistributionKind::kFixed: return a_;
   }
   return 0.0;
 }
@@ -191,6 +210,7 @@ double ValueDistribution::upper() const {
     case DistributionKind::kExponential:
     case DistributionKind::kLognormal: return std::numeric_limits<double>::infinity();
     case DistributionKind::kEmpirical: return points_->back();
+    case DistributionKind::kFixed: return a_;
   }
   return 0.0;
 }
@@ -202,6 +222,7 @@ std::string ValueDistribution::describe() const {
     case DistributionKind::kExponential: s << "exponential(mean " << a_ << ")"; break;
     case DistributionKind::kLognormal: s << "lognormal(mu " << a_ << ", sigma " << b_ << ")"; break;
     case DistributionKind::kEmpirical: s << "empirical(" << points_->size() << " points)"; break;
+    case DistributionKind::kFixed: s << "fixed(" << a_ << ")"; break;
   }
   return s.str();
 }

@@ -22,7 +22,9 @@ inline double uniform_unit(core::Rng& rng) {
   return static_cast<double>(static_cast<std::int64_t>(bits)) * 0x1.0p-53;
 }
 
-enum class DistributionKind : std::uint8_t { kUniform, kExponential, kLognormal, kEmpirical };
+// kFixed: every draw is the same value (a classroom bidder with a given value); draws consume no
+// randomness, so rounds among fixed-value bidders are deterministic.
+enum class DistributionKind : std::uint8_t { kUniform, kExponential, kLognormal, kEmpirical, kFixed };
 
 // A bidder's private value distribution: what values are drawn from, and what the Myerson reserve
 // and the first-price equilibrium are computed from. A small value type (copies share the
@@ -43,10 +45,13 @@ class ValueDistribution {
   static ValueDistribution lognormal(double mu, double sigma);
   // At least 2 finite, non-negative points, not all equal.
   static ValueDistribution empirical(std::vector<double> points);
+  // A point mass at `value` (finite, >= 0). It has no density: the first-price equilibrium table
+  // is not defined for it, and its Myerson reserve is the value itself.
+  static ValueDistribution fixed(double value);
 
   DistributionKind kind() const { return kind_; }
-  double param1() const { return a_; }  // low, mean, mu
-  double param2() const { return b_; }  // high, -, sigma
+  double param1() const { return a_; }  // low, mean, mu, the fixed value
+  double param2() const { return b_; }  // high, -, sigma, the fixed value
   // The sorted sample of an empirical distribution; empty for the others.
   std::span<const double> points() const {
     return points_ ? std::span<const double>(*points_) : std::span<const double>();
@@ -58,6 +63,7 @@ class ValueDistribution {
       case DistributionKind::kExponential: return boost::random::exponential_distribution<double>(1.0 / a_)(rng);
       case DistributionKind::kLognormal: return boost::random::lognormal_distribution<double>(a_, b_)(rng);
       case DistributionKind::kEmpirical: return quantile(uniform_unit(rng));
+      case DistributionKind::kFixed: return a_;
     }
     return 0.0;
   }
