@@ -596,6 +596,16 @@ Table<AuctionOnlyBidderRow> make_auction_only_bidders() {
   f64("budget_left", &auction::BidderOutcome::budget_left);
   f64("multiplier", &auction::BidderOutcome::multiplier);
   f64("preferred_shading", &auction::BidderOutcome::preferred_shading);
+  c.push_back(added_in(7, text<R>("name", [](auto& r) -> auto& { return r.name; }, true)));
+  auto f64_7 = [&](const char* name, double auction::BidderOutcome::*m) {
+    c.push_back(added_in(7, real<R>(name, [m](auto& r) -> auto& { return r.outcome.*m; })));
+  };
+  f64_7("budget", &auction::BidderOutcome::budget);  // NULL: unlimited
+  f64_7("pass_rate", &auction::BidderOutcome::pass_rate);
+  c.push_back(added_in(7, integer<R>("throttled", [](auto& r) -> auto& { return r.outcome.throttled; }, "")));
+  c.push_back(added_in(7, integer_or_null<R>("exhausted_round", [](auto& r) -> auto& { return r.outcome.exhausted_round; }, -1)));
+  c.push_back(added_in(7, integer<R>("exhausted_episodes", [](auto& r) -> auto& { return r.outcome.exhausted_episodes; }, "")));
+  f64_7("pacing_error", &auction::BidderOutcome::pacing_error);  // NULL: not paced
   t.primary_key = {"run_id", "bidder"};
   t.table_constraints = kRunForeignKey;
   t.without_rowid = true;
@@ -629,6 +639,83 @@ Table<AuctionOnlyBlockRow> make_auction_only_blocks() {
   return t;
 }
 
+Table<AuctionOnlyAllocationRow> make_auction_only_allocation() {
+  using R = AuctionOnlyAllocationRow;
+  Table<R> t;
+  t.name = "auction_only_allocation";
+  t.since = 7;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  c.push_back(integer<R>("bidder", [](auto& r) -> auto& { return r.bidder; }));
+  c.push_back(integer<R>("slot", [](auto& r) -> auto& { return r.slot; }));
+  c.push_back(integer<R>("wins", [](auto& r) -> auto& { return r.outcome.wins; }));
+  auto f64 = [&](const char* name, double auction::BidderSlotOutcome::*m) {
+    c.push_back(real<R>(name, [m](auto& r) -> auto& { return r.outcome.*m; }));
+  };
+  f64("clicks", &auction::BidderSlotOutcome::clicks);
+  f64("value", &auction::BidderSlotOutcome::value);
+  f64("payment", &auction::BidderSlotOutcome::payment);
+  t.primary_key = {"run_id", "bidder", "slot"};
+  t.table_constraints = kRunForeignKey;
+  t.without_rowid = true;
+  return t;
+}
+
+Table<AuctionOnlyPacingRow> make_auction_only_pacing() {
+  using R = AuctionOnlyPacingRow;
+  Table<R> t;
+  t.name = "auction_only_pacing";
+  t.since = 7;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  c.push_back(integer<R>("bidder", [](auto& r) -> auto& { return r.point.bidder; }));
+  c.push_back(integer<R>("round", [](auto& r) -> auto& { return r.point.round; }));
+  c.push_back(integer<R>("episode", [](auto& r) -> auto& { return r.point.episode; }));
+  c.push_back(integer<R>("tick", [](auto& r) -> auto& { return r.point.tick; }));
+  auto f64 = [&](const char* name, double auction::PacingPoint::*m) {
+    c.push_back(real<R>(name, [m](auto& r) -> auto& { return r.point.*m; }));
+  };
+  f64("multiplier", &auction::PacingPoint::multiplier);
+  f64("pass_rate", &auction::PacingPoint::pass_rate);
+  f64("dual", &auction::PacingPoint::dual);
+  f64("spent", &auction::PacingPoint::spent);
+  f64("planned", &auction::PacingPoint::planned);
+  f64("value", &auction::PacingPoint::value);
+  f64("budget_left", &auction::PacingPoint::budget_left);
+  t.primary_key = {"run_id", "bidder", "round"};
+  t.table_constraints = kRunForeignKey;
+  t.without_rowid = true;
+  return t;
+}
+
+Table<AuctionOnlyBidRow> make_auction_only_bids() {
+  using R = AuctionOnlyBidRow;
+  Table<R> t;
+  t.name = "auction_only_bids";
+  t.since = 7;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  c.push_back(integer<R>("round", [](auto& r) -> auto& { return r.bid.round; }));
+  c.push_back(integer<R>("bidder", [](auto& r) -> auto& { return r.bid.bidder; }));
+  c.push_back(integer_or_null<R>("item", [](auto& r) -> auto& { return r.bid.item; }, -1));
+  auto f64 = [&](const char* name, double auction::BidRecord::*m) {
+    c.push_back(real<R>(name, [m](auto& r) -> auto& { return r.bid.*m; }));
+  };
+  f64("value", &auction::BidRecord::value);
+  f64("ctr", &auction::BidRecord::ctr);
+  f64("quality", &auction::BidRecord::quality);
+  f64("multiplier", &auction::BidRecord::multiplier);
+  f64("bid", &auction::BidRecord::bid);
+  f64("rank_score", &auction::BidRecord::rank_score);
+  c.push_back(integer_or_null<R>("slot", [](auto& r) -> auto& { return r.bid.slot; }, -1));
+  f64("price", &auction::BidRecord::price);
+  f64("payment", &auction::BidRecord::payment);
+  t.primary_key = {"run_id", "round", "bidder"};
+  t.table_constraints = kRunForeignKey;
+  t.without_rowid = true;
+  return t;
+}
+
 }  // namespace
 
 Schema make_schema() {
@@ -646,6 +733,9 @@ Schema make_schema() {
                 make_auction_only_slots(),
                 make_auction_only_bidders(),
                 make_auction_only_blocks(),
+                make_auction_only_allocation(),
+                make_auction_only_pacing(),
+                make_auction_only_bids(),
                 make_run_metrics(),
                 make_experiments(),
                 make_variants(),
@@ -680,8 +770,8 @@ std::vector<std::string> Schema::create_all_sql() const {
 std::vector<std::string> Schema::upgrade_sql(int to_version) const {
   std::vector<std::string> out;
   const auto upgrade = [&](const auto& t) {
-    if (t.since == to_version) {  // a new table, whole
-      out.push_back(t.create_sql());
+    if (t.since == to_version) {  // a new table, whole as of this version
+      out.push_back(t.create_sql(to_version));
       for (auto& sql : t.create_index_sql()) out.push_back(std::move(sql));
     } else {
       for (auto& sql : t.add_column_sql(to_version)) out.push_back(std::move(sql));

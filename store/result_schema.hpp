@@ -45,7 +45,10 @@ namespace adsim::store::result_schema {
 // auction_efficiency in runs and intervals (efficiency's denominator is now the eligible best);
 // new-ad totals and A/B test arms in runs.
 // Version 6: off-policy evaluation sums (ope_*) in runs; A/B test arms per interval (ab_*) in intervals.
-inline constexpr int kSchemaVersion = 6;
+// Version 7: classroom auction-only runs: bidder names, budgets, throttling, exhaustion and Smart
+// Pacing's error in auction_only_bidders; new tables auction_only_allocation, auction_only_pacing,
+// auction_only_bids.
+inline constexpr int kSchemaVersion = 7;
 // PRAGMA application_id of an adsim results database ("ADSM"), so that other SQLite files are
 // recognised and left alone.
 inline constexpr std::int32_t kApplicationId = 0x4144534D;
@@ -88,11 +91,16 @@ struct Table {
     return d;
   }
 
-  std::string create_sql() const {
+  // The table as it was in `version`: an upgrade that creates it at its `since` version leaves
+  // the columns added later to the ALTER TABLEs of their own versions.
+  std::string create_sql(int version = kSchemaVersion) const {
+    std::vector<const Column<Row>*> present;
+    for (const auto& c : columns)
+      if (c.since <= version) present.push_back(&c);
     std::string sql = "CREATE TABLE " + name + " (\n";
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-      sql += "  " + column_definition(columns[i]);
-      if (i + 1 < columns.size() || !primary_key.empty() || !table_constraints.empty()) sql += ",";
+    for (std::size_t i = 0; i < present.size(); ++i) {
+      sql += "  " + column_definition(*present[i]);
+      if (i + 1 < present.size() || !primary_key.empty() || !table_constraints.empty()) sql += ",";
       sql += "\n";
     }
     if (!primary_key.empty()) {
@@ -399,6 +407,9 @@ struct Schema {
   Table<AuctionOnlySlotRow> auction_only_slots;
   Table<AuctionOnlyBidderRow> auction_only_bidders;
   Table<AuctionOnlyBlockRow> auction_only_blocks;
+  Table<AuctionOnlyAllocationRow> auction_only_allocation;
+  Table<AuctionOnlyPacingRow> auction_only_pacing;
+  Table<AuctionOnlyBidRow> auction_only_bids;
   Table<RunMetricRow> run_metrics;
   // Study tables: not keyed by run (see for_each_study_table).
   Table<ExperimentRow> experiments;
@@ -427,6 +438,9 @@ struct Schema {
     f(auction_only_slots);
     f(auction_only_bidders);
     f(auction_only_blocks);
+    f(auction_only_allocation);
+    f(auction_only_pacing);
+    f(auction_only_bids);
     f(run_metrics);
   }
 

@@ -546,10 +546,20 @@ struct RunRecorder::Impl {
       exec_insert(insert_slot, s.auction_only_slots, slot);
     }
     SQLite::Statement insert_bidder(conn->db, s.auction_only_bidders.insert_sql());
+    SQLite::Statement insert_award(conn->db, s.auction_only_allocation.insert_sql());
     for (AuctionOnlyBidderRow b : record.bidders) {
       b.run_id = run.run_id;
       exec_insert(insert_bidder, s.auction_only_bidders, b);
+      for (std::size_t k = 0; k < b.outcome.slots.size(); ++k) {
+        const AuctionOnlyAllocationRow award{run.run_id, b.bidder, static_cast<std::int64_t>(k), b.outcome.slots[k]};
+        exec_insert(insert_award, s.auction_only_allocation, award);
+      }
     }
+    SQLite::Statement insert_point(conn->db, s.auction_only_pacing.insert_sql());
+    for (const auction::PacingPoint& p : record.pacing)
+      exec_insert(insert_point, s.auction_only_pacing, AuctionOnlyPacingRow{run.run_id, p});
+    SQLite::Statement insert_bid(conn->db, s.auction_only_bids.insert_sql());
+    for (const auction::BidRecord& b : record.bids) exec_insert(insert_bid, s.auction_only_bids, AuctionOnlyBidRow{run.run_id, b});
   }
 
   // For runs that end without a RunSummary: what the recorded intervals add up to.
@@ -980,7 +990,27 @@ std::vector<AuctionOnlySlotRow> ResultStore::read_auction_only_slots(std::int64_
 }
 
 std::vector<AuctionOnlyBidderRow> ResultStore::read_auction_only_bidders(std::int64_t run_id) const {
-  return rows_of_run(*connection_, connection_->schema.auction_only_bidders, run_id);
+  std::vector<AuctionOnlyBidderRow> bidders = rows_of_run(*connection_, connection_->schema.auction_only_bidders, run_id);
+  for (const AuctionOnlyAllocationRow& a : read_auction_only_allocation(run_id)) {
+    for (AuctionOnlyBidderRow& b : bidders) {
+      if (b.bidder != a.bidder) continue;
+      if (b.outcome.slots.size() <= static_cast<std::size_t>(a.slot)) b.outcome.slots.resize(static_cast<std::size_t>(a.slot) + 1);
+      b.outcome.slots[static_cast<std::size_t>(a.slot)] = a.outcome;
+    }
+  }
+  return bidders;
+}
+
+std::vector<AuctionOnlyAllocationRow> ResultStore::read_auction_only_allocation(std::int64_t run_id) const {
+  return rows_of_run(*connection_, connection_->schema.auction_only_allocation, run_id);
+}
+
+std::vector<AuctionOnlyPacingRow> ResultStore::read_auction_only_pacing(std::int64_t run_id) const {
+  return rows_of_run(*connection_, connection_->schema.auction_only_pacing, run_id);
+}
+
+std::vector<AuctionOnlyBidRow> ResultStore::read_auction_only_bids(std::int64_t run_id) const {
+  return rows_of_run(*connection_, connection_->schema.auction_only_bids, run_id);
 }
 
 std::vector<AuctionOnlyBlockRow> ResultStore::read_auction_only_blocks(std::int64_t run_id) const {

@@ -174,6 +174,25 @@ struct AuctionOnlySlotRow {
   auction::SlotReport metrics;
 };
 
+// Schema version 7: a bidder's awards in one slot (the allocation), its pacing time series, and
+// the bid log.
+struct AuctionOnlyAllocationRow {
+  std::int64_t run_id = 0;
+  std::int64_t bidder = 0;
+  std::int64_t slot = 0;
+  auction::BidderSlotOutcome outcome;
+};
+
+struct AuctionOnlyPacingRow {
+  std::int64_t run_id = 0;
+  auction::PacingPoint point;
+};
+
+struct AuctionOnlyBidRow {
+  std::int64_t run_id = 0;
+  auction::BidRecord bid;
+};
+
 // --- Studies (schema version 4). An experiment is identified by its definition; its variants are
 // rows of their own with their parameter values, and each of its runs names experiment, variant and
 // replication, so grouping needs no string parsing. See docs/experiments.md.
@@ -398,8 +417,12 @@ class ResultStore {
   // the run row's metrics.per_slot come from auction_only_slots.
   std::optional<AuctionOnlyRunRow> read_auction_only_run(std::int64_t run_id) const;
   std::vector<AuctionOnlySlotRow> read_auction_only_slots(std::int64_t run_id) const;
+  // With each bidder's slots from auction_only_allocation.
   std::vector<AuctionOnlyBidderRow> read_auction_only_bidders(std::int64_t run_id) const;
   std::vector<AuctionOnlyBlockRow> read_auction_only_blocks(std::int64_t run_id) const;
+  std::vector<AuctionOnlyAllocationRow> read_auction_only_allocation(std::int64_t run_id) const;
+  std::vector<AuctionOnlyPacingRow> read_auction_only_pacing(std::int64_t run_id) const;
+  std::vector<AuctionOnlyBidRow> read_auction_only_bids(std::int64_t run_id) const;
 
   // Every row of the run in every table, in key order, as canonical text without run_id and the
   // wall-clock columns (started_at, finished_at, wall_seconds): equal text <=> equal results.

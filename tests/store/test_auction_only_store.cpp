@@ -87,15 +87,34 @@ void expect_report_eq(const auction::AuctionMetricsReport& a, const auction::Auc
   }
 }
 
+// Equal, or both NaN (NULL in the store: no budget, not paced).
+void expect_same(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) EXPECT_TRUE(std::isnan(a) && std::isnan(b)) << a << " vs " << b;
+  else EXPECT_EQ(a, b);
+}
+
 void expect_bidder_eq(const auction::BidderOutcome& a, const auction::BidderOutcome& b) {
   EXPECT_EQ(a.auctions, b.auctions);
   EXPECT_EQ(a.wins, b.wins);
   EXPECT_EQ(a.value, b.value);
   EXPECT_EQ(a.payment, b.payment);
   EXPECT_EQ(a.surplus, b.surplus);
-  EXPECT_EQ(a.budget_left, b.budget_left);
+  expect_same(a.budget, b.budget);
+  expect_same(a.budget_left, b.budget_left);
   EXPECT_EQ(a.multiplier, b.multiplier);
+  EXPECT_EQ(a.pass_rate, b.pass_rate);
+  EXPECT_EQ(a.throttled, b.throttled);
+  EXPECT_EQ(a.exhausted_round, b.exhausted_round);
+  EXPECT_EQ(a.exhausted_episodes, b.exhausted_episodes);
+  expect_same(a.pacing_error, b.pacing_error);
   EXPECT_EQ(a.preferred_shading, b.preferred_shading);
+  ASSERT_EQ(a.slots.size(), b.slots.size());
+  for (std::size_t k = 0; k < a.slots.size(); ++k) {
+    EXPECT_EQ(a.slots[k].wins, b.slots[k].wins);
+    EXPECT_EQ(a.slots[k].clicks, b.slots[k].clicks);
+    EXPECT_EQ(a.slots[k].value, b.slots[k].value);
+    EXPECT_EQ(a.slots[k].payment, b.slots[k].payment);
+  }
 }
 
 // Records the scenario's run into `store`; returns the run and its id.
@@ -576,7 +595,8 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
   std::string dump = store.dump_run_rows(1);
   for (const char* table : {"[surface_metrics]\n", "[auction_only_runs]\n", "[auction_only_slots]\n",
                             "[auction_only_bidders]\n",
-                            "[auction_only_blocks]\n", "[run_metrics]\n"}) {
+                            "[auction_only_blocks]\n", "[auction_only_allocation]\n", "[auction_only_pacing]\n",
+                            "[auction_only_bids]\n", "[run_metrics]\n"}) {
     const auto at = dump.find(table);
     ASSERT_NE(at, std::string::npos) << table;
     dump.erase(at, std::string(table).size());
