@@ -169,12 +169,14 @@ int run_auction_only(const scenarios::Scenario& scenario, const std::string& db,
     if (recorder) on_block = [&](const scenarios::AuctionOnlyBlockRow& b) { recorder->on_auction_only_block(b); };
     const scenarios::AuctionOnlyRun run = scenarios::run_auction_only_scenario(scenario, stop, on_block);
     if (recorder) recorder->finish_auction_only(run.summary, run.record);
+    std::vector<std::string> names;
+    for (const scenarios::BidderSpec& b : scenario.auction_only.bidder_list) names.push_back(b.name);
     if (json) {
       RunProvenance p{"auction_only", &scenario, std::nullopt, db, run.interrupted, run.wall_seconds};
       if (recorder) p.run_id = recorder->run_id();
-      out << run_json(p, auction_only_json(run.result)).dump(2) << "\n";
+      out << run_json(p, auction_only_json(run.result, names)).dump(2) << "\n";
     }
-    else out << auction_only_table(scenario.name, scenario.run.seed, run.result, run.wall_seconds);
+    else out << auction_only_table(scenario.name, scenario.run.seed, run.result, run.wall_seconds, names);
     if (recorder) err << fmt::format("results: {} (run {})\n", db, recorder->run_id());
     if (run.interrupted) {
       err << fmt::format("adsim: interrupted after {} of {} auctions; results so far are {}\n",

@@ -198,8 +198,56 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
   return out;
 }
 
+namespace {
+
+std::string bidder_label(const std::vector<std::string>& names, std::size_t b) {
+  return b < names.size() && !names[b].empty() ? names[b] : std::to_string(b);
+}
+
+double price_per_click(const auction::BidderSlotOutcome& o) { return o.clicks > 0 ? o.payment / o.clicks : 0.0; }
+
+// Each bidder's totals, its awards per slot (count @ mean price per click) when there are few
+// slots, and its budget when it has one.
+std::string auction_only_bidders_table(const auction::AuctionOnlyResult& r, const std::vector<std::string>& names) {
+  constexpr std::size_t kShown = 20;
+  const std::size_t shown = std::min(r.bidders.size(), kShown);
+  const int slots = r.metrics.slots;
+  std::string out = fmt::format("\n  {:>10} {:>10} {:>8} {:>10} {:>10} {:>10}", "bidder", "auctions", "wins", "value", "payment", "surplus");
+  if (slots <= 4) for (int k = 0; k < slots; ++k) out += fmt::format(" {:>16}", fmt::format("slot {} @ price", k));
+  out += "\n";
+  for (std::size_t b = 0; b < shown; ++b) {
+    const auto& x = r.bidders[b];
+    out += fmt::format("  {:>10} {:>10} {:>8} {:>10.3f} {:>10.3f} {:>10.3f}", bidder_label(names, b), x.auctions, x.wins,
+                       x.value, x.payment, x.surplus);
+    if (slots <= 4) {
+      for (const auto& o : x.slots)
+        out += fmt::format(" {:>16}", o.wins ? fmt::format("{} @ {:.4f}", o.wins, price_per_click(o)) : std::string("-"));
+    }
+    out += "\n";
+  }
+  const bool budgets = std::any_of(r.bidders.begin(), r.bidders.end(), [](const auto& x) { return std::isfinite(x.budget); });
+  if (budgets) {
+    out += fmt::format("\n  {:>10} {:>12} {:>12} {:>12} {:>10} {:>10} {:>10}\n", "bidder", "budget", "left", "exhausted at",
+                       "episodes", "multiplier", "pacing err");
+    for (std::size_t b = 0; b < shown; ++b) {
+      const auto& x = r.bidders[b];
+      if (!std::isfinite(x.budget)) {
+        out += fmt::format("  {:>10} {:>12}\n", bidder_label(names, b), "unlimited");
+        continue;
+      }
+      out += fmt::format("  {:>10} {:>12.3f} {:>12.3f} {:>12} {:>10} {:>10.4f} {:>10}\n", bidder_label(names, b), x.budget,
+                         x.budget_left, x.exhausted_round < 0 ? std::string("never") : thousands(static_cast<std::uint64_t>(x.exhausted_round)),
+                         x.exhausted_episodes, x.multiplier, std::isnan(x.pacing_error) ? std::string("-") : fmt::format("{:.4f}", x.pacing_error));
+    }
+  }
+  if (r.bidders.size() > kShown) out += fmt::format("  ... {} more bidders (see --json)\n", r.bidders.size() - kShown);
+  return out;
+}
+
+}  // namespace
+
 std::string auction_only_table(const std::string& name, std::uint64_t seed, const auction::AuctionOnlyResult& r,
-                               double wall_seconds) {
+                               double wall_seconds, const std::vector<std::string>& names) {
   const auction::AuctionMetricsReport& m = r.metrics;
   std::string out = fmt::format("{} (seed {}): auction-only rounds\n", name, seed);
   out += fmt::format("{} auctions in {:.2f} s wall ({} auctions/s); reserve used {:.4f}\n\n", thousands(m.auctions),
@@ -222,16 +270,11 @@ std::string auction_only_table(const std::string& name, std::uint64_t seed, cons
     out += fmt::format("  {:>4} {:>8.2f}% {:>10.5f} {:>10.5f} {:>10.4f} {:>10.4f} {:>8.2f}%\n", k, 100 * sl.fill_rate,
                        sl.revenue, sl.surplus, sl.efficiency, sl.price_to_bid, 100 * sl.reserve_bind_rate);
   }
-  out += fmt::format("\n  {:>6} {:>10} {:>8} {:>10} {:>10} {:>10}\n", "bidder", "auctions", "wins", "value", "payment", "surplus");
-  for (std::size_t b = 0; b < r.bidders.size() && b < 20; ++b) {
-    const auto& x = r.bidders[b];
-    out += fmt::format("  {:>6} {:>10} {:>8} {:>10.3f} {:>10.3f} {:>10.3f}\n", b, x.auctions, x.wins, x.value, x.payment, x.surplus);
-  }
-  if (r.bidders.size() > 20) out += fmt::format("  ... {} more bidders (see --json)\n", r.bidders.size() - 20);
+  out += auction_only_bidders_table(r, names);
   return out;
 }
 
-nlohmann::ordered_json auction_only_json(const auction::AuctionOnlyResult& r) {
+nlohmann::ordered_json auction_only_json(const auction::AuctionOnlyResult& r, const std::vector<std::string>& names) {
   const auction::AuctionMetricsReport& m = r.metrics;
   nlohmann::ordered_json j;
   j["auctions"] = m.auctions;
@@ -259,9 +302,32 @@ nlohmann::ordered_json auction_only_json(const auction::AuctionOnlyResult& r) {
   }
   j["slots"] = std::move(slots);
   auto bidders = nlohmann::ordered_json::array();
-  for (const auto& x : r.bidders)
-    bidders.push_back({{"auctions", x.auctions}, {"wins", x.wins}, {"value", x.value}, {"payment", x.payment},
-                       {"surplus", x.surplus}, {"preferred_shading", x.preferred_shading}});
+  for (std::size_t b = 0; b < r.bidders.size(); ++b) {
+    const auto& x = r.bidders[b];
+    auto slots_won = nlohmann::ordered_json::array();
+    for (std::size_t k = 0; k < x.slots.size(); ++k) {
+      const auto& o = x.slots[k];
+      slots_won.push_back({{"slot", k}, {"wins", o.wins}, {"clicks", o.clicks}, {"value", o.value}, {"payment", o.payment},
+                           {"price_per_click", price_per_click(o)}});
+    }
+    bidders.push_back({{"bidder", b},
+                       {"name", b < names.size() ? nlohmann::ordered_json(names[b]) : nlohmann::ordered_json(nullptr)},
+                       {"auctions", x.auctions},
+                       {"wins", x.wins},
+                       {"value", x.value},
+                       {"payment", x.payment},
+                       {"surplus", x.surplus},
+                       {"preferred_shading", x.preferred_shading},
+                       {"slots", std::move(slots_won)},
+                       {"budget", number_or_null(x.budget)},
+                       {"budget_left", number_or_null(x.budget_left)},
+                       {"multiplier", x.multiplier},
+                       {"pass_rate", x.pass_rate},
+                       {"throttled", x.throttled},
+                       {"exhausted_round", x.exhausted_round < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(x.exhausted_round)},
+                       {"exhausted_episodes", x.exhausted_episodes},
+                       {"pacing_error", number_or_null(x.pacing_error)}});
+  }
   j["bidders"] = std::move(bidders);
   return j;
 }

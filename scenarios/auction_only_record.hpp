@@ -31,7 +31,8 @@ struct AuctionOnlyRunRow {
 struct AuctionOnlyBidderRow {
   std::int64_t run_id = 0;
   std::int64_t bidder = 0;
-  auction::BidderOutcome outcome;
+  auction::BidderOutcome outcome;  // its slots: rows of auction_only_allocation
+  std::string name;                // [[auction_only.bidder]] name; empty: none
 };
 
 // One block of consecutive auctions: a row of `auction_only_blocks`, the convergence time series.
@@ -58,6 +59,8 @@ struct AuctionOnlyBlockRow {
 struct AuctionOnlyRecord {
   AuctionOnlyRunRow run;
   std::vector<AuctionOnlyBidderRow> bidders;
+  std::vector<auction::PacingPoint> pacing;  // rows of auction_only_pacing
+  std::vector<auction::BidRecord> bids;      // rows of auction_only_bids
 };
 
 }  // namespace adsim::scenarios

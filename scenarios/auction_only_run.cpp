@@ -2,13 +2,160 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
+#include "pacing/control_rules.hpp"
+#include "scenarios/component_registry.hpp"
 #include "scenarios/factory.hpp"
 
 namespace adsim::scenarios {
+
+namespace {
+
+auction::ValueDistribution distribution(const std::string& kind, double low, double high, double mean, double mu,
+                                        double sigma, const std::vector<double>& points) {
+  if (kind == "exponential") return auction::ValueDistribution::exponential(mean);
+  if (kind == "lognormal") return auction::ValueDistribution::lognormal(mu, sigma);
+  if (kind == "empirical") return auction::ValueDistribution::empirical(points);
+  return auction::ValueDistribution::uniform(low, high);
+}
+
+auction::StrategySpec strategy(const std::string& name, double shading) {
+  auction::StrategySpec spec;
+  if (name == "shaded") {
+    spec.kind = auction::StrategyKind::kShaded;
+    spec.shading = shading;
+  } else if (name == "equilibrium") {
+    spec.kind = auction::StrategyKind::kFirstPriceEquilibrium;
+  } else if (name == "bandit") {
+    spec.kind = auction::StrategyKind::kBanditShader;
+  }
+  return spec;
+}
+
+// [[auction_only.bidder]] entries as the runner's per-bidder vectors; what a bidder leaves out is
+// the common setting. Throws std::invalid_argument (a bad distribution) with the bidder named.
+void apply_bidder_list(const AuctionOnlySpec& o, auction::AuctionOnlyConfig& c) {
+  const auto& list = o.bidder_list;
+  c.bidders = static_cast<int>(list.size());
+  bool any_ctr = false, any_quality = false, any_budget = false;
+  for (std::size_t b = 0; b < list.size(); ++b) {
+    const BidderSpec& bs = list[b];
+    const std::string who = "bidder " + std::to_string(b) + (bs.name.empty() ? "" : " (" + bs.name + ")");
+    try {
+      if (bs.value) c.bidder_values.push_back(auction::ValueDistribution::fixed(*bs.value));
+      else if (!bs.values.empty())
+        c.bidder_values.push_back(distribution(bs.values, bs.value_low, bs.value_high, bs.value_mean, bs.value_mu,
+                                               bs.value_sigma, bs.value_points));
+      else c.bidder_values.push_back(c.values);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(who + ": " + e.what());
+    }
+    if (bs.bid) {
+      auction::StrategySpec fixed;
+      fixed.kind = auction::StrategyKind::kFixedBid;
+      fixed.bid = *bs.bid;
+      c.bidder_strategies.push_back(fixed);
+    } else {
+      c.bidder_strategies.push_back(bs.strategy.empty() ? c.strategy : strategy(bs.strategy, bs.shading));
+    }
+    c.bidder_ctrs.push_back(bs.ctr);
+    c.bidder_qualities.push_back(bs.quality);
+    c.budgets.bidder_budgets.push_back(bs.budget.value_or(o.budget));
+    any_ctr = any_ctr || bs.ctr != 1.0;
+    any_quality = any_quality || bs.quality != 1.0;
+    any_budget = any_budget || bs.budget.has_value();
+  }
+  // Vectors of ones change nothing but the speed: leave them out.
+  if (!any_ctr) c.bidder_ctrs.clear();
+  if (!any_quality) c.bidder_qualities.clear();
+  if (!any_budget) c.budgets.bidder_budgets.clear();
+}
+
+// An auction-only bidder paced by one of pacing/'s control rules. An episode is the rules' day:
+// a tick is 24 h / ticks of it, so the plan B x tick / ticks is the rules' uniform plan and every
+// quantity they read (spend, plan, slices, opportunities, charges = slots won) keeps its meaning.
+class ControlRulePacer final : public auction::RoundPacer {
+ public:
+  ControlRulePacer(const pacing::StrategyParams& params, int bidders, int ticks)
+      : rule_(pacing::make_rule(params, static_cast<std::size_t>(bidders))), tick_(core::kDay / ticks) {
+    dual_ = dynamic_cast<const pacing::DualDescentRule*>(rule_.get());
+    pid_ = dynamic_cast<const pacing::PidRule*>(rule_.get());
+  }
+
+  void start_episode(int bidder, std::uint64_t, auction::PacingControl& out) override {
+    pacing::PacingOutput o{out.multiplier, out.pass_rate};
+    rule_->start_day(static_cast<core::CampaignId>(bidder), o);
+    publish(bidder, o, out);
+  }
+
+  void update(int bidder, const auction::PacingSignal& s, auction::PacingControl& out) override {
+    pacing::TickSignal t;
+    t.now = static_cast<core::SimTime>(s.episode) * core::kDay + s.tick * tick_;
+    t.elapsed = tick_;
+    t.budget = s.budget;
+    t.target = s.planned;
+    t.spent = s.spent;
+    t.slice_target = s.tick_plan;
+    t.slice_replanned = s.tick_replanned;
+    t.slice_spend = s.tick_spend;
+    t.unit = s.tick_plan;
+    t.opportunities = s.opportunities;
+    t.charges = s.wins;
+    pacing::PacingOutput o{out.multiplier, out.pass_rate};
+    rule_->update(static_cast<core::CampaignId>(bidder), t, o);
+    publish(bidder, o, out);
+  }
+
+ private:
+  // The state each rule's paper plots: mu (dual descent), phi (PID, multiplier exp(phi)), the
+  // pass-through rate (throttling).
+  void publish(int bidder, const pacing::PacingOutput& o, auction::PacingControl& out) const {
+    out.multiplier = o.multiplier;
+    out.pass_rate = o.pass_rate;
+    if (dual_ != nullptr) out.dual = dual_->mu(static_cast<core::CampaignId>(bidder));
+    else if (pid_ != nullptr) out.dual = pid_->phi(static_cast<core::CampaignId>(bidder));
+    else out.dual = o.pass_rate;
+  }
+
+  std::unique_ptr<pacing::ControlRule> rule_;
+  core::SimTime tick_;
+  const pacing::DualDescentRule* dual_ = nullptr;
+  const pacing::PidRule* pid_ = nullptr;
+};
+
+void apply_pacing(const Scenario& s, auction::AuctionOnlyConfig& c) {
+  const AuctionOnlySpec& o = s.auction_only;
+  auction::BudgetPacing& bp = c.budgets;
+  bp.budget = o.budget;
+  bp.episode_rounds = static_cast<std::uint64_t>(o.episode_rounds);
+  bp.series_points = o.series_points;
+  const bool budgeted = o.budget > 0.0 || !bp.bidder_budgets.empty();
+  if (!budgeted) return;
+  bp.ticks = o.pacing_ticks;
+  if (o.pacer == "multiplier") {
+    bp.gain = o.pacing_gain;
+    bp.min_multiplier = o.min_multiplier;
+    bp.max_multiplier = o.max_multiplier;
+    return;
+  }
+  static const std::vector<std::string> kNames = {"none", "throttling", "dual_descent", "pid"};
+  const auto at = static_cast<std::size_t>(std::find(kNames.begin(), kNames.end(), o.pacer) - kNames.begin());
+  if (at == kNames.size()) throw BuildError("auction_only.pacer = '" + o.pacer + "' is not a known pacer");
+  const int ticks = o.pacing_ticks;
+  const pacing::StrategyParams params = pacing_strategies(s.pacing, core::kDay / ticks)[at];
+  try {
+    (void)pacing::make_rule(params, 1);  // the rule's own parameter check, reported now
+  } catch (const std::invalid_argument& e) {
+    throw BuildError(std::string("auction_only.pacer = ") + o.pacer + ": " + e.what());
+  }
+  bp.make_pacer = [params, ticks](int bidders) { return std::make_unique<ControlRulePacer>(params, bidders, ticks); };
+}
+
+}  // namespace
 
 auction::AuctionOnlyConfig auction_only_config(const Scenario& s) {
   const AuctionOnlySpec& o = s.auction_only;
@@ -26,22 +173,23 @@ auction::AuctionOnlyConfig auction_only_config(const Scenario& s) {
   c.reserve_rule = o.reserve_rule == "myerson"              ? auction::ReserveRule::kMyerson
                    : o.reserve_rule == "myerson_per_bidder" ? auction::ReserveRule::kMyersonPerBidder
                                                             : auction::ReserveRule::kFixed;
+  c.strategy = strategy(o.strategy, o.shading);
+  if (o.value_model == "contextual_items") {
+    c.value_model = auction::ValueModel::kContextualItems;
+    c.items.items_per_bidder = o.items_per_bidder;
+    c.items.embedding_dim = o.embedding_dim;
+    c.items.embedding_sd = o.embedding_sd;
+    c.items.context_sd = o.context_sd;
+  }
   try {
-    if (o.values == "exponential") c.values = auction::ValueDistribution::exponential(o.value_mean);
-    else if (o.values == "lognormal") c.values = auction::ValueDistribution::lognormal(o.value_mu, o.value_sigma);
-    else if (o.values == "empirical") c.values = auction::ValueDistribution::empirical(o.value_points);
-    else c.values = auction::ValueDistribution::uniform(o.value_low, o.value_high);
+    c.values = distribution(o.values, o.value_low, o.value_high, o.value_mean, o.value_mu, o.value_sigma, o.value_points);
+    c.items.item_values = auction::ValueDistribution::lognormal(o.item_value_mu, o.item_value_sigma);
+    if (!o.bidder_list.empty()) apply_bidder_list(o, c);
   } catch (const std::invalid_argument& e) {  // e.g. an empirical distribution of one point
     throw BuildError(std::string("auction_only: ") + e.what());
   }
-  if (o.strategy == "shaded") {
-    c.strategy.kind = auction::StrategyKind::kShaded;
-    c.strategy.shading = o.shading;
-  } else if (o.strategy == "equilibrium") {
-    c.strategy.kind = auction::StrategyKind::kFirstPriceEquilibrium;
-  } else if (o.strategy == "bandit") {
-    c.strategy.kind = auction::StrategyKind::kBanditShader;
-  }
+  apply_pacing(s, c);
+  c.log_rate = o.log_rate;
   c.rounds = static_cast<std::uint64_t>(o.rounds);
   c.seed = s.run.seed;
   if (const std::string problem = auction::check_config(c); !problem.empty()) throw BuildError("auction_only: " + problem);
@@ -124,7 +272,9 @@ AuctionOnlyRun run_auction_only_scenario(const Scenario& scenario, const std::at
   auction::AuctionOnlyRunner runner(config);
   const std::uint64_t block = auction_only_block_rounds(config.rounds);
   constexpr std::uint64_t kStopCheck = 65'536;
-  const bool learners = scenario.auction_only.strategy == "bandit";
+  const bool learners = std::any_of(config.bidder_strategies.begin(), config.bidder_strategies.end(),
+                                    [](const auction::StrategySpec& b) { return b.kind == auction::StrategyKind::kBanditShader; }) ||
+                        (config.bidder_strategies.empty() && config.strategy.kind == auction::StrategyKind::kBanditShader);
   AuctionOnlyRun out;
   const auto start = std::chrono::steady_clock::now();
   while (runner.auctions_run() < config.rounds && !out.interrupted) {
@@ -166,8 +316,13 @@ AuctionOnlyRun run_auction_only_scenario(const Scenario& scenario, const std::at
   r.reserve = out.result.reserve;
   r.budget_exclusions = out.result.budget_exclusions;
   r.metrics = out.result.metrics;
-  for (std::size_t b = 0; b < out.result.bidders.size(); ++b)
-    out.record.bidders.push_back(AuctionOnlyBidderRow{0, static_cast<std::int64_t>(b), out.result.bidders[b]});
+  for (std::size_t b = 0; b < out.result.bidders.size(); ++b) {
+    const auto& list = scenario.auction_only.bidder_list;
+    out.record.bidders.push_back(AuctionOnlyBidderRow{0, static_cast<std::int64_t>(b), out.result.bidders[b],
+                                                      b < list.size() ? list[b].name : std::string()});
+  }
+  out.record.pacing = runner.pacing_series();
+  out.record.bids = runner.bid_log();
 
   core::RunSummary& s = out.summary;
   s.scenario_name = scenario.name;

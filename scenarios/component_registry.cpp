@@ -79,21 +79,7 @@ std::unique_ptr<core::PredictionEvaluator> make_evaluator(const Scenario& s) {
       s.auction.position_factors, models::CalibrationBinning{s.model.reliability_bins, s.model.reliability_max});
 }
 
-// Every run gets a pacer, "none" included: it paces nothing but holds the spend plan, so the run
-// reports how spend tracked the plan even without pacing (the point of the pacing lesson).
-std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World& world) {
-  const PacingSpec& p = s.pacing;
-  const core::SimTime interval = std::max<core::SimTime>(core::kSecond, minutes(p.control_minutes));
-  pacing::PlanSpec plan;
-  pacing::CurveSpec curve;
-  curve.shape = p.curve == "traffic"   ? pacing::CurveSpec::Shape::kTraffic
-                : p.curve == "learned" ? pacing::CurveSpec::Shape::kLearned
-                                       : pacing::CurveSpec::Shape::kUniform;
-  curve.finish_hour = p.finish_hour;
-  plan.curves = {curve};
-  plan.traffic_profile = s.traffic.hourly_profile;
-  plan.horizon_end = s.run.horizon();
-
+std::vector<pacing::StrategyParams> pacing_strategies(const PacingSpec& p, core::SimTime interval) {
   pacing::ThrottlingParams throttling;
   throttling.interval = interval;
   throttling.initial_rate = p.throttling_initial_rate;
@@ -109,7 +95,27 @@ std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World& wo
   pid.kd = p.pid_kd;
   pid.min_phi = p.pid_min_phi;
   pid.max_phi = p.pid_max_phi;
-  const std::vector<pacing::StrategyParams> strategies = {pacing::NoPacingParams{}, throttling, dual, pid};
+  pid.signal = p.pid_signal == "win_rate" ? pacing::PidParams::Signal::kWinRate : pacing::PidParams::Signal::kSpend;
+  pid.target_win_rate = p.pid_target_win_rate;
+  return {pacing::NoPacingParams{}, throttling, dual, pid};
+}
+
+// Every run gets a pacer, "none" included: it paces nothing but holds the spend plan, so the run
+// reports how spend tracked the plan even without pacing (the point of the pacing lesson).
+std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World& world) {
+  const PacingSpec& p = s.pacing;
+  const core::SimTime interval = std::max<core::SimTime>(core::kSecond, minutes(p.control_minutes));
+  pacing::PlanSpec plan;
+  pacing::CurveSpec curve;
+  curve.shape = p.curve == "traffic"   ? pacing::CurveSpec::Shape::kTraffic
+                : p.curve == "learned" ? pacing::CurveSpec::Shape::kLearned
+                                       : pacing::CurveSpec::Shape::kUniform;
+  curve.finish_hour = p.finish_hour;
+  plan.curves = {curve};
+  plan.traffic_profile = s.traffic.hourly_profile;
+  plan.horizon_end = s.run.horizon();
+
+  const std::vector<pacing::StrategyParams> strategies = pacing_strategies(p, interval);
   const std::vector<std::string> names = {"none", "throttling", "dual_descent", "pid"};
 
   std::vector<std::uint32_t> assignment(world.campaigns.size());

@@ -1,5 +1,6 @@
 #pragma once
 #include <memory>
+#include <vector>
 
 #include "core/auction_mechanism.hpp"
 #include "core/bid_policy.hpp"
@@ -8,6 +9,7 @@
 #include "core/pacer.hpp"
 #include "core/user_response.hpp"
 #include "core/world.hpp"
+#include "pacing/pacer_params.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace adsim::scenarios {
@@ -17,6 +19,9 @@ namespace adsim::scenarios {
 std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::World& world, const core::UserResponse& truth);
 std::unique_ptr<core::Calibrator> make_calibrator(const Scenario& s, const core::World& world);
 std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World& world);
+// The [pacing] section's strategies, in the order none, throttling, dual_descent, pid, each updating
+// every `interval` (shared by the marketplace's pacer and the auction-only bidders').
+std::vector<pacing::StrategyParams> pacing_strategies(const PacingSpec& p, core::SimTime interval);
 std::unique_ptr<core::AuctionMechanism> make_auction(const Scenario& s);
 std::unique_ptr<core::PredictionEvaluator> make_evaluator(const Scenario& s);
 std::unique_ptr<core::QualityModel> make_quality_model(const Scenario& s, const core::World& world);

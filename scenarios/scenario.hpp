@@ -1,4 +1,5 @@
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,13 +26,36 @@ struct AuctionSpec {
   bool ab_budget_split = false;  // each arm spends only its share (ab_share) of every budget
 };
 
-// Classroom mode: N auctions among n value-driven bidders, no users, no click model. Uses the
-// [auction] section's mechanism, slots, position factors and reserve.
+// One explicit bidder of the classroom mode ([[auction_only.bidder]]). Anything it leaves out comes
+// from the [auction_only] keys shared by every bidder.
+struct BidderSpec {
+  std::string name;
+  std::optional<double> value;  // a fixed value per click
+  std::string values;           // its own value distribution (as auction_only.values); empty: the common one
+  double value_low = 0.0;
+  double value_high = 1.0;
+  double value_mean = 1.0;
+  double value_mu = 0.0;
+  double value_sigma = 0.5;
+  std::vector<double> value_points;
+  std::optional<double> bid;  // a fixed bid per click, whatever the value
+  std::string strategy;       // as auction_only.strategy; empty: the common one
+  double shading = 1.0;
+  double ctr = 1.0;      // click probability in the top slot
+  double quality = 1.0;  // quality score in bid x ctr x quality^alpha
+  std::optional<double> budget;  // per episode; 0: unlimited; unset: auction_only.budget
+  int line = 0;  // where the table starts in the file, for messages
+};
+
+// Classroom mode: N auctions among value-driven bidders, no users, no click model. Uses the
+// [auction] section's mechanism, slots, position factors, quality exponent and reserve, and for
+// pacer = throttling / dual_descent / pid the [pacing] section's parameters of that pacer.
 struct AuctionOnlySpec {
   bool enabled = false;
   int bidders = 2;
   int bidders_per_auction = 0;  // drawn per auction; 0: all
   int rounds = 100'000;
+  std::string value_model = "distribution";  // or "contextual_items" (AuctionGym)
   std::string values = "uniform";  // uniform, exponential, lognormal, empirical (per click)
   double value_low = 0.0;          // uniform
   double value_high = 1.0;
@@ -42,6 +66,25 @@ struct AuctionOnlySpec {
   std::string strategy = "truthful";  // truthful, shaded, equilibrium (first price), bandit
   double shading = 1.0;               // shaded: bid = shading x value
   std::string reserve_rule = "fixed";  // fixed (auction.reserve), myerson, myerson_per_bidder
+  // Contextual items (value_model = "contextual_items").
+  int items_per_bidder = 12;
+  int embedding_dim = 5;
+  double embedding_sd = 1.0;
+  double context_sd = 1.0;
+  double item_value_mu = 0.1;     // item values lognormal(mu, sigma), drawn once per item
+  double item_value_sigma = 0.2;
+  // Budgets and pacing.
+  double budget = 0.0;        // per bidder per episode; 0: unlimited
+  int episode_rounds = 0;     // budgets refill every this many auctions; 0: once for the whole run
+  std::string pacer = "none";  // none, multiplier (built in), throttling, dual_descent, pid
+  int pacing_ticks = 100;      // pacer updates per episode
+  double pacing_gain = 0.25;   // multiplier pacer: step of lambda
+  double min_multiplier = 0.05;
+  double max_multiplier = 1.0;
+  // Logs.
+  double log_rate = 0.0;         // share of auctions whose bids are logged (auction_only_bids)
+  int series_points = 2000;      // pacing time series: ticks kept per bidder
+  std::vector<BidderSpec> bidder_list;  // [[auction_only.bidder]]; empty: `bidders` alike bidders
 };
 
 struct ModelSpec {
@@ -98,6 +141,8 @@ struct PacingSpec {
   double pid_kd = 0.0;
   double pid_min_phi = -6.0;
   double pid_max_phi = 0.0;
+  std::string pid_signal = "spend";  // spend (deviation from plan) or win_rate
+  double pid_target_win_rate = 0.1;  // win_rate: target charges per opportunity
   // Auto-bidding (campaigns with world.tcpa_share / world.troas_share): pacing/auto_bidder.hpp.
   double auto_bid_minutes = 15.0;          // multiplier update interval
   double auto_bid_gain = 0.05;             // eta

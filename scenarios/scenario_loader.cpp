@@ -1,3 +1,4 @@
+#include "auction/value_distribution.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 #include <algorithm>
@@ -75,6 +76,12 @@ struct PositionMap {
     return {source, line, column};
   }
 };
+
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
 
 bool is_section(std::string_view path) {
   for (const std::string& key : scenario_key_paths()) {
@@ -225,6 +232,7 @@ class Loader {
   }
 
   void check_cross_fields() {
+    check_bidder_count();
     for (const auto& [rule, message] : cross_field_problems(scenario_)) {
       const bool involves_bad_key = std::any_of(rule->keys.begin(), rule->keys.end(), [&](const std::string& k) {
         return failed_keys_.count(k) > 0;
@@ -303,6 +311,12 @@ class Loader {
       const Origin key_origin = map.origin(key->source());
       if (path == "experiment" && map.source == 0) {
         read_experiment(*node, key_origin, map);
+      } else if (path == "auction_only.bidder") {
+        if (map.source != 0) {
+          add(key_origin, path, "[[auction_only.bidder]] entries are written in the scenario file; --set cannot change them");
+        } else {
+          read_array_of_tables(*node, path, map, [&](const toml::table& t, const std::string& item) { read_bidder(t, item, map); });
+        }
       } else if (const KeySpec* spec = find_key_spec(path)) {
         if (auto value = convert(*spec, *node, path, map)) {
           assign(*spec, *value, path, map.origin(node->source()), node, map);
@@ -543,6 +557,110 @@ class Loader {
     }
     for (std::size_t i = 0; i < array->size(); ++i)
       read(*array->get(i)->as_table(), path + "[" + std::to_string(i) + "]");
+  }
+
+  // --- [[auction_only.bidder]]: one explicit classroom bidder per table.
+
+  std::optional<double> number_of(const toml::node& node, const std::string& path, const PositionMap& map, double low,
+                                  double high, bool open_low) {
+    std::optional<double> x;
+    if (const auto* i = node.as_integer()) x = static_cast<double>(i->get());
+    if (const auto* f = node.as_floating_point()) x = f->get();
+    if (!x) {
+      add(map.origin(node.source()), path, "expected a number, got " + describe_node(node));
+      return std::nullopt;
+    }
+    if (!(open_low ? *x > low : *x >= low) || !(*x <= high)) {
+      add(map.origin(node.source()), path,
+          format_number(*x) + " is outside " + (open_low ? "(" : "[") + format_number(low) + ", " + format_number(high) + "]");
+      return std::nullopt;
+    }
+    return x;
+  }
+
+  void read_bidder(const toml::table& t, const std::string& item, const PositionMap& map) {
+    BidderSpec b;
+    b.line = place_of(t, map).line;
+    static const std::vector<std::string> kKeys = {"name",      "value",      "values",      "value_low",    "value_high",
+                                                   "value_mean", "value_mu",  "value_sigma", "value_points", "bid",
+                                                   "strategy",  "shading",    "ctr",         "quality",      "budget"};
+    const auto one_of = [&](const toml::node& v, const std::string& path, const std::vector<std::string>& allowed) {
+      auto text = string_of(v, path, map);
+      if (text && std::find(allowed.begin(), allowed.end(), *text) == allowed.end()) {
+        add(map.origin(v.source()), path, "'" + *text + "' is not one of: " + join(allowed));
+        return std::string();
+      }
+      return text.value_or(std::string());
+    };
+    for (const auto& [key, value] : in_order(t)) {
+      const std::string name(key->str());
+      const std::string path = item + "." + name;
+      const toml::node& v = *value;
+      if (name == "name") b.name = string_of(v, path, map).value_or("");
+      else if (name == "value") b.value = number_of(v, path, map, 0, 1e9, false);
+      else if (name == "values") b.values = one_of(v, path, {"uniform", "exponential", "lognormal", "empirical"});
+      else if (name == "value_low") b.value_low = number_of(v, path, map, 0, 1e9, false).value_or(b.value_low);
+      else if (name == "value_high") b.value_high = number_of(v, path, map, 0, 1e9, true).value_or(b.value_high);
+      else if (name == "value_mean") b.value_mean = number_of(v, path, map, 0, 1e9, true).value_or(b.value_mean);
+      else if (name == "value_mu") b.value_mu = number_of(v, path, map, -50, 50, false).value_or(b.value_mu);
+      else if (name == "value_sigma") b.value_sigma = number_of(v, path, map, 0, 10, true).value_or(b.value_sigma);
+      else if (name == "value_points") read_points(v, path, map, b.value_points);
+      else if (name == "bid") b.bid = number_of(v, path, map, 0, 1e9, false);
+      else if (name == "strategy") b.strategy = one_of(v, path, {"truthful", "shaded", "equilibrium", "bandit"});
+      else if (name == "shading") b.shading = number_of(v, path, map, 0, 1, true).value_or(b.shading);
+      else if (name == "ctr") b.ctr = number_of(v, path, map, 0, 1, true).value_or(b.ctr);
+      else if (name == "quality") b.quality = number_of(v, path, map, 0, 1e6, true).value_or(b.quality);
+      else if (name == "budget") b.budget = number_of(v, path, map, 0, 1e15, false);
+      else {
+        const auto guess = suggest_key_path(name, kKeys);
+        add(map.origin(key->source()), path,
+            "unknown key '" + name + "' in [[auction_only.bidder]]" +
+                (guess ? suggestion_suffix(guess) : " (it takes " + join(kKeys) + ")"));
+      }
+    }
+    check_bidder(b, item, map.origin(t.source()));
+    scenario_.auction_only.bidder_list.push_back(std::move(b));
+  }
+
+  void read_points(const toml::node& v, const std::string& path, const PositionMap& map, std::vector<double>& out) {
+    const toml::array* array = v.as_array();
+    if (array == nullptr) {
+      add(map.origin(v.source()), path, "expected an array of numbers, got " + describe_node(v));
+      return;
+    }
+    for (std::size_t i = 0; i < array->size(); ++i)
+      if (auto x = number_of(*array->get(i), path + "[" + std::to_string(i) + "]", map, 0, 1e9, false)) out.push_back(*x);
+  }
+
+  // What a bidder's keys must agree on, checked as the runner will build it.
+  void check_bidder(const BidderSpec& b, const std::string& item, const Origin& at) {
+    if (b.value && !b.values.empty()) add(at, item, "give a bidder a fixed value or its own values distribution, not both");
+    if (b.bid && !b.strategy.empty()) add(at, item, "give a bidder a fixed bid or a strategy, not both");
+    if (b.value && b.strategy == "equilibrium")
+      add(at, item, "the first-price equilibrium strategy needs values from a distribution, not a fixed value");
+    if (b.values.empty()) return;
+    try {
+      if (b.values == "uniform") (void)auction::ValueDistribution::uniform(b.value_low, b.value_high);
+      if (b.values == "empirical") (void)auction::ValueDistribution::empirical(b.value_points);
+    } catch (const std::invalid_argument& e) {
+      add(at, item, e.what());
+    }
+  }
+
+  // With [[auction_only.bidder]] entries the bidders are those entries: auction_only.bidders, if
+  // set, must count them.
+  void check_bidder_count() {
+    AuctionOnlySpec& o = scenario_.auction_only;
+    if (o.bidder_list.empty()) return;
+    const auto n = static_cast<int>(o.bidder_list.size());
+    const auto set = origins_.find("auction_only.bidders");
+    if (set != origins_.end() && o.bidders != n) {
+      add(set->second, "auction_only.bidders",
+          std::to_string(o.bidders) + " bidders, but the file lists " + std::to_string(n) +
+              " [[auction_only.bidder]] entries (leave auction_only.bidders out, or make them agree)");
+      return;
+    }
+    o.bidders = n;
   }
 
   void read_factor(const toml::table& t, const std::string& item, const PositionMap& map) {

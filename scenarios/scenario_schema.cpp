@@ -475,6 +475,11 @@ std::vector<KeySpec> build_schema() {
              "PID: lower bound of phi in bid x exp(phi)."),
       number("pacing.pid_max_phi", field(p, &PacingSpec::pid_max_phi), closed(0, 5), "log bid factor",
              "PID: upper bound of phi (above 0 lets the pacer bid above the campaign's bid)."),
+      choice("pacing.pid_signal", field(p, &PacingSpec::pid_signal), {"spend", "win_rate"},
+             "PID: the error it controls: spend behind plan in hours of plan (spend), or the win rate's shortfall from "
+             "pid_target_win_rate, (w* - charges / opportunities) / w* (win_rate)."),
+      number("pacing.pid_target_win_rate", field(p, &PacingSpec::pid_target_win_rate), open_closed(0, 1),
+             "charges per opportunity", "PID, win_rate signal: the target w*."),
       number("pacing.auto_bid_minutes", field(p, &PacingSpec::auto_bid_minutes), closed(0.1, 1440), "minutes",
              "Auto-bidding: how often each tCPA/tROAS campaign's multiplier m is updated (see docs/pacing.md)."),
       number("pacing.auto_bid_gain", field(p, &PacingSpec::auto_bid_gain), open_closed(0, 10), "",
@@ -518,6 +523,45 @@ std::vector<KeySpec> build_schema() {
       choice("auction_only.reserve_rule", field(o, &AuctionOnlySpec::reserve_rule), {"fixed", "myerson", "myerson_per_bidder"},
              "Reserve: auction.reserve as given, the optimal (Myerson) reserve of the value distribution, or each "
              "bidder's own Myerson reserve."),
+      choice("auction_only.value_model", field(o, &AuctionOnlySpec::value_model), {"distribution", "contextual_items"},
+             "Where values come from: a value distribution per click (items, or ads with a given CTR), or AuctionGym's "
+             "contextual items (each bidder owns items with embeddings; per auction a Gaussian context is drawn, true "
+             "CTR = sigmoid(context . embedding), and each bidder bids on its item of highest value x CTR)."),
+      integer("auction_only.items_per_bidder", field(o, &AuctionOnlySpec::items_per_bidder), closed(1, 10'000), "items",
+              "Contextual items: items each bidder owns."),
+      integer("auction_only.embedding_dim", field(o, &AuctionOnlySpec::embedding_dim), closed(1, 1'024), "dimensions",
+              "Contextual items: dimension of the item embeddings and of the context."),
+      number("auction_only.embedding_sd", field(o, &AuctionOnlySpec::embedding_sd), open_closed(0, 100), "",
+             "Contextual items: item embedding coordinates ~ Normal(0, sd), drawn once."),
+      number("auction_only.context_sd", field(o, &AuctionOnlySpec::context_sd), open_closed(0, 100), "",
+             "Contextual items: context coordinates ~ Normal(0, sd), drawn per auction."),
+      number("auction_only.item_value_mu", field(o, &AuctionOnlySpec::item_value_mu), closed(-50, 50), "log currency units",
+             "Contextual items: item values per click are lognormal(mu, sigma), drawn once per item."),
+      number("auction_only.item_value_sigma", field(o, &AuctionOnlySpec::item_value_sigma), open_closed(0, 10), "log-scale",
+             "Contextual items: sigma of the item values' lognormal."),
+      number("auction_only.budget", field(o, &AuctionOnlySpec::budget), closed(0, 1e15), "currency units",
+             "Every bidder's budget per episode (expected payments are charged to it); 0: unlimited. A bidder whose "
+             "budget cannot cover its bid sits the auction out."),
+      integer("auction_only.episode_rounds", field(o, &AuctionOnlySpec::episode_rounds), closed(0, 1'000'000'000),
+              "auctions", "Budgets refill every this many auctions (an episode, the pacers' day); 0: one episode, the whole run."),
+      choice("auction_only.pacer", field(o, &AuctionOnlySpec::pacer), {"none", "multiplier", "throttling", "dual_descent", "pid"},
+             "How budgeted bidders pace: not at all (the plan is still tracked), the built-in AuctionNet-style multiplier "
+             "(pacing_gain, min/max_multiplier), or the marketplace's throttling, dual_descent or pid rule with the [pacing] "
+             "section's parameters, updated pacing_ticks times per episode against the uniform plan B x t / T."),
+      integer("auction_only.pacing_ticks", field(o, &AuctionOnlySpec::pacing_ticks), closed(1, 10'000'000), "updates",
+              "Pacer updates per episode (at most the auctions per episode)."),
+      number("auction_only.pacing_gain", field(o, &AuctionOnlySpec::pacing_gain), closed(0, 100), "",
+             "Multiplier pacer: lambda += gain x (min(tick spend / even share of what is left, 4) - 1); multiplier = "
+             "1 / (1 + lambda)."),
+      number("auction_only.min_multiplier", field(o, &AuctionOnlySpec::min_multiplier), open_closed(0, 1), "ratio",
+             "Multiplier pacer: lowest bid multiplier."),
+      number("auction_only.max_multiplier", field(o, &AuctionOnlySpec::max_multiplier), open_closed(0, 100), "ratio",
+             "Multiplier pacer: highest bid multiplier (above 1 lets an under-spending bidder bid above its value)."),
+      probability("auction_only.log_rate", field(o, &AuctionOnlySpec::log_rate),
+                  "Share of auctions whose every bid (value, bid, rank score, slot, price) goes to the auction_only_bids "
+                  "table, at most 1,000,000 rows; drawn from its own stream, so logging changes no result."),
+      integer("auction_only.series_points", field(o, &AuctionOnlySpec::series_points), closed(1, 1'000'000), "ticks",
+              "Pacing time series (auction_only_pacing): about this many ticks kept per budgeted bidder, evenly spaced."),
 
       // [run]
       integer("run.seed", field(r, &RunSpec::seed), at_least(0), "",
@@ -576,6 +620,28 @@ std::vector<CrossFieldRule> build_cross_field_rules() {
       return "auction_only.values = \"empirical\" needs auction_only.value_points";
     };
     rules.push_back(std::move(points));
+    CrossFieldRule multipliers;
+    multipliers.keys = {"auction_only.max_multiplier", "auction_only.min_multiplier"};
+    multipliers.description = "`auction_only.min_multiplier` <= `auction_only.max_multiplier`.";
+    multipliers.check = [](const Scenario& sc) -> std::optional<std::string> {
+      if (sc.auction_only.min_multiplier <= sc.auction_only.max_multiplier) return std::nullopt;
+      return "auction_only.min_multiplier must be <= auction_only.max_multiplier";
+    };
+    rules.push_back(std::move(multipliers));
+    CrossFieldRule ticks;
+    ticks.keys = {"auction_only.episode_rounds", "auction_only.pacing_ticks", "auction_only.rounds"};
+    ticks.description = "`auction_only.pacing_ticks` <= the auctions per episode (`auction_only.episode_rounds`, or "
+                        "`auction_only.rounds` when that is 0) when bidders have budgets.";
+    ticks.check = [](const Scenario& sc) -> std::optional<std::string> {
+      const AuctionOnlySpec& o = sc.auction_only;
+      const bool budgeted = o.budget > 0 || std::any_of(o.bidder_list.begin(), o.bidder_list.end(),
+                                                         [](const BidderSpec& b) { return b.budget.value_or(0.0) > 0.0; });
+      const int episode = o.episode_rounds > 0 ? o.episode_rounds : o.rounds;
+      if (!budgeted || o.pacing_ticks <= episode) return std::nullopt;
+      return "auction_only.pacing_ticks (" + std::to_string(o.pacing_ticks) + ") must be <= the auctions per episode (" +
+             std::to_string(episode) + ")";
+    };
+    rules.push_back(std::move(ticks));
   }
   {
     CrossFieldRule region_rule;
@@ -923,6 +989,39 @@ std::string render_toml_value(const KeyValue& value) {
       value);
 }
 
+namespace {
+
+// [[auction_only.bidder]] tables, each key only where it differs from the default (as written).
+void render_bidders(const std::vector<BidderSpec>& bidders, std::ostringstream& out) {
+  const BidderSpec d;
+  for (const BidderSpec& b : bidders) {
+    out << "\n[[auction_only.bidder]]\n";
+    auto num = [&](const char* key, double x, double def) {
+      if (x != def) out << key << " = " << render_toml_value(KeyValue{x}) << "\n";
+    };
+    auto str = [&](const char* key, const std::string& x) {
+      if (!x.empty()) out << key << " = " << render_toml_value(KeyValue{x}) << "\n";
+    };
+    str("name", b.name);
+    if (b.value) out << "value = " << render_toml_value(KeyValue{*b.value}) << "\n";
+    str("values", b.values);
+    num("value_low", b.value_low, d.value_low);
+    num("value_high", b.value_high, d.value_high);
+    num("value_mean", b.value_mean, d.value_mean);
+    num("value_mu", b.value_mu, d.value_mu);
+    num("value_sigma", b.value_sigma, d.value_sigma);
+    if (!b.value_points.empty()) out << "value_points = " << render_toml_value(KeyValue{b.value_points}) << "\n";
+    if (b.bid) out << "bid = " << render_toml_value(KeyValue{*b.bid}) << "\n";
+    str("strategy", b.strategy);
+    num("shading", b.shading, d.shading);
+    num("ctr", b.ctr, d.ctr);
+    num("quality", b.quality, d.quality);
+    if (b.budget) out << "budget = " << render_toml_value(KeyValue{*b.budget}) << "\n";
+  }
+}
+
+}  // namespace
+
 std::string render_scenario_toml(const Scenario& scenario) {
   std::ostringstream out;
   for (const SectionInfo& section : scenario_sections()) {
@@ -935,6 +1034,7 @@ std::string render_scenario_toml(const Scenario& scenario) {
       }
       out << spec.name() << " = " << render_toml_value(spec.get(scenario)) << "\n";
     }
+    if (section.name == "auction_only") render_bidders(scenario.auction_only.bidder_list, out);
   }
   return out.str();
 }
@@ -983,6 +1083,30 @@ std::string scenario_reference_markdown() {
   out << "\n## Rules across keys\n\nChecked after every key is valid on its own:\n\n";
   for (const CrossFieldRule& rule : scenario_cross_field_rules()) out << "- " << rule.description << "\n";
   out << R"(
+## [[auction_only.bidder]]
+
+Explicit classroom bidders, one table each, in the order they are numbered (0, 1, ...). With at
+least one, the bidders are these tables (`auction_only.bidders`, if given, must count them); each
+key a table leaves out comes from the `[auction_only]` key of the same name. They are written in
+the scenario file only: `--set` and study variants cannot change them.
+
+```toml
+[[auction_only.bidder]]
+name = "x"            # shown in the output and stored in auction_only_bidders.name
+value = 7             # a fixed value per click, >= 0 (draws nothing: rounds are deterministic) ...
+# values = "uniform"  # ... or its own distribution, with value_low / value_high / value_mean /
+# value_high = 2.0    #     value_mu / value_sigma / value_points as in [auction_only]
+bid = 5               # a fixed bid per click whatever the value (default: its strategy's bid) ...
+# strategy = "shaded" # ... or a strategy (truthful, shaded, equilibrium, bandit), with shading
+ctr = 0.1             # click probability in the top slot, (0, 1]; default 1 (an item)
+quality = 1.0         # quality score in bid x ctr x quality^alpha, > 0; default 1
+budget = 100.0        # per episode, >= 0 (0: unlimited); default auction_only.budget
+```
+
+A bidder gives a fixed `value` or its own `values`, not both, and a fixed `bid` or a `strategy`,
+not both. Per-bidder `ctr` and `quality` need `auction_only.value_model = "distribution"`.
+See [classroom.md](classroom.md) for worked examples.
+
 ## [experiment]
 
 A study of the scenario: the keys to vary, the seeds, named variants and the baseline. `adsim sweep

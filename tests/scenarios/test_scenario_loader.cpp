@@ -185,6 +185,40 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(auction_only.strategy);
   ADSIM_EXPECT_FIELD(auction_only.shading);
   ADSIM_EXPECT_FIELD(auction_only.reserve_rule);
+  ADSIM_EXPECT_FIELD(auction_only.value_model);
+  ADSIM_EXPECT_FIELD(auction_only.items_per_bidder);
+  ADSIM_EXPECT_FIELD(auction_only.embedding_dim);
+  ADSIM_EXPECT_FIELD(auction_only.embedding_sd);
+  ADSIM_EXPECT_FIELD(auction_only.context_sd);
+  ADSIM_EXPECT_FIELD(auction_only.item_value_mu);
+  ADSIM_EXPECT_FIELD(auction_only.item_value_sigma);
+  ADSIM_EXPECT_FIELD(auction_only.budget);
+  ADSIM_EXPECT_FIELD(auction_only.episode_rounds);
+  ADSIM_EXPECT_FIELD(auction_only.pacer);
+  ADSIM_EXPECT_FIELD(auction_only.pacing_ticks);
+  ADSIM_EXPECT_FIELD(auction_only.pacing_gain);
+  ADSIM_EXPECT_FIELD(auction_only.min_multiplier);
+  ADSIM_EXPECT_FIELD(auction_only.max_multiplier);
+  ADSIM_EXPECT_FIELD(auction_only.log_rate);
+  ADSIM_EXPECT_FIELD(auction_only.series_points);
+  ASSERT_EQ(a.auction_only.bidder_list.size(), b.auction_only.bidder_list.size());
+  for (std::size_t i = 0; i < a.auction_only.bidder_list.size(); ++i) {
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].name);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].value);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].values);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].value_low);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].value_high);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].value_mean);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].value_mu);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].value_sigma);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].value_points);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].bid);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].strategy);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].shading);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].ctr);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].quality);
+    ADSIM_EXPECT_FIELD(auction_only.bidder_list[i].budget);
+  }
   ADSIM_EXPECT_FIELD(pacing.mix);
   ADSIM_EXPECT_FIELD(pacing.curve);
   ADSIM_EXPECT_FIELD(pacing.finish_hour);
@@ -198,6 +232,8 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(pacing.pid_kd);
   ADSIM_EXPECT_FIELD(pacing.pid_min_phi);
   ADSIM_EXPECT_FIELD(pacing.pid_max_phi);
+  ADSIM_EXPECT_FIELD(pacing.pid_signal);
+  ADSIM_EXPECT_FIELD(pacing.pid_target_win_rate);
   ADSIM_EXPECT_FIELD(pacing.auto_bid_minutes);
   ADSIM_EXPECT_FIELD(pacing.auto_bid_gain);
   ADSIM_EXPECT_FIELD(pacing.auto_bid_half_life_hours);
@@ -759,7 +795,7 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 150u);
+  EXPECT_EQ(scenario_schema().size(), 168u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
   EXPECT_EQ(sizeof(core::WorldSpec), 296u);
   EXPECT_EQ(sizeof(core::TrafficSpec), 64u);
@@ -767,12 +803,12 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   EXPECT_EQ(sizeof(AuctionSpec), 208u);
   EXPECT_EQ(sizeof(models::GroundTruthParams), 216u);
   EXPECT_EQ(sizeof(ModelSpec), 328u);
-  EXPECT_EQ(sizeof(PacingSpec), 216u);
+  EXPECT_EQ(sizeof(PacingSpec), 256u);
   EXPECT_EQ(sizeof(core::RunSpec), 32u);
-  // Includes AuctionOnlySpec (184) and ExperimentSpec (264, with its claims): the [experiment]
+  // Includes AuctionOnlySpec (376, with its [[auction_only.bidder]] list, compared in expect_same) and ExperimentSpec (264, with its claims): the [experiment]
   // table is not keys of the schema but a study the loader reads (tests/experiments/test_study.cpp
   // and test_lesson.cpp cover it).
-  EXPECT_EQ(sizeof(Scenario), 2032u);
+  EXPECT_EQ(sizeof(Scenario), 2264u);
 #endif
 }
 
