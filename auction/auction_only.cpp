@@ -268,6 +268,7 @@ struct AuctionOnlyRunner::State {
   std::vector<double> pass, episode_start_value, error_sq;
   std::uint64_t error_ticks = 0;
   std::uint64_t episode = 0;
+  bool episode_over = false;
   std::uint64_t total_ticks = 0;
   std::uint64_t series_stride = 1;
   std::vector<PacingPoint> series;
@@ -761,6 +762,11 @@ void AuctionOnlyRunner::State::gather_candidates(std::size_t& count_out) {
 }
 
 void AuctionOnlyRunner::State::step() {
+  if (episode_over) {
+    ++episode;
+    start_episode();
+    episode_over = false;
+  }
   if (m < n) {
     // Partial Fisher-Yates: the first m entries become a uniform random subset, in random order.
     // The index is floor(u (n - j)) with u a 53-bit uniform: no integer division on this path,
@@ -799,10 +805,9 @@ void AuctionOnlyRunner::State::step() {
     until_tick = tick_len;
     if (ticks_done < cfg.budgets.ticks) end_tick();
   }
-  if (episode_len && in_episode == episode_len) {
-    ++episode;
-    start_episode();
-  }
+  // The next episode starts with the next auction, so that between runs (and at the end) the
+  // state is that of the episode that just ran.
+  episode_over = episode_len && in_episode == episode_len;
 }
 
 // Charges the winners, books each award to its bidder and slot, and lets learning bidders learn.

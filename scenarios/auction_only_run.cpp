@@ -36,6 +36,16 @@ auction::StrategySpec strategy(const std::string& name, double shading) {
   return spec;
 }
 
+}  // namespace
+
+auction::ValueDistribution bidder_distribution(const AuctionOnlySpec& o, const BidderSpec& b) {
+  return distribution(b.values.empty() ? o.values : b.values, b.value_low.value_or(o.value_low),
+                      b.value_high.value_or(o.value_high), b.value_mean.value_or(o.value_mean), b.value_mu.value_or(o.value_mu),
+                      b.value_sigma.value_or(o.value_sigma), b.value_points.value_or(o.value_points));
+}
+
+namespace {
+
 // [[auction_only.bidder]] entries as the runner's per-bidder vectors; what a bidder leaves out is
 // the common setting. Throws std::invalid_argument (a bad distribution) with the bidder named.
 void apply_bidder_list(const AuctionOnlySpec& o, auction::AuctionOnlyConfig& c) {
@@ -47,9 +57,7 @@ void apply_bidder_list(const AuctionOnlySpec& o, auction::AuctionOnlyConfig& c) 
     const std::string who = "bidder " + std::to_string(b) + (bs.name.empty() ? "" : " (" + bs.name + ")");
     try {
       if (bs.value) c.bidder_values.push_back(auction::ValueDistribution::fixed(*bs.value));
-      else if (!bs.values.empty())
-        c.bidder_values.push_back(distribution(bs.values, bs.value_low, bs.value_high, bs.value_mean, bs.value_mu,
-                                               bs.value_sigma, bs.value_points));
+      else if (bs.own_distribution()) c.bidder_values.push_back(bidder_distribution(o, bs));
       else c.bidder_values.push_back(c.values);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(who + ": " + e.what());

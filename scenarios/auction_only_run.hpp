@@ -16,6 +16,10 @@ namespace adsim::scenarios {
 // auction library rejects.
 auction::AuctionOnlyConfig auction_only_config(const Scenario& scenario);
 
+// A bidder's own value distribution (BidderSpec::own_distribution()): its keys, and the
+// [auction_only] keys for those it leaves out. Throws std::invalid_argument for bad parameters.
+auction::ValueDistribution bidder_distribution(const AuctionOnlySpec& common, const BidderSpec& bidder);
+
 // Auctions per row of the convergence time series: rounds / 100 rounded up (at most 100 blocks),
 // at least 1.
 std::uint64_t auction_only_block_rounds(std::uint64_t rounds);

@@ -31,13 +31,15 @@ struct AuctionSpec {
 struct BidderSpec {
   std::string name;
   std::optional<double> value;  // a fixed value per click
-  std::string values;           // its own value distribution (as auction_only.values); empty: the common one
-  double value_low = 0.0;
-  double value_high = 1.0;
-  double value_mean = 1.0;
-  double value_mu = 0.0;
-  double value_sigma = 0.5;
-  std::vector<double> value_points;
+  // Its own value distribution: any of these given makes one, each left out taken from the
+  // [auction_only] key of the same name (values = "uniform" with value_high = 2: uniform on
+  // [auction_only.value_low, 2]).
+  std::string values;  // empty: auction_only.values
+  std::optional<double> value_low, value_high, value_mean, value_mu, value_sigma;
+  std::optional<std::vector<double>> value_points;
+  bool own_distribution() const {
+    return !values.empty() || value_low || value_high || value_mean || value_mu || value_sigma || value_points;
+  }
   std::optional<double> bid;  // a fixed bid per click, whatever the value
   std::string strategy;       // as auction_only.strategy; empty: the common one
   double shading = 1.0;

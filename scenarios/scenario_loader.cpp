@@ -1,7 +1,9 @@
 #include "auction/value_distribution.hpp"
+#include "scenarios/auction_only_run.hpp"
 #include "scenarios/scenario_loader.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cerrno>
 #include <system_error>
@@ -76,6 +78,11 @@ struct PositionMap {
     return {source, line, column};
   }
 };
+
+// The keys of a [[auction_only.bidder]] table.
+const std::vector<std::string> kBidderKeys = {"name",       "value",    "values",      "value_low",    "value_high",
+                                              "value_mean", "value_mu", "value_sigma", "value_points", "bid",
+                                              "strategy",   "shading",  "ctr",         "quality",      "budget"};
 
 std::string join(const std::vector<std::string>& words) {
   std::string out;
@@ -178,6 +185,13 @@ class Loader {
       return;
     }
     const Origin key_origin{source, 1, static_cast<int>(raw_key.find_first_not_of(" \t")) + 1};
+    if (key.rfind("auction_only.bidder[", 0) == 0) {
+      const std::string_view raw_value = argument.substr(eq + 1);
+      const auto lead = raw_value.find_first_not_of(" \t");
+      const int value_column = static_cast<int>(eq + 1 + (lead == std::string_view::npos ? 0 : lead)) + 1;
+      apply_bidder_override(key, trim(raw_value), key_origin, value_column);
+      return;
+    }
     const KeySpec* spec = find_key_spec(key);
     if (spec == nullptr) {
       if (is_section(key)) {
@@ -313,7 +327,7 @@ class Loader {
         read_experiment(*node, key_origin, map);
       } else if (path == "auction_only.bidder") {
         if (map.source != 0) {
-          add(key_origin, path, "[[auction_only.bidder]] entries are written in the scenario file; --set cannot change them");
+          add(key_origin, path, "[[auction_only.bidder]] entries are written in the scenario file; --set auction_only.bidder[N].key=value changes one key of one");
         } else {
           read_array_of_tables(*node, path, map, [&](const toml::table& t, const std::string& item) { read_bidder(t, item, map); });
         }
@@ -581,10 +595,23 @@ class Loader {
   void read_bidder(const toml::table& t, const std::string& item, const PositionMap& map) {
     BidderSpec b;
     b.line = place_of(t, map).line;
-    static const std::vector<std::string> kKeys = {"name",      "value",      "values",      "value_low",    "value_high",
-                                                   "value_mean", "value_mu",  "value_sigma", "value_points", "bid",
-                                                   "strategy",  "shading",    "ctr",         "quality",      "budget"};
-    const auto one_of = [&](const toml::node& v, const std::string& path, const std::vector<std::string>& allowed) {
+    for (const auto& [key, value] : in_order(t)) {
+      const std::string name(key->str());
+      if (!apply_bidder_key(b, name, *value, item + "." + name, map)) {
+        const auto guess = suggest_key_path(name, kBidderKeys);
+        add(map.origin(key->source()), item + "." + name,
+            "unknown key '" + name + "' in [[auction_only.bidder]]" +
+                (guess ? suggestion_suffix(guess) : " (it takes " + join(kBidderKeys) + ")"));
+      }
+    }
+    check_bidder(b, item, map.origin(t.source()));
+    scenario_.auction_only.bidder_list.push_back(std::move(b));
+  }
+
+  // Sets one key of a bidder from a TOML value; false if there is no such key.
+  bool apply_bidder_key(BidderSpec& b, const std::string& name, const toml::node& v, const std::string& path,
+                        const PositionMap& map) {
+    const auto one_of = [&](const std::vector<std::string>& allowed) {
       auto text = string_of(v, path, map);
       if (text && std::find(allowed.begin(), allowed.end(), *text) == allowed.end()) {
         add(map.origin(v.source()), path, "'" + *text + "' is not one of: " + join(allowed));
@@ -592,59 +619,82 @@ class Loader {
       }
       return text.value_or(std::string());
     };
-    for (const auto& [key, value] : in_order(t)) {
-      const std::string name(key->str());
-      const std::string path = item + "." + name;
-      const toml::node& v = *value;
-      if (name == "name") b.name = string_of(v, path, map).value_or("");
-      else if (name == "value") b.value = number_of(v, path, map, 0, 1e9, false);
-      else if (name == "values") b.values = one_of(v, path, {"uniform", "exponential", "lognormal", "empirical"});
-      else if (name == "value_low") b.value_low = number_of(v, path, map, 0, 1e9, false).value_or(b.value_low);
-      else if (name == "value_high") b.value_high = number_of(v, path, map, 0, 1e9, true).value_or(b.value_high);
-      else if (name == "value_mean") b.value_mean = number_of(v, path, map, 0, 1e9, true).value_or(b.value_mean);
-      else if (name == "value_mu") b.value_mu = number_of(v, path, map, -50, 50, false).value_or(b.value_mu);
-      else if (name == "value_sigma") b.value_sigma = number_of(v, path, map, 0, 10, true).value_or(b.value_sigma);
-      else if (name == "value_points") read_points(v, path, map, b.value_points);
-      else if (name == "bid") b.bid = number_of(v, path, map, 0, 1e9, false);
-      else if (name == "strategy") b.strategy = one_of(v, path, {"truthful", "shaded", "equilibrium", "bandit"});
-      else if (name == "shading") b.shading = number_of(v, path, map, 0, 1, true).value_or(b.shading);
-      else if (name == "ctr") b.ctr = number_of(v, path, map, 0, 1, true).value_or(b.ctr);
-      else if (name == "quality") b.quality = number_of(v, path, map, 0, 1e6, true).value_or(b.quality);
-      else if (name == "budget") b.budget = number_of(v, path, map, 0, 1e15, false);
-      else {
-        const auto guess = suggest_key_path(name, kKeys);
-        add(map.origin(key->source()), path,
-            "unknown key '" + name + "' in [[auction_only.bidder]]" +
-                (guess ? suggestion_suffix(guess) : " (it takes " + join(kKeys) + ")"));
-      }
-    }
-    check_bidder(b, item, map.origin(t.source()));
-    scenario_.auction_only.bidder_list.push_back(std::move(b));
+    if (name == "name") b.name = string_of(v, path, map).value_or("");
+    else if (name == "value") b.value = number_of(v, path, map, 0, 1e9, false);
+    else if (name == "values") b.values = one_of({"uniform", "exponential", "lognormal", "empirical"});
+    else if (name == "value_low") b.value_low = number_of(v, path, map, 0, 1e9, false);
+    else if (name == "value_high") b.value_high = number_of(v, path, map, 0, 1e9, true);
+    else if (name == "value_mean") b.value_mean = number_of(v, path, map, 0, 1e9, true);
+    else if (name == "value_mu") b.value_mu = number_of(v, path, map, -50, 50, false);
+    else if (name == "value_sigma") b.value_sigma = number_of(v, path, map, 0, 10, true);
+    else if (name == "value_points") b.value_points = read_points(v, path, map);
+    else if (name == "bid") b.bid = number_of(v, path, map, 0, 1e9, false);
+    else if (name == "strategy") b.strategy = one_of({"truthful", "shaded", "equilibrium", "bandit"});
+    else if (name == "shading") b.shading = number_of(v, path, map, 0, 1, true).value_or(b.shading);
+    else if (name == "ctr") b.ctr = number_of(v, path, map, 0, 1, true).value_or(b.ctr);
+    else if (name == "quality") b.quality = number_of(v, path, map, 0, 1e6, true).value_or(b.quality);
+    else if (name == "budget") b.budget = number_of(v, path, map, 0, 1e15, false);
+    else return false;
+    return true;
   }
 
-  void read_points(const toml::node& v, const std::string& path, const PositionMap& map, std::vector<double>& out) {
+  // --set auction_only.bidder[N].key=value: one key of a bidder the file lists.
+  void apply_bidder_override(const std::string& key, std::string_view value_text, const Origin& key_origin,
+                             int value_column) {
+    const std::string prefix = "auction_only.bidder[";
+    const auto close = key.find("].", prefix.size());
+    const std::string index_text = close == std::string::npos ? "" : key.substr(prefix.size(), close - prefix.size());
+    const std::string name = close == std::string::npos ? "" : key.substr(close + 2);
+    auto& list = scenario_.auction_only.bidder_list;
+    std::size_t index = 0;
+    const auto [end, error] = std::from_chars(index_text.data(), index_text.data() + index_text.size(), index);
+    if (index_text.empty() || error != std::errc() || end != index_text.data() + index_text.size() || name.empty()) {
+      add(key_origin, key, "expected auction_only.bidder[N].key=value, N counting the file's [[auction_only.bidder]] from 0");
+      return;
+    }
+    if (index >= list.size()) {
+      add(key_origin, key, "the scenario lists " + std::to_string(list.size()) + " [[auction_only.bidder]] entries, so N is 0 to " +
+                               std::to_string(static_cast<long>(list.size()) - 1) + "; bidders are added in the file");
+      return;
+    }
+    const PositionMap map{key_origin.source, value_column - 5, true};
+    toml::table parsed;
+    try {
+      parsed = toml::parse("v = " + std::string(value_text), std::string_view{kOverrideFile});
+    } catch (const toml::parse_error&) {
+      // A bare word for a text key: --set auction_only.bidder[0].strategy=shaded
+      parsed = toml::table{{"v", std::string(value_text)}};
+    }
+    const toml::node* node = parsed.get("v");
+    if (node == nullptr || parsed.size() != 1) return add({key_origin.source, 1, value_column}, key, "expected a single value");
+    BidderSpec& b = list[index];
+    if (!apply_bidder_key(b, name, *node, key, map)) {
+      const auto guess = suggest_key_path(name, kBidderKeys);
+      add(key_origin, key, "unknown key '" + name + "' of a bidder" + (guess ? suggestion_suffix(guess) : " (it takes " + join(kBidderKeys) + ")"));
+      return;
+    }
+    check_bidder(b, key, key_origin);
+  }
+
+  std::optional<std::vector<double>> read_points(const toml::node& v, const std::string& path, const PositionMap& map) {
     const toml::array* array = v.as_array();
     if (array == nullptr) {
       add(map.origin(v.source()), path, "expected an array of numbers, got " + describe_node(v));
-      return;
+      return std::nullopt;
     }
+    std::vector<double> out;
     for (std::size_t i = 0; i < array->size(); ++i)
       if (auto x = number_of(*array->get(i), path + "[" + std::to_string(i) + "]", map, 0, 1e9, false)) out.push_back(*x);
+    return out;
   }
 
   // What a bidder's keys must agree on, checked as the runner will build it.
   void check_bidder(const BidderSpec& b, const std::string& item, const Origin& at) {
-    if (b.value && !b.values.empty()) add(at, item, "give a bidder a fixed value or its own values distribution, not both");
+    if (b.value && b.own_distribution())
+      add(at, item, "give a bidder a fixed value or its own value distribution (values, value_low, ...), not both");
     if (b.bid && !b.strategy.empty()) add(at, item, "give a bidder a fixed bid or a strategy, not both");
     if (b.value && b.strategy == "equilibrium")
       add(at, item, "the first-price equilibrium strategy needs values from a distribution, not a fixed value");
-    if (b.values.empty()) return;
-    try {
-      if (b.values == "uniform") (void)auction::ValueDistribution::uniform(b.value_low, b.value_high);
-      if (b.values == "empirical") (void)auction::ValueDistribution::empirical(b.value_points);
-    } catch (const std::invalid_argument& e) {
-      add(at, item, e.what());
-    }
   }
 
   // With [[auction_only.bidder]] entries the bidders are those entries: auction_only.bidders, if
@@ -661,6 +711,16 @@ class Loader {
       return;
     }
     o.bidders = n;
+    // Own distributions, now that the common keys they fall back on are final.
+    for (std::size_t i = 0; i < o.bidder_list.size(); ++i) {
+      const BidderSpec& b = o.bidder_list[i];
+      if (!b.own_distribution()) continue;
+      try {
+        (void)bidder_distribution(o, b);
+      } catch (const std::invalid_argument& e) {
+        add(Origin{0, b.line, 1}, "auction_only.bidder[" + std::to_string(i) + "]", e.what());
+      }
+    }
   }
 
   void read_factor(const toml::table& t, const std::string& item, const PositionMap& map) {

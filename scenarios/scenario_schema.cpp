@@ -1003,20 +1003,23 @@ void render_bidders(const std::vector<BidderSpec>& bidders, std::ostringstream& 
       if (!x.empty()) out << key << " = " << render_toml_value(KeyValue{x}) << "\n";
     };
     str("name", b.name);
-    if (b.value) out << "value = " << render_toml_value(KeyValue{*b.value}) << "\n";
+    auto given = [&](const char* key, const auto& x) {
+      if (x) out << key << " = " << render_toml_value(KeyValue{*x}) << "\n";
+    };
+    given("value", b.value);
     str("values", b.values);
-    num("value_low", b.value_low, d.value_low);
-    num("value_high", b.value_high, d.value_high);
-    num("value_mean", b.value_mean, d.value_mean);
-    num("value_mu", b.value_mu, d.value_mu);
-    num("value_sigma", b.value_sigma, d.value_sigma);
-    if (!b.value_points.empty()) out << "value_points = " << render_toml_value(KeyValue{b.value_points}) << "\n";
-    if (b.bid) out << "bid = " << render_toml_value(KeyValue{*b.bid}) << "\n";
+    given("value_low", b.value_low);
+    given("value_high", b.value_high);
+    given("value_mean", b.value_mean);
+    given("value_mu", b.value_mu);
+    given("value_sigma", b.value_sigma);
+    given("value_points", b.value_points);
+    given("bid", b.bid);
     str("strategy", b.strategy);
     num("shading", b.shading, d.shading);
     num("ctr", b.ctr, d.ctr);
     num("quality", b.quality, d.quality);
-    if (b.budget) out << "budget = " << render_toml_value(KeyValue{*b.budget}) << "\n";
+    given("budget", b.budget);
   }
 }
 
@@ -1088,14 +1091,15 @@ std::string scenario_reference_markdown() {
 Explicit classroom bidders, one table each, in the order they are numbered (0, 1, ...). With at
 least one, the bidders are these tables (`auction_only.bidders`, if given, must count them); each
 key a table leaves out comes from the `[auction_only]` key of the same name. They are written in
-the scenario file only: `--set` and study variants cannot change them.
+the scenario file; `--set auction_only.bidder[N].key=value` changes one key of the file's N-th
+bidder (from 0), e.g. `--set auction_only.bidder[1].bid=3.5`. Study variants cannot change them.
 
 ```toml
 [[auction_only.bidder]]
 name = "x"            # shown in the output and stored in auction_only_bidders.name
 value = 7             # a fixed value per click, >= 0 (draws nothing: rounds are deterministic) ...
-# values = "uniform"  # ... or its own distribution, with value_low / value_high / value_mean /
-# value_high = 2.0    #     value_mu / value_sigma / value_points as in [auction_only]
+# value_high = 2.0    # ... or its own distribution: any of values, value_low, value_high,
+                      #     value_mean, value_mu, value_sigma, value_points; the rest as in [auction_only]
 bid = 5               # a fixed bid per click whatever the value (default: its strategy's bid) ...
 # strategy = "shaded" # ... or a strategy (truthful, shaded, equilibrium, bandit), with shading
 ctr = 0.1             # click probability in the top slot, (0, 1]; default 1 (an item)
@@ -1103,7 +1107,7 @@ quality = 1.0         # quality score in bid x ctr x quality^alpha, > 0; default
 budget = 100.0        # per episode, >= 0 (0: unlimited); default auction_only.budget
 ```
 
-A bidder gives a fixed `value` or its own `values`, not both, and a fixed `bid` or a `strategy`,
+A bidder gives a fixed `value` or its own distribution, not both, and a fixed `bid` or a `strategy`,
 not both. Per-bidder `ctr` and `quality` need `auction_only.value_model = "distribution"`.
 See [classroom.md](classroom.md) for worked examples.
 
