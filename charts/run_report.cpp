@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <numeric>
 
@@ -16,6 +17,12 @@ using store::IntervalRow;
 
 double ratio(double a, double b) { return b > 0 ? a / b : std::nan(""); }
 double d(std::uint64_t v) { return static_cast<double>(v); }
+
+std::string price_text(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4g", x);
+  return buffer;
+}
 
 // A line over the run's intervals, at each interval's end.
 Series over_time(const std::string& name, const std::vector<IntervalRow>& rows, const TimeScale& ts,
@@ -443,6 +450,84 @@ Section slot_section(const store::ResultStore& results, const store::RunRow& run
   return s;
 }
 
+// The classroom bidders: each one's awards per slot (count and mean price per click) and, with
+// budgets, when it ran out and how well it tracked its plan.
+Section bidder_section(const store::ResultStore& results, const store::RunRow& run) {
+  Section s;
+  s.heading = "Bidders";
+  const std::vector<store::AuctionOnlyBidderRow> bidders = results.read_auction_only_bidders(run.run_id);
+  if (bidders.empty()) return s;
+  constexpr std::size_t kShown = 24;
+  Table t;
+  t.caption = bidders.size() > kShown ? "The first " + std::to_string(kShown) + " of " + std::to_string(bidders.size()) + " bidders"
+                                      : "Each bidder";
+  t.header = {"bidder", "auctions", "wins", "value", "payment", "surplus"};
+  const std::size_t slots = bidders.front().outcome.slots.size();
+  if (slots <= 4)
+    for (std::size_t k = 0; k < slots; ++k) t.header.push_back("slot " + std::to_string(k + 1) + ": wins @ price per click");
+  const bool budgets = std::any_of(bidders.begin(), bidders.end(), [](const auto& b) { return std::isfinite(b.outcome.budget); });
+  if (budgets) t.header.insert(t.header.end(), {"budget", "ran out at auction", "pacing error"});
+  for (std::size_t i = 0; i < bidders.size() && i < kShown; ++i) {
+    const store::AuctionOnlyBidderRow& b = bidders[i];
+    const auction::BidderOutcome& o = b.outcome;
+    std::vector<Cell> row = {text_cell(b.name.empty() ? std::to_string(b.bidder) : b.name), number_cell(d(o.auctions), 9),
+                             number_cell(d(o.wins), 9), number_cell(o.value), number_cell(o.payment), number_cell(o.surplus)};
+    if (slots <= 4)
+      for (const auction::BidderSlotOutcome& k : o.slots)
+        row.push_back(text_cell(k.wins ? std::to_string(k.wins) + " @ " + price_text(ratio(k.payment, k.clicks)) : "-"));
+    if (budgets) {
+      row.push_back(number_cell(o.budget));
+      row.push_back(text_cell(o.exhausted_round < 0 ? "never" : std::to_string(o.exhausted_round)));
+      row.push_back(number_cell(o.pacing_error));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  s.tables.push_back(std::move(t));
+  return s;
+}
+
+// The pacing papers' plots: spend against the plan B t / T, and the controller's state, for the
+// first few budgeted bidders.
+Section pacing_section(const store::ResultStore& results, const store::RunRow& run) {
+  Section s;
+  s.heading = "Budgets and pacing";
+  const std::vector<store::AuctionOnlyPacingRow> points = results.read_auction_only_pacing(run.run_id);
+  if (points.empty()) return s;
+  constexpr int kBidders = 6;
+  Figure spend = make_figure("spend_vs_plan", "Spend against the plan",
+                             "Each budgeted bidder's spend so far in its episode as a share of its budget (solid), against "
+                             "the uniform plan B t / T (grey, dashed). A bidder that ran out flattens below it.",
+                             "auctions run (thousands)", "% of the episode's budget");
+  Figure state = make_figure("pacer_state", "The pacer's state",
+                             "What each pacer controls with, at the end of each tick: the dual variable mu of dual descent "
+                             "(multiplier 1 / (1 + mu)), lambda of the built-in multiplier, phi of PID (multiplier e^phi), the "
+                             "participation rate of throttling.",
+                             "auctions run (thousands)", "state");
+  std::vector<int> shown;
+  Series plan{.name = "plan B t / T", .grey = true, .dash = Dash::kDash};
+  for (const store::AuctionOnlyPacingRow& r : points) {
+    const auction::PacingPoint& p = r.point;
+    auto at = std::find(shown.begin(), shown.end(), p.bidder);
+    if (at == shown.end()) {
+      if (static_cast<int>(shown.size()) == kBidders) continue;
+      shown.push_back(p.bidder);
+      spend.series.push_back(Series{.name = "bidder " + std::to_string(p.bidder)});
+      state.series.push_back(Series{.name = "bidder " + std::to_string(p.bidder)});
+      at = shown.end() - 1;
+    }
+    const auto k = static_cast<std::size_t>(at - shown.begin());
+    const double x = d(p.round) / 1000.0;
+    const double budget = p.budget_left + p.spent;
+    spend.series[k].points.push_back({x, 100.0 * ratio(p.spent, budget)});
+    state.series[k].points.push_back({x, p.dual});
+    if (k == 0) plan.points.push_back({x, 100.0 * ratio(p.planned, budget)});
+  }
+  spend.series.push_back(std::move(plan));
+  s.figures.push_back(std::move(spend));
+  s.figures.push_back(std::move(state));
+  return s;
+}
+
 Document auction_only_document(const store::ResultStore& results, const store::RunRow& run,
                                const std::vector<MetricValue>& metrics) {
   Document doc;
@@ -492,6 +577,8 @@ Document auction_only_document(const store::ResultStore& results, const store::R
   sf.series = {r, u};
   if (!sf.x_categories.empty()) slots.figures.push_back(std::move(sf));
   doc.sections.push_back(std::move(slots));
+  doc.sections.push_back(bidder_section(results, run));
+  if (Section p = pacing_section(results, run); !p.figures.empty()) doc.sections.push_back(std::move(p));
   return doc;
 }
 
