@@ -171,6 +171,7 @@ std::string check_config(const AuctionOnlyConfig& c) {
     return err.str();
   }
   if (contextual) {
+    if (!c.bidder_values.empty()) return "per-bidder values need value_model = distribution (contextual items have their own values)";
     if (c.reserve_rule != ReserveRule::kFixed) return "a Myerson reserve needs values from a distribution (value_model = distribution)";
     const ContextualItems& it = c.items;
     if (it.items_per_bidder < 1 || it.embedding_dim < 1) {

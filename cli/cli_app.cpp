@@ -357,6 +357,14 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return kExitBadInput;
   }
   if (command == "check") {
+    if (scenario.auction_only.enabled) {
+      try {  // what the auction library accepts, as adsim run will build it
+        (void)scenarios::auction_only_config(scenario);
+      } catch (const scenarios::BuildError& e) {
+        err << scenario.source_path << ": " << e.what() << "\n";
+        return kExitBadInput;
+      }
+    }
     std::string study;
     if (scenario.experiment.present) {
       try {  // every variant of the [experiment] table, checked as adsim sweep would

@@ -51,7 +51,7 @@ namespace {
 void apply_bidder_list(const AuctionOnlySpec& o, auction::AuctionOnlyConfig& c) {
   const auto& list = o.bidder_list;
   c.bidders = static_cast<int>(list.size());
-  bool any_ctr = false, any_quality = false, any_budget = false;
+  bool any_value = false, any_strategy = false, any_ctr = false, any_quality = false, any_budget = false;
   for (std::size_t b = 0; b < list.size(); ++b) {
     const BidderSpec& bs = list[b];
     const std::string who = "bidder " + std::to_string(b) + (bs.name.empty() ? "" : " (" + bs.name + ")");
@@ -73,11 +73,16 @@ void apply_bidder_list(const AuctionOnlySpec& o, auction::AuctionOnlyConfig& c) 
     c.bidder_ctrs.push_back(bs.ctr);
     c.bidder_qualities.push_back(bs.quality);
     c.budgets.bidder_budgets.push_back(bs.budget.value_or(o.budget));
+    any_value = any_value || bs.value || bs.own_distribution();
+    any_strategy = any_strategy || bs.bid || !bs.strategy.empty();
     any_ctr = any_ctr || bs.ctr != 1.0;
     any_quality = any_quality || bs.quality != 1.0;
     any_budget = any_budget || bs.budget.has_value();
   }
-  // Vectors of ones change nothing but the speed: leave them out.
+  // Per-bidder vectors equal to the common setting change nothing but the speed (and the checks
+  // a contextual-items model makes): leave them out.
+  if (!any_value) c.bidder_values.clear();
+  if (!any_strategy) c.bidder_strategies.clear();
   if (!any_ctr) c.bidder_ctrs.clear();
   if (!any_quality) c.bidder_qualities.clear();
   if (!any_budget) c.budgets.bidder_budgets.clear();

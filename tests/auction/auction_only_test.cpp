@@ -1,4 +1,5 @@
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -242,6 +243,144 @@ TEST(OracleItemChooser, MatchesBruteForce) {
     EXPECT_EQ(c.ctr, best_ctr);
     EXPECT_EQ(c.value, val[best]);
   }
+}
+
+// ---- Classroom additions: fixed values and bids, per-bidder CTR and quality, external pacers ----
+
+// Two bidders with fixed values 1 and 0.5, one slot, second price: bidder 0 wins every auction and
+// pays 0.5. Nothing is random.
+AuctionOnlyConfig fixed_pair() {
+  AuctionOnlyConfig c;
+  c.bidders = 2;
+  c.slots = 1;
+  c.mechanism = MechanismKind::kGsp;
+  c.bidder_values = {ValueDistribution::fixed(1.0), ValueDistribution::fixed(0.5)};
+  c.rounds = 100;
+  return c;
+}
+
+TEST(AuctionOnlyClassroom, AFixedValueIsAPointMassThatDrawsNothing) {
+  const ValueDistribution v = ValueDistribution::fixed(2.5);
+  core::Rng rng = core::RandomStreams(1).stream("x");
+  const core::Rng before = rng;
+  EXPECT_EQ(v.sample(rng), 2.5);
+  EXPECT_TRUE(rng == before);
+  EXPECT_EQ(v.cdf(2.4999), 0.0);
+  EXPECT_EQ(v.cdf(2.5), 1.0);
+  EXPECT_EQ(v.quantile(0.3), 2.5);
+  EXPECT_EQ(v.variance(), 0.0);
+  EXPECT_EQ(myerson_reserve(v), 2.5);
+  EXPECT_THROW(ValueDistribution::fixed(-1.0), std::invalid_argument);
+}
+
+TEST(AuctionOnlyClassroom, FixedValuesGiveExactDeterministicRounds) {
+  const AuctionOnlyResult r = run_auction_only(fixed_pair());
+  EXPECT_EQ(r.bidders[0].wins, 100u);
+  EXPECT_EQ(r.bidders[0].payment, 50.0);
+  EXPECT_EQ(r.bidders[0].slots[0].payment, 50.0);
+  EXPECT_EQ(r.metrics.revenue, 0.5);
+  EXPECT_EQ(r.metrics.revenue_se, 0.0);
+}
+
+TEST(AuctionOnlyClassroom, AFixedBidIgnoresTheValue) {
+  AuctionOnlyConfig c = fixed_pair();
+  StrategySpec fixed;
+  fixed.kind = StrategyKind::kFixedBid;
+  fixed.bid = 2.0;  // bidder 1 outbids bidder 0 (value 1) and pays 1
+  c.bidder_strategies = {StrategySpec{}, fixed};
+  const AuctionOnlyResult r = run_auction_only(c);
+  EXPECT_EQ(r.bidders[1].wins, 100u);
+  EXPECT_EQ(r.bidders[1].payment, 100.0);
+  EXPECT_EQ(r.bidders[1].surplus, 50.0 - 100.0);  // its value is 0.5
+  fixed.bid = -1.0;
+  c.bidder_strategies = {StrategySpec{}, fixed};
+  EXPECT_NE(check_config(c).find("fixed bid"), std::string::npos);
+}
+
+TEST(AuctionOnlyClassroom, CtrAndQualityRankByBidTimesCtrTimesQuality) {
+  AuctionOnlyConfig c = fixed_pair();
+  c.bidder_ctrs = {0.2, 0.5};  // eCPM 0.2 against 0.25: bidder 1 wins
+  const AuctionOnlyResult by_ctr = run_auction_only(c);
+  EXPECT_EQ(by_ctr.bidders[1].wins, 100u);
+  // GSP price per click = 0.2 / 0.5 = 0.4; expected payment = 0.4 x 0.5 = 0.2 per auction.
+  EXPECT_NEAR(by_ctr.bidders[1].payment, 20.0, 1e-9);  // a sum of 100 products
+  EXPECT_DOUBLE_EQ(by_ctr.bidders[1].slots[0].clicks, 50.0);
+  c.bidder_qualities = {2.0, 1.0};  // 0.2 x 2 = 0.4 against 0.25: bidder 0 wins again
+  EXPECT_EQ(run_auction_only(c).bidders[0].wins, 100u);
+  c.bidder_ctrs = {0.2, 1.5};
+  EXPECT_NE(check_config(c).find("not a probability"), std::string::npos);
+}
+
+TEST(AuctionOnlyClassroom, ExhaustionRoundAndSmartPacingErrorAreExact) {
+  // Budget 10 at 0.5 an auction, but the budget must cover the bid (1), not the price: after 19
+  // wins 0.5 is left, so auction 19 (from 0) is the first it sits out. Pacing ticks of 10 auctions
+  // with no pacer (the external rule keeps 1, 1).
+  struct Hold final : RoundPacer {
+    void start_episode(int, std::uint64_t, PacingControl&) override {}
+    void update(int, const PacingSignal&, PacingControl&) override {}
+  };
+  AuctionOnlyConfig c = fixed_pair();
+  c.budgets.bidder_budgets = {10.0, 0.0};  // bidder 1 unlimited
+  c.budgets.ticks = 10;
+  c.budgets.make_pacer = [](int) { return std::make_unique<Hold>(); };
+  AuctionOnlyRunner runner(c);
+  runner.run(c.rounds);
+  const AuctionOnlyResult r = runner.result();
+  EXPECT_EQ(r.bidders[0].exhausted_round, 19);
+  EXPECT_EQ(r.bidders[0].exhausted_episodes, 1u);
+  EXPECT_EQ(r.bidders[1].exhausted_round, -1);
+  EXPECT_TRUE(std::isnan(r.bidders[1].budget));
+  EXPECT_TRUE(std::isnan(r.bidders[1].pacing_error));
+  // Plan 1 per tick; spend 5, 4.5, then 0 x 8: sqrt((16 + 12.25 + 8 x 1) / 10) / 1.
+  EXPECT_DOUBLE_EQ(r.bidders[0].pacing_error, std::sqrt(36.25 / 10));
+  ASSERT_EQ(runner.pacing_series().size(), 10u);  // bidder 0 only, every tick
+  EXPECT_EQ(runner.pacing_series()[0].spent, 5.0);
+  EXPECT_EQ(runner.pacing_series()[4].planned, 5.0);
+  EXPECT_EQ(runner.pacing_series()[9].budget_left, 0.5);
+}
+
+TEST(AuctionOnlyClassroom, AnExternalPacerSeesTheTicksAndItsControlsApply) {
+  // A pacer that halves the bid and throttles half the auctions, and records what it saw.
+  struct Halve final : RoundPacer {
+    std::vector<PacingSignal>* seen;
+    explicit Halve(std::vector<PacingSignal>* s) : seen(s) {}
+    void start_episode(int, std::uint64_t, PacingControl& out) override { out = {0.5, 0.5, 7.0}; }
+    void update(int, const PacingSignal& sig, PacingControl& out) override {
+      seen->push_back(sig);
+      out = {0.5, 0.5, 7.0};
+    }
+  };
+  std::vector<PacingSignal> seen;
+  AuctionOnlyConfig c = fixed_pair();
+  c.rounds = 10'000;
+  c.budgets.bidder_budgets = {1e9, 0.0};
+  c.budgets.ticks = 4;
+  c.budgets.make_pacer = [&](int) { return std::make_unique<Halve>(&seen); };
+  AuctionOnlyRunner runner(c);
+  runner.run(c.rounds);
+  const AuctionOnlyResult r = runner.result();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[1].tick, 2);
+  EXPECT_EQ(seen[1].planned, 1e9 * 2 / 4);
+  EXPECT_EQ(seen[0].opportunities, 2'500u);  // every auction, before throttling
+  // Bid 1 x 0.5 ties bidder 1's 0.5 when it takes part; half the auctions it sits out.
+  EXPECT_EQ(r.bidders[0].throttled + r.bidders[0].auctions, 10'000u);
+  EXPECT_NEAR(static_cast<double>(r.bidders[0].throttled), 5'000.0, 4 * std::sqrt(10'000 * 0.25));  // binomial, 4 sd
+  EXPECT_EQ(r.bidders[0].multiplier, 0.5);
+  EXPECT_EQ(runner.pacing_series().back().dual, 7.0);
+}
+
+TEST(AuctionOnlyClassroom, TheBidLogChangesNoResult) {
+  AuctionOnlyConfig c = auctiongym_sp_oracle_config(2);
+  c.rounds = 5'000;
+  const AuctionOnlyResult plain = run_auction_only(c);
+  c.log_rate = 0.3;
+  AuctionOnlyRunner runner(c);
+  runner.run(c.rounds);
+  EXPECT_EQ(runner.result().metrics.revenue, plain.metrics.revenue);
+  EXPECT_EQ(runner.result().metrics.welfare, plain.metrics.welfare);
+  // About 0.3 x 5,000 auctions x 2 bids: binomial sd of the auctions sqrt(5000 x 0.21) = 32, 4 sd.
+  EXPECT_NEAR(static_cast<double>(runner.bid_log().size()), 3'000.0, 2 * 4 * 32.4);
 }
 
 }  // namespace

@@ -198,5 +198,38 @@ TEST_F(CliAuctionOnlyTest, CtrlCRecordsAnInterruptedRunAndExits130) {
   EXPECT_EQ(a->planned_rounds, 20'000u);
 }
 
+// A classroom run's JSON and rows carry each bidder's name, its slot and price, and the bid log.
+TEST_F(CliAuctionOnlyTest, ClassroomBiddersReachTheJsonAndTheDatabase) {
+  const auto db = dir_ / "results.db";
+  const Result r = run({"run", "classroom_gsp_vcg", "--json", "--db", db.string()});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  const auto j = nlohmann::json::parse(r.out)["summary"]["bidders"];
+  ASSERT_EQ(j.size(), 3u);
+  EXPECT_EQ(j[0]["name"], "x");
+  EXPECT_EQ(j[0]["slots"][0]["wins"], 1);
+  EXPECT_EQ(j[0]["slots"][0]["price_per_click"], 3.5);
+  EXPECT_EQ(j[1]["slots"][1]["price_per_click"], 1.0);
+  EXPECT_TRUE(j[0]["budget"].is_null());
+  EXPECT_TRUE(j[0]["exhausted_round"].is_null());
+  auto store = adsim::store::ResultStore::open(db, adsim::store::ResultStore::Mode::kReadOnly);
+  const auto bidders = store.read_auction_only_bidders(1);
+  ASSERT_EQ(bidders.size(), 3u);
+  EXPECT_EQ(bidders[1].name, "y");
+  EXPECT_EQ(bidders[1].outcome.slots[1].payment, 0.5);
+  EXPECT_EQ(store.read_auction_only_bids(1).size(), 3u);
+  EXPECT_TRUE(store.read_auction_only_pacing(1).empty());  // no budgets
+}
+
+TEST_F(CliAuctionOnlyTest, CheckBuildsTheAuctionAsRunWouldAndRefusesWhatItCannot) {
+  const Result ok = run({"check", "classroom_budget_pacing"});
+  EXPECT_EQ(ok.code, kExitOk) << ok.err;
+  const Result bad = run({"check", "classroom_gsp_vcg", "--set", "auction_only.value_model=contextual_items"});
+  EXPECT_EQ(bad.code, kExitBadInput);
+  EXPECT_NE(bad.err.find("per-bidder values need value_model = distribution"), std::string::npos) << bad.err;
+  const Result typo = run({"run", "classroom_gsp_vcg", "--set", "auction_only.bidder[0].valu=3"});
+  EXPECT_EQ(typo.code, kExitBadInput);
+  EXPECT_NE(typo.err.find("did you mean 'value'"), std::string::npos) << typo.err;
+}
+
 }  // namespace
 }  // namespace adsim::cli
