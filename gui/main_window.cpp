@@ -12,10 +12,12 @@
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
@@ -67,6 +69,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() {
+  if (classroom_) classroom_->stop();
   for (auto& r : runners_)
     if (r) r->abort();
   for (auto& r : retired_) r->abort();
@@ -389,7 +392,52 @@ void MainWindow::run() {
     show_error(tr("Invalid knobs"), parameters_->problems());
     return;
   }
+  if (effective->auction_only.enabled) return run_classroom(*effective);
   start_runs({*effective}, {QString::fromStdString(effective->name)}, false);
+}
+
+void MainWindow::run_classroom(const scenarios::Scenario& scenario) {
+  if (classroom_ && classroom_->running()) {
+    notify(tr("Classroom rounds are still running"), 5000);
+    return;
+  }
+  classroom_ = std::make_unique<ClassroomRun>(scenario, results_db_.toStdString());
+  connect(classroom_.get(), &ClassroomRun::finished, this, &MainWindow::show_classroom_result);
+  notify(tr("Running %1's auction-only rounds…").arg(QString::fromStdString(scenario.name)));
+  classroom_->start();
+}
+
+void MainWindow::show_classroom_result(const QString& text, const QString& error, qint64 run_id) {
+  if (!error.isEmpty()) {
+    notify({});
+    show_error(tr("Classroom run failed"), error);
+    return;
+  }
+  auto* dialog = new QDialog(this);
+  dialog->setObjectName(QStringLiteral("classroomResult"));
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setWindowTitle(tr("%1: auction-only rounds").arg(QString::fromStdString(classroom_->scenario().name)));
+  auto* layout = new QVBoxLayout(dialog);
+  auto* view = new QPlainTextEdit(text, dialog);
+  view->setObjectName(QStringLiteral("classroomText"));
+  view->setReadOnly(true);
+  view->setLineWrapMode(QPlainTextEdit::NoWrap);
+  view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+  layout->addWidget(view);
+  QString note = tr("A classroom scenario: bidders and auctions only, no users or simulated clock. "
+                    "docs/classroom.md says what each bundled one reproduces.");
+  if (run_id > 0)
+    note += tr(" Saved to %1 (run %2): adsim report %1 --run %2 draws its figures.").arg(results_db_).arg(run_id);
+  auto* label = new QLabel(note, dialog);
+  label->setWordWrap(true);
+  label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  layout->addWidget(label);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+  connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+  layout->addWidget(buttons);
+  dialog->resize(980, 560);
+  dialog->show();
+  notify(tr("%1's auction-only rounds finished").arg(QString::fromStdString(classroom_->scenario().name)), 10000);
 }
 
 void MainWindow::pause() {
@@ -408,6 +456,7 @@ void MainWindow::step() {
       show_error(tr("Invalid knobs"), parameters_->problems());
       return;
     }
+    if (effective->auction_only.enabled) return run_classroom(*effective);  // nothing to step through
     start_runs({*effective}, {QString::fromStdString(effective->name)}, true);
   }
   for (auto& r : runners_)

@@ -9,6 +9,7 @@
 #include <QMessageBox>
 #include <QPointer>
 
+#include "gui/classroom_run.hpp"
 #include "gui/run_data.hpp"
 #include "gui/scenario_catalog.hpp"
 #include "gui/simulation_runner.hpp"
@@ -118,6 +119,10 @@ class MainWindow : public QMainWindow {
   void set_scenario(scenarios::Scenario scenario);
   void show_scenario_text();
   bool start_runs(std::vector<scenarios::Scenario> variants, const QStringList& labels, bool paused);
+  // An auction-only scenario ([auction_only] enabled): run off the GUI thread, its results shown in
+  // a window (objectName "classroomResult") as `adsim run` prints them.
+  void run_classroom(const scenarios::Scenario& scenario);
+  void show_classroom_result(const QString& text, const QString& error, qint64 run_id);
   void retire_runners();
   void update_controls();
   void update_status();
@@ -143,6 +148,7 @@ class MainWindow : public QMainWindow {
 
   // Runs.
   std::array<std::unique_ptr<SimulationRunner>, 2> runners_;
+  std::unique_ptr<ClassroomRun> classroom_;  // the last auction-only run; joined when replaced
   std::array<std::unique_ptr<RunData>, 2> data_;
   std::vector<std::unique_ptr<SimulationRunner>> retired_;  // aborted, joined once they end
   // Finished runs recorded after the fact (File ▸ Save results to… chosen once they had ended):

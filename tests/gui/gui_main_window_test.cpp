@@ -13,6 +13,8 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QDialog>
+#include <QElapsedTimer>
 #include <QImage>
 #include <QLabel>
 #include <QLegend>
@@ -273,6 +275,34 @@ class GuiMainWindowTest : public QObject {
     QVERIFY(panel->overrides().empty());
     QVERIFY(panel->effective().has_value());
     QVERIFY(run->isEnabled());
+  }
+
+  // A classroom (auction-only) scenario runs off the GUI thread and shows what `adsim run` prints,
+  // recorded in the results file like a CLI run.
+  void classroom_scenario_shows_its_exact_prices() {
+    MainWindow& w = fresh_window();
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("classroom.db"));
+    w.set_results_db(db);
+    QVERIFY(w.select_bundled(QStringLiteral("classroom_gsp_vcg")));
+    w.run();
+    QDialog* dialog = nullptr;
+    QElapsedTimer t;
+    t.start();
+    while (!(dialog = w.findChild<QDialog*>(QStringLiteral("classroomResult")))) {
+      QVERIFY2(t.elapsed() < 30'000, "no classroom result within 30 s");
+      QTest::qWait(20);
+    }
+    auto* text = dialog->findChild<QPlainTextEdit*>(QStringLiteral("classroomText"));
+    QVERIFY(text);
+    const QString shown = text->toPlainText();
+    QVERIFY2(shown.contains(QStringLiteral("platform revenue           4.00000")), qPrintable(shown));
+    QVERIFY(shown.contains(QStringLiteral("1 @ 3.5000")));
+    QVERIFY(dialog->findChild<QLabel*>()->text().contains(QStringLiteral("(run 1)")));
+    QVERIFY(dialog->grab().save(kOutputDir + QStringLiteral("/gui_classroom.png")));
+    auto store = adsim::store::ResultStore::open(db.toStdString(), adsim::store::ResultStore::Mode::kReadOnly);
+    QCOMPARE(store.read_auction_only_bidders(1).size(), std::size_t{3});
+    QCOMPARE(store.read_auction_only_bidders(1)[0].outcome.payment, 3.5);
   }
 
   void run_to_the_end_charts_match_the_summary_and_screenshot() {
