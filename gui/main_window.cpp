@@ -480,6 +480,14 @@ bool MainWindow::start_compare() {
     compare_->set_status(tr("The knobs are invalid:\n") + parameters_->problems(), true);
     return false;
   }
+  if (a->auction_only.enabled) {
+    compare_->set_status(tr("%1 is a classroom (auction-only) scenario: it has no live run to compare side by side. "
+                            "Run each variant with Run, or compare them over many seeds in the Study tab "
+                            "(or adsim compare).")
+                             .arg(QString::fromStdString(a->name)),
+                         true);
+    return false;
+  }
   const std::vector<std::string> variant = compare_->variant_overrides();
   scenarios::Scenario b;
   try {
