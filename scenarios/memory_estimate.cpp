@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "auction/auction_only.hpp"
 #include "core/training_log.hpp"
 #include "core/world.hpp"
 
@@ -155,10 +156,36 @@ std::uint64_t MemoryEstimate::total() const {
   return t;
 }
 
+// Classroom rounds keep a few kilobytes per bidder, plus what they log: the bid log and the pacing
+// time series, each held by the runner and copied into the record written at the end (2 copies,
+// the runner's grown by doubling: up to 3 x the rows), and the contextual items' embeddings.
+void add_auction_only(MemoryEstimate& e, const Scenario& s) {
+  const AuctionOnlySpec& o = s.auction_only;
+  const auto bidders = static_cast<std::uint64_t>(o.bidders);
+  const auto rounds = static_cast<std::uint64_t>(o.rounds);
+  const std::uint64_t per_auction = o.bidders_per_auction > 0 ? static_cast<std::uint64_t>(o.bidders_per_auction) : bidders;
+  const auto logged = std::min<std::uint64_t>(
+      1'000'000, static_cast<std::uint64_t>(std::ceil(o.log_rate * static_cast<double>(rounds))) * per_auction);
+  add(e, fmt::format("bid log ({} bids)", logged), 3 * logged * sizeof(auction::BidRecord));
+  const bool budgets = o.budget > 0 || std::any_of(o.bidder_list.begin(), o.bidder_list.end(),
+                                                    [](const BidderSpec& b) { return b.budget.value_or(0.0) > 0; });
+  if (budgets) {
+    const std::uint64_t episode = o.episode_rounds > 0 ? static_cast<std::uint64_t>(o.episode_rounds) : rounds;
+    const std::uint64_t ticks = (rounds + episode - 1) / std::max<std::uint64_t>(episode, 1) * static_cast<std::uint64_t>(o.pacing_ticks);
+    const std::uint64_t points = std::min<std::uint64_t>(ticks, static_cast<std::uint64_t>(o.series_points)) * bidders;
+    add(e, fmt::format("pacing time series ({} points)", points), 2 * points * sizeof(auction::PacingPoint));
+  }
+  if (o.value_model == "contextual_items")
+    add(e, "contextual items", bidders * static_cast<std::uint64_t>(o.items_per_bidder) *
+                                   (static_cast<std::uint64_t>(o.embedding_dim) + 1) * sizeof(double));
+  add(e, fmt::format("bidders ({} x 1 KiB)", bidders), bidders * 1024);
+}
+
 MemoryEstimate estimate_memory(const Scenario& s) {
   MemoryEstimate e;
   add(e, "the process (code, libraries, buffers)", kProcess);
-  if (!s.auction_only.enabled) add_marketplace(e, s);  // classroom rounds keep a few kilobytes per bidder
+  if (s.auction_only.enabled) add_auction_only(e, s);
+  else add_marketplace(e, s);
   std::stable_sort(e.parts.begin(), e.parts.end(), [](const MemoryPart& a, const MemoryPart& b) { return a.bytes > b.bytes; });
   return e;
 }
