@@ -71,6 +71,7 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
   campaign_totals_.resize(world_->campaigns.size());
   campaign_in_flight_.assign(world_->campaigns.size(), 0);
   tracking_.assign(world_->campaigns.size(), TrackingStats{});
+  interval_pacing_.assign(world_->campaigns.size(), IntervalPacingError{});
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
     campaign_totals_[c].campaign = c;
     campaign_totals_[c].advertiser = world_->campaigns[c].advertiser;
@@ -479,6 +480,10 @@ void Marketplace::on_conversion(SimTime now, std::uint64_t slab_index) {
 }
 
 void Marketplace::on_day_boundary(SimTime now) {
+  // The day's plan closes before the pacer re-plans: at the boundary its target is the day budget.
+  if (components_.pacer)
+    for (CampaignId c = 0; c < world_->campaigns.size(); ++c)
+      interval_pacing_[c].close_day(components_.pacer->target_spend(c, now));
   budgets_.start_day();
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) refresh_campaign(c, now);
   if (components_.pacer) components_.pacer->on_day_start(now, budgets_);
@@ -557,23 +562,7 @@ void Marketplace::on_snapshot(SimTime now) {
   }
   snap.campaign_spend_today.resize(world_->campaigns.size());
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) snap.campaign_spend_today[c] = budgets_.spent_today(c);
-  // Spend against the pacer's plan. A snapshot at a day boundary sees the new day's plan (0 so far),
-  // so the last sample of a day is taken just before it: snapshot intervals divide the day.
-  if (components_.pacer) {
-    snap.campaign_target_today.resize(world_->campaigns.size());
-    for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
-      const double target = components_.pacer->target_spend(c, now);
-      snap.campaign_target_today[c] = Money::from_micros_rounded(std::max(0.0, target));
-      const double budget = budgets_.daily_budget(c).as_double_micros();
-      if (target < 0 || !campaign_in_flight_[c] || budget <= 0 || budget > 1e15) continue;
-      const double dev = std::abs(budgets_.spent_today(c).as_double_micros() - target) / budget;
-      TrackingStats& t = tracking_[c];
-      t.sum_abs += dev;
-      t.max_abs = std::max(t.max_abs, dev);
-      t.sum_sq += dev * dev;
-      ++t.samples;
-    }
-  }
+  if (components_.pacer) track_pacing(now, snap);
   totals_ += interval_;
   interval_ = Counters{};
   interval_arms_ = {};
@@ -584,6 +573,26 @@ void Marketplace::on_snapshot(SimTime now) {
   }
   if (now < horizon_)
     sim_.schedule(std::min(now + config_.run.snapshot_interval, horizon_), Priority::kSnapshot, *this, kSnapshot);
+}
+
+// Spend against the pacer's plan. A snapshot at a day boundary sees the new day's plan (0 so far),
+// so the last sample of a day is taken just before it: snapshot intervals divide the day. Smart
+// Pacing's error sees the closed day's plan through IntervalPacingError::close_day.
+void Marketplace::track_pacing(SimTime now, IntervalMetrics& snap) {
+  snap.campaign_target_today.resize(world_->campaigns.size());
+  for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
+    const double target = components_.pacer->target_spend(c, now);
+    snap.campaign_target_today[c] = Money::from_micros_rounded(std::max(0.0, target));
+    interval_pacing_[c].end_interval(budgets_.spent_total(c).as_double_micros(), target);
+    const double budget = budgets_.daily_budget(c).as_double_micros();
+    if (target < 0 || !campaign_in_flight_[c] || budget <= 0 || budget > 1e15) continue;
+    const double dev = std::abs(budgets_.spent_today(c).as_double_micros() - target) / budget;
+    TrackingStats& t = tracking_[c];
+    t.sum_abs += dev;
+    t.max_abs = std::max(t.max_abs, dev);
+    t.sum_sq += dev * dev;
+    ++t.samples;
+  }
 }
 
 RequestContext Marketplace::user_request(UserId u, SimTime now) const {
@@ -833,6 +842,7 @@ RunSummary Marketplace::summary() const {
       t.pacing_max_abs_deviation = k.max_abs;
       t.pacing_rms_error = std::sqrt(k.sum_sq / static_cast<double>(k.samples));
     }
+    t.smart_pacing_error = interval_pacing_[c].value();
     // Days in flight so far (fractional).
     const Campaign& campaign = world_->campaigns[c];
     const double days =
@@ -853,6 +863,11 @@ RunSummary Marketplace::summary() const {
     }
   }
   s.pacer_names = config_.pacer_names;
+  {
+    std::vector<double> errors(s.campaigns.size());
+    for (std::size_t c = 0; c < errors.size(); ++c) errors[c] = s.campaigns[c].smart_pacing_error;
+    s.smart_pacing_error = mean_pacing_error(errors);
+  }
   if (components_.bid_policy) s.auto_bid = components_.bid_policy->totals();
   return s;
 }

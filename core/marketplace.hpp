@@ -7,6 +7,7 @@
 #include "core/ad_server.hpp"
 #include "core/budget_ledger.hpp"
 #include "core/metrics.hpp"
+#include "core/pacing_error.hpp"
 #include "core/random_streams.hpp"
 #include "core/ring_buffer.hpp"
 #include "core/sim_observer.hpp"
@@ -149,6 +150,8 @@ class Marketplace final : public EventHandler {
   void on_day_boundary(SimTime now);
   void on_joiner_tick(SimTime now);
   void on_snapshot(SimTime now);
+  // Spend against the pacer's plan at a snapshot (tracking_, interval_pacing_).
+  void track_pacing(SimTime now, IntervalMetrics& snap);
   void refresh_campaign(CampaignId c, SimTime now);
   void log_auction(const RequestContext& request, const ServeOutcome& served);
   void record_efficiency(const RequestContext& request, std::span<const float> truth);
@@ -206,6 +209,7 @@ class Marketplace final : public EventHandler {
   std::vector<CampaignTotals> campaign_totals_;
   std::vector<std::uint8_t> campaign_in_flight_;
   std::vector<TrackingStats> tracking_;
+  std::vector<IntervalPacingError> interval_pacing_;  // per campaign: Smart Pacing's error
   bool finished_ = false;
   RunSummary final_summary_;
 };
