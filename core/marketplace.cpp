@@ -37,7 +37,8 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
       pacing_rng_(streams_.stream("platform.pacing")),
       log_rng_(streams_.stream("platform.auction_log")),
       explore_rng_(streams_.stream("platform.exploration")),
-      search_rng_(streams_.stream("traffic.search")) {
+      search_rng_(streams_.stream("traffic.search")),
+      prediction_log_rng_(streams_.stream("platform.prediction_log")) {
   if (!components_.truth) throw std::invalid_argument("Marketplace: a ground-truth user response is required");
   if (config_.traffic.hourly_profile.size() != 24) throw std::invalid_argument("Marketplace: hourly profile needs 24 entries");
   const double weight_sum = std::accumulate(config_.traffic.hourly_profile.begin(), config_.traffic.hourly_profile.end(), 0.0);
@@ -347,6 +348,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     imp.pctr = ranked.pctr[i];
     logged.hidden = o.hidden;
     logged.reported = o.reported;
+    logged.user_clicked = o.clicked;
     pending_log_.push_back(logged);
 
     if (billing == BillingModel::kCpm) {
@@ -510,6 +512,7 @@ void Marketplace::on_joiner_tick(SimTime now) {
     ++first_pending_id_;
   }
   if (!release_batch_.empty()) {
+    if (config_.run.prediction_log_rate > 0) log_predictions();
     if (components_.evaluator) components_.evaluator->observe(release_batch_);  // scored before learning
     components_.ctr_model->learn(release_batch_);
     if (components_.calibrator) components_.calibrator->learn(release_batch_);
@@ -525,6 +528,35 @@ void Marketplace::on_joiner_tick(SimTime now) {
   }
   if (now + config_.joiner_interval <= horizon_)
     sim_.schedule(now + config_.joiner_interval, Priority::kModelRefresh, *this, kJoinerTick);
+}
+
+// Sampled from a stream of its own, so that the log's rate changes no other draw of the run.
+void Marketplace::log_predictions() {
+  const double rate = config_.run.prediction_log_rate;
+  boost::random::bernoulli_distribution<double> sampled(std::min(rate, 1.0));
+  const std::span<const double> factors = server_.config().position_factors;
+  prediction_batch_.clear();
+  for (const LabeledExample& e : release_batch_) {
+    if (rate < 1.0 && !sampled(prediction_log_rng_)) continue;
+    const LoggedImpression& imp = e.impression;
+    prediction_batch_.push_back(PredictionLogEntry{
+        .impression_id = imp.impression_id,
+        .request_id = imp.request_id,
+        .served_at = imp.served_at,
+        .released_at = e.released_at,
+        .user = imp.user,
+        .ad = imp.ad,
+        .campaign = imp.campaign,
+        .slot = imp.slot,
+        .surface = imp.surface,
+        .raw_score = imp.raw_score,
+        .pctr = imp.pctr,
+        .prediction = expected_click_probability(imp.pctr, factors, imp.slot),
+        .label = e.clicked,
+        .user_clicked = e.user_clicked});
+  }
+  if (prediction_batch_.empty()) return;
+  for (SimObserver* o : observers_) o->on_predictions(prediction_batch_);
 }
 
 double Marketplace::mean_fatigue(SimTime now) const {

@@ -154,6 +154,8 @@ class Marketplace final : public EventHandler {
   void track_pacing(SimTime now, IntervalMetrics& snap);
   void refresh_campaign(CampaignId c, SimTime now);
   void log_auction(const RequestContext& request, const ServeOutcome& served);
+  // The prediction log: a sample (run.prediction_log_rate) of the examples just released.
+  void log_predictions();
   void record_efficiency(const RequestContext& request, std::span<const float> truth);
   // Off-policy evaluation: everything of the request's sample but the reward, which the user's
   // response decides (call before respond(): the truth reads the user's fatigue as of the page).
@@ -174,7 +176,7 @@ class Marketplace final : public EventHandler {
   SimTime horizon_;
   std::vector<SimObserver*> observers_;
 
-  Rng traffic_rng_, session_rng_, response_rng_, pacing_rng_, log_rng_, explore_rng_, search_rng_;
+  Rng traffic_rng_, session_rng_, response_rng_, pacing_rng_, log_rng_, explore_rng_, search_rng_, prediction_log_rng_;
   std::vector<double> hourly_rate_per_us_;  // session arrival rate in each hour of the day
 
   // Training log: impressions wait here until their attribution window closes.
@@ -182,6 +184,7 @@ class Marketplace final : public EventHandler {
   std::uint64_t next_impression_id_ = 0;
   std::uint64_t first_pending_id_ = 0;
   std::vector<LabeledExample> release_batch_;
+  std::vector<PredictionLogEntry> prediction_batch_;  // log_predictions: scratch, reused
 
   std::vector<PendingClick> click_slab_;
   std::vector<std::uint32_t> free_clicks_;
