@@ -43,6 +43,7 @@ Usage:
   adsim sweep SCENARIO --vary KEY=V1,V2,... [--vary ...] [--zip] --seeds SPEC [--jobs N] [--db FILE]
   adsim compare SCENARIO --variant NAME:KEY=VALUE[,KEY=VALUE...] [--variant ...] --seeds SPEC [...]
   adsim export DB [--experiment ID] --csv [--table runs|summary|comparisons] [-o FILE]
+  adsim export DB --run ID --csv [-o FILE]
   adsim report DB [--run ID | --experiment ID | --compare ID,ID] [-o FILE.html]
   adsim lesson NAME | --all [--seeds SPEC] [--jobs N]
   adsim eval FILE.csv [--bins N] [--range-max P] [--json]
@@ -58,7 +59,8 @@ Commands:
              every core; print mean, sd and 95% confidence interval per variant and metric.
   compare    Run variants against the scenario as written, paired by seed: differences with
              95% intervals, p-values and Holm-adjusted p-values. (adsim sweep --help for both.)
-  export     Write a recorded study as CSV: per-run rows, the summary or the comparisons.
+  export     Write a recorded study as CSV: per-run rows, the summary or the comparisons; or
+             a run's prediction log (run.prediction_log_rate) as the CSV adsim eval reads.
   lesson     Check a lesson's claims: run its variants over its seeds and judge each claim
              with a 95% interval (adsim lesson --help).
   report     Write an HTML page with figures of a run, a study or runs side by side, from a

@@ -154,15 +154,17 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
   {
     const std::vector<core::StrategyGroup> groups = s.strategy_groups();
     out += "\nBy strategy (pacer / bidding / billing; CPC = spend / clicks, CPA = spend / attributed conversions)\n";
-    out += fmt::format("  {:<13} {:<6} {:<4} {:>5} {:>11} {:>6} {:>9} {:>7} {:>7} {:>8} {:>11} {:>11} {:>6} {:>6}\n", "pacer",
+    out += fmt::format("  {:<13} {:<6} {:<4} {:>5} {:>11} {:>6} {:>9} {:>7} {:>7} {:>8} {:>11} {:>11} {:>6} {:>6} {:>6}\n", "pacer",
                        "bid", "bill", "camp.", "spend", "util.", "clicks", "conv.", "CPC", "CPA", "value", "surplus",
-                       "pacing", "viol.");
+                       "pacing", "SP err", "viol.");
     for (const core::StrategyGroup& g : groups)
-      out += fmt::format("  {:<13} {:<6} {:<4} {:>5} {:>11} {:>5.1f}% {:>9} {:>7} {:>7.3f} {:>8.3f} {:>11.2f} {:>11.2f} {:>6.3f} {:>6}\n",
+      out += fmt::format("  {:<13} {:<6} {:<4} {:>5} {:>11} {:>5.1f}% {:>9} {:>7} {:>7.3f} {:>8.3f} {:>11.2f} {:>11.2f} {:>6.3f} {:>6} {:>6}\n",
                          g.pacer, core::bidding_name(g.bidding), core::billing_name(g.billing), g.campaigns, money(g.spend),
                          100 * g.utilization, thousands(g.clicks), thousands(g.conversions), g.cpc / 1e6, g.cpa / 1e6,
-                         g.value / 1e6, g.surplus / 1e6, g.mean_pacing_deviation,
+                         g.value / 1e6, g.surplus / 1e6, g.mean_pacing_deviation, metric(g.smart_pacing_error, 3),
                          g.bidding == core::BiddingKind::kManual ? std::string("-") : fmt::format("{:.1f}%", 100 * g.auto_bid_violation));
+    out += "  (pacing: mean |spend - plan| / daily budget at snapshots; SP err: Smart Pacing's error, RMS of\n"
+           "   interval spend - plan over the mean plan per interval, averaged over campaigns)\n";
   }
 
   std::vector<const core::CampaignTotals*> by_spend;
@@ -178,6 +180,8 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
   std::stable_sort(by_spend.begin(), by_spend.end(), [](auto* a, auto* b) { return a->spend > b->spend; });
   out += fmt::format("\nCampaigns: {}, {} ran out of daily budget{}\n", s.campaigns.size(), exhausted,
                      exhausted ? fmt::format(" (first at {})", clock(first_exhausted)) : "");
+  out += fmt::format("  Smart Pacing's pacing error {} (mean over the campaigns with a spend plan)\n",
+                     metric(s.smart_pacing_error, 3));
   if (top_campaigns > 0 && !by_spend.empty()) {
     out += fmt::format("  {:>8} {:>10} {:>11} {:>8} {:>11} {:>11} {:>7} {:>9}\n", "campaign", "advertiser", "impressions",
                        "clicks", "spend", "daily budg.", "CPC", "exhausted");
@@ -374,9 +378,11 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
                         {"value", g.value / 1e6},
                         {"surplus", g.surplus / 1e6},
                         {"mean_pacing_deviation", g.mean_pacing_deviation},
+                        {"smart_pacing_error", number_or_null(g.smart_pacing_error)},
                         {"auto_bid_violation", g.auto_bid_violation}});
     j["groups"] = std::move(groups);
   }
+  j["smart_pacing_error"] = number_or_null(s.smart_pacing_error);
   j["price_to_bid"] = r.price_to_bid;
   j["reserve_bind_rate"] = r.reserve_bind_rate;
   j["efficiency"] = r.efficiency;
@@ -454,6 +460,7 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
                          {"pacing_mean_abs_deviation", c.pacing_mean_abs_deviation},
                          {"pacing_max_abs_deviation", c.pacing_max_abs_deviation},
                          {"pacing_rms_error", c.pacing_rms_error},
+                         {"smart_pacing_error", number_or_null(c.smart_pacing_error)},
                          {"billing", core::billing_name(c.billing)},
                          {"bidding", core::bidding_name(c.bidding)},
                          {"pacer", c.pacer < s.pacer_names.size() ? s.pacer_names[c.pacer] : std::string("none")},

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli_app.hpp"
+#include "cli/prediction_export.hpp"
 #include "cli/scenario_files.hpp"
 #include "cli/study_report.hpp"
 #include "experiments/analysis.hpp"
@@ -75,6 +77,7 @@ error, 130 interrupted by Ctrl-C (finished runs are saved; run the same command 
 constexpr const char* kExportUsage = R"(Usage:
   adsim export DB --list
   adsim export DB [--experiment ID] --csv [--table runs|summary|comparisons] [-o FILE]
+  adsim export DB --run ID --csv [--table predictions] [-o FILE]
 
 Writes a study recorded by sweep or compare as CSV (default: the latest study in the file):
   runs         one row per run: experiment, run, variant, replication, seed, status, the variant's
@@ -83,6 +86,14 @@ Writes a study recorded by sweep or compare as CSV (default: the latest study in
   comparisons  per variant and metric against the baseline: paired difference, 95% CI, relative
                change, p-value, Holm-adjusted p-value, verdict
 --list prints the studies in the file.
+
+With --run, one run's prediction log (a run recorded with --set run.prediction_log_rate=R):
+  predictions  one row per logged impression: ids, times, slot, surface, raw_score, served_pctr,
+               prediction (what the run's click-model metrics scored), label (the attributed click
+               they scored it against) and user_clicked (the truth) - the CSV adsim eval reads:
+                 adsim export results.db --run 1 --csv | adsim eval - --bins B --range-max P
+               with B and P the run's model.reliability_bins and model.reliability_max. At
+               run.prediction_log_rate = 1 it reproduces the run's model metrics.
 )";
 
 constexpr long long kMaxJobs = 1024;  // threads in one process; more machines are MPI's job
@@ -362,12 +373,56 @@ int list_experiments(const store::ResultStore& results, std::ostream& out) {
   return kExitOk;
 }
 
+// Writes `text` to `output` (empty or "-": stdout).
+int write_export(const std::string& output, const std::function<void(std::ostream&)>& text, std::ostream& out,
+                 std::ostream& err) {
+  if (output.empty() || output == "-") {
+    text(out);
+    return kExitOk;
+  }
+  std::ofstream file(output, std::ios::binary | std::ios::trunc);
+  if (file) text(file);
+  if (!file || !file.flush()) {
+    err << "adsim export: cannot write '" << output << "'\n";
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
+
+// adsim export DB --run ID: the run's prediction log, checked before anything is written.
+int export_run(const store::ResultStore& results, const std::string& db, std::int64_t run_id,
+               const std::string& output, std::ostream& out, std::ostream& err) {
+  std::vector<store::PredictionLogRow> rows;
+  try {
+    rows = prediction_log_to_export(results, db, run_id);
+  } catch (const PredictionExportError& e) {
+    err << "adsim export: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  return write_export(output, [&](std::ostream& o) { write_predictions_csv(rows, o); }, out, err);
+}
+
+// The options that choose what to export, checked together; a message when they do not fit.
+std::optional<std::string> export_choice_error(const po::variables_map& vm, const std::string& table) {
+  if (!vm.count("list") && !vm.count("csv")) return "choose --csv (or --list to see the studies in the file)";
+  if (vm.count("run")) {
+    if (vm.count("list") || vm.count("experiment")) return "--run exports one run: leave out --list and --experiment";
+    if (table != "predictions") return "--run exports the table predictions, got --table '" + table + "'";
+    return std::nullopt;
+  }
+  if (table == "predictions") return "--table predictions needs --run ID (the run whose prediction log to export)";
+  if (table != "runs" && table != "summary" && table != "comparisons")
+    return "--table must be runs, summary or comparisons (or predictions with --run), got '" + table + "'";
+  return std::nullopt;
+}
+
 int run_export_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description opts("Options");
-  std::string db, table = "runs", output;
-  std::int64_t experiment_id = 0;
+  std::string db, table, output;
+  std::int64_t experiment_id = 0, run_id = 0;
   opts.add_options()("help,h", "")("list", "")("csv", "")("experiment", po::value(&experiment_id), "")(
-      "table", po::value(&table), "")("output,o", po::value(&output), "")("db", po::value(&db), "");
+      "run", po::value(&run_id), "")("table", po::value(&table), "")("output,o", po::value(&output), "")(
+      "db", po::value(&db), "");
   po::positional_options_description pos;
   pos.add("db", 1);
   po::variables_map vm;
@@ -386,12 +441,9 @@ int run_export_cli(const std::vector<std::string>& args, std::ostream& out, std:
     err << "adsim export: needs a results database\n" << kExportUsage;
     return kExitBadInput;
   }
-  if (!vm.count("list") && !vm.count("csv")) {
-    err << "adsim export: choose --csv (or --list to see the studies in the file)\n";
-    return kExitBadInput;
-  }
-  if (table != "runs" && table != "summary" && table != "comparisons") {
-    err << "adsim export: --table must be runs, summary or comparisons, got '" << table << "'\n";
+  if (table.empty()) table = vm.count("run") ? "predictions" : "runs";
+  if (const auto why = export_choice_error(vm, table)) {
+    err << "adsim export: " << *why << "\n";
     return kExitBadInput;
   }
   std::optional<store::ResultStore> store;
@@ -402,6 +454,7 @@ int run_export_cli(const std::vector<std::string>& args, std::ostream& out, std:
     return kExitBadInput;
   }
   try {
+    if (vm.count("run")) return export_run(*store, db, run_id, output, out, err);
     if (vm.count("list")) return list_experiments(*store, out);
     if (experiment_id == 0) {
       const auto all = store->read_experiments();
@@ -418,16 +471,7 @@ int run_export_cli(const std::vector<std::string>& args, std::ostream& out, std:
     if (table == "runs") csv = runs_csv(*store, experiment_id);
     else if (table == "summary") csv = summary_csv(experiments::analyze(*store, experiment_id));
     else csv = comparisons_csv(experiments::analyze(*store, experiment_id));
-    if (output.empty() || output == "-") {
-      out << csv;
-      return kExitOk;
-    }
-    std::ofstream file(output, std::ios::binary | std::ios::trunc);
-    if (!file || !(file << csv) || !file.flush()) {
-      err << "adsim export: cannot write '" << output << "'\n";
-      return kExitBadInput;
-    }
-    return kExitOk;
+    return write_export(output, [&](std::ostream& o) { o << csv; }, out, err);
   } catch (const std::exception& e) {
     err << "adsim: internal error: " << e.what() << "\n";
     return kExitInternal;

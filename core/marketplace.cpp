@@ -37,7 +37,8 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
       pacing_rng_(streams_.stream("platform.pacing")),
       log_rng_(streams_.stream("platform.auction_log")),
       explore_rng_(streams_.stream("platform.exploration")),
-      search_rng_(streams_.stream("traffic.search")) {
+      search_rng_(streams_.stream("traffic.search")),
+      prediction_log_rng_(streams_.stream("platform.prediction_log")) {
   if (!components_.truth) throw std::invalid_argument("Marketplace: a ground-truth user response is required");
   if (config_.traffic.hourly_profile.size() != 24) throw std::invalid_argument("Marketplace: hourly profile needs 24 entries");
   const double weight_sum = std::accumulate(config_.traffic.hourly_profile.begin(), config_.traffic.hourly_profile.end(), 0.0);
@@ -71,6 +72,7 @@ Marketplace::Marketplace(std::unique_ptr<World> world, MarketplaceConfig config,
   campaign_totals_.resize(world_->campaigns.size());
   campaign_in_flight_.assign(world_->campaigns.size(), 0);
   tracking_.assign(world_->campaigns.size(), TrackingStats{});
+  interval_pacing_.assign(world_->campaigns.size(), IntervalPacingError{});
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
     campaign_totals_[c].campaign = c;
     campaign_totals_[c].advertiser = world_->campaigns[c].advertiser;
@@ -346,6 +348,7 @@ void Marketplace::on_request(SimTime now, std::uint64_t payload) {
     imp.pctr = ranked.pctr[i];
     logged.hidden = o.hidden;
     logged.reported = o.reported;
+    logged.user_clicked = o.clicked;
     pending_log_.push_back(logged);
 
     if (billing == BillingModel::kCpm) {
@@ -479,6 +482,10 @@ void Marketplace::on_conversion(SimTime now, std::uint64_t slab_index) {
 }
 
 void Marketplace::on_day_boundary(SimTime now) {
+  // The day's plan closes before the pacer re-plans: at the boundary its target is the day budget.
+  if (components_.pacer)
+    for (CampaignId c = 0; c < world_->campaigns.size(); ++c)
+      interval_pacing_[c].close_day(components_.pacer->target_spend(c, now));
   budgets_.start_day();
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) refresh_campaign(c, now);
   if (components_.pacer) components_.pacer->on_day_start(now, budgets_);
@@ -505,6 +512,7 @@ void Marketplace::on_joiner_tick(SimTime now) {
     ++first_pending_id_;
   }
   if (!release_batch_.empty()) {
+    if (config_.run.prediction_log_rate > 0) log_predictions();
     if (components_.evaluator) components_.evaluator->observe(release_batch_);  // scored before learning
     components_.ctr_model->learn(release_batch_);
     if (components_.calibrator) components_.calibrator->learn(release_batch_);
@@ -520,6 +528,35 @@ void Marketplace::on_joiner_tick(SimTime now) {
   }
   if (now + config_.joiner_interval <= horizon_)
     sim_.schedule(now + config_.joiner_interval, Priority::kModelRefresh, *this, kJoinerTick);
+}
+
+// Sampled from a stream of its own, so that the log's rate changes no other draw of the run.
+void Marketplace::log_predictions() {
+  const double rate = config_.run.prediction_log_rate;
+  boost::random::bernoulli_distribution<double> sampled(std::min(rate, 1.0));
+  const std::span<const double> factors = server_.config().position_factors;
+  prediction_batch_.clear();
+  for (const LabeledExample& e : release_batch_) {
+    if (rate < 1.0 && !sampled(prediction_log_rng_)) continue;
+    const LoggedImpression& imp = e.impression;
+    prediction_batch_.push_back(PredictionLogEntry{
+        .impression_id = imp.impression_id,
+        .request_id = imp.request_id,
+        .served_at = imp.served_at,
+        .released_at = e.released_at,
+        .user = imp.user,
+        .ad = imp.ad,
+        .campaign = imp.campaign,
+        .slot = imp.slot,
+        .surface = imp.surface,
+        .raw_score = imp.raw_score,
+        .pctr = imp.pctr,
+        .prediction = expected_click_probability(imp.pctr, factors, imp.slot),
+        .label = e.clicked,
+        .user_clicked = e.user_clicked});
+  }
+  if (prediction_batch_.empty()) return;
+  for (SimObserver* o : observers_) o->on_predictions(prediction_batch_);
 }
 
 double Marketplace::mean_fatigue(SimTime now) const {
@@ -557,23 +594,7 @@ void Marketplace::on_snapshot(SimTime now) {
   }
   snap.campaign_spend_today.resize(world_->campaigns.size());
   for (CampaignId c = 0; c < world_->campaigns.size(); ++c) snap.campaign_spend_today[c] = budgets_.spent_today(c);
-  // Spend against the pacer's plan. A snapshot at a day boundary sees the new day's plan (0 so far),
-  // so the last sample of a day is taken just before it: snapshot intervals divide the day.
-  if (components_.pacer) {
-    snap.campaign_target_today.resize(world_->campaigns.size());
-    for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
-      const double target = components_.pacer->target_spend(c, now);
-      snap.campaign_target_today[c] = Money::from_micros_rounded(std::max(0.0, target));
-      const double budget = budgets_.daily_budget(c).as_double_micros();
-      if (target < 0 || !campaign_in_flight_[c] || budget <= 0 || budget > 1e15) continue;
-      const double dev = std::abs(budgets_.spent_today(c).as_double_micros() - target) / budget;
-      TrackingStats& t = tracking_[c];
-      t.sum_abs += dev;
-      t.max_abs = std::max(t.max_abs, dev);
-      t.sum_sq += dev * dev;
-      ++t.samples;
-    }
-  }
+  if (components_.pacer) track_pacing(now, snap);
   totals_ += interval_;
   interval_ = Counters{};
   interval_arms_ = {};
@@ -584,6 +605,26 @@ void Marketplace::on_snapshot(SimTime now) {
   }
   if (now < horizon_)
     sim_.schedule(std::min(now + config_.run.snapshot_interval, horizon_), Priority::kSnapshot, *this, kSnapshot);
+}
+
+// Spend against the pacer's plan. A snapshot at a day boundary sees the new day's plan (0 so far),
+// so the last sample of a day is taken just before it: snapshot intervals divide the day. Smart
+// Pacing's error sees the closed day's plan through IntervalPacingError::close_day.
+void Marketplace::track_pacing(SimTime now, IntervalMetrics& snap) {
+  snap.campaign_target_today.resize(world_->campaigns.size());
+  for (CampaignId c = 0; c < world_->campaigns.size(); ++c) {
+    const double target = components_.pacer->target_spend(c, now);
+    snap.campaign_target_today[c] = Money::from_micros_rounded(std::max(0.0, target));
+    interval_pacing_[c].end_interval(budgets_.spent_total(c).as_double_micros(), target);
+    const double budget = budgets_.daily_budget(c).as_double_micros();
+    if (target < 0 || !campaign_in_flight_[c] || budget <= 0 || budget > 1e15) continue;
+    const double dev = std::abs(budgets_.spent_today(c).as_double_micros() - target) / budget;
+    TrackingStats& t = tracking_[c];
+    t.sum_abs += dev;
+    t.max_abs = std::max(t.max_abs, dev);
+    t.sum_sq += dev * dev;
+    ++t.samples;
+  }
 }
 
 RequestContext Marketplace::user_request(UserId u, SimTime now) const {
@@ -833,6 +874,7 @@ RunSummary Marketplace::summary() const {
       t.pacing_max_abs_deviation = k.max_abs;
       t.pacing_rms_error = std::sqrt(k.sum_sq / static_cast<double>(k.samples));
     }
+    t.smart_pacing_error = interval_pacing_[c].value();
     // Days in flight so far (fractional).
     const Campaign& campaign = world_->campaigns[c];
     const double days =
@@ -853,6 +895,11 @@ RunSummary Marketplace::summary() const {
     }
   }
   s.pacer_names = config_.pacer_names;
+  {
+    std::vector<double> errors(s.campaigns.size());
+    for (std::size_t c = 0; c < errors.size(); ++c) errors[c] = s.campaigns[c].smart_pacing_error;
+    s.smart_pacing_error = mean_pacing_error(errors);
+  }
   if (components_.bid_policy) s.auto_bid = components_.bid_policy->totals();
   return s;
 }

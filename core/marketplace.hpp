@@ -7,6 +7,7 @@
 #include "core/ad_server.hpp"
 #include "core/budget_ledger.hpp"
 #include "core/metrics.hpp"
+#include "core/pacing_error.hpp"
 #include "core/random_streams.hpp"
 #include "core/ring_buffer.hpp"
 #include "core/sim_observer.hpp"
@@ -149,8 +150,12 @@ class Marketplace final : public EventHandler {
   void on_day_boundary(SimTime now);
   void on_joiner_tick(SimTime now);
   void on_snapshot(SimTime now);
+  // Spend against the pacer's plan at a snapshot (tracking_, interval_pacing_).
+  void track_pacing(SimTime now, IntervalMetrics& snap);
   void refresh_campaign(CampaignId c, SimTime now);
   void log_auction(const RequestContext& request, const ServeOutcome& served);
+  // The prediction log: a sample (run.prediction_log_rate) of the examples just released.
+  void log_predictions();
   void record_efficiency(const RequestContext& request, std::span<const float> truth);
   // Off-policy evaluation: everything of the request's sample but the reward, which the user's
   // response decides (call before respond(): the truth reads the user's fatigue as of the page).
@@ -171,7 +176,7 @@ class Marketplace final : public EventHandler {
   SimTime horizon_;
   std::vector<SimObserver*> observers_;
 
-  Rng traffic_rng_, session_rng_, response_rng_, pacing_rng_, log_rng_, explore_rng_, search_rng_;
+  Rng traffic_rng_, session_rng_, response_rng_, pacing_rng_, log_rng_, explore_rng_, search_rng_, prediction_log_rng_;
   std::vector<double> hourly_rate_per_us_;  // session arrival rate in each hour of the day
 
   // Training log: impressions wait here until their attribution window closes.
@@ -179,6 +184,7 @@ class Marketplace final : public EventHandler {
   std::uint64_t next_impression_id_ = 0;
   std::uint64_t first_pending_id_ = 0;
   std::vector<LabeledExample> release_batch_;
+  std::vector<PredictionLogEntry> prediction_batch_;  // log_predictions: scratch, reused
 
   std::vector<PendingClick> click_slab_;
   std::vector<std::uint32_t> free_clicks_;
@@ -206,6 +212,7 @@ class Marketplace final : public EventHandler {
   std::vector<CampaignTotals> campaign_totals_;
   std::vector<std::uint8_t> campaign_in_flight_;
   std::vector<TrackingStats> tracking_;
+  std::vector<IntervalPacingError> interval_pacing_;  // per campaign: Smart Pacing's error
   bool finished_ = false;
   RunSummary final_summary_;
 };

@@ -7,6 +7,8 @@
 #include <numeric>
 #include <tuple>
 
+#include "core/pacing_error.hpp"
+
 namespace adsim::core {
 
 SurfaceCounters& SurfaceCounters::operator+=(const SurfaceCounters& o) {
@@ -147,6 +149,7 @@ std::vector<StrategyGroup> RunSummary::strategy_groups() const {
   struct Acc {
     StrategyGroup g;
     double budgeted_spend = 0, deviation_sum = 0, violation_weighted = 0, auto_spend = 0;
+    std::vector<double> smart_errors;
   };
   std::map<std::tuple<std::uint8_t, std::uint8_t, std::uint8_t>, Acc> groups;
   const double days_run = static_cast<double>(simulated) / static_cast<double>(kDay);
@@ -165,6 +168,7 @@ std::vector<StrategyGroup> RunSummary::strategy_groups() const {
     g.value += c.value;
     g.surplus += c.surplus;
     a.deviation_sum += c.pacing_mean_abs_deviation;
+    a.smart_errors.push_back(c.smart_pacing_error);
     // Budget over the days the campaign was in flight, recovered from its utilization.
     if (c.utilization > 0) {
       g.budget += c.spend.as_double_micros() / c.utilization;
@@ -185,6 +189,7 @@ std::vector<StrategyGroup> RunSummary::strategy_groups() const {
     g.cpc = g.clicks ? spend / static_cast<double>(g.clicks) : 0.0;
     g.cpa = g.attributed_conversions ? spend / static_cast<double>(g.attributed_conversions) : 0.0;
     g.mean_pacing_deviation = a.deviation_sum / static_cast<double>(g.campaigns);
+    g.smart_pacing_error = mean_pacing_error(a.smart_errors);
     g.auto_bid_violation = a.auto_spend > 0 ? a.violation_weighted / a.auto_spend : 0.0;
     out.push_back(std::move(g));
   }

@@ -1,6 +1,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -171,6 +172,10 @@ struct CampaignTotals {
   double pacing_mean_abs_deviation = 0.0;
   double pacing_max_abs_deviation = 0.0;
   double pacing_rms_error = 0.0;
+  // Smart Pacing's pacing error: RMS over the snapshot intervals of (spend - plan) in the
+  // interval, over the mean plan per interval (IntervalPacingError, core/pacing_error.hpp). NaN
+  // when the campaign never had a plan.
+  double smart_pacing_error = std::numeric_limits<double>::quiet_NaN();
   double utilization = 0.0;    // spend / (daily budget x days in flight)
   double underdelivery = 0.0;  // unspent share of the budget over the days in flight
   // Conversion economics.
@@ -205,6 +210,7 @@ struct StrategyGroup {
   double cpc = 0.0;      // micros: spend / clicks (0 without clicks)
   double cpa = 0.0;      // micros: spend / attributed conversions (0 without)
   double mean_pacing_deviation = 0.0;  // mean over the group's campaigns
+  double smart_pacing_error = 0.0;     // mean over the group's campaigns that have one (NaN: none)
   double auto_bid_violation = 0.0;     // spend-weighted mean over auto-bid campaigns; 0 for manual
 };
 const char* billing_name(BillingModel b);
@@ -298,6 +304,9 @@ struct RunSummary {
   NewAdTotals new_ads;
   std::array<ArmTotals, 2> arms{};  // A/B test: control, treatment (all zero without a test)
   OffPolicyTotals off_policy;       // all zero without AdServerConfig::ope_target
+  // Smart Pacing's average pacing error: the mean of the campaigns' smart_pacing_error over those
+  // that have one (mean_pacing_error); NaN when none had a plan.
+  double smart_pacing_error = std::numeric_limits<double>::quiet_NaN();
 
   // Campaigns grouped by (pacer, bidding, billing), in that order of keys.
   std::vector<StrategyGroup> strategy_groups() const;

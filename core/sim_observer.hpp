@@ -1,5 +1,8 @@
 #pragma once
+#include <span>
+
 #include "core/metrics.hpp"
+#include "core/training_log.hpp"
 
 namespace adsim::core {
 
@@ -10,6 +13,9 @@ class SimObserver {
   virtual ~SimObserver() = default;
   virtual void on_interval(const IntervalMetrics& /*interval*/) {}
   virtual void on_auction(const AuctionLogEntry& /*entry*/) {}
+  // The sampled examples whose labels the platform has just learned (run.prediction_log_rate),
+  // a batch per joiner tick, in impression order.
+  virtual void on_predictions(std::span<const PredictionLogEntry> /*entries*/) {}
   // Progress, a few times per simulated hour; `end` is the planned end of the run.
   virtual void on_progress(SimTime /*now*/, SimTime /*end*/, std::uint64_t /*requests*/) {}
   virtual void on_finish(const RunSummary& /*summary*/) {}

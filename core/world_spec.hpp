@@ -82,6 +82,9 @@ struct RunSpec {
   double days = 1.0;
   SimTime snapshot_interval = 15 * kMinute;
   double auction_log_rate = 0.001;  // share of requests whose full auction is logged
+  // Share of labelled impressions whose prediction and label are logged (own stream
+  // "platform.prediction_log": turning it on changes no other draw). 0: no log, no draws.
+  double prediction_log_rate = 0.0;
 
   // The simulated end of the run.
   SimTime horizon() const { return static_cast<SimTime>(std::llround(days * static_cast<double>(kDay))); }

@@ -276,6 +276,9 @@ std::vector<MetricDef> make_metrics() {
              [=](const RunFacts& f) { return r(f).funnel_cost_us_per_request; }),
       // Budgets and pacing.
       market("pacing_error", "pacing error", "RMS share of budget", B::kLower, 4, pacing_error),
+      // Smart Pacing's average pacing error over every campaign with a plan, paced or not.
+      market("smart_pacing_error", "Smart Pacing error", "RMS interval error / mean interval plan", B::kLower, 3,
+             [](const RunFacts& f) { return f.run.smart_pacing_error; }),
       market("budget_utilization", "budget utilization", "spend / budget", B::kHigher, 4, budget_utilization),
       market("exhausted_share", "campaigns exhausted", "share of campaigns", B::kNeither, 4, exhausted_share),
       market("late_click_share", "late clicks", "share of clicks", B::kLower, 4,

@@ -11,9 +11,8 @@ ServedPredictionEvaluator::ServedPredictionEvaluator(std::vector<double> positio
 
 void ServedPredictionEvaluator::observe(std::span<const core::LabeledExample> examples) {
   for (const core::LabeledExample& e : examples) {
-    const auto slot = std::min<std::size_t>(e.impression.slot, position_factors_.size() - 1);
-    const double p = std::clamp(static_cast<double>(e.impression.pctr) * position_factors_[slot], 1e-7, 1.0 - 1e-7);
-    validator_.add(static_cast<float>(p), e.clicked, static_cast<int>(core::surface_index(e.impression.surface)));
+    const float p = core::expected_click_probability(e.impression.pctr, position_factors_, e.impression.slot);
+    validator_.add(p, e.clicked, static_cast<int>(core::surface_index(e.impression.surface)));
     last_seen_ = std::max(last_seen_, e.released_at);
   }
 }

@@ -572,6 +572,11 @@ std::vector<KeySpec> build_schema() {
              closed(0.1, kMinutesPerYear), "minutes", "Simulated time between two metric snapshots."),
       probability("run.auction_log_rate", field(r, &RunSpec::auction_log_rate),
                   "Share of requests whose full auction is logged."),
+      probability("run.prediction_log_rate", field(r, &RunSpec::prediction_log_rate),
+                  "Share of labelled impressions whose served prediction and label are logged (table "
+                  "prediction_log of the results database; `adsim export DB --run ID --table predictions`). "
+                  "At 1 the log holds exactly the examples the run's model metrics score. Its own random "
+                  "stream: turning it on changes no other figure."),
   };
 }
 

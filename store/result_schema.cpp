@@ -63,6 +63,7 @@ Table<RunRow> make_runs() {
   c.push_back(real<R>("planned_days", [](auto& r) -> auto& { return r.planned_days; }));
   c.push_back(integer<R>("snapshot_interval_us", [](auto& r) -> auto& { return r.snapshot_interval_us; }));
   c.push_back(real<R>("auction_log_rate", [](auto& r) -> auto& { return r.auction_log_rate; }));
+  c.push_back(added_in(7, real<R>("prediction_log_rate", [](auto& r) -> auto& { return r.prediction_log_rate; })));
   c.push_back(text<R>("adsim_version", [](auto& r) -> auto& { return r.adsim_version; }, false, "NOT NULL"));
   c.push_back(with_phase(text<R>("error_message", [](auto& r) -> auto& { return r.error_message; }, true), kAtFinish));
   c.push_back(added_in(3, text<R>("kind", [](auto& r) -> auto& { return r.kind; }, true)));
@@ -75,6 +76,7 @@ Table<RunRow> make_runs() {
   summary(integer<R>("events", [](auto& r) -> auto& { return r.events; }));
   summary(integer<R>("intervals", [](auto& r) -> auto& { return r.intervals; }));
   summary(integer<R>("auction_samples", [](auto& r) -> auto& { return r.auction_samples; }));
+  summary(added_in(7, integer<R>("prediction_samples", [](auto& r) -> auto& { return r.prediction_samples; })));
   summary(integer<R>("users", [](auto& r) -> auto& { return r.users; }));
   summary(integer<R>("active_users", [](auto& r) -> auto& { return r.active_users; }));
   summary(real<R>("mean_fatigue", [](auto& r) -> auto& { return r.mean_fatigue; }));
@@ -129,6 +131,8 @@ Table<RunRow> make_runs() {
     ope_real("ope_dr", &O::dr);
     ope_real("ope_dr_sq", &O::dr_sq);
   }
+  // Version 7: Smart Pacing's average pacing error over the campaigns (NULL: none had a plan).
+  summary(added_in(7, real<R>("smart_pacing_error", [](auto& r) -> auto& { return r.smart_pacing_error; })));
   // Version 4: the study the run belongs to (NULL for a run outside a study).
   c.push_back(added_in(4, integer_or_null<R>("experiment_id", [](auto& r) -> auto& { return r.experiment_id; }, 0)));
   c.push_back(added_in(4, integer_or_null<R>("variant_id", [](auto& r) -> auto& { return r.variant_id; }, 0)));
@@ -384,6 +388,7 @@ Table<CampaignTotalsRow> make_campaign_totals() {
   f64(3, "auto_bid_multiplier", &core::CampaignTotals::auto_bid_multiplier);
   f64(3, "auto_bid_realized", &core::CampaignTotals::auto_bid_realized);
   f64(3, "auto_bid_violation", &core::CampaignTotals::auto_bid_violation);
+  f64(7, "smart_pacing_error", &core::CampaignTotals::smart_pacing_error);
   t.primary_key = {"run_id", "campaign_id"};
   t.table_constraints = kRunForeignKey;
   return t;
@@ -507,6 +512,39 @@ Table<AuctionCandidateRow> make_auction_candidates() {
       "FOREIGN KEY (run_id, request_id) REFERENCES auction_requests(run_id, request_id) ON DELETE CASCADE";
   // No secondary index (e.g. by campaign): it would cost a third of the insert time of the
   // largest table, and a query within one run scans only that run's rows.
+  t.without_rowid = true;
+  return t;
+}
+
+// Version 7: the prediction log, a sample of the examples whose labels the platform learned
+// (run.prediction_log_rate), in the order progressive validation scored them (impression_id).
+Table<PredictionLogRow> make_prediction_log() {
+  using R = PredictionLogRow;
+  Table<R> t;
+  t.name = "prediction_log";
+  t.since = 7;
+  auto& c = t.columns;
+  c.push_back(integer<R>("run_id", [](auto& r) -> auto& { return r.run_id; }));
+  c.push_back(integer<R>("impression_id", [](auto& r) -> auto& { return r.entry.impression_id; }));
+  c.push_back(integer<R>("request_id", [](auto& r) -> auto& { return r.entry.request_id; }));
+  c.push_back(integer<R>("served_us", [](auto& r) -> auto& { return r.entry.served_at; }));
+  c.push_back(integer<R>("released_us", [](auto& r) -> auto& { return r.entry.released_at; }));
+  c.push_back(integer<R>("user_id", [](auto& r) -> auto& { return r.entry.user; }));
+  c.push_back(integer<R>("campaign_id", [](auto& r) -> auto& { return r.entry.campaign; }));
+  c.push_back(integer<R>("ad_id", [](auto& r) -> auto& { return r.entry.ad; }));
+  c.push_back(integer<R>("slot", [](auto& r) -> auto& { return r.entry.slot; }));
+  c.push_back(Column<R>{"surface", SqlType::kText, "NOT NULL", 1, kAtInsert,
+                        [](const R& r) { return Value{std::string(core::surface_name(r.entry.surface))}; },
+                        [](R& r, const SQLite::Column& col) {
+                          r.entry.surface = col.getString() == "search" ? core::Surface::kSearch : core::Surface::kFeed;
+                        }});
+  c.push_back(real_float<R>("raw_score", [](auto& r) -> auto& { return r.entry.raw_score; }));
+  c.push_back(real_float<R>("served_pctr", [](auto& r) -> auto& { return r.entry.pctr; }));
+  c.push_back(real_float<R>("prediction", [](auto& r) -> auto& { return r.entry.prediction; }));
+  c.push_back(integer<R>("label", [](auto& r) -> auto& { return r.entry.label; }));
+  c.push_back(integer<R>("user_clicked", [](auto& r) -> auto& { return r.entry.user_clicked; }));
+  t.primary_key = {"run_id", "impression_id"};
+  t.table_constraints = kRunForeignKey;
   t.without_rowid = true;
   return t;
 }
@@ -729,6 +767,7 @@ Schema make_schema() {
                 make_campaign_totals(),
                 make_auction_requests(),
                 make_auction_candidates(),
+                make_prediction_log(),
                 make_auction_only_runs(),
                 make_auction_only_slots(),
                 make_auction_only_bidders(),

@@ -45,8 +45,10 @@ namespace adsim::store::result_schema {
 // auction_efficiency in runs and intervals (efficiency's denominator is now the eligible best);
 // new-ad totals and A/B test arms in runs.
 // Version 6: off-policy evaluation sums (ope_*) in runs; A/B test arms per interval (ab_*) in intervals.
-// Version 7: classroom auction-only runs: bidder names, budgets, throttling, exhaustion and Smart
-// Pacing's error in auction_only_bidders; new tables auction_only_allocation, auction_only_pacing,
+// Version 7: the prediction log (new table prediction_log; runs.prediction_log_rate and
+// prediction_samples); Smart Pacing's pacing error (smart_pacing_error) in runs and campaign_totals;
+// classroom auction-only runs: bidder names, budgets, throttling, exhaustion and Smart Pacing's
+// error in auction_only_bidders; new tables auction_only_allocation, auction_only_pacing,
 // auction_only_bids.
 inline constexpr int kSchemaVersion = 7;
 // PRAGMA application_id of an adsim results database ("ADSM"), so that other SQLite files are
@@ -239,6 +241,16 @@ Column<Row> real(std::string name, Field field, std::string constraint = "") {
                      }};
 }
 
+// REAL of a float member: the float's exact value, read back exactly.
+template <class Row, class Field>
+Column<Row> real_float(std::string name, Field field, std::string constraint = "NOT NULL") {
+  return Column<Row>{std::move(name), SqlType::kReal, std::move(constraint), 1, kAtInsert,
+                     [field](const Row& r) { return Value{static_cast<double>(field(r))}; },
+                     [field](Row& r, const SQLite::Column& c) {
+                       field(r) = c.isNull() ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(c.getDouble());
+                     }};
+}
+
 // TEXT; the empty string is stored as NULL when `empty_is_null`.
 template <class Row, class Field>
 Column<Row> text(std::string name, Field field, bool empty_is_null, std::string constraint = "") {
@@ -403,6 +415,7 @@ struct Schema {
   Table<CampaignTotalsRow> campaign_totals;
   Table<AuctionRequestRow> auction_requests;
   Table<AuctionCandidateRow> auction_candidates;
+  Table<PredictionLogRow> prediction_log;
   Table<AuctionOnlyRunRow> auction_only_runs;
   Table<AuctionOnlySlotRow> auction_only_slots;
   Table<AuctionOnlyBidderRow> auction_only_bidders;
@@ -434,6 +447,7 @@ struct Schema {
     f(campaign_totals);
     f(auction_requests);
     f(auction_candidates);
+    f(prediction_log);
     f(auction_only_runs);
     f(auction_only_slots);
     f(auction_only_bidders);

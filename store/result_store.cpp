@@ -384,6 +384,7 @@ struct RunRecorder::Impl {
         insert_reliability(conn->db, conn->schema.model_reliability.insert_sql()),
         insert_request(conn->db, conn->schema.auction_requests.insert_sql()),
         insert_candidate(conn->db, conn->schema.auction_candidates.insert_sql()),
+        insert_prediction(conn->db, conn->schema.prediction_log.insert_sql()),
         insert_block(conn->db, conn->schema.auction_only_blocks.insert_sql()),
         started(std::chrono::steady_clock::now()) {}
 
@@ -398,6 +399,7 @@ struct RunRecorder::Impl {
   SQLite::Statement insert_reliability;
   SQLite::Statement insert_request;
   SQLite::Statement insert_candidate;
+  SQLite::Statement insert_prediction;
   SQLite::Statement insert_block;
   std::chrono::steady_clock::time_point started;
   int uncaught_at_start = std::uncaught_exceptions();
@@ -409,6 +411,7 @@ struct RunRecorder::Impl {
   std::vector<ModelReliabilityRow> reliability;
   std::vector<AuctionRequestRow> requests;
   std::vector<AuctionCandidateRow> candidates;
+  std::vector<PredictionLogRow> predictions;
   std::vector<AuctionOnlyBlockRow> blocks;
 
   // What the recorded intervals add up to, for a run that ends without a RunSummary.
@@ -422,12 +425,13 @@ struct RunRecorder::Impl {
   core::SimTime last_flush_end = 0;
   std::uint64_t intervals_recorded = 0;
   std::uint64_t samples_recorded = 0;
+  std::uint64_t predictions_recorded = 0;
   std::uint64_t blocks_recorded = 0;
   bool finished = false;
 
   std::size_t buffered() const {
     return intervals.size() + spend.size() + slots.size() + surfaces.size() + reliability.size() + requests.size() +
-           candidates.size() + blocks.size();
+           candidates.size() + predictions.size() + blocks.size();
   }
 
   void clear_buffers() {
@@ -438,6 +442,7 @@ struct RunRecorder::Impl {
     reliability.clear();
     requests.clear();
     candidates.clear();
+    predictions.clear();
     blocks.clear();
   }
 
@@ -448,6 +453,7 @@ struct RunRecorder::Impl {
     insert_reliability.tryReset();
     insert_request.tryReset();
     insert_candidate.tryReset();
+    insert_prediction.tryReset();
     insert_block.tryReset();
   }
 
@@ -456,6 +462,7 @@ struct RunRecorder::Impl {
     const auto& s = conn->schema;
     for (const auto& r : requests) exec_insert(insert_request, s.auction_requests, r);
     for (const auto& r : candidates) exec_insert(insert_candidate, s.auction_candidates, r);
+    for (const auto& r : predictions) exec_insert(insert_prediction, s.prediction_log, r);
     for (const auto& r : intervals) exec_insert(insert_interval, s.intervals, r);
     for (const auto& r : spend) exec_insert(insert_spend, s.campaign_spend, r);
     for (const auto& r : slots) exec_insert(insert_interval_slot, s.interval_slots, r);
@@ -494,6 +501,7 @@ struct RunRecorder::Impl {
     run.wall_seconds = engine_wall_seconds > 0.0 ? engine_wall_seconds : elapsed;
     run.intervals = intervals_recorded;
     run.auction_samples = samples_recorded;
+    run.prediction_samples = predictions_recorded;
     run.rates = core::Rates::of(run.totals);
     const auto& s = conn->schema;
     try {
@@ -577,6 +585,7 @@ struct RunRecorder::Impl {
     run.model.clicks = interval_model_clicks;
     run.model.auc = run.model.log_loss = run.model.normalized_entropy = kNaN;
     run.model.calibration_ratio = run.model.ece = kNaN;
+    run.smart_pacing_error = kNaN;  // defined over whole campaigns' runs, which need the summary
     write_end(status, message, nullptr, 0.0);
   }
 
@@ -674,6 +683,14 @@ void RunRecorder::on_auction(const core::AuctionLogEntry& entry) {
   if (m.buffered() >= m.options.max_buffered_rows) m.flush_now();
 }
 
+void RunRecorder::on_predictions(std::span<const core::PredictionLogEntry> entries) {
+  auto& m = *impl_;
+  m.ensure_open("on_predictions");
+  for (const core::PredictionLogEntry& e : entries) m.predictions.push_back(PredictionLogRow{m.run.run_id, e});
+  m.predictions_recorded += entries.size();
+  if (m.buffered() >= m.options.max_buffered_rows) m.flush_now();
+}
+
 void RunRecorder::finish(const core::RunSummary& summary, RunStatus status) {
   auto& m = *impl_;
   m.ensure_open("finish");
@@ -690,6 +707,7 @@ void RunRecorder::finish(const core::RunSummary& summary, RunStatus status) {
   m.run.new_ads = summary.new_ads;
   m.run.arms = summary.arms;
   m.run.off_policy = summary.off_policy;
+  m.run.smart_pacing_error = summary.smart_pacing_error;
   m.run.surface_model = summary.surface_model;
   m.write_end(status, "", &summary, summary.wall_seconds);
 }
@@ -832,6 +850,7 @@ RunRow new_run_row(const scenarios::Scenario& scenario, std::uint64_t seed, cons
   row.planned_days = scenario.run.days;
   row.snapshot_interval_us = scenario.run.snapshot_interval;
   row.auction_log_rate = scenario.run.auction_log_rate;
+  row.prediction_log_rate = scenario.run.prediction_log_rate;
   row.adsim_version = std::string(results_adsim_version());
   row.kind = scenario.auction_only.enabled ? "auction_only" : "marketplace";
   row.experiment_id = link.experiment_id;
@@ -968,6 +987,10 @@ std::vector<core::AuctionLogEntry> ResultStore::read_auction_log(std::int64_t ru
     out.push_back(std::move(entry));
   }
   return out;
+}
+
+std::vector<PredictionLogRow> ResultStore::read_prediction_log(std::int64_t run_id) const {
+  return rows_of_run(*connection_, connection_->schema.prediction_log, run_id);
 }
 
 std::optional<AuctionOnlyRunRow> ResultStore::read_auction_only_run(std::int64_t run_id) const {

@@ -3,8 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -56,6 +58,7 @@ struct RunRow {
   double planned_days = 0.0;
   core::SimTime snapshot_interval_us = 0;
   double auction_log_rate = 0.0;
+  double prediction_log_rate = 0.0;  // run.prediction_log_rate (schema version 7; 0, i.e. NULL, before)
   std::string adsim_version;
   std::string error_message;
   // "marketplace" or "auction_only" (schema version 3; empty, i.e. NULL, in rows recorded before).
@@ -71,6 +74,7 @@ struct RunRow {
   std::uint64_t events = 0;
   std::uint64_t intervals = 0;         // rows in `intervals`
   std::uint64_t auction_samples = 0;   // rows in `auction_requests`
+  std::uint64_t prediction_samples = 0;  // rows in `prediction_log` (schema version 7)
   std::uint64_t users = 0;
   std::uint64_t active_users = 0;
   double mean_fatigue = 0.0;
@@ -83,6 +87,8 @@ struct RunRow {
   core::NewAdTotals new_ads;     // RunSummary::new_ads (schema version 5)
   std::array<core::ArmTotals, 2> arms{};  // RunSummary::arms (schema version 5)
   core::OffPolicyTotals off_policy;       // RunSummary::off_policy (schema version 6)
+  // RunSummary::smart_pacing_error (schema version 7): NaN when undefined or not recorded.
+  double smart_pacing_error = std::numeric_limits<double>::quiet_NaN();
   // RunSummary::surface_model, from `surface_metrics` rows with interval_index = -1 (the counters'
   // per-surface part is in totals.surface).
   std::array<core::ModelMetrics, core::kSurfaces> surface_model{};
@@ -158,6 +164,12 @@ struct AuctionCandidateRow {
   std::uint64_t request_id = 0;
   std::int64_t rank = 0;  // position in the ranked set, 0 = highest rank score
   core::AuctionLogCandidate candidate;
+};
+
+// One sampled example of the prediction log (`prediction_log`, schema version 7).
+struct PredictionLogRow {
+  std::int64_t run_id = 0;
+  core::PredictionLogEntry entry;
 };
 
 // Auction-only runs: the runner's rows (AuctionOnlyRunRow, AuctionOnlyBidderRow, AuctionOnlyBlockRow,
@@ -304,6 +316,7 @@ class RunRecorder final : public core::SimObserver {
 
   void on_interval(const core::IntervalMetrics& interval) override;
   void on_auction(const core::AuctionLogEntry& entry) override;
+  void on_predictions(std::span<const core::PredictionLogEntry> entries) override;
   // on_finish does nothing: the owner decides the status (it knows whether it stopped the run).
 
   // Writes everything still buffered, the campaign totals and the summary in one transaction.
@@ -413,6 +426,9 @@ class ResultStore {
   std::vector<AuctionCandidateRow> read_auction_candidates(std::int64_t run_id) const;
   // The sampled auctions with their candidates, as the simulation reported them.
   std::vector<core::AuctionLogEntry> read_auction_log(std::int64_t run_id) const;
+  // The prediction log in impression order (the order the run's model metrics scored it); empty
+  // for a run that did not log predictions and for files older than schema version 7.
+  std::vector<PredictionLogRow> read_prediction_log(std::int64_t run_id) const;
   // Auction-only runs; empty for other runs and for files older than schema version 3. As read,
   // the run row's metrics.per_slot come from auction_only_slots.
   std::optional<AuctionOnlyRunRow> read_auction_only_run(std::int64_t run_id) const;

@@ -69,5 +69,61 @@ TEST_F(CliEval, BadInputNamesTheLineAndExitsTwo) {
   EXPECT_EQ(run({"eval", write("ok.csv", "0.1,0\n0.9,1\n"), "--bins", "0"}).code, kExitBadInput);
 }
 
+// The prediction log as a user reaches it: record a run with run.prediction_log_rate = 1, export
+// its log (adsim export --run), score it with adsim eval, and find the figures adsim run reported.
+// Same examples, same order, same arithmetic: examples, clicks, log loss, NE, calibration and ECE
+// are equal; the run's AUC comes from 4096 logit bins and eval's is exact, within the bound
+// tests/store/test_prediction_log.cpp checks (a few 1e-5 here; 1e-3 leaves room for any seed).
+TEST_F(CliEval, ExportedPredictionLogReproducesTheRunsModelMetrics) {
+  const std::string db = (dir_ / "log.db").string();
+  const auto ran = run({"run", "quickstart", "--set", "run.days=0.2", "--set", "run.prediction_log_rate=1", "--db", db,
+                        "--json", "--quiet"});
+  ASSERT_EQ(ran.code, kExitOk) << ran.err;
+  const auto model = nlohmann::json::parse(ran.out)["summary"]["model"];
+  const std::string csv = (dir_ / "log.csv").string();
+  const auto exported = run({"export", db, "--run", "1", "--csv", "-o", csv});
+  ASSERT_EQ(exported.code, kExitOk) << exported.err;
+  // quickstart leaves model.reliability_bins and model.reliability_max at their defaults, 10 and 0.2.
+  const auto scored = run({"eval", csv, "--json", "--bins", "10", "--range-max", "0.2"});
+  ASSERT_EQ(scored.code, kExitOk) << scored.err;
+  const auto m = nlohmann::json::parse(scored.out)["metrics"];
+  EXPECT_EQ(m["examples"], model["examples"]);
+  EXPECT_EQ(m["positives"], model["clicks"]);
+  EXPECT_EQ(m["log_loss"].get<double>(), model["log_loss"].get<double>());
+  EXPECT_EQ(m["normalized_entropy"].get<double>(), model["normalized_entropy"].get<double>());
+  EXPECT_EQ(m["calibration_ratio"].get<double>(), model["calibration_ratio"].get<double>());
+  EXPECT_EQ(m["ece"].get<double>(), model["ece"].get<double>());
+  EXPECT_NEAR(m["auc"].get<double>(), model["auc"].get<double>(), 1e-3);
+  // The CSV names its columns; eval takes `prediction` and `label` (not served_pctr, user_clicked).
+  const std::string text = test_support::read_file(csv);
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            "run_id,impression_id,request_id,served_us,released_us,user_id,campaign_id,ad_id,slot,surface,raw_score,"
+            "served_pctr,prediction,label,user_clicked");
+}
+
+TEST_F(CliEval, ExportOfARunWithoutAPredictionLogIsAClearError) {
+  const std::string db = (dir_ / "nolog.db").string();
+  ASSERT_EQ(run({"run", "quickstart", "--set", "run.days=0.05", "--db", db, "--quiet"}).code, kExitOk);
+  const std::string csv = (dir_ / "none.csv").string();
+  const auto none = run({"export", db, "--run", "1", "--csv", "-o", csv});
+  EXPECT_EQ(none.code, kExitBadInput);
+  EXPECT_NE(none.err.find("run 1 did not log predictions"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find("run.prediction_log_rate=1"), std::string::npos) << none.err;
+  EXPECT_FALSE(fs::exists(csv)) << "nothing written";
+  const auto missing = run({"export", db, "--run", "9", "--csv"});
+  EXPECT_EQ(missing.code, kExitBadInput);
+  EXPECT_NE(missing.err.find("has no run 9"), std::string::npos) << missing.err;
+  const auto other_table = run({"export", db, "--run", "1", "--csv", "--table", "summary"});
+  EXPECT_EQ(other_table.code, kExitBadInput);
+  EXPECT_NE(other_table.err.find("--table"), std::string::npos) << other_table.err;
+  const auto no_run = run({"export", db, "--csv", "--table", "predictions"});
+  EXPECT_EQ(no_run.code, kExitBadInput);
+  EXPECT_NE(no_run.err.find("needs --run"), std::string::npos) << no_run.err;
+  // A rate out of range is refused before anything runs.
+  const auto bad_rate = run({"run", "quickstart", "--set", "run.prediction_log_rate=1.5", "--db", db, "--quiet"});
+  EXPECT_EQ(bad_rate.code, kExitBadInput);
+  EXPECT_NE(bad_rate.err.find("run.prediction_log_rate"), std::string::npos) << bad_rate.err;
+}
+
 }  // namespace
 }  // namespace adsim::cli

@@ -1,6 +1,7 @@
 // The per-strategy section of the run summary, in the table and in --json.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -33,11 +34,14 @@ core::RunSummary two_groups() {
     c.surplus = value - static_cast<double>(spend);
     c.auto_bid_violation = violation;
     c.pacing_mean_abs_deviation = 0.1;
+    c.smart_pacing_error = 0.5 + id;  // campaign 2 gets no plan below
     return c;
   };
   s.campaigns.push_back(campaign(0, 2, core::BiddingKind::kTargetCpa, core::BillingModel::kCpc, 10'000'000, 100, 10, 15e6, 0.2));
   s.campaigns.push_back(campaign(1, 2, core::BiddingKind::kTargetCpa, core::BillingModel::kCpc, 30'000'000, 300, 20, 45e6, 0.0));
   s.campaigns.push_back(campaign(2, 0, core::BiddingKind::kManual, core::BillingModel::kCpm, 5'000'000, 50, 5, 2e6, 0.0));
+  s.campaigns.back().smart_pacing_error = std::numeric_limits<double>::quiet_NaN();
+  s.smart_pacing_error = 1.0;  // mean of campaigns 0 and 1
   return s;
 }
 
@@ -46,6 +50,7 @@ TEST(ReportGroups, TableHasOneRowPerStrategy) {
   ASSERT_NE(table.find("By strategy"), std::string::npos) << table;
   EXPECT_NE(table.find("dual_descent  tcpa   cpc"), std::string::npos) << table;
   EXPECT_NE(table.find("none          manual cpm"), std::string::npos) << table;
+  EXPECT_NE(table.find("Smart Pacing's pacing error 1.000"), std::string::npos) << table;
 }
 
 TEST(ReportGroups, JsonGroupsAddUpTheirCampaigns) {
@@ -70,6 +75,12 @@ TEST(ReportGroups, JsonGroupsAddUpTheirCampaigns) {
   EXPECT_DOUBLE_EQ(tcpa["surplus"].get<double>(), 20.0);
   EXPECT_NEAR(tcpa["auto_bid_violation"].get<double>(), 0.2 * 10 / 40, 1e-12);  // spend-weighted
   EXPECT_NEAR(tcpa["mean_pacing_deviation"].get<double>(), 0.1, 1e-12);
+  // Smart Pacing's error: the group's mean (0.5 and 1.5); null for a group without a plan.
+  EXPECT_DOUBLE_EQ(tcpa["smart_pacing_error"].get<double>(), 1.0);
+  EXPECT_TRUE(manual["smart_pacing_error"].is_null());
+  EXPECT_DOUBLE_EQ(j["smart_pacing_error"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["campaigns"][1]["smart_pacing_error"].get<double>(), 1.5);
+  EXPECT_TRUE(j["campaigns"][2]["smart_pacing_error"].is_null());
   ASSERT_TRUE(j.contains("auto_bid"));
   EXPECT_EQ(j["campaigns"][0]["bidding"], "tcpa");
   EXPECT_EQ(j["campaigns"][2]["billing"], "cpm");

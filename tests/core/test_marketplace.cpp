@@ -112,6 +112,79 @@ TEST(Marketplace, AuctionLogSamplingDoesNotChangeResults) {
   EXPECT_EQ(a.totals.clicks, b.totals.clicks);
 }
 
+struct PredictionCollector : SimObserver {
+  std::vector<PredictionLogEntry> entries;
+  RunSummary summary;
+  void on_predictions(std::span<const PredictionLogEntry> batch) override {
+    entries.insert(entries.end(), batch.begin(), batch.end());
+  }
+  void on_finish(const RunSummary& s) override { summary = s; }
+};
+
+PredictionCollector run_with_prediction_log(const SmallRun& setup) {
+  PredictionCollector c;
+  auto market = setup.build();
+  market->add_observer(c);
+  market->run();
+  return c;
+}
+
+// The log draws from a stream of its own: every figure of the run is the same with it on.
+TEST(Marketplace, PredictionLogDoesNotChangeResults) {
+  SmallRun setup;
+  setup.config.run.auction_log_rate = 0.0;
+  const PredictionCollector off = run_with_prediction_log(setup);
+  EXPECT_TRUE(off.entries.empty());
+  setup.config.run.prediction_log_rate = 0.3;
+  const PredictionCollector on = run_with_prediction_log(setup);
+  EXPECT_FALSE(on.entries.empty());
+  const RunSummary& a = off.summary;
+  const RunSummary& b = on.summary;
+  EXPECT_EQ(a.events, b.events);
+  EXPECT_EQ(a.totals.requests, b.totals.requests);
+  EXPECT_EQ(a.totals.impressions, b.totals.impressions);
+  EXPECT_EQ(a.totals.clicks, b.totals.clicks);
+  EXPECT_EQ(a.totals.hides, b.totals.hides);
+  EXPECT_EQ(a.totals.revenue, b.totals.revenue);
+  EXPECT_EQ(a.totals.sum_pctr_shown, b.totals.sum_pctr_shown);
+  EXPECT_EQ(a.mean_fatigue, b.mean_fatigue);
+  ASSERT_EQ(a.campaigns.size(), b.campaigns.size());
+  for (std::size_t c = 0; c < a.campaigns.size(); ++c) EXPECT_EQ(a.campaigns[c].spend, b.campaigns[c].spend);
+}
+
+// At rate 1 every labelled impression is logged once, in impression order, after its attribution
+// window, with the prediction progressive validation scores; at rate r a binomial share of them.
+TEST(Marketplace, PredictionLogHoldsTheLabelledImpressions) {
+  SmallRun setup;
+  setup.config.run.auction_log_rate = 0.0;
+  setup.config.run.prediction_log_rate = 1.0;
+  const PredictionCollector all = run_with_prediction_log(setup);
+  const auto n = static_cast<double>(all.entries.size());
+  ASSERT_GT(n, 50'000);
+  // Impressions of the last attribution window are never labelled during the run.
+  EXPECT_LT(n, static_cast<double>(all.summary.totals.impressions));
+  std::uint64_t labels = 0, clicked_late = 0;
+  for (std::size_t i = 0; i < all.entries.size(); ++i) {
+    const PredictionLogEntry& e = all.entries[i];
+    if (i > 0) {
+      ASSERT_LT(all.entries[i - 1].impression_id, e.impression_id);
+    }
+    EXPECT_GE(e.released_at - e.served_at, setup.config.attribution_window);
+    EXPECT_EQ(e.prediction, expected_click_probability(e.pctr, setup.config.server.position_factors, e.slot));
+    EXPECT_TRUE(!e.label || e.user_clicked) << "a label is a click the user made";
+    labels += e.label ? 1 : 0;
+    clicked_late += e.user_clicked && !e.label ? 1 : 0;
+  }
+  EXPECT_GT(labels, 1000u);
+  // Clicks later than the attribution window are the truth's, not the label's.
+  EXPECT_LE(clicked_late, all.summary.totals.late_clicks);
+
+  setup.config.run.prediction_log_rate = 0.25;
+  const PredictionCollector some = run_with_prediction_log(setup);
+  // Binomial(n, 0.25): 5 standard deviations.
+  EXPECT_NEAR(static_cast<double>(some.entries.size()), 0.25 * n, 5 * std::sqrt(n * 0.25 * 0.75));
+}
+
 TEST(Marketplace, TrafficFollowsTheHourlyProfile) {
   SmallRun setup;
   setup.config.run.auction_log_rate = 0.0;

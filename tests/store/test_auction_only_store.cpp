@@ -596,7 +596,7 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
   for (const char* table : {"[surface_metrics]\n", "[auction_only_runs]\n", "[auction_only_slots]\n",
                             "[auction_only_bidders]\n",
                             "[auction_only_blocks]\n", "[auction_only_allocation]\n", "[auction_only_pacing]\n",
-                            "[auction_only_bids]\n", "[run_metrics]\n"}) {
+                            "[auction_only_bids]\n", "[run_metrics]\n", "[prediction_log]\n"}) {
     const auto at = dump.find(table);
     ASSERT_NE(at, std::string::npos) << table;
     dump.erase(at, std::string(table).size());
@@ -615,7 +615,9 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
         "ab_treatment_requests", "ab_treatment_impressions", "ab_treatment_clicks", "ab_treatment_revenue_micros",
         // version 6
         "ope_requests", "ope_matches", "ope_reward", "ope_true_value", "ope_weight", "ope_ips", "ope_ips_sq",
-        "ope_dm", "ope_dr", "ope_dr_sq"}) {
+        "ope_dm", "ope_dr", "ope_dr_sq",
+        // version 7
+        "prediction_log_rate", "prediction_samples", "smart_pacing_error"}) {
     const std::string null_value = std::string(" ") + column + "=NULL";
     ASSERT_NE(dump.find(null_value), std::string::npos) << column;
     for (auto at = dump.find(null_value); at != std::string::npos; at = dump.find(null_value))

@@ -79,6 +79,7 @@ scenarios::Scenario make_scenario() {
   s.run.days = 0.5;
   s.run.snapshot_interval = 15 * core::kMinute;
   s.run.auction_log_rate = 0.25;
+  s.run.prediction_log_rate = 0.125;
   return s;
 }
 
@@ -240,6 +241,31 @@ core::AuctionLogEntry make_auction(std::uint64_t request_id, int candidates) {
   return e;
 }
 
+// A batch of the prediction log: floats that are not short decimals, ids past 2^32, both surfaces,
+// labels and truth that disagree (a click after the attribution window).
+std::vector<core::PredictionLogEntry> make_predictions(int batch) {
+  std::vector<core::PredictionLogEntry> out;
+  for (int k = 0; k < 3; ++k) {
+    core::PredictionLogEntry e;
+    e.impression_id = 5'000'000'000ULL + static_cast<std::uint64_t>(10 * batch + k);
+    e.request_id = 4'000'000'000ULL + static_cast<std::uint64_t>(3 * batch + k / 2);
+    e.served_at = static_cast<core::SimTime>(batch) * core::kHour + k;
+    e.released_at = e.served_at + 30 * core::kMinute + 7;
+    e.user = static_cast<core::UserId>(1'000'003 + k);
+    e.ad = static_cast<core::AdId>(200 + k);
+    e.campaign = static_cast<core::CampaignId>(20 + batch);
+    e.slot = static_cast<std::uint8_t>(k);
+    e.surface = k == 1 ? core::Surface::kSearch : core::Surface::kFeed;
+    e.raw_score = 1.0f / (3.0f + static_cast<float>(k));
+    e.pctr = 0.1f / (7.0f + static_cast<float>(k + batch));
+    e.prediction = e.pctr * 0.7f;
+    e.label = k == 0;
+    e.user_clicked = k != 2;
+    out.push_back(e);
+  }
+  return out;
+}
+
 core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& intervals) {
   core::RunSummary s;
   s.scenario_name = "unit_test";
@@ -277,6 +303,7 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
   a.pacing_rms_error = std::sqrt(2.0) / 10.0;
   a.utilization = 0.987654321012345;
   a.underdelivery = 1.0 - a.utilization;
+  a.smart_pacing_error = 1.0 / 3.0 + 1e-9;
   core::CampaignTotals b = a;
   b.campaign = 11;
   b.advertiser = 2;
@@ -285,6 +312,7 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
   b.days_exhausted = 1;
   b.forgone = core::Money::from_micros(250'001);  // clicks in flight when it ran out
   b.pacing_rms_error = kNaN;  // stored as NULL
+  b.smart_pacing_error = kNaN;  // never had a plan
   b.utilization = 1e300;
   b.underdelivery = 0.0;
   b.billing = core::BillingModel::kCpa;
@@ -308,6 +336,7 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
                                 std::numeric_limits<double>::quiet_NaN(), 0.1 + 0.2};
   s.arms[0] = core::ArmTotals{2'501, 30'000, 120'000, 3'600, core::Money::from_micros(1'234'567'891)};
   s.arms[1] = core::ArmTotals{2'499, 29'000, 231'000, 4'100, core::Money::from_micros(1'500'000'003)};
+  s.smart_pacing_error = a.smart_pacing_error;
   s.off_policy = core::OffPolicyTotals{30'000, 21'000, 1'234.0, 1'301.5, 29'876.25, 1'250.125, 9'001.5,
                                        1'111.75, 1'280.0 + 1.0 / 3.0, 8'765.0 + 0.1};
   return s;
@@ -321,6 +350,7 @@ std::int64_t record_fake_run(ResultStore& store, std::uint64_t seed, int interva
   for (int i = 0; i < intervals; ++i) {
     recorder->on_auction(make_auction(static_cast<std::uint64_t>(10 * i + 1), 5));
     recorder->on_auction(make_auction(static_cast<std::uint64_t>(10 * i + 2), 3));
+    recorder->on_predictions(make_predictions(i));
     ms.push_back(make_interval(i));
     recorder->on_interval(ms.back());
   }
@@ -446,6 +476,7 @@ void expect_campaign_totals_eq(const core::CampaignTotals& got, const core::Camp
   EXPECT_TRUE(same_double(got.auto_bid_multiplier, want.auto_bid_multiplier));
   EXPECT_TRUE(same_double(got.auto_bid_realized, want.auto_bid_realized));
   EXPECT_TRUE(same_double(got.auto_bid_violation, want.auto_bid_violation));
+  EXPECT_TRUE(same_double(got.smart_pacing_error, want.smart_pacing_error));
 }
 
 void expect_rates_eq(const core::Rates& a, const core::Rates& b) {
@@ -637,6 +668,7 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
   EXPECT_EQ(run.planned_days, 0.5);
   EXPECT_EQ(run.snapshot_interval_us, 15 * core::kMinute);
   EXPECT_EQ(run.auction_log_rate, 0.25);
+  EXPECT_EQ(run.prediction_log_rate, 0.125);
   EXPECT_EQ(run.adsim_version, store::results_adsim_version());
   EXPECT_FALSE(run.adsim_version.empty());
   EXPECT_EQ(run.error_message, "");
@@ -644,6 +676,8 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
   EXPECT_EQ(run.events, summary.events);
   EXPECT_EQ(run.intervals, 3u);
   EXPECT_EQ(run.auction_samples, 3u);
+  EXPECT_EQ(run.prediction_samples, 0u);
+  EXPECT_TRUE(same_double(run.smart_pacing_error, summary.smart_pacing_error));
   EXPECT_EQ(run.users, summary.users);
   EXPECT_EQ(run.active_users, summary.active_users);
   EXPECT_EQ(run.mean_fatigue, summary.mean_fatigue);
@@ -857,6 +891,44 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
   EXPECT_EQ(count_rows(store.path(), "SELECT count(*) FROM auction_candidates WHERE slot IS NULL"), 2 + 3 + 4);
 }
 
+// The prediction log comes back bit for bit (floats as stored, ids past 2^32) in impression order,
+// and the run row counts its rows.
+TEST(ResultStoreRoundTrip, PredictionLogRoundTripsExactly) {
+  TempDir dir;
+  auto store = ResultStore::open(dir / "results.db");
+  const std::int64_t run_id = record_fake_run(store, 7);
+  std::vector<core::PredictionLogEntry> want;
+  for (int i = 0; i < 4; ++i)
+    for (const auto& e : make_predictions(i)) want.push_back(e);
+  const auto got = store.read_prediction_log(run_id);
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    SCOPED_TRACE(i);
+    const core::PredictionLogEntry& a = got[i].entry;
+    const core::PredictionLogEntry& b = want[i];
+    EXPECT_EQ(got[i].run_id, run_id);
+    EXPECT_EQ(a.impression_id, b.impression_id);
+    EXPECT_EQ(a.request_id, b.request_id);
+    EXPECT_EQ(a.served_at, b.served_at);
+    EXPECT_EQ(a.released_at, b.released_at);
+    EXPECT_EQ(a.user, b.user);
+    EXPECT_EQ(a.ad, b.ad);
+    EXPECT_EQ(a.campaign, b.campaign);
+    EXPECT_EQ(a.slot, b.slot);
+    EXPECT_EQ(a.surface, b.surface);
+    EXPECT_EQ(a.raw_score, b.raw_score);
+    EXPECT_EQ(a.pctr, b.pctr);
+    EXPECT_EQ(a.prediction, b.prediction);
+    EXPECT_EQ(a.label, b.label);
+    EXPECT_EQ(a.user_clicked, b.user_clicked);
+  }
+  const auto run = store.read_run(run_id);
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->prediction_samples, want.size());
+  EXPECT_EQ(run->prediction_log_rate, 0.125);
+  EXPECT_TRUE(store.read_prediction_log(run_id + 1).empty());
+}
+
 // Every column of every table a run writes carries data: for a fake run whose every figure is set,
 // each column holds a non-zero, non-NULL value in at least one of its rows. A value the recorder
 // forgets to copy (left at its default 0) or a column never bound fails here, whatever table or
@@ -880,7 +952,7 @@ TEST(ResultStoreRoundTrip, EveryColumnOfEveryTableCarriesData) {
   std::vector<std::string> empty;
   for (const char* table : {"runs", "intervals", "run_slots", "interval_slots", "surface_metrics",
                             "model_reliability", "campaign_spend", "campaign_totals", "auction_requests",
-                            "auction_candidates"}) {
+                            "auction_candidates", "prediction_log"}) {
     for (const std::string& column : column_names(db, table)) {
       const auto allowed = empty_by_design.find(table);
       if (allowed != empty_by_design.end() && allowed->second.count(column)) continue;
