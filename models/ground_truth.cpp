@@ -50,10 +50,14 @@ double GroundTruth::affinity(std::span<const float> user, core::AdId ad) const {
 }
 
 // Adding an intent logit of exactly 0 (feed) leaves the sum bit for bit as it was without it.
-double GroundTruth::click_probability(std::span<const float> user, core::AdId ad, double fatigue, double intent) const {
+double GroundTruth::own_attractiveness(std::span<const float> user, core::AdId ad, double fatigue, double intent) const {
   const double q = world_.ads.true_quality[ad];
   return sigmoid(params_.base_logit + params_.affinity_weight * affinity(user, ad) +
                  params_.quality_weight * (q - 0.5) - params_.fatigue_weight * fatigue + intent);
+}
+
+double GroundTruth::click_probability(std::span<const float> user, core::AdId ad, double fatigue, double intent) const {
+  return own_attractiveness(user, ad, fatigue, intent);
 }
 
 double GroundTruth::conversion_probability(core::AdId ad) const {
@@ -77,57 +81,18 @@ double GroundTruth::decayed_fatigue(double fatigue, core::SimTime since, core::S
 
 void GroundTruth::true_ctr(const core::RequestContext& request, std::span<const core::AdId> ads,
                            std::span<float> out) const {
+  if (!params_.rank_attractiveness.empty()) return fixed_true_ctr(out.first(ads.size()));
   const double fatigue = decayed_fatigue(world_.users.fatigue[request.user],
                                          world_.users.fatigue_updated[request.user], request.time);
   const double novelty = novelty_logit(request);
   const double top = top_examination();
-  if (!params_.rank_attractiveness.empty()) {
-    std::fill_n(out.begin(), ads.size(), static_cast<float>(top * rank_attractiveness(0)));
-    return;
-  }
   for (std::size_t i = 0; i < ads.size(); ++i)
-    out[i] = static_cast<float>(top * click_probability(request.user_embedding, ads[i], fatigue,
-                                                        intent_logit(request, ads[i]) + novelty));
+    out[i] = static_cast<float>(top * own_attractiveness(request.user_embedding, ads[i], fatigue,
+                                                         intent_logit(request, ads[i]) + novelty));
 }
 
-void GroundTruth::respond(const core::RequestContext& request, std::span<const core::ShownAd> shown,
-                          std::span<core::ImpressionOutcome> outcomes, core::UserState& state,
-                          core::Rng& rng) const {
-  const double fatigue = decayed_fatigue(state.fatigue, state.fatigue_updated, request.time);
-  Page page{fatigue, fatigue, novelty_logit(request)};
-  // The click model is chosen once per page, not per slot.
-  if (cascade_) respond_as<true>(request, shown, outcomes, page, rng);
-  else respond_as<false>(request, shown, outcomes, page, rng);
-  boost::random::uniform_01<double> u01;
-  state.fatigue = static_cast<float>(page.fatigue);
-  state.fatigue_updated = request.time;
-  state.leaves = u01(rng) < sigmoid(params_.churn_base_logit + params_.churn_fatigue_weight * page.fatigue);
-}
-
-// Position model: each slot is examined on its own draw. Cascade: the user reads down from the top
-// slot without a draw, and a click ends the reading unless they go on (cascade_continue).
-template <bool kCascade>
-void GroundTruth::respond_as(const core::RequestContext& request, std::span<const core::ShownAd> shown,
-                             std::span<core::ImpressionOutcome> outcomes, Page& page, core::Rng& rng) const {
-  boost::random::uniform_01<double> u01;
-  bool reading = true;
-  for (std::size_t i = 0; i < shown.size(); ++i) {
-    core::ImpressionOutcome& o = outcomes[i];
-    o = {};
-    if constexpr (kCascade) {
-      if (!reading) continue;
-      o.examined = true;
-    } else {
-      o.examined = u01(rng) < examination(shown[i].slot);
-      if (!o.examined) continue;
-    }
-    const bool clicked = respond_to_examined(request, shown[i], o, page, rng);
-    if constexpr (kCascade) {
-      // No draw when the answer is certain: the classic cascade (0) draws nothing here.
-      if (clicked && stop_after_click_ > 0.0)
-        reading = stop_after_click_ < 1.0 && u01(rng) < params_.cascade_continue;
-    }
-  }
+void GroundTruth::fixed_true_ctr(std::span<float> out) const {
+  std::fill(out.begin(), out.end(), static_cast<float>(top_examination() * rank_attractiveness(0)));
 }
 
 bool GroundTruth::respond_to_examined(const core::RequestContext& request, const core::ShownAd& shown,
@@ -170,6 +135,46 @@ bool GroundTruth::respond_to_examined(const core::RequestContext& request, const
     page.fatigue += params_.fatigue_per_hide;
   }
   return false;
+}
+
+void GroundTruth::respond(const core::RequestContext& request, std::span<const core::ShownAd> shown,
+                          std::span<core::ImpressionOutcome> outcomes, core::UserState& state,
+                          core::Rng& rng) const {
+  const double fatigue = decayed_fatigue(state.fatigue, state.fatigue_updated, request.time);
+  Page page{fatigue, fatigue, novelty_logit(request)};
+  // The click model is chosen once per page, not per slot.
+  if (cascade_) respond_as<true>(request, shown, outcomes, page, rng);
+  else respond_as<false>(request, shown, outcomes, page, rng);
+  boost::random::uniform_01<double> u01;
+  state.fatigue = static_cast<float>(page.fatigue);
+  state.fatigue_updated = request.time;
+  state.leaves = u01(rng) < sigmoid(params_.churn_base_logit + params_.churn_fatigue_weight * page.fatigue);
+}
+
+// Position model: each slot is examined on its own draw. Cascade: the user reads down from the top
+// slot without a draw, and a click ends the reading unless they go on (cascade_continue).
+template <bool kCascade>
+void GroundTruth::respond_as(const core::RequestContext& request, std::span<const core::ShownAd> shown,
+                             std::span<core::ImpressionOutcome> outcomes, Page& page, core::Rng& rng) const {
+  boost::random::uniform_01<double> u01;
+  bool reading = true;
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    core::ImpressionOutcome& o = outcomes[i];
+    o = {};
+    if constexpr (kCascade) {
+      if (!reading) continue;
+      o.examined = true;
+    } else {
+      o.examined = u01(rng) < examination(shown[i].slot);
+      if (!o.examined) continue;
+    }
+    const bool clicked = respond_to_examined(request, shown[i], o, page, rng);
+    if constexpr (kCascade) {
+      // No draw when the answer is certain: the classic cascade (0) draws nothing here.
+      if (clicked && stop_after_click_ > 0.0)
+        reading = stop_after_click_ < 1.0 && u01(rng) < params_.cascade_continue;
+    }
+  }
 }
 
 // ---- Welfare, for allocative efficiency ------------------------------------------------------

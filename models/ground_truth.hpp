@@ -62,11 +62,16 @@ class GroundTruth final : public core::UserResponse {
     double novelty;
   };
   double affinity(std::span<const float> user, core::AdId ad) const;
+  // click_probability, inlined into true_ctr's loop over the candidates.
+  [[gnu::always_inline]] inline double own_attractiveness(std::span<const float> user, core::AdId ad, double fatigue,
+                                                          double intent) const;
+  void fixed_true_ctr(std::span<float> out) const;
   template <bool kCascade>
   void respond_as(const core::RequestContext& request, std::span<const core::ShownAd> shown,
                   std::span<core::ImpressionOutcome> outcomes, Page& page, core::Rng& rng) const;
-  // Samples what the user does with an ad they examine; true when they click it.
-  bool respond_to_examined(const core::RequestContext& request, const core::ShownAd& shown,
+  // Samples what the user does with an ad they examine; true when they click it. Per examined slot,
+  // so inlined into respond_as (as the loop body was before the cascade split it out).
+  [[gnu::always_inline]] inline bool respond_to_examined(const core::RequestContext& request, const core::ShownAd& shown,
                            core::ImpressionOutcome& o, Page& page, core::Rng& rng) const;
   // The fixed attractiveness of slot s (rank_attractiveness; later slots use the last entry).
   double rank_attractiveness(int slot) const;
