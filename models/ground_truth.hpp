@@ -44,7 +44,6 @@ class GroundTruth final : public core::UserResponse {
   double examination(int slot) const;
   // P(examine the top slot): examination(0), or 1 in the cascade.
   double top_examination() const { return cascade_ ? 1.0 : examination(0); }
-  bool cascade() const { return cascade_; }
   double page_welfare(std::span<const double> value, std::span<const float> top_ctr,
                       std::span<const int> slot) const override;
   double best_page_welfare(std::span<const double> value, std::span<const float> top_ctr,
@@ -71,12 +70,11 @@ class GroundTruth final : public core::UserResponse {
                   std::span<core::ImpressionOutcome> outcomes, Page& page, core::Rng& rng) const;
   // Samples what the user does with an ad they examine; true when they click it. Per examined slot,
   // so inlined into respond_as (as the loop body was before the cascade split it out).
-  [[gnu::always_inline]] inline bool respond_to_examined(const core::RequestContext& request, const core::ShownAd& shown,
-                           core::ImpressionOutcome& o, Page& page, core::Rng& rng) const;
+  [[gnu::always_inline]] inline bool respond_to_examined(const core::RequestContext& request,
+                                                         const core::ShownAd& shown, core::ImpressionOutcome& o,
+                                                         Page& page, core::Rng& rng) const;
   // The fixed attractiveness of slot s (rank_attractiveness; later slots use the last entry).
   double rank_attractiveness(int slot) const;
-  // P(click | examined) in slot s of an ad whose true top-slot CTR is top_ctr.
-  double slot_attractiveness(float top_ctr, int slot) const;
   // Position model: the existing separable welfare (bit for bit as before the cascade existed).
   double position_best_welfare(std::span<const double> value, std::span<const float> top_ctr, std::size_t slots) const;
   double cascade_best_welfare(std::span<const double> value, std::span<const float> top_ctr, std::size_t slots) const;
