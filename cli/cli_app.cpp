@@ -22,6 +22,7 @@
 #include "cli/study_commands.hpp"
 #include "experiments/lesson.hpp"
 #include "experiments/study.hpp"
+#include "models/ground_truth.hpp"
 #include "scenarios/auction_only_run.hpp"
 #include "scenarios/factory.hpp"
 #include "scenarios/memory_estimate.hpp"
@@ -417,12 +418,14 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     const core::RunSummary summary = market->run();
     progress.done();
     if (recorder) recorder->finish(summary);
+    // With attractiveness fixed per rank the CTR by slot has a closed form, shown beside the measured.
+    const std::vector<double> closed_form = models::closed_form_ctr_by_rank(scenario.truth, core::kMaxSlots);
     if (vm.count("json")) {
       RunProvenance p{"marketplace", &scenario, std::nullopt, db, summary.interrupted, summary.wall_seconds};
       if (recorder) p.run_id = recorder->run_id();
-      out << run_json(p, summary_json(summary)).dump(2) << "\n";
+      out << run_json(p, summary_json(summary, closed_form)).dump(2) << "\n";
     }
-    else out << summary_table(summary);
+    else out << summary_table(summary, 10, closed_form);
     if (recorder) err << fmt::format("results: {} (run {})\n", db, recorder->run_id());
     if (summary.interrupted) {
       err << fmt::format("adsim: interrupted at simulated {}; results so far are saved\n", clock(summary.simulated));

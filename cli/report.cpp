@@ -29,7 +29,19 @@ double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 std::string metric(double x, int digits) { return std::isnan(x) ? std::string("-") : fmt::format("{:.{}f}", x, digits); }
 }  // namespace
 
-std::string summary_table(const core::RunSummary& s, int top_campaigns) {
+namespace {
+
+// "3.12% / 2.10% / ..." over the slots that had impressions.
+std::string per_slot_percent(const core::Counters& t, auto value) {
+  std::string out;
+  for (std::size_t k = 0; k < t.slot_impressions.size() && t.slot_impressions[k] > 0; ++k)
+    out += fmt::format("{}{:.2f}%", out.empty() ? "" : " / ", 100.0 * value(k));
+  return out;
+}
+
+}  // namespace
+
+std::string summary_table(const core::RunSummary& s, int top_campaigns, std::span<const double> closed_form_ctr) {
   const core::Counters& t = s.totals;
   const Rates r = Rates::of(t);
   std::string out;
@@ -69,11 +81,15 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns) {
        sampled ? fmt::format("{:.3f}", r.auction_efficiency) : "-", "  (sampled auctions)",
        thousands(t.efficiency_samples));
   {
-    std::string slots;
-    for (std::size_t k = 0; k < t.slot_impressions.size() && t.slot_impressions[k] > 0; ++k)
-      slots += fmt::format("{}{:.2f}%", slots.empty() ? "" : " / ",
-                           100.0 * static_cast<double>(t.slot_clicks[k]) / static_cast<double>(t.slot_impressions[k]));
+    const std::string slots = per_slot_percent(t, [&](std::size_t k) {
+      return static_cast<double>(t.slot_clicks[k]) / static_cast<double>(t.slot_impressions[k]);
+    });
     if (!slots.empty()) out += fmt::format("  {:<18}{}\n", "CTR by slot", slots);
+    if (!slots.empty() && !closed_form_ctr.empty())
+      out += fmt::format("  {:<18}{}  (closed form of truth.rank_attractiveness)\n", "  expected",
+                         per_slot_percent(t, [&](std::size_t k) {
+                           return k < closed_form_ctr.size() ? closed_form_ctr[k] : std::nan("");
+                         }));
   }
   if (s.arms[0].users + s.arms[1].users > 0) {
     out += "A/B test (users split; the treatment arm served with auction.ab_*)\n";
@@ -291,7 +307,7 @@ nlohmann::ordered_json run_json(const RunProvenance& p, nlohmann::ordered_json s
   return j;
 }
 
-nlohmann::ordered_json summary_json(const core::RunSummary& s) {
+nlohmann::ordered_json summary_json(const core::RunSummary& s, std::span<const double> closed_form_ctr) {
   const core::Counters& t = s.totals;
   const Rates r = Rates::of(t);
   nlohmann::ordered_json j;
@@ -392,13 +408,17 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s) {
   j["explore_revenue"] = t.explore_revenue.units();
   {
     auto slots = nlohmann::ordered_json::array();
-    for (std::size_t k = 0; k < t.slot_impressions.size() && t.slot_impressions[k] > 0; ++k)
+    for (std::size_t k = 0; k < t.slot_impressions.size() && t.slot_impressions[k] > 0; ++k) {
+      const auto impressions = static_cast<double>(t.slot_impressions[k]);
       slots.push_back({{"slot", k},
                        {"impressions", t.slot_impressions[k]},
                        {"clicks", t.slot_clicks[k]},
+                       {"ctr", static_cast<double>(t.slot_clicks[k]) / impressions},
                        {"revenue", t.slot_revenue[k].units()},
-                       {"avg_price", t.slot_sum_price[k] / 1e6 / static_cast<double>(t.slot_impressions[k])},
+                       {"avg_price", t.slot_sum_price[k] / 1e6 / impressions},
                        {"reserve_bound", t.slot_reserve_bound[k]}});
+      if (k < closed_form_ctr.size()) slots.back()["closed_form_ctr"] = closed_form_ctr[k];
+    }
     j["slots"] = std::move(slots);
   }
   j["model"] = {{"examples", s.model.examples},           {"clicks", s.model.clicks},

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -14,10 +15,13 @@
 namespace adsim::cli {
 
 // The human-readable summary printed after a run: headline metrics, then the campaigns.
-std::string summary_table(const core::RunSummary& summary, int top_campaigns = 10);
+// `closed_form_ctr`: each slot's CTR as fixed attractiveness predicts it
+// (models::closed_form_ctr_by_rank), shown under the measured CTR by slot; empty: none.
+std::string summary_table(const core::RunSummary& summary, int top_campaigns = 10,
+                          std::span<const double> closed_form_ctr = {});
 // The same figures as one JSON object (money in currency units, times in seconds), without where
 // they came from (run_json adds that).
-nlohmann::ordered_json summary_json(const core::RunSummary& summary);
+nlohmann::ordered_json summary_json(const core::RunSummary& summary, std::span<const double> closed_form_ctr = {});
 // Auction-only rounds: the metrics report with standard errors, per slot and per bidder.
 // `names`: the bidders' names ([[auction_only.bidder]] name; may be empty or shorter than the bidders).
 std::string auction_only_table(const std::string& name, std::uint64_t seed, const auction::AuctionOnlyResult& r,

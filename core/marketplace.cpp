@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
-#include <functional>
 #include <limits>
 #include <cmath>
 #include <numeric>
@@ -678,43 +677,29 @@ OffPolicySample Marketplace::off_policy_sample(const RequestContext& request, co
 }
 
 // Allocative efficiency of one sampled auction: expected welfare (value x true click probability in
-// the slot) of the allocation made, against the best assignment to the slots (highest value x true
-// CTR to the most examined slot) of the ads that reached the auction, and of every ad eligible for
-// the request before the funnel chose. `truth`: the true CTRs of the ranked candidates.
+// the slot) of the allocation made, against the best allocation to the slots of the ads that reached
+// the auction, and of every ad eligible for the request before the funnel chose. The truth weighs
+// the slots (its click model decides how a slot's clicks depend on where and under what it is).
+// `truth`: the true CTRs of the ranked candidates.
 void Marketplace::record_efficiency(const RequestContext& request, std::span<const float> truth) {
   const RankedCandidates& r = server_.ranked();
   const UserResponse& user = *components_.truth;
-  const double e0 = user.examination(0);
-  std::vector<double> exam(static_cast<std::size_t>(request.arm == 1 && config_.server.ab_slots > 0 ? config_.server.ab_slots
-                                                                                                   : config_.server.slots));
-  for (std::size_t s = 0; s < exam.size(); ++s) exam[s] = user.examination(static_cast<int>(s)) / e0;
-  std::sort(exam.begin(), exam.end(), std::greater<>());
-  // The best welfare of `values` (value x true CTR per ad): the largest in the most examined slot.
-  auto best_of = [&](std::vector<double>& values) {
-    const std::size_t top = std::min(exam.size(), values.size());
-    std::partial_sort(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(top), values.end(), std::greater<>());
-    double best = 0.0;
-    for (std::size_t s = 0; s < top; ++s) best += values[s] * exam[s];
-    return best;
-  };
-  double made = 0.0;
+  const auto slots = static_cast<std::size_t>(request.arm == 1 && config_.server.ab_slots > 0 ? config_.server.ab_slots
+                                                                                             : config_.server.slots);
   std::vector<double> values(r.size);
-  for (std::size_t i = 0; i < r.size; ++i) {
-    values[i] = true_value_per_click(r.ad[i]) * truth[i];
-    if (r.slot[i] >= 0) made += values[i] * user.examination(r.slot[i]) / e0;
-  }
-  const double ranked_best = best_of(values);
+  for (std::size_t i = 0; i < r.size; ++i) values[i] = true_value_per_click(r.ad[i]);
+  const double made = user.page_welfare(values, truth, {r.slot.data(), r.size});
+  const double ranked_best = user.best_page_welfare(values, truth, slots);
   server_.eligible_ads(request, eligible_ads_);
   eligible_truth_.resize(eligible_ads_.size());
   user.true_ctr(request, eligible_ads_, eligible_truth_);
   values.resize(eligible_ads_.size());
-  for (std::size_t i = 0; i < eligible_ads_.size(); ++i)
-    values[i] = true_value_per_click(eligible_ads_[i]) * eligible_truth_[i];
+  for (std::size_t i = 0; i < eligible_ads_.size(); ++i) values[i] = true_value_per_click(eligible_ads_[i]);
   ++interval_.efficiency_samples;
   interval_.sampled_welfare += made;
   interval_.sampled_best_welfare += ranked_best;
   // The ranked set is part of the eligible one, so its best is a lower bound (max: float rounding).
-  interval_.sampled_eligible_best_welfare += std::max(best_of(values), ranked_best);
+  interval_.sampled_eligible_best_welfare += std::max(user.best_page_welfare(values, eligible_truth_, slots), ranked_best);
 }
 
 void Marketplace::log_auction(const RequestContext& request, const ServeOutcome& served) {

@@ -1,4 +1,6 @@
 #pragma once
+#include <cstddef>
+#include <string>
 #include <vector>
 
 namespace adsim::models {
@@ -17,8 +19,22 @@ struct GroundTruthParams {
   // by this factor, i.e. ln(search_match_odds) is added to the logit above. 1: no effect; feed
   // requests are never affected.
   double search_match_odds = 2.0;
-  // P(user examines slot s); slots past the end use the last entry.
+  // P(user examines slot s) in the position model; slots past the end use the last entry.
   std::vector<double> examination = {1.0, 0.7, 0.5, 0.35, 0.25, 0.2, 0.15, 0.1};
+  // How a user reads a page (docs/user-model.md):
+  // "position": the position-based model: slot s is examined with probability examination[s],
+  //             whatever happened in the other slots;
+  // "cascade":  the user reads top-down: the top slot is always examined, the next one after a slot
+  //             the user did not click, and after a click the user goes on with probability
+  //             cascade_continue (0: the classic cascade of Craswell et al. 2008, which stops at the
+  //             first click; above 0: the dependent click model of Guo et al. 2009, with one
+  //             continue probability for every rank). `examination` is not used.
+  std::string click_model = "position";
+  double cascade_continue = 0.0;
+  // Attractiveness fixed per rank, for experiments with textbook numbers: P(click | examined) in
+  // slot s is rank_attractiveness[s] whatever ad is there (fatigue, affinity and quality no longer
+  // move it; hides, reports and conversions still follow the ad). Empty: each ad's own.
+  std::vector<double> rank_attractiveness;
   double click_delay_median_s = 15.0;  // lognormal delay from impression to click
   double click_delay_sigma = 1.0;
   double conversion_rate = 0.05;       // P(convert | click) for an ad of quality 0.5; scales with quality

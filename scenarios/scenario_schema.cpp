@@ -336,7 +336,23 @@ std::vector<KeySpec> build_schema() {
       number("truth.fatigue_weight", field(g, &GroundTruthParams::fatigue_weight), closed(0, 20),
              "logit per unit fatigue", "How much user fatigue lowers the true click logit."),
       numbers("truth.examination", field(g, &GroundTruthParams::examination), 1, max_slots, closed(0, 1),
-              "probability", "Probability that a user examines each slot, top first; later slots use the last entry."),
+              "probability", "Probability that a user examines each slot, top first; later slots use the last entry. "
+              "The position model only (truth.click_model)."),
+      choice("truth.click_model", field(g, &GroundTruthParams::click_model), {"position", "cascade"},
+             "How users read a page. position: slot s is examined with probability truth.examination[s], whatever "
+             "the other slots hold. cascade: the user reads down from the top slot and goes on past an ad they do "
+             "not click; after a click they stop (the classic cascade), or go on with probability "
+             "truth.cascade_continue (the dependent click model). Either way an examined ad is clicked with its "
+             "attractiveness (truth.rank_attractiveness, or the ad's own)."),
+      probability("truth.cascade_continue", field(g, &GroundTruthParams::cascade_continue),
+                  "Cascade: probability that a user goes on reading after a click, the same at every rank (0: the "
+                  "classic cascade, stop at the first click; above 0: the dependent click model, DCM)."),
+      numbers("truth.rank_attractiveness", field(g, &GroundTruthParams::rank_attractiveness), 0, max_slots,
+              closed(0, 1), "probability",
+              "Fixed P(click | examined) of each slot, top first, whatever ad is shown there (for experiments with "
+              "textbook numbers: the CTR by slot then has a closed form, which adsim run prints beside the measured "
+              "one); hides, reports and conversions still follow the ad. Empty: each ad's own attractiveness "
+              "(affinity, quality, fatigue)."),
       number("truth.click_delay_median_s", field(g, &GroundTruthParams::click_delay_median_s),
              open_closed(0, kSecondsPerDay), "seconds", "Median delay from impression to click (lognormal)."),
       number("truth.click_delay_sigma", field(g, &GroundTruthParams::click_delay_sigma), closed(0, 5), "log-scale",
@@ -710,6 +726,35 @@ std::vector<CrossFieldRule> build_cross_field_rules() {
       if (!s.auction.ab_budget_split || (s.auction.ab_share > 0 && s.auction.ab_share < 1)) return std::nullopt;
       return "auction.ab_budget_split splits budgets between the arms of a test, but auction.ab_share is " +
              format_number(s.auction.ab_share) + ": it must be above 0 and below 1";
+    };
+    rules.push_back(std::move(rule));
+  }
+  {
+    CrossFieldRule rule;
+    rule.keys = {"truth.cascade_continue", "truth.click_model"};
+    rule.description = "`truth.cascade_continue` is 0 unless `truth.click_model` is \"cascade\": the position model "
+                       "has no reading to continue.";
+    rule.check = [](const Scenario& s) -> std::optional<std::string> {
+      if (s.truth.cascade_continue == 0.0 || s.truth.click_model == "cascade") return std::nullopt;
+      return "truth.cascade_continue (" + format_number(s.truth.cascade_continue) +
+             ") applies to truth.click_model = \"cascade\" only, but truth.click_model is \"" + s.truth.click_model +
+             "\"";
+    };
+    rules.push_back(std::move(rule));
+  }
+  {
+    CrossFieldRule rule;
+    rule.keys = {"truth.rank_attractiveness", "auction.slots", "auction.ab_slots"};
+    rule.description =
+        "`truth.rank_attractiveness` is empty or has at least `auction.slots` (and `auction.ab_slots`) entries: "
+        "every slot needs its attractiveness.";
+    rule.check = [](const Scenario& s) -> std::optional<std::string> {
+      const std::size_t n = s.truth.rank_attractiveness.size();
+      const int slots = std::max(s.auction.slots, s.auction.ab_slots);
+      if (n == 0 || n >= static_cast<std::size_t>(slots)) return std::nullopt;
+      return "truth.rank_attractiveness has " + std::to_string(n) + " entries but " +
+             (slots == s.auction.slots ? "auction.slots" : "auction.ab_slots") + " is " + std::to_string(slots) +
+             ": every slot needs its attractiveness";
     };
     rules.push_back(std::move(rule));
   }
