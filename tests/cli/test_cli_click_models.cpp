@@ -63,7 +63,8 @@ TEST(CliClickModels, TableShowsTheCtrBySlotAndTheClosedFormUnderIt) {
 TEST(CliClickModels, WithoutFixedAttractivenessThereIsNoClosedForm) {
   const Result r = run(quickstart({"--set", "run.days=0.1", "--json"}));
   ASSERT_EQ(r.code, kExitOk) << r.err;
-  for (const auto& s : nlohmann::json::parse(r.out)["summary"]["slots"]) {
+  const auto json = nlohmann::json::parse(r.out);  // held: a range-for over a member of a temporary dangles
+  for (const auto& s : json["summary"]["slots"]) {
     EXPECT_TRUE(s.contains("ctr"));
     EXPECT_FALSE(s.contains("closed_form_ctr"));
   }
