@@ -168,6 +168,8 @@ struct BidderSlotOutcome {
   double clicks = 0.0;   // expected clicks: pCTR x slot factor per award
   double value = 0.0;    // expected value
   double payment = 0.0;  // expected payment
+  // Its mean price per click in this slot (0 when it never won it).
+  double price_per_click() const { return clicks > 0.0 ? payment / clicks : 0.0; }
 };
 
 struct BidderOutcome {

@@ -474,7 +474,7 @@ Section bidder_section(const store::ResultStore& results, const store::RunRow& r
                              number_cell(d(o.wins), 9), number_cell(o.value), number_cell(o.payment), number_cell(o.surplus)};
     if (slots <= 4)
       for (const auction::BidderSlotOutcome& k : o.slots)
-        row.push_back(text_cell(k.wins ? std::to_string(k.wins) + " @ " + price_text(ratio(k.payment, k.clicks)) : "-"));
+        row.push_back(text_cell(k.wins ? std::to_string(k.wins) + " @ " + price_text(k.price_per_click()) : "-"));
     if (budgets) {
       row.push_back(number_cell(o.budget));
       row.push_back(text_cell(o.exhausted_round < 0 ? "never" : std::to_string(o.exhausted_round)));

@@ -24,6 +24,7 @@
 #include "experiments/study.hpp"
 #include "models/ground_truth.hpp"
 #include "scenarios/auction_only_run.hpp"
+#include "scenarios/auction_only_text.hpp"
 #include "scenarios/factory.hpp"
 #include "scenarios/memory_estimate.hpp"
 #include "store/result_store.hpp"
@@ -179,7 +180,7 @@ int run_auction_only(const scenarios::Scenario& scenario, const std::string& db,
       if (recorder) p.run_id = recorder->run_id();
       out << run_json(p, auction_only_json(run.result, names)).dump(2) << "\n";
     }
-    else out << auction_only_table(scenario.name, scenario.run.seed, run.result, run.wall_seconds, names);
+    else out << scenarios::auction_only_text(scenario.name, scenario.run.seed, run.result, run.wall_seconds, names);
     if (recorder) err << fmt::format("results: {} (run {})\n", db, recorder->run_id());
     if (run.interrupted) {
       err << fmt::format("adsim: interrupted after {} of {} auctions; results so far are {}\n",

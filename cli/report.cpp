@@ -212,15 +212,6 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns, std::spa
   return out;
 }
 
-std::string auction_only_table(const std::string& name, std::uint64_t seed, const auction::AuctionOnlyResult& r,
-                               double wall_seconds, const std::vector<std::string>& names) {
-  return scenarios::auction_only_text(name, seed, r, wall_seconds, names);
-}
-
-namespace {
-double price_per_click(const auction::BidderSlotOutcome& o) { return o.clicks > 0 ? o.payment / o.clicks : 0.0; }
-}  // namespace
-
 nlohmann::ordered_json auction_only_json(const auction::AuctionOnlyResult& r, const std::vector<std::string>& names) {
   const auction::AuctionMetricsReport& m = r.metrics;
   nlohmann::ordered_json j;
@@ -255,7 +246,7 @@ nlohmann::ordered_json auction_only_json(const auction::AuctionOnlyResult& r, co
     for (std::size_t k = 0; k < x.slots.size(); ++k) {
       const auto& o = x.slots[k];
       slots_won.push_back({{"slot", k}, {"wins", o.wins}, {"clicks", o.clicks}, {"value", o.value}, {"payment", o.payment},
-                           {"price_per_click", price_per_click(o)}});
+                           {"price_per_click", o.price_per_click()}});
     }
     bidders.push_back({{"bidder", b},
                        {"name", b < names.size() ? nlohmann::ordered_json(names[b]) : nlohmann::ordered_json(nullptr)},

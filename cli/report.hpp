@@ -24,8 +24,6 @@ std::string summary_table(const core::RunSummary& summary, int top_campaigns = 1
 nlohmann::ordered_json summary_json(const core::RunSummary& summary, std::span<const double> closed_form_ctr = {});
 // Auction-only rounds: the metrics report with standard errors, per slot and per bidder.
 // `names`: the bidders' names ([[auction_only.bidder]] name; may be empty or shorter than the bidders).
-std::string auction_only_table(const std::string& name, std::uint64_t seed, const auction::AuctionOnlyResult& r,
-                               double wall_seconds, const std::vector<std::string>& names = {});
 nlohmann::ordered_json auction_only_json(const auction::AuctionOnlyResult& r, const std::vector<std::string>& names = {});
 // Where a run's figures came from: the top level of every `adsim run --json`, marketplace or
 // auction-only alike, with the mode's figures under "summary".

@@ -23,7 +23,6 @@ std::string bidder_label(const std::vector<std::string>& names, std::size_t b) {
   return b < names.size() && !names[b].empty() ? names[b] : std::to_string(b);
 }
 
-double price_per_click(const auction::BidderSlotOutcome& o) { return o.clicks > 0 ? o.payment / o.clicks : 0.0; }
 
 // Each bidder's totals, its awards per slot (count @ mean price per click) when there are few
 // slots, and its budget when it has one.
@@ -40,7 +39,7 @@ std::string auction_only_bidders_table(const auction::AuctionOnlyResult& r, cons
                        x.value, x.payment, x.surplus);
     if (slots <= 4) {
       for (const auto& o : x.slots)
-        out += fmt::format(" {:>16}", o.wins ? fmt::format("{} @ {:.4f}", o.wins, price_per_click(o)) : std::string("-"));
+        out += fmt::format(" {:>16}", o.wins ? fmt::format("{} @ {:.4f}", o.wins, o.price_per_click()) : std::string("-"));
     }
     out += "\n";
   }

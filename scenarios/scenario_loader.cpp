@@ -325,12 +325,8 @@ class Loader {
       const Origin key_origin = map.origin(key->source());
       if (path == "experiment" && map.source == 0) {
         read_experiment(*node, key_origin, map);
-      } else if (path == "auction_only.bidder") {
-        if (map.source != 0) {
-          add(key_origin, path, "[[auction_only.bidder]] entries are written in the scenario file; --set auction_only.bidder[N].key=value changes one key of one");
-        } else {
-          read_array_of_tables(*node, path, map, [&](const toml::table& t, const std::string& item) { read_bidder(t, item, map); });
-        }
+      } else if (path == "auction_only.bidder") {  // only files are walked; --set has apply_bidder_override
+        read_array_of_tables(*node, path, map, [&](const toml::table& t, const std::string& item) { read_bidder(t, item, map); });
       } else if (const KeySpec* spec = find_key_spec(path)) {
         if (auto value = convert(*spec, *node, path, map)) {
           assign(*spec, *value, path, map.origin(node->source()), node, map);

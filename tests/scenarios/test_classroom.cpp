@@ -13,10 +13,12 @@
 #include "scenarios/auction_only_run.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "scenarios/scenario_schema.hpp"
+#include "tests/scenarios/loader_errors.hpp"
 
 namespace adsim::scenarios {
 namespace {
 
+using test_support::error_of;
 namespace fs = std::filesystem;
 const fs::path kScenarios = fs::path(ADSIM_SOURCE_DIR) / "scenarios";
 
@@ -207,15 +209,6 @@ TEST(ClassroomBidLog, FirstPriceEquilibriumBidsAreThreeQuartersOfTheValue) {
 
 // ---- The [[auction_only.bidder]] tables ---------------------------------------------------------
 
-std::vector<Diagnostic> errors_of(const std::string& text, std::vector<std::string> overrides = {}) {
-  try {
-    parse_scenario(text, "test.toml", overrides);
-  } catch (const ScenarioError& e) {
-    return e.diagnostics();
-  }
-  return {};
-}
-
 const std::string kTwoBidders =
     "[auction_only]\nenabled = true\n[[auction_only.bidder]]\nvalue = 2\n[[auction_only.bidder]]\nvalue_high = 3\n";
 
@@ -248,25 +241,21 @@ TEST(ClassroomBidders, RenderedScenarioLoadsBackTheSameBidders) {
 
 TEST(ClassroomBidders, ContradictionsAreReportedAtTheBidder) {
   const std::string head = "[auction_only]\nenabled = true\n";
-  auto only = [](const std::vector<Diagnostic>& all) {
-    EXPECT_EQ(all.size(), 1u);
-    return all.empty() ? Diagnostic{} : all.front();
-  };
-  Diagnostic d = only(errors_of(head + "[[auction_only.bidder]]\nvalue = 2\nvalue_high = 3\n"));
+  Diagnostic d = error_of(head + "[[auction_only.bidder]]\nvalue = 2\nvalue_high = 3\n");
   EXPECT_EQ(d.line, 3);
   EXPECT_NE(d.message.find("not both"), std::string::npos) << d.message;
-  d = only(errors_of(head + "[[auction_only.bidder]]\nbid = 2\nstrategy = \"shaded\"\n"));
+  d = error_of(head + "[[auction_only.bidder]]\nbid = 2\nstrategy = \"shaded\"\n");
   EXPECT_NE(d.message.find("a fixed bid or a strategy"), std::string::npos) << d.message;
-  d = only(errors_of(head + "[[auction_only.bidder]]\nbudjet = 2\n"));
+  d = error_of(head + "[[auction_only.bidder]]\nbudjet = 2\n");
   EXPECT_EQ(d.key_path, "auction_only.bidder[0].budjet");
   EXPECT_NE(d.message.find("did you mean 'budget'"), std::string::npos) << d.message;
-  d = only(errors_of(head + "bidders = 3\n[[auction_only.bidder]]\nvalue = 1\n"));
+  d = error_of(head + "bidders = 3\n[[auction_only.bidder]]\nvalue = 1\n");
   EXPECT_EQ(d.key_path, "auction_only.bidders");
-  d = only(errors_of(head + "[[auction_only.bidder]]\nvalue_low = 5\n"));  // uniform [5, 1]
+  d = error_of(head + "[[auction_only.bidder]]\nvalue_low = 5\n");  // uniform [5, 1]
   EXPECT_EQ(d.key_path, "auction_only.bidder[0]");
-  d = only(errors_of(head + "[[auction_only.bidder]]\nvalue = 1\n", {"auction_only.bidder[1].value=2"}));
+  d = error_of(head + "[[auction_only.bidder]]\nvalue = 1\n", {"auction_only.bidder[1].value=2"});
   EXPECT_NE(d.message.find("N is 0 to 0"), std::string::npos) << d.message;
-  d = only(errors_of(head + "[[auction_only.bidder]]\nctr = 1.5\n"));
+  d = error_of(head + "[[auction_only.bidder]]\nctr = 1.5\n");
   EXPECT_EQ(d.key_path, "auction_only.bidder[0].ctr");
 }
 

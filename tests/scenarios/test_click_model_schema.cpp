@@ -7,27 +7,13 @@
 #include <vector>
 
 #include "scenarios/scenario_loader.hpp"
+#include "tests/scenarios/loader_errors.hpp"
 
 namespace adsim::scenarios {
 namespace {
 
-std::vector<Diagnostic> errors_of(std::string_view text, std::vector<std::string> overrides = {}) {
-  try {
-    parse_scenario(text, "test.toml", overrides);
-  } catch (const ScenarioError& e) {
-    return e.diagnostics();
-  }
-  ADD_FAILURE() << "expected a ScenarioError for:\n" << text;
-  return {};
-}
-
-Diagnostic error_of(std::string_view text, std::vector<std::string> overrides = {}) {
-  const auto all = errors_of(text, std::move(overrides));
-  std::string listing;
-  for (const auto& d : all) listing += "\n  " + format_diagnostic(d);
-  EXPECT_EQ(all.size(), 1u) << listing;
-  return all.empty() ? Diagnostic{} : all.front();
-}
+using test_support::error_of;
+using test_support::errors_of;
 
 TEST(ClickModelKeys, DefaultIsThePositionModelWithEachAdsOwnAttractiveness) {
   const Scenario s = parse_scenario("", "test.toml");

@@ -12,33 +12,16 @@
 
 #include "core/sim_time.hpp"
 #include "scenarios/scenario_loader.hpp"
+#include "tests/scenarios/loader_errors.hpp"
 #include "scenarios/scenario_schema.hpp"
 
 namespace adsim::scenarios {
 namespace {
 
+using test_support::error_of;
+using test_support::errors_of;
+
 namespace fs = std::filesystem;
-
-// The diagnostics parse_scenario reports for `text`; fails the test when it does not throw.
-std::vector<Diagnostic> errors_of(std::string_view text, std::vector<std::string> overrides = {}) {
-  try {
-    parse_scenario(text, "test.toml", overrides);
-  } catch (const ScenarioError& e) {
-    return e.diagnostics();
-  }
-  ADD_FAILURE() << "expected a ScenarioError for:\n" << text;
-  return {};
-}
-
-// The single diagnostic for `text`.
-Diagnostic error_of(std::string_view text, std::vector<std::string> overrides = {}) {
-  const auto all = errors_of(text, std::move(overrides));
-  std::string listing;
-  for (const auto& d : all) listing += "\n  " + format_diagnostic(d);
-  EXPECT_EQ(all.size(), 1u) << listing;
-  if (all.empty()) return {};
-  return all.front();
-}
 
 void expect_at(const Diagnostic& d, const std::string& file, int line, int column, const std::string& key) {
   EXPECT_EQ(d.file, file) << format_diagnostic(d);

@@ -3,19 +3,13 @@
 
 #include "scenarios/factory.hpp"
 #include "scenarios/scenario_loader.hpp"
+#include "tests/scenarios/loader_errors.hpp"
 
 namespace adsim::scenarios {
 namespace {
 
-std::vector<Diagnostic> errors_of(std::string_view text, std::vector<std::string> overrides = {}) {
-  try {
-    parse_scenario(text, "test.toml", overrides);
-  } catch (const ScenarioError& e) {
-    return e.diagnostics();
-  }
-  ADD_FAILURE() << "expected a ScenarioError for:\n" << text;
-  return {};
-}
+using test_support::error_of;
+using test_support::errors_of;
 
 TEST(SurfaceKeys, ValuesLoadIntoTheScenarioAndTheServerConfig) {
   const Scenario s = parse_scenario(
