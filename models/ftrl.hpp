@@ -4,6 +4,8 @@
 #include <span>
 #include <vector>
 
+#include "core/huge_pages.hpp"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define ADSIM_FTRL_AVX2 1
 #else
@@ -108,8 +110,8 @@ class Ftrl {
   int bits_;
   FtrlParams params_;
   bool avx2_ = avx2_supported();
-  std::vector<State> state_;
-  std::vector<float> w_;
+  std::vector<State, core::PageAlignedAllocator<State>> state_;
+  std::vector<float, core::PageAlignedAllocator<float>> w_;  // the ad rows start on cache lines
 };
 
 }  // namespace adsim::models
