@@ -86,6 +86,10 @@ class Ftrl {
   void prefetch(std::span<const std::uint32_t> index) const {
     for (std::uint32_t i : index) __builtin_prefetch(&state_[i], 1);
   }
+  // Starts loading the weights of these coordinates (call well before summing them).
+  void prefetch_weights(std::span<const std::uint32_t> index) const {
+    for (std::uint32_t i : index) __builtin_prefetch(&w_[i]);
+  }
   // The update for a prediction p already computed from the current weights (g = p − y).
   void apply_gradient(std::span<const std::uint32_t> index, double g);
 

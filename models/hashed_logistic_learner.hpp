@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -35,7 +36,11 @@ struct LearnerConfig {
   core::SimTime refresh_interval = 0;
   // Decayed counter features are re-bucketed for every ad at least this often (during predict).
   core::SimTime counter_sweep_interval = 10 * core::kMinute;
-  // Progressive validation of the model's predictions at the logged slot.
+  // Progressive validation of the model's predictions at the logged slot (validator()). Off, learn()
+  // skips it (the validator stays empty): a marketplace run scores what it served with its own
+  // evaluator and never reads this one, which costs two logarithms and four histogram updates an
+  // example.
+  bool validate = true;
   enum class Segment : std::uint8_t { kNone, kRegion, kAgeBand, kDevice, kSlot, kHour };
   Segment segment_by = Segment::kRegion;
   ValidatorConfig validation;  // segments = 0: sized from the world for segment_by
@@ -51,7 +56,7 @@ enum class LearnTarget : std::uint8_t { kClick, kNegativeFeedback /* hidden or r
 // learn(), for each example in release order:
 //   1. extract features at the logged slot (counter features as known now),
 //   2. score it with the current model: that prediction goes to the validator (progressive
-//      validation: scored before it is learned),
+//      validation: scored before it is learned) when config.validate,
 //   3. keep it for training if positive, or with probability w if negative (downsampling stream),
 //   4. continuous mode: update the counters with it and, if kept, take one FTRL step;
 //      periodic mode: buffer it for refresh(), which does step 4 for the buffer in order.
@@ -97,7 +102,22 @@ class HashedLogisticLearner {
   // in serving order) and differ only in their slot, so the last context's features are reused.
   const RequestFeatures& features_of(const core::LoggedImpression& i);
   void apply(const core::LabeledExample& e, bool train);
+  // An example of learn() extracted ahead of its turn, its coordinates loading meanwhile.
+  struct Staged {
+    std::array<std::uint32_t, kMaxFeatures> index{};
+    int n = 0;
+    int static_at = 0;  // where the ad's static indices (and counter features) sit in `index`
+  };
+  static constexpr std::size_t kLearnAhead = 4;
+  void stage(const core::LabeledExample& e, Staged& x);
   void sweep(core::SimTime now);
+  // predict_logits in passes over the candidates: start loading their entries, rows, stale static
+  // indices and category crosses; re-sum the static logits gone stale; sum the category groups; sum
+  // each candidate's logit.
+  void start_loading(const RequestFeatures& rf, std::span<const core::AdId> ads);
+  void refresh_static_logits();
+  void sum_category_logits();
+  void sum_logits(float shared, const RequestFeatures& rf, std::span<const core::AdId> ads, std::span<float> logit) const;
   // Marks every cached static logit stale: call whenever weights or counter features may change.
   void model_changed();
 
@@ -117,6 +137,7 @@ class HashedLogisticLearner {
   std::uint64_t seen_ = 0;
   std::uint64_t trained_ = 0;
 
+  std::array<Staged, kLearnAhead> staged_{};
   UserContext example_context_;
   RequestFeatures example_features_;
   bool have_example_context_ = false;
@@ -133,11 +154,16 @@ class HashedLogisticLearner {
     std::uint16_t category = 0;
   };
   std::vector<AdServing> serving_;
+  std::vector<core::AdId> stale_;  // this request's candidates whose static logit is stale
   std::uint32_t weights_version_ = 1;
 
-  // Per-request cache of the category group's partial logit, stamped with a request epoch.
+  // Per request, the category group's partial logit of each category among the candidates (listed
+  // in categories_; category_epoch_ stamps those of the current request) and its indices.
   std::vector<float> category_logit_;
   std::vector<std::uint64_t> category_epoch_;
+  std::vector<std::uint32_t> category_index_;  // kMaxCategoryFeatures per category
+  std::vector<std::uint8_t> category_count_;
+  std::vector<std::uint16_t> categories_;
   std::uint64_t epoch_ = 0;
 };
 

@@ -261,6 +261,70 @@ TEST(LogisticCtrModel, ValidatorSegmentsByRegionAndDeterminism) {
   EXPECT_GT(a.impressions(examples.front().impression.ad), 0u);
 }
 
+// Whether two learners hold the same model, bit for bit: weights, FTRL state and counters.
+void expect_same_model(const HashedLogisticLearner& a, const HashedLogisticLearner& b, std::size_t ads) {
+  ASSERT_EQ(a.ftrl().size(), b.ftrl().size());
+  std::size_t differ = 0;
+  for (std::uint32_t i = 0; i < a.ftrl().size(); ++i)
+    differ += a.ftrl().weight(i) != b.ftrl().weight(i) || a.ftrl().z(i) != b.ftrl().z(i) || a.ftrl().n(i) != b.ftrl().n(i);
+  EXPECT_EQ(differ, 0u);
+  for (core::AdId ad = 0; ad < ads; ++ad) {
+    EXPECT_EQ(a.counters().impressions(ad), b.counters().impressions(ad));
+    for (int j = 0; j < a.extractor().ad_static_count(); ++j) EXPECT_EQ(a.extractor().ad_static(ad)[j], b.extractor().ad_static(ad)[j]);
+  }
+  EXPECT_EQ(a.examples_trained(), b.examples_trained());
+}
+
+TEST(LogisticCtrModel, LearningABatchIsLearningItsExamplesOneByOne) {
+  // learn() extracts each example a few examples ahead of its step; an ad that comes again within
+  // those few has had its counter features moved by then. 30 ads over 4 slots a request: repeats
+  // within a few examples are common, and the model must still be the one learnt step by step.
+  SyntheticSpec spec;
+  spec.ads = 30;
+  spec.campaigns = 10;
+  spec.advertisers = 4;
+  SyntheticLog log(spec);
+  const auto examples = log.next(6'000);
+  LearnerConfig downsampled = default_config();
+  downsampled.downsample_rate = 0.3;
+  LearnerConfig periodic = default_config();
+  periodic.refresh_interval = 30 * core::kMinute;
+  for (const LearnerConfig& cfg : {default_config(), downsampled, periodic}) {
+    LogisticCtrModel batch(log.world(), cfg, stream("downsample"));
+    LogisticCtrModel single(log.world(), cfg, stream("downsample"));
+    batch.learn(examples);
+    for (std::size_t k = 0; k < examples.size(); ++k) single.learn({&examples[k], 1});
+    batch.refresh(log.now());
+    single.refresh(log.now());
+    expect_same_model(batch.learner(), single.learner(), spec.ads);
+    EXPECT_EQ(batch.validator().total().log_loss, single.validator().total().log_loss);
+  }
+}
+
+TEST(LogisticCtrModel, ValidationOffLearnsTheSameModel) {
+  SyntheticLog log(SyntheticSpec{});
+  const auto examples = log.next(5'000);
+  LearnerConfig off = default_config();
+  off.validate = false;
+  LogisticCtrModel with(log.world(), default_config(), stream("downsample"));
+  LogisticCtrModel without(log.world(), off, stream("downsample"));
+  feed_in_batches(examples, [&](auto b) { with.learn(b); });
+  feed_in_batches(examples, [&](auto b) { without.learn(b); });
+  expect_same_model(with.learner(), without.learner(), log.world().ads.size());
+  EXPECT_EQ(with.validator().count(), examples.size());
+  EXPECT_EQ(without.validator().count(), 0u);
+}
+
+TEST(LogisticCtrModel, RefusesABatchWithAnAdOutsideTheCatalogWhole) {
+  SyntheticLog log(SyntheticSpec{});
+  auto examples = log.next(10);
+  examples.back().impression.ad = static_cast<core::AdId>(log.world().ads.size());
+  LogisticCtrModel model(log.world(), default_config(), stream("downsample"));
+  EXPECT_THROW(model.learn(examples), std::out_of_range);
+  EXPECT_EQ(model.learner().examples_seen(), 0u);  // nothing of it was learnt
+  EXPECT_EQ(model.learner().ftrl().nonzero_weights(), 0u);
+}
+
 TEST(LogisticCtrModel, RejectsBadConfiguration) {
   SyntheticSpec spec;
   spec.users = 100;
