@@ -52,8 +52,15 @@ HashedLogisticLearner::HashedLogisticLearner(const core::World& world, LearnerCo
   if (config.refresh_interval < 0 || config.counter_sweep_interval <= 0) {
     throw std::invalid_argument("learner: refresh_interval must be >= 0 and counter_sweep_interval > 0");
   }
+  if (config.prior_rate && !(*config.prior_rate > 0.0 && *config.prior_rate < 1.0)) {
+    throw std::invalid_argument("learner: prior_rate must be in (0, 1)");
+  }
   logit_offset_ = config.recalibrate ? std::log(config.downsample_rate) : 0.0;
-  logit_offset_f_ = static_cast<float>(logit_offset_);
+  if (config.prior_rate) {
+    const double r = *config.prior_rate;
+    prior_offset_ = std::log(r / (1.0 - r)) - std::log(config.downsample_rate);
+  }
+  serving_offset_f_ = static_cast<float>(prior_offset_ + logit_offset_);
   serving_.resize(extractor_.ads());
   stale_.reserve(extractor_.ads());
   categories_.reserve(category_logit_.size());
@@ -95,7 +102,8 @@ void HashedLogisticLearner::predict(const core::RequestContext& request, std::sp
   // Eigen's vectorized logistic (a rational approximation, within a few float ulps of 1/(1+e^-x)):
   // four candidates per instruction instead of one expf call each.
   Eigen::Map<Eigen::ArrayXf> x(p.data(), static_cast<Eigen::Index>(p.size()));
-  x = (x + logit_offset_f_).logistic();
+  x = (x + serving_offset_f_).logistic();
+  if (trained_ == 0) prior_predictions_ += p.size();
 }
 
 void HashedLogisticLearner::predict_logits(const UserContext& user, core::SimTime now, std::span<const core::AdId> ads,
@@ -197,7 +205,7 @@ float HashedLogisticLearner::predict_logged(const core::LoggedImpression& impres
   std::array<std::uint32_t, kMaxFeatures> index{};
   const UserContext u = UserContext::of_impression(impression, extractor_.interests_of(impression.user));
   const int n = extractor_.extract(u, impression.ad, index);
-  return sigmoid(ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)}) + logit_offset_f_);
+  return sigmoid(ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)}) + serving_offset_f_);
 }
 
 const RequestFeatures& HashedLogisticLearner::features_of(const core::LoggedImpression& i) {
@@ -219,7 +227,7 @@ void HashedLogisticLearner::apply(const core::LabeledExample& e, bool train) {
   if (train) {
     std::array<std::uint32_t, kMaxFeatures> index{};
     const int n = extractor_.extract(features_of(i), i.ad, index);
-    ftrl_.update({index.data(), static_cast<std::size_t>(n)}, y);
+    ftrl_.update({index.data(), static_cast<std::size_t>(n)}, y, prior_offset_);
     ++trained_;
   }
   // Counters after the step, so an example never sees its own label among its features.
@@ -264,13 +272,13 @@ void HashedLogisticLearner::learn(std::span<const core::LabeledExample> examples
     const bool y = label_of(e);
     // Progressive validation: the prediction at the logged slot before this example is learned.
     const float logit = ftrl_.partial_logit(index);
-    if (config_.validate) validator_.add(sigmoid(logit + logit_offset_f_), y, segment_of(i));
+    if (config_.validate) validator_.add(sigmoid(logit + serving_offset_f_), y, segment_of(i));
     // Downsampling draws only for negatives, so the stream's use depends on the labels alone.
     const bool train = y || w >= 1.0 || uniform(rng_) < w;
     if (config_.refresh_interval == 0) {
       if (train) {
         // The same logit as the one validated: the weights have not changed since.
-        ftrl_.apply_gradient(index, sigmoid(static_cast<double>(logit)) - (y ? 1.0 : 0.0));
+        ftrl_.apply_gradient(index, sigmoid(static_cast<double>(logit) + prior_offset_) - (y ? 1.0 : 0.0));
         ++trained_;
       }
       counters_.add(i.ad, e.released_at, y);

@@ -2,6 +2,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -33,6 +34,12 @@ struct LearnerConfig {
   AdCounterConfig counters;
   double downsample_rate = 1.0;  // w in (0, 1]: share of negative examples kept for training
   bool recalibrate = true;       // apply q = p / (p + (1 − p) / w) to predictions
+  // What a model with no data predicts, in (0, 1): every logit gets the fixed offset
+  // logit(prior_rate) − ln w, so that with all weights 0 the prediction at the reference slot is
+  // prior_rate after recalibration (prior_rate / (prior_rate + (1 − prior_rate) w) on the
+  // downsampled scale without it), and the weights, regularized toward 0, learn the difference from
+  // the prior. Unset: no offset, and a cold model predicts σ(0) = 0.5 before recalibration.
+  std::optional<double> prior_rate;
   core::SimTime refresh_interval = 0;
   // Decayed counter features are re-bucketed for every ad at least this often (during predict).
   core::SimTime counter_sweep_interval = 10 * core::kMinute;
@@ -82,6 +89,11 @@ class HashedLogisticLearner {
 
   // ln(w) when recalibrating after downsampling, else 0: added to every served logit.
   double logit_offset() const { return logit_offset_; }
+  // logit(prior_rate) − ln(w) with a prior, else 0: added to every logit, trained and served.
+  double prior_offset() const { return prior_offset_; }
+  // Predictions made by predict() before the model had learnt from any example: the prior, for
+  // every ad alike.
+  std::uint64_t prior_predictions() const { return prior_predictions_; }
 
   ProgressiveValidator& validator() { return validator_; }
   const ProgressiveValidator& validator() const { return validator_; }
@@ -129,7 +141,9 @@ class HashedLogisticLearner {
   AdCounters counters_;
   ProgressiveValidator validator_;
   double logit_offset_ = 0.0;
-  float logit_offset_f_ = 0.0f;
+  double prior_offset_ = 0.0;
+  float serving_offset_f_ = 0.0f;  // prior_offset_ + logit_offset_, rounded once
+  std::uint64_t prior_predictions_ = 0;
 
   std::vector<core::LabeledExample> pending_;
   std::vector<std::uint8_t> pending_train_;

@@ -48,6 +48,7 @@ std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::Wo
     c.downsample_rate = s.model.downsample_rate;
     c.recalibrate = s.model.recalibrate;
     c.refresh_interval = minutes(s.model.refresh_minutes);
+    c.prior_rate = s.model.prior_ctr;  // cold, it serves the prior the historical model starts from
     c.validate = false;  // the run's evaluator scores what was served; nothing reads the learner's own
     return std::make_unique<models::LogisticCtrModel>(world, c, core::RandomStreams(s.run.seed).stream("ctr_model.downsample"));
   }
