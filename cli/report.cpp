@@ -67,6 +67,9 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns, std::spa
   out += "Platform\n";
   line("pCTR / true CTR", fmt::format("{:.3f}", r.calibration_ratio), "reserve-bound slots", thousands(t.reserve_bound), "below reserve", thousands(t.reserve_excluded));
   line("late clicks", thousands(t.late_clicks), "overspend", money(t.overspend), "unbilled (forgone)", money(t.forgone));
+  line("pCTR from prior", thousands(s.prior_predictions), "  of predictions",
+       fmt::format("{:.2f} %", 100 * ratio(static_cast<double>(s.prior_predictions), static_cast<double>(t.candidates_ranked))),
+       "  (cold model)", "");
   const double req = std::max<double>(1.0, static_cast<double>(t.requests));
   line("retrieved / req", fmt::format("{:.0f}", static_cast<double>(t.candidates_retrieved) / req), "pre-ranked / req",
        fmt::format("{:.0f}", static_cast<double>(t.candidates_prerank) / req), "ranked / req",
@@ -416,7 +419,8 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s, std::span<const d
                 {"auc", s.model.auc},                     {"log_loss", s.model.log_loss},
                 {"normalized_entropy", s.model.normalized_entropy},
                 {"calibration_ratio", s.model.calibration_ratio},
-                {"ece", s.model.ece}};
+                {"ece", s.model.ece},
+                {"prior_predictions", s.prior_predictions}};
   {
     // Always present (feed only: search has zero requests), keyed by surface name.
     auto by_surface = nlohmann::ordered_json::object();

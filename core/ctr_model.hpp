@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -23,6 +24,9 @@ class CtrModel {
   // interval here; the marketplace then calls refresh() at each multiple of it. 0: continuous.
   virtual SimTime refresh_interval() const { return 0; }
   virtual void refresh(SimTime /*now*/) {}
+  // Predictions served before the model had learnt from any example (a cold start): its prior,
+  // the same for every ad. 0 for models that never start cold.
+  virtual std::uint64_t prior_predictions() const { return 0; }
 };
 
 // Progressive validation of what the platform served: each released example is scored with the

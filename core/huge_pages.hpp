@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 #if defined(__linux__)
@@ -27,11 +28,32 @@ inline void advise_huge_pages(const void* data, std::size_t bytes) {
 #endif
 }
 
+// An allocator for such tables that aligns them to the pages they will sit on: 2 MiB from one huge
+// page up, so the advice covers the whole table (malloc's own blocks start 16 bytes into a page and
+// the first, partial huge page stays in 4 KiB pages), else 64 bytes, so rows laid out in whole cache
+// lines start on one (a 16-byte offset makes every 64-byte row straddle two lines).
+template <class T>
+struct PageAlignedAllocator {
+  using value_type = T;
+  PageAlignedAllocator() = default;
+  template <class U>
+  PageAlignedAllocator(const PageAlignedAllocator<U>&) noexcept {}
+
+  static std::align_val_t alignment(std::size_t n) {
+    constexpr std::size_t kHuge = std::size_t{2} << 20;
+    return std::align_val_t{n * sizeof(T) >= kHuge ? kHuge : std::size_t{64}};
+  }
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment(n))); }
+  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, n * sizeof(T), alignment(n)); }
+  template <class U>
+  bool operator==(const PageAlignedAllocator<U>&) const noexcept { return true; }
+};
+
 // v = n copies of value, in memory advised for huge pages before it is written. Large allocations
 // come fresh from mmap, untouched until assign() writes them.
-template <class T>
-void assign_huge(std::vector<T>& v, std::size_t n, const T& value = T{}) {
-  std::vector<T>().swap(v);
+template <class T, class A>
+void assign_huge(std::vector<T, A>& v, std::size_t n, const T& value = T{}) {
+  std::vector<T, A>().swap(v);
   v.reserve(n);
   advise_huge_pages(v.data(), n * sizeof(T));
   v.assign(n, value);

@@ -297,6 +297,9 @@ struct RunSummary {
   std::uint64_t active_users = 0;
   double mean_fatigue = 0.0;
   ModelMetrics model;  // all served predictions released during the run
+  // Click predictions served before the click model had learnt from any example: its prior
+  // (CtrModel::prior_predictions). Against totals.candidates_ranked, the share of the run served cold.
+  std::uint64_t prior_predictions = 0;
   std::array<ModelMetrics, kSurfaces> surface_model;  // the same per request surface (index = core::Surface)
   std::vector<CampaignTotals> campaigns;
   std::vector<std::string> pacer_names;  // CampaignTotals::pacer indexes this; empty: "none"

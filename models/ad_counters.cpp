@@ -5,15 +5,7 @@
 
 namespace adsim::models {
 
-AdCounters::AdCounters(std::size_t ads, AdCounterConfig config)
-    : config_(config),
-      updated_(ads, 0),
-      short_imp_(ads, 0.0),
-      short_pos_(ads, 0.0),
-      long_imp_(ads, 0.0),
-      long_pos_(ads, 0.0),
-      total_impressions_(ads, 0),
-      total_positives_(ads, 0) {
+AdCounters::AdCounters(std::size_t ads, AdCounterConfig config) : config_(config), ads_(ads) {
   if (!(config.short_half_life_hours > 0.0) || !(config.long_half_life_hours > 0.0)) {
     throw std::invalid_argument("AdCounters: half-lives must be > 0");
   }
@@ -25,31 +17,33 @@ double AdCounters::decay(double half_life_hours, core::SimTime dt) const {
 }
 
 void AdCounters::add(core::AdId ad, core::SimTime t, bool positive) {
-  const core::SimTime dt = t - updated_[ad];
+  Ad& a = ads_[ad];
+  const core::SimTime dt = t - a.updated;
   if (dt > 0) {
     const double ds = decay(config_.short_half_life_hours, dt);
     const double dl = decay(config_.long_half_life_hours, dt);
-    short_imp_[ad] *= ds;
-    short_pos_[ad] *= ds;
-    long_imp_[ad] *= dl;
-    long_pos_[ad] *= dl;
-    updated_[ad] = t;
+    a.short_impressions *= ds;
+    a.short_positives *= ds;
+    a.long_impressions *= dl;
+    a.long_positives *= dl;
+    a.updated = t;
   }
   const double y = positive ? 1.0 : 0.0;
-  short_imp_[ad] += 1.0;
-  short_pos_[ad] += y;
-  long_imp_[ad] += 1.0;
-  long_pos_[ad] += y;
-  ++total_impressions_[ad];
-  total_positives_[ad] += positive ? 1 : 0;
+  a.short_impressions += 1.0;
+  a.short_positives += y;
+  a.long_impressions += 1.0;
+  a.long_positives += y;
+  ++a.total_impressions;
+  a.total_positives += positive ? 1 : 0;
 }
 
 AdCounterView AdCounters::view(core::AdId ad, core::SimTime t) const {
-  const core::SimTime dt = t - updated_[ad];
+  const Ad& a = ads_[ad];
+  const core::SimTime dt = t - a.updated;
   const double ds = decay(config_.short_half_life_hours, dt);
   const double dl = decay(config_.long_half_life_hours, dt);
-  return {short_imp_[ad] * ds, short_pos_[ad] * ds, long_imp_[ad] * dl, long_pos_[ad] * dl,
-          total_impressions_[ad], total_positives_[ad]};
+  return {a.short_impressions * ds, a.short_positives * ds, a.long_impressions * dl, a.long_positives * dl,
+          a.total_impressions, a.total_positives};
 }
 
 }  // namespace adsim::models

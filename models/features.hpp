@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -138,6 +139,9 @@ class FeatureExtractor {
   std::uint64_t interests_of(core::UserId user) const {
     return user < user_interests_.size() ? user_interests_[user] : 0;
   }
+  void prefetch_interests(core::UserId user) const {
+    if (user < user_interests_.size()) __builtin_prefetch(&user_interests_[user]);
+  }
 
   void begin(const UserContext& u, RequestFeatures& out) const;
   // Moves a begun request to another slot: the same as begin() with u.slot = slot, without
@@ -157,6 +161,15 @@ class FeatureExtractor {
   // the ad feature, is also the start of the ad's row.
   const std::uint32_t* ad_static(core::AdId ad) const { return &ad_static_[static_cast<std::size_t>(ad) * kMaxAdStaticFeatures]; }
   int ad_static_count() const { return static_count_; }
+  // The start of the ad's row (ad_static(ad)[0]), computed without a load where every ad has a row.
+  std::uint32_t row_of(core::AdId ad) const {
+    if (ad_rows_ != category_.size()) return ad_static(ad)[0];
+    return static_cast<std::uint32_t>(hashed_size() + std::size_t{ad} * static_cast<std::size_t>(ad_row_length_));
+  }
+  // Where extract() put the ad's static indices in a list of n it returned for `rf`, and a fresh
+  // copy of them (the counter features move as the ad's counters do).
+  int ad_static_at(const RequestFeatures& rf, int n) const { return n - rf.ad_offset_count - static_count_; }
+  void copy_ad_static(core::AdId ad, std::uint32_t* out) const { std::copy_n(ad_static(ad), static_count_, out); }
   std::uint32_t ad_dynamic(const RequestFeatures& rf, int j, core::AdId ad) const {
     return ad_static(ad)[0] + rf.ad_offset[static_cast<std::size_t>(j)];
   }

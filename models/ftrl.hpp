@@ -4,6 +4,8 @@
 #include <span>
 #include <vector>
 
+#include "core/huge_pages.hpp"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define ADSIM_FTRL_AVX2 1
 #else
@@ -84,6 +86,10 @@ class Ftrl {
   void prefetch(std::span<const std::uint32_t> index) const {
     for (std::uint32_t i : index) __builtin_prefetch(&state_[i], 1);
   }
+  // Starts loading the weights of these coordinates (call well before summing them).
+  void prefetch_weights(std::span<const std::uint32_t> index) const {
+    for (std::uint32_t i : index) __builtin_prefetch(&w_[i]);
+  }
   // The update for a prediction p already computed from the current weights (g = p − y).
   void apply_gradient(std::span<const std::uint32_t> index, double g);
 
@@ -108,8 +114,8 @@ class Ftrl {
   int bits_;
   FtrlParams params_;
   bool avx2_ = avx2_supported();
-  std::vector<State> state_;
-  std::vector<float> w_;
+  std::vector<State, core::PageAlignedAllocator<State>> state_;
+  std::vector<float, core::PageAlignedAllocator<float>> w_;  // the ad rows start on cache lines
 };
 
 }  // namespace adsim::models

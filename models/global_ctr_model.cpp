@@ -21,6 +21,7 @@ double GlobalCtrModel::rate() const {
 
 void GlobalCtrModel::predict(const core::RequestContext& /*request*/, std::span<const core::AdId> /*ads*/,
                              std::span<float> pctr) {
+  if (!learnt_) prior_predictions_ += pctr.size();
   std::fill(pctr.begin(), pctr.end(), static_cast<float>(rate()));
 }
 
@@ -34,6 +35,7 @@ void GlobalCtrModel::decay_to(core::SimTime t) {
 }
 
 void GlobalCtrModel::learn(std::span<const core::LabeledExample> examples) {
+  learnt_ = learnt_ || !examples.empty();
   for (const core::LabeledExample& e : examples) {
     decay_to(e.released_at);
     impressions_ += 1.0;

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -22,6 +23,7 @@ class GlobalCtrModel final : public core::CtrModel {
   std::string_view name() const override { return "global"; }
   void predict(const core::RequestContext& request, std::span<const core::AdId> ads, std::span<float> pctr) override;
   void learn(std::span<const core::LabeledExample> examples) override;
+  std::uint64_t prior_predictions() const override { return prior_predictions_; }
 
   double rate() const;
   double impressions() const { return impressions_; }
@@ -34,6 +36,8 @@ class GlobalCtrModel final : public core::CtrModel {
   double impressions_ = 0.0;
   double clicks_ = 0.0;
   core::SimTime updated_ = 0;
+  bool learnt_ = false;  // from at least one example
+  std::uint64_t prior_predictions_ = 0;
 };
 
 }  // namespace adsim::models

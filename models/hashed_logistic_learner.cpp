@@ -11,7 +11,8 @@ namespace {
 
 ValidatorConfig sized_validation(const core::World& world, const LearnerConfig& c) {
   ValidatorConfig v = c.validation;
-  if (v.segments > 0) return v;
+  if (!c.validate) v.segments = 0;  // nothing to segment
+  if (v.segments > 0 || !c.validate) return v;
   using S = LearnerConfig::Segment;
   switch (c.segment_by) {
     case S::kNone: v.segments = 0; break;
@@ -42,16 +43,27 @@ HashedLogisticLearner::HashedLogisticLearner(const core::World& world, LearnerCo
       counters_(world.ads.size(), config.counters),
       validator_(sized_validation(world, config)),
       category_logit_(category_slots(world), 0.0f),
-      category_epoch_(category_slots(world), 0) {
+      category_epoch_(category_slots(world), 0),
+      category_index_(category_slots(world) * kMaxCategoryFeatures, 0),
+      category_count_(category_slots(world), 0) {
   if (!(config.downsample_rate > 0.0) || config.downsample_rate > 1.0) {
     throw std::invalid_argument("learner: downsample_rate must be in (0, 1]");
   }
   if (config.refresh_interval < 0 || config.counter_sweep_interval <= 0) {
     throw std::invalid_argument("learner: refresh_interval must be >= 0 and counter_sweep_interval > 0");
   }
+  if (config.prior_rate && !(*config.prior_rate > 0.0 && *config.prior_rate < 1.0)) {
+    throw std::invalid_argument("learner: prior_rate must be in (0, 1)");
+  }
   logit_offset_ = config.recalibrate ? std::log(config.downsample_rate) : 0.0;
-  logit_offset_f_ = static_cast<float>(logit_offset_);
+  if (config.prior_rate) {
+    const double r = *config.prior_rate;
+    prior_offset_ = std::log(r / (1.0 - r)) - std::log(config.downsample_rate);
+  }
+  serving_offset_f_ = static_cast<float>(prior_offset_ + logit_offset_);
   serving_.resize(extractor_.ads());
+  stale_.reserve(extractor_.ads());
+  categories_.reserve(category_logit_.size());
   for (std::size_t a = 0; a < serving_.size(); ++a) {
     const auto ad = static_cast<core::AdId>(a);
     serving_[a].row = extractor_.ad_static(ad)[0];
@@ -76,7 +88,8 @@ void HashedLogisticLearner::sweep(core::SimTime now) {
   if (config_.features.counters) {
     for (std::size_t a = 0; a < counters_.size(); ++a) {
       const auto ad = static_cast<core::AdId>(a);
-      extractor_.set_counters(ad, counters_.view(ad, now));
+      // An ad never learnt from keeps the empty counters' buckets it was given: no decay to compute.
+      if (counters_.impressions(ad) > 0) extractor_.set_counters(ad, counters_.view(ad, now));
     }
   }
   last_sweep_ = now;
@@ -89,58 +102,93 @@ void HashedLogisticLearner::predict(const core::RequestContext& request, std::sp
   // Eigen's vectorized logistic (a rational approximation, within a few float ulps of 1/(1+e^-x)):
   // four candidates per instruction instead of one expf call each.
   Eigen::Map<Eigen::ArrayXf> x(p.data(), static_cast<Eigen::Index>(p.size()));
-  x = (x + logit_offset_f_).logistic();
+  x = (x + serving_offset_f_).logistic();
+  if (trained_ == 0) prior_predictions_ += p.size();
 }
 
 void HashedLogisticLearner::predict_logits(const UserContext& user, core::SimTime now, std::span<const core::AdId> ads,
                                            std::span<float> logit) {
   if (ads.size() != logit.size()) throw std::invalid_argument("learner: ads and output differ in size");
   if (now - last_sweep_ >= config_.counter_sweep_interval) sweep(now);
-  RequestFeatures rf;
-  extractor_.begin(user, rf);
-  const float* w = ftrl_.weights();
-  const float shared = ftrl_.partial_logit({rf.user.data(), static_cast<std::size_t>(rf.user_count)});
-  const std::uint64_t epoch = ++epoch_;
-  const int n_static = extractor_.ad_static_count();
   const std::size_t n_ads = extractor_.ads();
-  std::array<std::uint32_t, kMaxCategoryFeatures> cat_index{};
   for (const core::AdId ad : ads)
     if (ad >= n_ads) throw std::out_of_range("learner: ad id outside the catalog");
-  // Per candidate: the ad's cached serving entry (its static logit if the model has not changed since
-  // it was summed, its row, its category), then the five crosses in its row. The rows are scattered
-  // over megabytes: their lines start loading a few candidates ahead, the entries further ahead
-  // (a row's address comes from its entry).
+  RequestFeatures rf;
+  extractor_.begin(user, rf);
+  const std::span<const std::uint32_t> user_index{rf.user.data(), static_cast<std::size_t>(rf.user_count)};
+  ftrl_.prefetch_weights(user_index);  // the user's own weight is a random one
+  // The candidates' tables are scattered over megabytes (entries, rows, static indices, the campaign,
+  // advertiser and category-cross weights): each pass below starts loads that do not depend on one
+  // another, so they overlap, and the passes after it find their lines loaded.
+  start_loading(rf, ads);
+  refresh_static_logits();
+  sum_category_logits();
+  sum_logits(ftrl_.partial_logit(user_index), rf, ads, logit);
+}
+
+void HashedLogisticLearner::start_loading(const RequestFeatures& rf, std::span<const core::AdId> ads) {
+  // The first and last of the request's offsets into a row: the lines a candidate's crosses read.
   const std::uint32_t first_offset = rf.ad_offset_count > 0 ? rf.ad_offset[0] : 0;
   const std::uint32_t last_offset = rf.ad_offset_count > 0 ? rf.ad_offset[static_cast<std::size_t>(rf.ad_offset_count - 1)] : 0;
+  const float* w = ftrl_.weights();
   const AdServing* serving = serving_.data();
-  constexpr std::size_t kAhead = 6;
-  auto prefetch_row = [&](std::size_t k) {
-    const std::uint32_t row = serving[ads[k]].row;
+  for (const core::AdId ad : ads) {
+    __builtin_prefetch(&serving[ad]);
+    const std::uint32_t row = extractor_.row_of(ad);
     __builtin_prefetch(w + row + first_offset);
     __builtin_prefetch(w + row + last_offset);
-  };
-  for (std::size_t k = 0; k < std::min(ads.size(), 2 * kAhead); ++k) __builtin_prefetch(&serving[ads[k]]);
-  for (std::size_t k = 0; k < std::min(ads.size(), kAhead); ++k) prefetch_row(k);
+  }
+  stale_.clear();
+  categories_.clear();
+  const std::uint64_t epoch = ++epoch_;
   const std::uint32_t version = weights_version_;
-  for (std::size_t k = 0; k < ads.size(); ++k) {
-    if (k + 2 * kAhead < ads.size()) __builtin_prefetch(&serving[ads[k + 2 * kAhead]]);
-    if (k + kAhead < ads.size()) prefetch_row(k + kAhead);
-    const core::AdId ad = ads[k];
-    AdServing& entry = serving_[ad];
-    const std::uint16_t c = entry.category;
-    if (category_epoch_[c] != epoch) {
-      const int n = extractor_.category_indices(rf, c, cat_index.data());
-      category_logit_[c] = ftrl_.partial_logit({cat_index.data(), static_cast<std::size_t>(n)});
-      category_epoch_[c] = epoch;
-    }
+  for (const core::AdId ad : ads) {
+    const AdServing& entry = serving[ad];
     if (entry.version != version) {  // the model changed since this ad's static part was summed
-      const std::uint32_t* st = extractor_.ad_static(ad);
-      float sum = 0.0f;
-      for (int j = 0; j < n_static; ++j) sum += w[st[j]];
-      entry.static_logit = sum;
-      entry.version = version;
+      __builtin_prefetch(extractor_.ad_static(ad));
+      stale_.push_back(ad);  // capacity: the catalog's size, reserved at construction
     }
-    float s = shared + category_logit_[c] + entry.static_logit;
+    if (category_epoch_[entry.category] != epoch) {
+      category_epoch_[entry.category] = epoch;
+      categories_.push_back(entry.category);  // capacity: every category, reserved likewise
+    }
+  }
+  for (const std::uint16_t c : categories_) {
+    std::uint32_t* index = &category_index_[std::size_t{c} * kMaxCategoryFeatures];
+    category_count_[c] = static_cast<std::uint8_t>(extractor_.category_indices(rf, c, index));
+    ftrl_.prefetch_weights({index, category_count_[c]});
+  }
+}
+
+void HashedLogisticLearner::refresh_static_logits() {
+  const float* w = ftrl_.weights();
+  const int n_static = extractor_.ad_static_count();
+  for (const core::AdId ad : stale_) {
+    const std::uint32_t* st = extractor_.ad_static(ad);
+    for (int j = 1; j < n_static; ++j) __builtin_prefetch(w + st[j]);  // st[0] is in the row's first line
+  }
+  const std::uint32_t version = weights_version_;
+  for (const core::AdId ad : stale_) {
+    const std::uint32_t* st = extractor_.ad_static(ad);
+    float sum = 0.0f;
+    for (int j = 0; j < n_static; ++j) sum += w[st[j]];
+    AdServing& entry = serving_[ad];
+    entry.static_logit = sum;
+    entry.version = version;
+  }
+}
+
+void HashedLogisticLearner::sum_category_logits() {
+  for (const std::uint16_t c : categories_)
+    category_logit_[c] = ftrl_.partial_logit({&category_index_[std::size_t{c} * kMaxCategoryFeatures], category_count_[c]});
+}
+
+void HashedLogisticLearner::sum_logits(float shared, const RequestFeatures& rf, std::span<const core::AdId> ads,
+                                       std::span<float> logit) const {
+  const float* w = ftrl_.weights();
+  for (std::size_t k = 0; k < ads.size(); ++k) {
+    const AdServing& entry = serving_[ads[k]];
+    float s = shared + category_logit_[entry.category] + entry.static_logit;
     for (int j = 0; j < rf.ad_offset_count; ++j) s += w[entry.row + rf.ad_offset[static_cast<std::size_t>(j)]];
     logit[k] = s;
   }
@@ -157,7 +205,7 @@ float HashedLogisticLearner::predict_logged(const core::LoggedImpression& impres
   std::array<std::uint32_t, kMaxFeatures> index{};
   const UserContext u = UserContext::of_impression(impression, extractor_.interests_of(impression.user));
   const int n = extractor_.extract(u, impression.ad, index);
-  return sigmoid(ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)}) + logit_offset_f_);
+  return sigmoid(ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)}) + serving_offset_f_);
 }
 
 const RequestFeatures& HashedLogisticLearner::features_of(const core::LoggedImpression& i) {
@@ -179,7 +227,7 @@ void HashedLogisticLearner::apply(const core::LabeledExample& e, bool train) {
   if (train) {
     std::array<std::uint32_t, kMaxFeatures> index{};
     const int n = extractor_.extract(features_of(i), i.ad, index);
-    ftrl_.update({index.data(), static_cast<std::size_t>(n)}, y);
+    ftrl_.update({index.data(), static_cast<std::size_t>(n)}, y, prior_offset_);
     ++trained_;
   }
   // Counters after the step, so an example never sees its own label among its features.
@@ -187,27 +235,50 @@ void HashedLogisticLearner::apply(const core::LabeledExample& e, bool train) {
   extractor_.set_counters(i.ad, counters_.view(i.ad, e.released_at));
 }
 
+void HashedLogisticLearner::stage(const core::LabeledExample& e, Staged& x) {
+  const core::LoggedImpression& i = e.impression;
+  const RequestFeatures& rf = features_of(i);
+  x.n = extractor_.extract(rf, i.ad, x.index);
+  x.static_at = extractor_.ad_static_at(rf, x.n);
+  const std::span<const std::uint32_t> index{x.index.data(), static_cast<std::size_t>(x.n)};
+  ftrl_.prefetch_weights(index);
+  if (config_.refresh_interval == 0) {
+    ftrl_.prefetch(index);
+    counters_.prefetch(i.ad);
+  }
+}
+
 void HashedLogisticLearner::learn(std::span<const core::LabeledExample> examples) {
+  for (const core::LabeledExample& e : examples)  // before anything changes: a bad batch is refused whole
+    if (e.impression.ad >= extractor_.ads()) throw std::out_of_range("learner: ad id outside the catalog");
   if (config_.refresh_interval == 0 && !examples.empty()) model_changed();  // steps and counters
   const double w = config_.downsample_rate;
   boost::random::uniform_01<double> uniform;
-  std::array<std::uint32_t, kMaxFeatures> index{};
-  for (const core::LabeledExample& e : examples) {
+  // Each example's features are extracted kLearnAhead examples before its turn and its coordinates
+  // start loading then: the state and weights of ~36 coordinates scattered over tens of megabytes
+  // are what a step waits for. Extraction is the same either way (it depends on the log and the
+  // world only) except for the ad's counter features, which the examples in between may move: those
+  // are copied again at the example's turn. The steps themselves run in order, as before.
+  const std::size_t n = examples.size();
+  for (std::size_t k = 0; k < std::min(n, kLearnAhead); ++k) stage(examples[k], staged_[k]);
+  for (std::size_t k = 0; k < n; ++k) {
+    const core::LabeledExample& e = examples[k];
     const core::LoggedImpression& i = e.impression;
-    if (i.ad >= extractor_.ads()) throw std::out_of_range("learner: ad id outside the catalog");
+    if (k + 2 * kLearnAhead < n) extractor_.prefetch_interests(examples[k + 2 * kLearnAhead].impression.user);
+    Staged& x = staged_[k % kLearnAhead];
+    extractor_.copy_ad_static(i.ad, x.index.data() + x.static_at);
+    const std::span<const std::uint32_t> index{x.index.data(), static_cast<std::size_t>(x.n)};
     ++seen_;
     const bool y = label_of(e);
     // Progressive validation: the prediction at the logged slot before this example is learned.
-    const int n = extractor_.extract(features_of(i), i.ad, index);
-    if (config_.refresh_interval == 0) ftrl_.prefetch({index.data(), static_cast<std::size_t>(n)});
-    const float logit = ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)});
-    validator_.add(sigmoid(logit + logit_offset_f_), y, segment_of(i));
+    const float logit = ftrl_.partial_logit(index);
+    if (config_.validate) validator_.add(sigmoid(logit + serving_offset_f_), y, segment_of(i));
     // Downsampling draws only for negatives, so the stream's use depends on the labels alone.
     const bool train = y || w >= 1.0 || uniform(rng_) < w;
     if (config_.refresh_interval == 0) {
       if (train) {
         // The same logit as the one validated: the weights have not changed since.
-        ftrl_.apply_gradient({index.data(), static_cast<std::size_t>(n)}, sigmoid(static_cast<double>(logit)) - (y ? 1.0 : 0.0));
+        ftrl_.apply_gradient(index, sigmoid(static_cast<double>(logit) + prior_offset_) - (y ? 1.0 : 0.0));
         ++trained_;
       }
       counters_.add(i.ad, e.released_at, y);
@@ -216,6 +287,7 @@ void HashedLogisticLearner::learn(std::span<const core::LabeledExample> examples
       pending_.push_back(e);
       pending_train_.push_back(train ? 1 : 0);
     }
+    if (k + kLearnAhead < n) stage(examples[k + kLearnAhead], x);
   }
 }
 

@@ -1,6 +1,8 @@
 #pragma once
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -32,10 +34,20 @@ struct LearnerConfig {
   AdCounterConfig counters;
   double downsample_rate = 1.0;  // w in (0, 1]: share of negative examples kept for training
   bool recalibrate = true;       // apply q = p / (p + (1 − p) / w) to predictions
+  // What a model with no data predicts, in (0, 1): every logit gets the fixed offset
+  // logit(prior_rate) − ln w, so that with all weights 0 the prediction at the reference slot is
+  // prior_rate after recalibration (prior_rate / (prior_rate + (1 − prior_rate) w) on the
+  // downsampled scale without it), and the weights, regularized toward 0, learn the difference from
+  // the prior. Unset: no offset, and a cold model predicts σ(0) = 0.5 before recalibration.
+  std::optional<double> prior_rate;
   core::SimTime refresh_interval = 0;
   // Decayed counter features are re-bucketed for every ad at least this often (during predict).
   core::SimTime counter_sweep_interval = 10 * core::kMinute;
-  // Progressive validation of the model's predictions at the logged slot.
+  // Progressive validation of the model's predictions at the logged slot (validator()). Off, learn()
+  // skips it (the validator stays empty): a marketplace run scores what it served with its own
+  // evaluator and never reads this one, which costs two logarithms and four histogram updates an
+  // example.
+  bool validate = true;
   enum class Segment : std::uint8_t { kNone, kRegion, kAgeBand, kDevice, kSlot, kHour };
   Segment segment_by = Segment::kRegion;
   ValidatorConfig validation;  // segments = 0: sized from the world for segment_by
@@ -51,7 +63,7 @@ enum class LearnTarget : std::uint8_t { kClick, kNegativeFeedback /* hidden or r
 // learn(), for each example in release order:
 //   1. extract features at the logged slot (counter features as known now),
 //   2. score it with the current model: that prediction goes to the validator (progressive
-//      validation: scored before it is learned),
+//      validation: scored before it is learned) when config.validate,
 //   3. keep it for training if positive, or with probability w if negative (downsampling stream),
 //   4. continuous mode: update the counters with it and, if kept, take one FTRL step;
 //      periodic mode: buffer it for refresh(), which does step 4 for the buffer in order.
@@ -77,6 +89,11 @@ class HashedLogisticLearner {
 
   // ln(w) when recalibrating after downsampling, else 0: added to every served logit.
   double logit_offset() const { return logit_offset_; }
+  // logit(prior_rate) − ln(w) with a prior, else 0: added to every logit, trained and served.
+  double prior_offset() const { return prior_offset_; }
+  // Predictions made by predict() before the model had learnt from any example: the prior, for
+  // every ad alike.
+  std::uint64_t prior_predictions() const { return prior_predictions_; }
 
   ProgressiveValidator& validator() { return validator_; }
   const ProgressiveValidator& validator() const { return validator_; }
@@ -97,7 +114,22 @@ class HashedLogisticLearner {
   // in serving order) and differ only in their slot, so the last context's features are reused.
   const RequestFeatures& features_of(const core::LoggedImpression& i);
   void apply(const core::LabeledExample& e, bool train);
+  // An example of learn() extracted ahead of its turn, its coordinates loading meanwhile.
+  struct Staged {
+    std::array<std::uint32_t, kMaxFeatures> index{};
+    int n = 0;
+    int static_at = 0;  // where the ad's static indices (and counter features) sit in `index`
+  };
+  static constexpr std::size_t kLearnAhead = 4;
+  void stage(const core::LabeledExample& e, Staged& x);
   void sweep(core::SimTime now);
+  // predict_logits in passes over the candidates: start loading their entries, rows, stale static
+  // indices and category crosses; re-sum the static logits gone stale; sum the category groups; sum
+  // each candidate's logit.
+  void start_loading(const RequestFeatures& rf, std::span<const core::AdId> ads);
+  void refresh_static_logits();
+  void sum_category_logits();
+  void sum_logits(float shared, const RequestFeatures& rf, std::span<const core::AdId> ads, std::span<float> logit) const;
   // Marks every cached static logit stale: call whenever weights or counter features may change.
   void model_changed();
 
@@ -109,7 +141,9 @@ class HashedLogisticLearner {
   AdCounters counters_;
   ProgressiveValidator validator_;
   double logit_offset_ = 0.0;
-  float logit_offset_f_ = 0.0f;
+  double prior_offset_ = 0.0;
+  float serving_offset_f_ = 0.0f;  // prior_offset_ + logit_offset_, rounded once
+  std::uint64_t prior_predictions_ = 0;
 
   std::vector<core::LabeledExample> pending_;
   std::vector<std::uint8_t> pending_train_;
@@ -117,6 +151,7 @@ class HashedLogisticLearner {
   std::uint64_t seen_ = 0;
   std::uint64_t trained_ = 0;
 
+  std::array<Staged, kLearnAhead> staged_{};
   UserContext example_context_;
   RequestFeatures example_features_;
   bool have_example_context_ = false;
@@ -133,11 +168,16 @@ class HashedLogisticLearner {
     std::uint16_t category = 0;
   };
   std::vector<AdServing> serving_;
+  std::vector<core::AdId> stale_;  // this request's candidates whose static logit is stale
   std::uint32_t weights_version_ = 1;
 
-  // Per-request cache of the category group's partial logit, stamped with a request epoch.
+  // Per request, the category group's partial logit of each category among the candidates (listed
+  // in categories_; category_epoch_ stamps those of the current request) and its indices.
   std::vector<float> category_logit_;
   std::vector<std::uint64_t> category_epoch_;
+  std::vector<std::uint32_t> category_index_;  // kMaxCategoryFeatures per category
+  std::vector<std::uint8_t> category_count_;
+  std::vector<std::uint16_t> categories_;
   std::uint64_t epoch_ = 0;
 };
 

@@ -16,6 +16,7 @@ HistoricalCtrModel::HistoricalCtrModel(std::size_t num_ads, double prior_ctr, do
 
 void HistoricalCtrModel::predict(const core::RequestContext&, std::span<const core::AdId> ads,
                                  std::span<float> pctr) {
+  if (!learnt_) prior_predictions_ += ads.size();
   const double prior_clicks = prior_ctr_ * prior_strength_;
   for (std::size_t i = 0; i < ads.size(); ++i) {
     const core::AdId a = ads[i];
@@ -24,6 +25,7 @@ void HistoricalCtrModel::predict(const core::RequestContext&, std::span<const co
 }
 
 void HistoricalCtrModel::learn(std::span<const core::LabeledExample> examples) {
+  learnt_ = learnt_ || !examples.empty();
   for (const core::LabeledExample& e : examples) {
     const auto slot = std::min<std::size_t>(e.impression.slot, position_factors_.size() - 1);
     impressions_[e.impression.ad] += position_factors_[slot];

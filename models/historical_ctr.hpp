@@ -19,6 +19,7 @@ class HistoricalCtrModel final : public core::CtrModel {
   void predict(const core::RequestContext& request, std::span<const core::AdId> ads,
                std::span<float> pctr) override;
   void learn(std::span<const core::LabeledExample> examples) override;
+  std::uint64_t prior_predictions() const override { return prior_predictions_; }
 
   double impressions(core::AdId ad) const { return impressions_[ad]; }
   double clicks(core::AdId ad) const { return clicks_[ad]; }
@@ -29,6 +30,8 @@ class HistoricalCtrModel final : public core::CtrModel {
   double prior_ctr_;
   double prior_strength_;
   std::vector<double> position_factors_;
+  bool learnt_ = false;  // from at least one example
+  std::uint64_t prior_predictions_ = 0;
 };
 
 }  // namespace adsim::models

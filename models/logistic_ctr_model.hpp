@@ -34,6 +34,7 @@ class LogisticCtrModel final : public core::CtrModel {
   void learn(std::span<const core::LabeledExample> examples) override { learner_.learn(examples); }
   void refresh(core::SimTime now) override { learner_.refresh(now); }
   core::SimTime refresh_interval() const override { return learner_.config().refresh_interval; }
+  std::uint64_t prior_predictions() const override { return learner_.prior_predictions(); }
 
   // Progressive validation of the predictions at the logged slot (see HashedLogisticLearner).
   ProgressiveValidator& validator() { return learner_.validator(); }

@@ -48,6 +48,8 @@ std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::Wo
     c.downsample_rate = s.model.downsample_rate;
     c.recalibrate = s.model.recalibrate;
     c.refresh_interval = minutes(s.model.refresh_minutes);
+    c.prior_rate = s.model.prior_ctr;  // cold, it serves the prior the historical model starts from
+    c.validate = false;  // the run's evaluator scores what was served; nothing reads the learner's own
     return std::make_unique<models::LogisticCtrModel>(world, c, core::RandomStreams(s.run.seed).stream("ctr_model.downsample"));
   }
   throw BuildError("model.ctr_model = '" + name + "' is not a known click model");
@@ -69,6 +71,7 @@ std::unique_ptr<core::QualityModel> make_quality_model(const Scenario& s, const 
   models::LearnerConfig c;
   c.features.hash_bits = s.model.hash_bits;
   c.ftrl = {s.model.ftrl_alpha, s.model.ftrl_beta, s.model.ftrl_l1, s.model.ftrl_l2};
+  c.validate = false;
   return std::make_unique<models::NegativeFeedbackQuality>(world, c,
                                                            core::RandomStreams(s.run.seed).stream("quality_model.downsample"),
                                                            s.model.quality_penalty, static_cast<std::size_t>(s.funnel.rank_keep));

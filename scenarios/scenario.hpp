@@ -91,7 +91,7 @@ struct AuctionOnlySpec {
 
 struct ModelSpec {
   std::string ctr_model = "historical";  // the platform's click model
-  double prior_ctr = 0.02;               // Beta prior mean for smoothed historical CTR
+  double prior_ctr = 0.02;               // Beta prior mean for smoothed historical CTR; a cold logistic model's pCTR
   double prior_strength = 200.0;         // Beta prior pseudo-impressions
   std::string calibrator = "none";
   double attribution_window_minutes = 30.0;  // clicks later than this are lost to training

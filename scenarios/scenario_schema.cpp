@@ -400,7 +400,8 @@ std::vector<KeySpec> build_schema() {
              "The platform's click model: smoothed historical CTR per ad, one global CTR, the true probability "
              "(oracle), or online logistic regression."),
       number("model.prior_ctr", field(m, &ModelSpec::prior_ctr), open(0, 1), "probability",
-             "Mean of the Beta prior that smooths historical CTRs."),
+             "Mean of the Beta prior that smooths historical CTRs; also what a logistic model serves (after "
+             "recalibration) before it has learnt from any example."),
       number("model.prior_strength", field(m, &ModelSpec::prior_strength), open_closed(0, 1e9), "impressions",
              "Weight of the Beta prior, in pseudo-impressions."),
       choice("model.calibrator", field(m, &ModelSpec::calibrator), {"none", "platt", "isotonic"},

@@ -72,6 +72,12 @@ TEST_F(CliTest, JsonSummaryHasTheHeadlineFiguresAndCampaigns) {
   double spend = 0;
   for (const auto& c : j["campaigns"]) spend += c["spend"].get<double>();
   EXPECT_NEAR(spend, j["revenue"].get<double>(), 1e-6);
+  // The click model's cold start: predictions served before it had learnt anything (issue 15).
+  ASSERT_TRUE(j["model"].contains("prior_predictions"));
+  EXPECT_GT(j["model"]["prior_predictions"].get<std::uint64_t>(), 0u);
+  EXPECT_LT(j["model"]["prior_predictions"].get<std::uint64_t>(), j["funnel"]["after_rank"].get<std::uint64_t>());
+  const Result table = run(quick());
+  EXPECT_NE(table.out.find("pCTR from prior"), std::string::npos) << table.out;
 }
 
 // --seed takes 0 to 2^63 - 1 (what run.seed holds), digits only: -1 must not wrap around to 2^64 - 1,

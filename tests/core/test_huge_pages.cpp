@@ -25,6 +25,20 @@ TEST(HugePages, AssignHugeReplacesTheContents) {
   for (double x : d) EXPECT_EQ(x, 0.0);  // value-initialized by default
 }
 
+TEST(HugePages, PageAlignedTablesStartOnTheirPages) {
+  // Rows of 64 bytes laid out from the start of a table are whole cache lines only if it starts on
+  // one; a table of huge pages is advised whole only if it starts on one.
+  std::vector<float, PageAlignedAllocator<float>> small(1000, 1.0f);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(small.data()) % 64, 0u);
+  std::vector<float, PageAlignedAllocator<float>> big;
+  assign_huge(big, std::size_t{3} << 20, 2.0f);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(big.data()) % (std::size_t{2} << 20), 0u);
+  EXPECT_EQ(big[12345], 2.0f);
+  big = small;  // copies reallocate through the allocator
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(big.data()) % 64, 0u);
+  EXPECT_EQ(big, small);
+}
+
 TEST(HugePages, AdviceOnAnyRangeIsHarmless) {
   std::vector<char> small(100, 1);
   advise_huge_pages(small.data(), small.size());  // below one huge page: nothing to advise

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <initializer_list>
 #include <numeric>
 #include <vector>
 
 #include "core/random_streams.hpp"
 #include "models/exploration.hpp"
 #include "models/global_ctr_model.hpp"
+#include "models/historical_ctr.hpp"
 #include "models/negative_feedback_model.hpp"
 #include "synthetic_log.hpp"
 
@@ -98,6 +100,26 @@ TEST(GlobalCtrModel, SmoothedRateAndDecay) {
   // One half-life later: 450 impressions and 45 clicks, plus one impression.
   EXPECT_NEAR(d.impressions(), 451.0, 1e-9);
   EXPECT_NEAR(d.clicks(), 45.0, 1e-9);
+}
+
+TEST(BaselineModels, CountThePredictionsServedBeforeTheyLearnt) {
+  // Both baselines serve their prior until the first example: every such prediction is counted,
+  // none after (an empty batch teaches nothing, so it does not end the cold start).
+  GlobalCtrModel global(GlobalCtrConfig{0.02, 100.0, 0.0});
+  HistoricalCtrModel historical(10, 0.02, 200.0, {1.0});
+  const std::vector<core::AdId> ads = {1, 2, 3};
+  std::vector<float> p(ads.size());
+  for (core::CtrModel* m : std::initializer_list<core::CtrModel*>{&global, &historical}) {
+    m->predict(core::RequestContext{}, ads, p);
+    EXPECT_FLOAT_EQ(p[0], 0.02f) << m->name();
+    m->learn({});
+    m->predict(core::RequestContext{}, ads, p);
+    EXPECT_EQ(m->prior_predictions(), 6u) << m->name();
+    const std::vector<core::LabeledExample> one = {example(true, 0)};
+    m->learn(one);
+    m->predict(core::RequestContext{}, ads, p);
+    EXPECT_EQ(m->prior_predictions(), 6u) << m->name();
+  }
 }
 
 TEST(NegativeFeedbackModel, LearnsWhichAdsGetHidden) {

@@ -170,6 +170,7 @@ TEST(Features, AdCrossesReadTheAdsOwnRow) {
   for (core::AdId ad = 0; ad < w.ads.size(); ++ad) {
     const std::uint32_t start = fx.ad_static(ad)[0];
     EXPECT_EQ(start, fx.hashed_size() + ad * row);
+    EXPECT_EQ(fx.row_of(ad), start);
     seen.insert(start);
     for (int j = 0; j < rf.ad_offset_count; ++j) {
       const std::uint32_t i = fx.ad_dynamic(rf, j, ad);
@@ -201,6 +202,7 @@ TEST(Features, LargeCatalogsShareHashedRows) {
   for (core::AdId ad = 0; ad < w.ads.size(); ++ad) {
     const std::uint32_t start = fx.ad_static(ad)[0];
     EXPECT_EQ((start - fx.hashed_size()) % row, 0u);
+    EXPECT_EQ(fx.row_of(ad), start);
     starts.insert(start);
     for (std::uint32_t i : extract_all(fx, some_user(w, 0), ad)) EXPECT_LT(i, fx.size());
   }

@@ -61,6 +61,26 @@ TEST(MarketplaceLearning, RecalibrationAfterDownsamplingRestoresCalibration) {
   EXPECT_NE(on.summary.totals.revenue, off.summary.totals.revenue);
 }
 
+TEST(MarketplaceLearning, AColdLogisticModelServesThePriorAndSaysSo) {
+  // Issue 15. 20 simulated minutes are shorter than the 30-minute attribution window: nothing has
+  // been released to learn from, so every prediction is the prior model.prior_ctr (0.02 by
+  // default), for every ad shown, and the run counts every one of them. Float rounding of the
+  // offset and the logistic: 2e-6 of the prior (tests/models says why).
+  const RunResult cold = run("quickstart", {"model.ctr_model=logistic", "run.days=0.0138889"});
+  const core::Counters& t = cold.summary.totals;
+  ASSERT_GT(t.impressions, 100u);
+  EXPECT_NEAR(t.sum_pctr_shown / static_cast<double>(t.impressions), 0.02, 2e-6 * 0.02);
+  EXPECT_EQ(cold.summary.prior_predictions, t.candidates_ranked);
+  // Another prior is served as given.
+  const RunResult other = run("quickstart", {"model.ctr_model=logistic", "run.days=0.0138889", "model.prior_ctr=0.05"});
+  EXPECT_NEAR(other.summary.totals.sum_pctr_shown / static_cast<double>(other.summary.totals.impressions), 0.05,
+              2e-6 * 0.05);
+  // Once examples arrive the model learns: the rest of a quarter day is served by what it learnt.
+  const RunResult warm = run("quickstart", {"model.ctr_model=logistic", "run.days=0.25"});
+  EXPECT_GT(warm.summary.prior_predictions, cold.summary.prior_predictions);  // the first 20 minutes and more
+  EXPECT_LT(warm.summary.prior_predictions, warm.summary.totals.candidates_ranked / 4);
+}
+
 TEST(MarketplaceLearning, LogisticRegressionBeatsHistoricalCtrOnAuc) {
   // A market where user-ad affinity drives true CTR strongly (affinity weight 4 instead of 2.5);
   // per-ad historical CTR cannot see affinity, the logistic model's interest x category crosses
