@@ -70,6 +70,10 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns, std::spa
   line("pCTR from prior", thousands(s.prior_predictions), "  of predictions",
        fmt::format("{:.2f} %", 100 * ratio(static_cast<double>(s.prior_predictions), static_cast<double>(t.candidates_ranked))),
        "  (cold model)", "");
+  if (const core::ModelTrainingStats& m = s.model_training; m.retrains > 0)
+    line("model retrains", thousands(m.retrains), "staleness",
+         fmt::format("{:.1f} min", m.mean_staleness_seconds / 60.0), "training (wall)",
+         fmt::format("{:.3f} s each", m.train_wall_seconds / static_cast<double>(m.retrains)));
   const double req = std::max<double>(1.0, static_cast<double>(t.requests));
   line("retrieved / req", fmt::format("{:.0f}", static_cast<double>(t.candidates_retrieved) / req), "pre-ranked / req",
        fmt::format("{:.0f}", static_cast<double>(t.candidates_prerank) / req), "ranked / req",
@@ -420,7 +424,11 @@ nlohmann::ordered_json summary_json(const core::RunSummary& s, std::span<const d
                 {"normalized_entropy", s.model.normalized_entropy},
                 {"calibration_ratio", s.model.calibration_ratio},
                 {"ece", s.model.ece},
-                {"prior_predictions", s.prior_predictions}};
+                {"prior_predictions", s.prior_predictions},
+                {"retrains", s.model_training.retrains},
+                {"window_examples", s.model_training.last_window_examples},
+                {"train_wall_seconds", s.model_training.train_wall_seconds},
+                {"staleness_seconds", s.model_training.mean_staleness_seconds}};
   {
     // Always present (feed only: search has zero requests), keyed by surface name.
     auto by_surface = nlohmann::ordered_json::object();

@@ -10,19 +10,6 @@
 
 namespace adsim::core {
 
-// What a model retrained on a schedule reports about its training; all zero for models that only
-// learn online. Wall-clock figures are measured and reported, never fed back into the simulation
-// (a run stays deterministic for its seed): in simulated time a new model takes effect after its
-// configured training delay.
-struct ModelTrainingStats {
-  std::uint64_t retrains = 0;          // trainings completed and put into service
-  std::uint64_t last_window_examples = 0;  // examples the serving model was trained on
-  double train_wall_seconds = 0.0;     // wall-clock seconds of all trainings, measured
-  // Mean over served predictions of (serving time - time of the newest example the serving model
-  // was trained on), in simulated seconds; 0 before the first retrain.
-  double mean_staleness_seconds = 0.0;
-};
-
 // The platform's learned click model. It sees only logged, labelled examples (never the ground
 // truth) and is called once per request for a batch of candidates.
 class CtrModel {
@@ -41,6 +28,10 @@ class CtrModel {
   // the same for every ad. 0 for models that never start cold.
   virtual std::uint64_t prior_predictions() const { return 0; }
   virtual ModelTrainingStats training_stats() const { return {}; }
+  // Server time to score one candidate, in nanoseconds on one thread, from the measured figures in
+  // models/serving_cost.hpp (the funnel's cost model with funnel.predict_cost = "measured").
+  // Negative: never measured.
+  virtual double serving_ns_per_candidate() const { return -1.0; }
 };
 
 // Progressive validation of what the platform served: each released example is scored with the

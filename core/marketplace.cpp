@@ -843,6 +843,7 @@ RunSummary Marketplace::summary() const {
   if (!arm_.empty()) s.arms = arms_;
   s.off_policy = off_policy_;
   s.prior_predictions = components_.ctr_model->prior_predictions();
+  s.model_training = components_.ctr_model->training_stats();
   if (components_.evaluator) {
     s.model = components_.evaluator->total();
     for (std::size_t k = 0; k < kSurfaces; ++k) s.surface_model[k] = components_.evaluator->total(static_cast<Surface>(k));

@@ -285,6 +285,19 @@ struct OffPolicyTotals {
   OffPolicyEstimates estimates() const;
 };
 
+// What a model retrained on a schedule reports about its training; all zero for models that only
+// learn online. Wall-clock figures are measured and reported, never fed back into the simulation
+// (a run stays deterministic for its seed): in simulated time a new model takes effect after its
+// configured training delay.
+struct ModelTrainingStats {
+  std::uint64_t retrains = 0;          // trainings completed and put into service
+  std::uint64_t last_window_examples = 0;  // examples the serving model was trained on
+  double train_wall_seconds = 0.0;     // wall-clock seconds of all trainings, measured
+  // Mean over served predictions of (serving time - time of the newest example the serving model
+  // was trained on), in simulated seconds; 0 before the first retrain.
+  double mean_staleness_seconds = 0.0;
+};
+
 struct RunSummary {
   std::string scenario_name;
   std::uint64_t seed = 0;
@@ -300,6 +313,7 @@ struct RunSummary {
   // Click predictions served before the click model had learnt from any example: its prior
   // (CtrModel::prior_predictions). Against totals.candidates_ranked, the share of the run served cold.
   std::uint64_t prior_predictions = 0;
+  ModelTrainingStats model_training;  // CtrModel::training_stats(): all 0 for models learning online
   std::array<ModelMetrics, kSurfaces> surface_model;  // the same per request surface (index = core::Surface)
   std::vector<CampaignTotals> campaigns;
   std::vector<std::string> pacer_names;  // CampaignTotals::pacer indexes this; empty: "none"

@@ -1,6 +1,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/sim_time.hpp"
@@ -75,6 +76,11 @@ struct FunnelSpec {
   double prerank_cost_us = 0.05;
   double rank_cost_us = 0.5;
   double predict_cost_us = 5.0;
+  // "fixed": prediction costs predict_cost_us per candidate. "measured": it costs what the click
+  // model was measured to take (CtrModel::serving_ns_per_candidate, models/serving_cost.hpp) times
+  // measured_cost_scale; scenarios::build_marketplace sets predict_cost_us from it.
+  std::string predict_cost = "fixed";
+  double measured_cost_scale = 1.0;
 };
 
 struct RunSpec {

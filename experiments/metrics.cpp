@@ -272,6 +272,20 @@ std::vector<MetricDef> make_metrics() {
       market("model_calibration", "model p / clicks", "ratio, 1 = calibrated", B::kTowardOne, 4,
              [=](const RunFacts& f) { return or_nan(has_model(f), model(f).calibration_ratio); }),
       market("ece", "ECE", "probability", B::kLower, 5, [=](const RunFacts& f) { return or_nan(has_model(f), model(f).ece); }),
+      market("prior_share", "pCTR from prior", "share of predictions", B::kLower, 4,
+             [=](const RunFacts& f) {
+               return or_nan(t(f).candidates_ranked > 0, static_cast<double>(f.run.prior_predictions) /
+                                                            static_cast<double>(t(f).candidates_ranked));
+             }),
+      market("model_staleness", "model staleness", "simulated minutes", B::kLower, 1,
+             [](const RunFacts& f) {
+               return or_nan(f.run.model_training.retrains > 0, f.run.model_training.mean_staleness_seconds / 60.0);
+             }),
+      market("model_train_seconds", "training time", "wall seconds per retrain", B::kLower, 3,
+             [](const RunFacts& f) {
+               const core::ModelTrainingStats& m = f.run.model_training;
+               return or_nan(m.retrains > 0, m.train_wall_seconds / static_cast<double>(m.retrains));
+             }),
       market("funnel_cost", "funnel cost", "us / request", B::kLower, 1,
              [=](const RunFacts& f) { return r(f).funnel_cost_us_per_request; }),
       // Budgets and pacing.

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "core/ctr_model.hpp"
+#include "models/serving_cost.hpp"
 #include "core/sim_time.hpp"
 
 namespace adsim::models {
@@ -24,6 +25,7 @@ class GlobalCtrModel final : public core::CtrModel {
   void predict(const core::RequestContext& request, std::span<const core::AdId> ads, std::span<float> pctr) override;
   void learn(std::span<const core::LabeledExample> examples) override;
   std::uint64_t prior_predictions() const override { return prior_predictions_; }
+  double serving_ns_per_candidate() const override { return serving_cost::kGlobalNs; }
 
   double rate() const;
   double impressions() const { return impressions_; }

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "core/ctr_model.hpp"
+#include "models/serving_cost.hpp"
 
 namespace adsim::models {
 
@@ -20,6 +21,7 @@ class HistoricalCtrModel final : public core::CtrModel {
                std::span<float> pctr) override;
   void learn(std::span<const core::LabeledExample> examples) override;
   std::uint64_t prior_predictions() const override { return prior_predictions_; }
+  double serving_ns_per_candidate() const override { return serving_cost::kHistoricalNs; }
 
   double impressions(core::AdId ad) const { return impressions_[ad]; }
   double clicks(core::AdId ad) const { return clicks_[ad]; }

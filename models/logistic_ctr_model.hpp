@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "core/ctr_model.hpp"
+#include "models/serving_cost.hpp"
 #include "core/random_streams.hpp"
 #include "core/world.hpp"
 #include "models/hashed_logistic_learner.hpp"
@@ -35,6 +36,7 @@ class LogisticCtrModel final : public core::CtrModel {
   void refresh(core::SimTime now) override { learner_.refresh(now); }
   core::SimTime refresh_interval() const override { return learner_.config().refresh_interval; }
   std::uint64_t prior_predictions() const override { return learner_.prior_predictions(); }
+  double serving_ns_per_candidate() const override { return serving_cost::kLogisticNs; }
 
   // Progressive validation of the predictions at the logged slot (see HashedLogisticLearner).
   ProgressiveValidator& validator() { return learner_.validator(); }

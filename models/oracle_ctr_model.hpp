@@ -1,5 +1,6 @@
 #pragma once
 #include "core/ctr_model.hpp"
+#include "models/serving_cost.hpp"
 #include "core/user_response.hpp"
 
 namespace adsim::models {
@@ -10,6 +11,7 @@ class OracleCtrModel final : public core::CtrModel {
  public:
   explicit OracleCtrModel(const core::UserResponse& truth) : truth_(truth) {}
   std::string_view name() const override { return "oracle"; }
+  double serving_ns_per_candidate() const override { return serving_cost::kOracleNs; }
   void predict(const core::RequestContext& request, std::span<const core::AdId> ads,
                std::span<float> pctr) override {
     truth_.true_ctr(request, ads, pctr);

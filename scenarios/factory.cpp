@@ -18,6 +18,15 @@ core::OffPolicyTarget off_policy_target(const std::string& name) {
     if (name == core::off_policy_target_name(t)) return t;
   return core::OffPolicyTarget::kNone;
 }
+// funnel.predict_cost = "measured": the click model's measured scoring time per candidate, in µs.
+double measured_predict_cost_us(const Scenario& s, const core::CtrModel& model) {
+  const double ns = model.serving_ns_per_candidate();
+  if (ns < 0)
+    throw BuildError("funnel.predict_cost = \"measured\": the click model '" + s.model.ctr_model +
+                     "' has no measured serving cost; use funnel.predict_cost = \"fixed\"");
+  return ns / 1000.0 * s.funnel.measured_cost_scale;
+}
+
 }  // namespace
 
 core::MarketplaceConfig marketplace_config(const Scenario& s) {
@@ -59,6 +68,7 @@ std::unique_ptr<core::Marketplace> build_marketplace(const Scenario& s) {
   core::MarketplaceComponents parts;
   auto truth = std::make_unique<models::GroundTruth>(*world, s.truth);
   parts.ctr_model = make_ctr_model(s, *world, *truth);
+  if (s.funnel.predict_cost == "measured") config.server.funnel.predict_cost_us = measured_predict_cost_us(s, *parts.ctr_model);
   parts.calibrator = make_calibrator(s, *world);
   parts.pacer = make_pacer(s, *world);
   // Each campaign's pacing strategy, for the per-strategy summary.

@@ -283,7 +283,15 @@ std::vector<KeySpec> build_schema() {
       number("funnel.rank_cost_us", field(f, &FunnelSpec::rank_cost_us), closed(0, 1e6), "microseconds per candidate",
              "Server time to rank one candidate with the light model."),
       number("funnel.predict_cost_us", field(f, &FunnelSpec::predict_cost_us), closed(0, 1e6),
-             "microseconds per candidate", "Server time to predict the click probability of one candidate."),
+             "microseconds per candidate",
+             "Server time to predict the click probability of one candidate (funnel.predict_cost = \"fixed\")."),
+      choice("funnel.predict_cost", field(f, &FunnelSpec::predict_cost), {"fixed", "measured"},
+             "Prediction's server time per candidate: \"fixed\" is funnel.predict_cost_us; \"measured\" is the click "
+             "model's own scoring time, measured by bench/micro_serving_cost.cpp on one thread (docs/learning.md, "
+             "\"What each model costs\"), times funnel.measured_cost_scale."),
+      number("funnel.measured_cost_scale", field(f, &FunnelSpec::measured_cost_scale), closed(0, 1e6), "ratio",
+             "With funnel.predict_cost = \"measured\": multiplies the measured scoring time, e.g. to put it on the "
+             "footing of the other stages' costs (a production server fetching features does more per candidate)."),
 
       // [auction]
       choice("auction.mechanism", field(a, &AuctionSpec::mechanism), {"gsp", "vcg", "first_price"},

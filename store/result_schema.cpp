@@ -133,6 +133,15 @@ Table<RunRow> make_runs() {
   }
   // Version 7: Smart Pacing's average pacing error over the campaigns (NULL: none had a plan).
   summary(added_in(7, real<R>("smart_pacing_error", [](auto& r) -> auto& { return r.smart_pacing_error; })));
+  // Version 8: the click model's cold start and, for models retrained on a schedule, its training.
+  summary(added_in(8, integer<R>("model_prior_predictions", [](auto& r) -> auto& { return r.prior_predictions; })));
+  summary(added_in(8, integer<R>("model_retrains", [](auto& r) -> auto& { return r.model_training.retrains; })));
+  summary(added_in(8, integer<R>("model_window_examples",
+                                 [](auto& r) -> auto& { return r.model_training.last_window_examples; })));
+  summary(added_in(8, real<R>("model_train_wall_seconds",
+                              [](auto& r) -> auto& { return r.model_training.train_wall_seconds; })));
+  summary(added_in(8, real<R>("model_staleness_seconds",
+                              [](auto& r) -> auto& { return r.model_training.mean_staleness_seconds; })));
   // Version 4: the study the run belongs to (NULL for a run outside a study).
   c.push_back(added_in(4, integer_or_null<R>("experiment_id", [](auto& r) -> auto& { return r.experiment_id; }, 0)));
   c.push_back(added_in(4, integer_or_null<R>("variant_id", [](auto& r) -> auto& { return r.variant_id; }, 0)));

@@ -50,7 +50,10 @@ namespace adsim::store::result_schema {
 // classroom auction-only runs: bidder names, budgets, throttling, exhaustion and Smart Pacing's
 // error in auction_only_bidders; new tables auction_only_allocation, auction_only_pacing,
 // auction_only_bids.
-inline constexpr int kSchemaVersion = 7;
+// Version 8: the click model's cold start (runs.model_prior_predictions) and the training of models
+// retrained on a schedule (runs.model_retrains, model_window_examples, model_train_wall_seconds,
+// model_staleness_seconds).
+inline constexpr int kSchemaVersion = 8;
 // PRAGMA application_id of an adsim results database ("ADSM"), so that other SQLite files are
 // recognised and left alone.
 inline constexpr std::int32_t kApplicationId = 0x4144534D;

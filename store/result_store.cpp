@@ -708,6 +708,8 @@ void RunRecorder::finish(const core::RunSummary& summary, RunStatus status) {
   m.run.arms = summary.arms;
   m.run.off_policy = summary.off_policy;
   m.run.smart_pacing_error = summary.smart_pacing_error;
+  m.run.prior_predictions = summary.prior_predictions;
+  m.run.model_training = summary.model_training;
   m.run.surface_model = summary.surface_model;
   m.write_end(status, "", &summary, summary.wall_seconds);
 }
@@ -1048,7 +1050,7 @@ std::string ResultStore::dump_run_rows(std::int64_t run_id) const {
   const auto skipped = [](std::string_view column) {
     // Wall-clock and grouping columns: where and when a run was recorded, not what it found.
     return column == "run_id" || column == "started_at" || column == "finished_at" || column == "wall_seconds" ||
-           column == "experiment_id" || column == "variant_id" || column == "replication";
+           column == "model_train_wall_seconds" || column == "experiment_id" || column == "variant_id" || column == "replication";
   };
   try {
     for (const auto& table : c.schema.tables(c.schema_version)) {

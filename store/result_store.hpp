@@ -89,6 +89,9 @@ struct RunRow {
   core::OffPolicyTotals off_policy;       // RunSummary::off_policy (schema version 6)
   // RunSummary::smart_pacing_error (schema version 7): NaN when undefined or not recorded.
   double smart_pacing_error = std::numeric_limits<double>::quiet_NaN();
+  // RunSummary::prior_predictions and model_training (schema version 8; 0 before).
+  std::uint64_t prior_predictions = 0;
+  core::ModelTrainingStats model_training;
   // RunSummary::surface_model, from `surface_metrics` rows with interval_index = -1 (the counters'
   // per-surface part is in totals.surface).
   std::array<core::ModelMetrics, core::kSurfaces> surface_model{};

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/sim_observer.hpp"
+#include "models/serving_cost.hpp"
 #include "scenarios/factory.hpp"
 #include "scenarios/scenario_loader.hpp"
 
@@ -200,6 +201,31 @@ TEST(MarketplaceAuction, MechanismsOrderRevenueAsTheoryPredictsUnderTruthfulBids
   EXPECT_LE(vcg.summary.totals.sum_price_shown, gsp.summary.totals.sum_price_shown);
   EXPECT_LE(gsp.summary.totals.sum_price_shown, fp.summary.totals.sum_price_shown);
   EXPECT_NEAR(core::Rates::of(fp.summary.totals).price_to_bid, 1.0, 1e-9);
+}
+
+TEST(MarketplaceFunnelCost, MeasuredPredictionCostIsTheModelsOwnTimesTheScale) {
+  // funnel.predict_cost = "measured": the prediction stage costs the click model's measured
+  // scoring time (models/serving_cost.hpp) per candidate that reached prediction, times the scale;
+  // "fixed" keeps funnel.predict_cost_us. The other stages do not move.
+  const std::vector<std::string> base{"run.days=0.05"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), base.begin(), base.end());
+    return run("quickstart", extra);
+  };
+  const RunResult fixed = with({"model.ctr_model=logistic"});
+  const RunResult logistic = with({"model.ctr_model=logistic", "funnel.predict_cost=measured", "funnel.measured_cost_scale=3"});
+  const RunResult historical = with({"model.ctr_model=historical", "funnel.predict_cost=measured"});
+  const auto predict_cost = [](const RunResult& r) { return r.summary.totals.funnel_cost_us[3]; };
+  const auto ranked = [](const RunResult& r) { return static_cast<double>(r.summary.totals.candidates_ranked); };
+  ASSERT_GT(ranked(fixed), 0.0);
+  EXPECT_NEAR(predict_cost(fixed), ranked(fixed) * 5.0, 1e-6 * predict_cost(fixed));  // the default 5 us
+  EXPECT_NEAR(predict_cost(logistic), ranked(logistic) * models::serving_cost::kLogisticNs / 1000.0 * 3.0,
+              1e-9 * predict_cost(logistic));
+  EXPECT_NEAR(predict_cost(historical), ranked(historical) * models::serving_cost::kHistoricalNs / 1000.0,
+              1e-9 * predict_cost(historical));
+  // The cost is a report, not a cause: the same model with either cost mode makes the same run.
+  EXPECT_EQ(fixed.summary.totals.clicks, logistic.summary.totals.clicks);
+  EXPECT_EQ(fixed.summary.totals.funnel_cost_us[2], logistic.summary.totals.funnel_cost_us[2]);
 }
 
 }  // namespace

@@ -89,6 +89,8 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(funnel.prerank_cost_us);
   ADSIM_EXPECT_FIELD(funnel.rank_cost_us);
   ADSIM_EXPECT_FIELD(funnel.predict_cost_us);
+  ADSIM_EXPECT_FIELD(funnel.predict_cost);
+  ADSIM_EXPECT_FIELD(funnel.measured_cost_scale);
   ADSIM_EXPECT_FIELD(auction.mechanism);
   ADSIM_EXPECT_FIELD(auction.slots);
   ADSIM_EXPECT_FIELD(auction.position_factors);
@@ -782,11 +784,11 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 172u);
+  EXPECT_EQ(scenario_schema().size(), 174u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
   EXPECT_EQ(sizeof(core::WorldSpec), 296u);
   EXPECT_EQ(sizeof(core::TrafficSpec), 64u);
-  EXPECT_EQ(sizeof(core::FunnelSpec), 40u);
+  EXPECT_EQ(sizeof(core::FunnelSpec), 80u);
   EXPECT_EQ(sizeof(AuctionSpec), 208u);
   EXPECT_EQ(sizeof(models::GroundTruthParams), 280u);
   EXPECT_EQ(sizeof(ModelSpec), 328u);

@@ -617,7 +617,10 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
         "ope_requests", "ope_matches", "ope_reward", "ope_true_value", "ope_weight", "ope_ips", "ope_ips_sq",
         "ope_dm", "ope_dr", "ope_dr_sq",
         // version 7
-        "prediction_log_rate", "prediction_samples", "smart_pacing_error"}) {
+        "prediction_log_rate", "prediction_samples", "smart_pacing_error",
+        // version 8
+        "model_prior_predictions", "model_retrains", "model_window_examples", "model_train_wall_seconds",
+        "model_staleness_seconds"}) {
     const std::string null_value = std::string(" ") + column + "=NULL";
     ASSERT_NE(dump.find(null_value), std::string::npos) << column;
     for (auto at = dump.find(null_value); at != std::string::npos; at = dump.find(null_value))

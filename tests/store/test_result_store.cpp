@@ -337,6 +337,8 @@ core::RunSummary make_summary(const std::vector<core::IntervalMetrics>& interval
   s.arms[0] = core::ArmTotals{2'501, 30'000, 120'000, 3'600, core::Money::from_micros(1'234'567'891)};
   s.arms[1] = core::ArmTotals{2'499, 29'000, 231'000, 4'100, core::Money::from_micros(1'500'000'003)};
   s.smart_pacing_error = a.smart_pacing_error;
+  s.prior_predictions = 9'007'199'254'740'993ULL;  // above 2^53: stored as an integer, not a double
+  s.model_training = core::ModelTrainingStats{96, 200'001, 1.0 / 3.0 + 1e-9, 1'800.0 + 0.1};
   s.off_policy = core::OffPolicyTotals{30'000, 21'000, 1'234.0, 1'301.5, 29'876.25, 1'250.125, 9'001.5,
                                        1'111.75, 1'280.0 + 1.0 / 3.0, 8'765.0 + 0.1};
   return s;
@@ -678,6 +680,11 @@ TEST(ResultStoreRoundTrip, FakeRunRoundTripsExactly) {
   EXPECT_EQ(run.auction_samples, 3u);
   EXPECT_EQ(run.prediction_samples, 0u);
   EXPECT_TRUE(same_double(run.smart_pacing_error, summary.smart_pacing_error));
+  EXPECT_EQ(run.prior_predictions, summary.prior_predictions);
+  EXPECT_EQ(run.model_training.retrains, summary.model_training.retrains);
+  EXPECT_EQ(run.model_training.last_window_examples, summary.model_training.last_window_examples);
+  EXPECT_EQ(run.model_training.train_wall_seconds, summary.model_training.train_wall_seconds);
+  EXPECT_EQ(run.model_training.mean_staleness_seconds, summary.model_training.mean_staleness_seconds);
   EXPECT_EQ(run.users, summary.users);
   EXPECT_EQ(run.active_users, summary.active_users);
   EXPECT_EQ(run.mean_fatigue, summary.mean_fatigue);
@@ -1341,7 +1348,7 @@ TEST(ResultStoreDeterminism, IdenticalRunsDumpIdenticalRows) {
                              "mean_p=NULL", "explore_revenue_micros=9007199254740995", "pacing_rms_error=NULL",
                              "sum_price_micros=1e-300"})
     EXPECT_NE(dump_a.find(needle), std::string::npos) << needle;
-  for (const char* absent : {"run_id=", "started_at=", "finished_at=", "wall_seconds="})
+  for (const char* absent : {"run_id=", "started_at=", "finished_at=", "wall_seconds=", "model_train_wall_seconds="})
     EXPECT_EQ(dump_a.find(absent), std::string::npos) << absent;
   // The same text from another connection, and a different seed gives a different dump.
   auto reader = ResultStore::open(store.path(), ResultStore::Mode::kReadOnly);
