@@ -1,0 +1,278 @@
+#include "models/gbdt_lr_ctr_model.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include <Eigen/Core>
+
+namespace adsim::models {
+namespace {
+
+constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
+constexpr std::size_t kF = kTreeFeatures;
+
+LearnerConfig continuous(LearnerConfig c) {
+  c.refresh_interval = 0;  // the model buffers for refresh() itself (see GbdtLrConfig::learner)
+  return c;
+}
+
+}  // namespace
+
+GbdtLrCtrModel::GbdtLrCtrModel(const core::World& world, GbdtLrConfig config, core::Rng downsample_rng)
+    : config_(config), learner_(world, continuous(config.learner), LearnTarget::kClick, downsample_rng) {
+  if (config.window_examples < 1 || config.min_examples < 1 || config.min_examples > config.window_examples)
+    throw std::invalid_argument("gbdt_lr: need 1 <= min_examples <= window_examples");
+  if (config.interval <= 0 || config.train_delay < 0)
+    throw std::invalid_argument("gbdt_lr: need a training interval > 0 and a training delay >= 0");
+  if (config.trees.trees < 1 || config.trees.depth < 1 || config.trees.depth > 12)
+    throw std::invalid_argument("gbdt_lr: need at least one tree and a depth in [1, 12]");
+  if (config.learner.refresh_interval < 0) throw std::invalid_argument("gbdt_lr: refresh_interval must be >= 0");
+  serving_offset_ = static_cast<float>(learner_.prior_offset() + learner_.logit_offset());
+  const std::size_t ads = world.ads.size();
+  const FeatureConfig& fc = config.learner.features;
+  const auto empty_rate = static_cast<float>(fc.counter_prior_rate);  // smoothed rate of an ad never learnt from
+  ad_columns_.assign(ads * kTreeAdFeatures, 0.0f);
+  for (std::size_t a = 0; a < ads; ++a) {
+    float* c = &ad_columns_[a * kTreeAdFeatures];
+    const core::CampaignId campaign = world.ads.campaign[a];
+    c[kTreeCategory - kTreeCategory] = world.ads.category[a];
+    c[kTreeCampaign - kTreeCategory] = static_cast<float>(campaign);
+    c[kTreeAdvertiser - kTreeCategory] =
+        campaign < world.campaigns.size() ? static_cast<float>(world.campaigns[campaign].advertiser) : kMissing;
+    c[kTreeShortCtr - kTreeCategory] = empty_rate;
+    c[kTreeLongCtr - kTreeCategory] = empty_rate;
+  }
+  next_training_ = config.interval;
+  window_rows_.assign(config.window_examples * kF, 0.0f);
+  window_labels_.assign(config.window_examples, 0.0f);
+  window_base_logits_.assign(config.window_examples, 0.0f);
+}
+
+void GbdtLrCtrModel::maybe_sweep(core::SimTime now) {
+  if (now - last_sweep_ < config_.learner.counter_sweep_interval) return;
+  const FeatureConfig& fc = config_.learner.features;
+  const double m = fc.counter_prior_strength, prior = m * fc.counter_prior_rate;
+  const AdCounters& counters = learner_.counters();
+  for (std::size_t a = 0; a < counters.size(); ++a) {
+    const auto ad = static_cast<core::AdId>(a);
+    if (counters.impressions(ad) == 0) continue;  // still the empty counters' columns
+    const AdCounterView v = counters.view(ad, now);
+    float* c = &ad_columns_[a * kTreeAdFeatures];
+    c[kTreeShortCtr - kTreeCategory] = static_cast<float>((v.short_positives + prior) / (v.short_impressions + m));
+    c[kTreeLongCtr - kTreeCategory] = static_cast<float>((v.long_positives + prior) / (v.long_impressions + m));
+    c[kTreeShortCount - kTreeCategory] = static_cast<float>(std::log2(1.0 + v.short_impressions));
+    c[kTreeLongCount - kTreeCategory] = static_cast<float>(std::log2(1.0 + v.long_impressions));
+  }
+  last_sweep_ = now;
+}
+
+void GbdtLrCtrModel::request_row(const UserContext& u, float* row) const {
+  const bool search = u.surface == core::Surface::kSearch;
+  row[kTreeRegion] = u.region;
+  row[kTreeAgeBand] = u.age_band;
+  row[kTreeDevice] = u.device;
+  row[kTreeHour] = u.hour;
+  row[kTreeSearch] = search ? 1.0f : 0.0f;
+  row[kTreeQueryCategory] = search && u.query_category != core::kNoQueryCategory ? static_cast<float>(u.query_category) : kMissing;
+  row[kTreeSlot] = config_.learner.features.position == PositionMode::kFeature ? static_cast<float>(u.slot) : 0.0f;
+  row[kTreeInterestCount] = static_cast<float>(std::popcount(u.interests));
+}
+
+void GbdtLrCtrModel::candidate_rows(const UserContext& u, std::span<const core::AdId> ads) {
+  if (rows_.size() < ads.size() * kF) rows_.resize(ads.size() * kF);  // grows to the largest batch once
+  std::array<float, kTreeRequestFeatures> shared{};
+  request_row(u, shared.data());
+  const bool search = u.surface == core::Surface::kSearch;
+  for (std::size_t k = 0; k < ads.size(); ++k) {
+    float* row = &rows_[k * kF];
+    std::copy(shared.begin(), shared.end(), row);
+    const float* ad = &ad_columns_[std::size_t{ads[k]} * kTreeAdFeatures];
+    std::copy_n(ad, kTreeAdFeatures, row + kTreeCategory);
+    const auto category = static_cast<std::uint16_t>(ad[0]);
+    row[kTreeInterestMatch] = category < 64 && ((u.interests >> category) & 1u) != 0 ? 1.0f : 0.0f;
+    row[kTreeQueryMatch] = search ? (category == u.query_category ? 1.0f : 0.0f) : kMissing;
+  }
+}
+
+void GbdtLrCtrModel::tree_row(const UserContext& user, core::SimTime now, core::AdId ad, std::span<float, kTreeFeatures> row) {
+  if (ad >= learner_.extractor().ads()) throw std::out_of_range("gbdt_lr: ad id outside the catalog");
+  maybe_sweep(now);
+  const core::AdId one[1] = {ad};
+  candidate_rows(user, one);
+  std::copy_n(rows_.data(), kF, row.data());
+}
+
+// Trees outside, candidates inside: one tree's few hundred bytes stay in L1 while every candidate
+// walks it, and the candidates' walks are independent chains the core overlaps.
+void GbdtLrCtrModel::add_leaf_logits(std::size_t n, std::span<float> logit) const {
+  const float* w = leaf_ftrl_->weights();
+  for (int t = 0; t < forest_.trees(); ++t)
+    for (std::size_t k = 0; k < n; ++k) logit[k] += w[leaf_slot(t, forest_.leaf_position(t, &rows_[k * kF]))];
+}
+
+void GbdtLrCtrModel::predict(const core::RequestContext& request, std::span<const core::AdId> ads, std::span<float> pctr) {
+  maybe_activate(request.time);
+  const UserContext u = UserContext::of_request(request, config_.learner.features.reference_slot);
+  learner_.predict_logits(u, request.time, ads, pctr);  // checks the ads and sizes
+  if (!forest_.empty()) {
+    maybe_sweep(request.time);
+    candidate_rows(u, ads);
+    add_leaf_logits(ads.size(), pctr);
+    staleness_sum_ += static_cast<double>(ads.size()) * core::to_seconds(request.time - forest_newest_example_);
+    staleness_count_ += ads.size();
+  }
+  Eigen::Map<Eigen::ArrayXf> x(pctr.data(), static_cast<Eigen::Index>(pctr.size()));
+  x = (x + serving_offset_).logistic();  // as HashedLogisticLearner::predict
+  if (learner_.examples_trained() == 0) prior_predictions_ += pctr.size();
+}
+
+void GbdtLrCtrModel::learn(std::span<const core::LabeledExample> examples) {
+  if (config_.learner.refresh_interval == 0) return learn_now(examples);
+  for (const core::LabeledExample& e : examples)  // refused whole, as the learner would
+    if (e.impression.ad >= learner_.extractor().ads()) throw std::out_of_range("gbdt_lr: ad id outside the catalog");
+  buffered_.insert(buffered_.end(), examples.begin(), examples.end());
+}
+
+void GbdtLrCtrModel::refresh(core::SimTime now) {
+  learn_now(buffered_);
+  buffered_.clear();
+  maybe_activate(now);
+}
+
+// One batch of released examples: their rows at the logged slot, their leaves' logits under the
+// serving trees, one joint FTRL step each (the learner's features and the leaves), then the kept
+// ones enter the trees' window.
+void GbdtLrCtrModel::learn_now(std::span<const core::LabeledExample> examples) {
+  if (examples.empty()) return;
+  for (const core::LabeledExample& e : examples)  // before anything changes: a bad batch is refused whole
+    if (e.impression.ad >= learner_.extractor().ads()) throw std::out_of_range("gbdt_lr: ad id outside the catalog");
+  const core::SimTime now = examples.back().released_at;
+  maybe_activate(now);
+  maybe_sweep(now);
+  const std::size_t n = examples.size();
+  if (rows_.size() < n * kF) rows_.resize(n * kF);
+  extra_.assign(n, 0.0f);
+  trained_logit_.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const core::LoggedImpression& i = examples[k].impression;
+    const UserContext u = UserContext::of_impression(i, learner_.extractor().interests_of(i.user));
+    float* row = &rows_[k * kF];
+    request_row(u, row);
+    const float* ad = &ad_columns_[std::size_t{i.ad} * kTreeAdFeatures];
+    std::copy_n(ad, kTreeAdFeatures, row + kTreeCategory);
+    const auto category = static_cast<std::uint16_t>(ad[0]);
+    row[kTreeInterestMatch] = category < 64 && ((u.interests >> category) & 1u) != 0 ? 1.0f : 0.0f;
+    row[kTreeQueryMatch] = u.surface == core::Surface::kSearch ? (category == u.query_category ? 1.0f : 0.0f) : kMissing;
+  }
+  const auto trees = static_cast<std::size_t>(forest_.trees());
+  if (trees > 0) {
+    slots_.resize(n * trees);
+    const float* w = leaf_ftrl_->weights();
+    for (std::size_t k = 0; k < n; ++k)
+      for (std::size_t t = 0; t < trees; ++t) {
+        const std::uint32_t slot = leaf_slot(static_cast<int>(t), forest_.leaf_position(static_cast<int>(t), &rows_[k * kF]));
+        slots_[k * trees + t] = slot;
+        extra_[k] += w[slot];
+      }
+  }
+  learner_.learn(examples, extra_, trained_logit_);
+  const double prior = learner_.prior_offset();
+  for (std::size_t k = 0; k < n; ++k) {
+    const float logit = trained_logit_[k];
+    if (std::isnan(logit)) continue;  // a negative the downsampling dropped
+    const bool y = examples[k].clicked;
+    // The learner's own step's gradient, to the letter (HashedLogisticLearner::learn).
+    if (trees > 0) leaf_ftrl_->apply_gradient({&slots_[k * trees], trees}, sigmoid(static_cast<double>(logit) + prior) - (y ? 1.0 : 0.0));
+    push_window(&rows_[k * kF], y, logit - extra_[k] + static_cast<float>(prior), examples[k].released_at);
+  }
+  maybe_train(now);
+}
+
+void GbdtLrCtrModel::push_window(const float* row, bool label, float base_logit, core::SimTime t) {
+  std::copy_n(row, kF, &window_rows_[window_head_ * kF]);
+  window_labels_[window_head_] = label ? 1.0f : 0.0f;
+  window_base_logits_[window_head_] = base_logit;
+  window_head_ = (window_head_ + 1) % config_.window_examples;
+  window_count_ = std::min(window_count_ + 1, config_.window_examples);
+  window_newest_ = std::max(window_newest_, t);
+}
+
+void GbdtLrCtrModel::window(std::vector<float>& rows, std::vector<float>& labels, std::vector<float>* base_logits) const {
+  rows.clear();
+  labels.clear();
+  if (base_logits != nullptr) base_logits->clear();
+  const std::size_t cap = config_.window_examples;
+  const std::size_t first = window_count_ < cap ? 0 : window_head_;
+  for (std::size_t j = 0; j < window_count_; ++j) {
+    const std::size_t at = (first + j) % cap;
+    rows.insert(rows.end(), &window_rows_[at * kF], &window_rows_[at * kF] + kF);
+    labels.push_back(window_labels_[at]);
+    if (base_logits != nullptr) base_logits->push_back(window_base_logits_[at]);
+  }
+}
+
+// The new trees' leaf weights, learnt before they serve: one FTRL pass over the window, oldest
+// first, each example's logit being what the learner's own features gave it when it was learnt
+// plus the new leaves' weights. The leaves then start as a correction to the LR that already holds
+// what the window taught it, instead of at 0 (which would drop their whole contribution at every
+// refresh until the LR relearnt it).
+Ftrl GbdtLrCtrModel::warm_leaf_weights(const FlatForest& forest, std::span<const float> rows, std::span<const float> labels,
+                                       std::span<const float> base_logits) const {
+  const auto trees = static_cast<std::size_t>(forest.trees());
+  Ftrl ftrl(1, config_.learner.ftrl, trees * forest.ids_per_tree());
+  std::vector<std::uint32_t> slots(trees);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    for (std::size_t t = 0; t < trees; ++t) {
+      const auto tree = static_cast<int>(t);
+      const std::uint32_t position = forest.leaf_position(tree, &rows[i * kF]);
+      slots[t] = static_cast<std::uint32_t>(t) * forest.ids_per_tree() + static_cast<std::uint32_t>(forest.leaf_id(tree, position));
+    }
+    const double logit = static_cast<double>(base_logits[i]) + ftrl.partial_logit(slots);
+    ftrl.apply_gradient(slots, sigmoid(logit) - static_cast<double>(labels[i]));
+  }
+  return ftrl;
+}
+
+// Trains on the window when a training is due. The wall time is measured and reported only: the
+// trees serve from now + train_delay in simulated time, however long training took.
+void GbdtLrCtrModel::maybe_train(core::SimTime now) {
+  if (now < next_training_ || pending_ || window_count_ < config_.min_examples) return;
+  std::vector<float> rows, labels, base_logits;
+  window(rows, labels, &base_logits);
+  const auto start = std::chrono::steady_clock::now();
+  GbdtParams params = config_.trees;
+  params.seed = config_.trees.seed + generation_;
+  pending_ = GbdtBooster::train(rows, labels, kTreeFeatures, params).forest();
+  pending_leaf_ftrl_.emplace(warm_leaf_weights(*pending_, rows, labels, base_logits));
+  stats_.train_wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  pending_at_ = now + config_.train_delay;
+  pending_newest_example_ = window_newest_;
+  pending_examples_ = window_count_;
+  while (next_training_ <= now) next_training_ += config_.interval;
+}
+
+// Puts trained trees into service with the leaf weights learnt for them from the window (the old
+// leaves' weights mean nothing for the new trees and go); the learner's own weights carry on.
+void GbdtLrCtrModel::maybe_activate(core::SimTime now) {
+  if (!pending_ || now < pending_at_) return;
+  forest_ = std::move(*pending_);
+  pending_.reset();
+  leaf_ftrl_ = std::move(pending_leaf_ftrl_);
+  pending_leaf_ftrl_.reset();
+  ++generation_;
+  forest_newest_example_ = pending_newest_example_;
+  ++stats_.retrains;
+  stats_.last_window_examples = pending_examples_;
+}
+
+core::ModelTrainingStats GbdtLrCtrModel::training_stats() const {
+  core::ModelTrainingStats s = stats_;
+  s.mean_staleness_seconds = staleness_count_ > 0 ? staleness_sum_ / static_cast<double>(staleness_count_) : 0.0;
+  return s;
+}
+
+}  // namespace adsim::models
