@@ -33,17 +33,31 @@ class FlatForest {
   // Ids a leaf can have in a tree: XGBoost numbers a tree of depth ≤ d's nodes below 2^(d+1) − 1.
   std::uint32_t ids_per_tree() const { return (std::uint32_t{2} << depth_) - 1; }
 
+  struct Node {
+    float threshold = 0.0f;
+    std::uint16_t feature = 0;
+    std::uint16_t default_right = 0;
+  };
+  // Tree t's split nodes, in heap order, and one step down from node i for `row`.
+  const Node* tree(int t) const { return &nodes_[static_cast<std::size_t>(t) * static_cast<std::size_t>(splits_)]; }
+  int splits() const { return splits_; }
+  static std::uint32_t step(const Node* tree, std::uint32_t i, const float* row) {
+    const Node& n = tree[i];
+    const float x = row[n.feature];
+    // x != x: NaN. Both comparisons are false for NaN, so it goes right only by default.
+    const std::uint32_t right = static_cast<std::uint32_t>(x >= n.threshold) | (n.default_right & static_cast<std::uint32_t>(x != x));
+    return 2 * i + 1 + right;
+  }
+  // The same for a row known to hold no NaN (the default direction cannot apply): one compare.
+  static std::uint32_t step_finite(const Node* tree, std::uint32_t i, const float* row) {
+    const Node& n = tree[i];
+    return 2 * i + 1 + static_cast<std::uint32_t>(row[n.feature] >= n.threshold);
+  }
   // The leaf position (0 .. 2^d − 1) `row` (features() floats, NaN = missing) reaches in tree t.
   std::uint32_t leaf_position(int t, const float* row) const {
-    const Node* node = &nodes_[static_cast<std::size_t>(t) * static_cast<std::size_t>(splits_)];
+    const Node* nodes = tree(t);
     std::uint32_t i = 0;
-    for (int level = 0; level < depth_; ++level) {
-      const Node& n = node[i];
-      const float x = row[n.feature];
-      // x != x: NaN. Both comparisons are false for NaN, so it goes right only by default.
-      const std::uint32_t right = static_cast<std::uint32_t>(x >= n.threshold) | (n.default_right & static_cast<std::uint32_t>(x != x));
-      i = 2 * i + 1 + right;
-    }
+    for (int level = 0; level < depth_; ++level) i = step(nodes, i, row);
     return i - static_cast<std::uint32_t>(splits_);
   }
   // XGBoost's node id of the leaf at a position of tree t.
@@ -54,11 +68,6 @@ class FlatForest {
   void leaves(const float* row, std::span<std::int32_t> out) const;
 
  private:
-  struct Node {
-    float threshold = 0.0f;
-    std::uint16_t feature = 0;
-    std::uint16_t default_right = 0;
-  };
   void add_tree(const void* tree_json);
 
   int trees_ = 0;

@@ -1,6 +1,7 @@
 #include "models/gbdt_lr_ctr_model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -12,7 +13,10 @@
 namespace adsim::models {
 namespace {
 
-constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
+// What a row holds where a value does not apply (the query columns of a feed request): a number
+// below every real value rather than NaN, so the model's rows never hold NaN and their walk needs
+// no missing-value test (FlatForest::step_finite); XGBoost learns a split below 0 for it.
+constexpr float kNotApplicable = -1.0f;
 constexpr std::size_t kF = kTreeFeatures;
 
 LearnerConfig continuous(LearnerConfig c) {
@@ -42,7 +46,7 @@ GbdtLrCtrModel::GbdtLrCtrModel(const core::World& world, GbdtLrConfig config, co
     c[kTreeCategory - kTreeCategory] = world.ads.category[a];
     c[kTreeCampaign - kTreeCategory] = static_cast<float>(campaign);
     c[kTreeAdvertiser - kTreeCategory] =
-        campaign < world.campaigns.size() ? static_cast<float>(world.campaigns[campaign].advertiser) : kMissing;
+        campaign < world.campaigns.size() ? static_cast<float>(world.campaigns[campaign].advertiser) : kNotApplicable;
     c[kTreeShortCtr - kTreeCategory] = empty_rate;
     c[kTreeLongCtr - kTreeCategory] = empty_rate;
   }
@@ -77,7 +81,7 @@ void GbdtLrCtrModel::request_row(const UserContext& u, float* row) const {
   row[kTreeDevice] = u.device;
   row[kTreeHour] = u.hour;
   row[kTreeSearch] = search ? 1.0f : 0.0f;
-  row[kTreeQueryCategory] = search && u.query_category != core::kNoQueryCategory ? static_cast<float>(u.query_category) : kMissing;
+  row[kTreeQueryCategory] = search && u.query_category != core::kNoQueryCategory ? static_cast<float>(u.query_category) : kNotApplicable;
   row[kTreeSlot] = config_.learner.features.position == PositionMode::kFeature ? static_cast<float>(u.slot) : 0.0f;
   row[kTreeInterestCount] = static_cast<float>(std::popcount(u.interests));
 }
@@ -86,16 +90,21 @@ void GbdtLrCtrModel::candidate_rows(const UserContext& u, std::span<const core::
   if (rows_.size() < ads.size() * kF) rows_.resize(ads.size() * kF);  // grows to the largest batch once
   std::array<float, kTreeRequestFeatures> shared{};
   request_row(u, shared.data());
-  const bool search = u.surface == core::Surface::kSearch;
   for (std::size_t k = 0; k < ads.size(); ++k) {
     float* row = &rows_[k * kF];
     std::copy(shared.begin(), shared.end(), row);
-    const float* ad = &ad_columns_[std::size_t{ads[k]} * kTreeAdFeatures];
-    std::copy_n(ad, kTreeAdFeatures, row + kTreeCategory);
-    const auto category = static_cast<std::uint16_t>(ad[0]);
-    row[kTreeInterestMatch] = category < 64 && ((u.interests >> category) & 1u) != 0 ? 1.0f : 0.0f;
-    row[kTreeQueryMatch] = search ? (category == u.query_category ? 1.0f : 0.0f) : kMissing;
+    ad_part(u, ads[k], row);
   }
+}
+
+// The ad's columns and the pair's, after a row's request part.
+void GbdtLrCtrModel::ad_part(const UserContext& u, core::AdId ad, float* row) const {
+  const float* columns = &ad_columns_[std::size_t{ad} * kTreeAdFeatures];
+  std::copy_n(columns, kTreeAdFeatures, row + kTreeCategory);
+  const auto category = static_cast<std::uint16_t>(columns[0]);
+  row[kTreeInterestMatch] = category < 64 && ((u.interests >> category) & 1u) != 0 ? 1.0f : 0.0f;
+  row[kTreeQueryMatch] =
+      u.surface == core::Surface::kSearch ? (category == u.query_category ? 1.0f : 0.0f) : kNotApplicable;
 }
 
 void GbdtLrCtrModel::tree_row(const UserContext& user, core::SimTime now, core::AdId ad, std::span<float, kTreeFeatures> row) {
@@ -107,11 +116,31 @@ void GbdtLrCtrModel::tree_row(const UserContext& user, core::SimTime now, core::
 }
 
 // Trees outside, candidates inside: one tree's few hundred bytes stay in L1 while every candidate
-// walks it, and the candidates' walks are independent chains the core overlaps.
+// walks it. A walk is a chain of dependent loads (node, then the row's value, then the next node),
+// so blocks of kBlock candidates step down a level together: kBlock independent chains in flight.
 void GbdtLrCtrModel::add_leaf_logits(std::size_t n, std::span<float> logit) const {
+  constexpr std::size_t kBlock = 8;
   const float* w = leaf_ftrl_->weights();
-  for (int t = 0; t < forest_.trees(); ++t)
-    for (std::size_t k = 0; k < n; ++k) logit[k] += w[leaf_slot(t, forest_.leaf_position(t, &rows_[k * kF]))];
+  const int depth = forest_.depth();
+  const auto leaves = std::size_t{1} << depth;
+  const float* rows = rows_.data();
+  for (int t = 0; t < forest_.trees(); ++t) {
+    const FlatForest::Node* tree = forest_.tree(t);
+    // Leaf position → slot, offset by the split nodes so a walk's final node index reads it.
+    const std::uint32_t* slot = &leaf_slots_[static_cast<std::size_t>(t) * leaves] - forest_.splits();
+    std::size_t k = 0;
+    for (; k + kBlock <= n; k += kBlock) {
+      std::array<std::uint32_t, kBlock> i{};
+      for (int level = 0; level < depth; ++level)
+        for (std::size_t j = 0; j < kBlock; ++j) i[j] = FlatForest::step_finite(tree, i[j], rows + (k + j) * kF);
+      for (std::size_t j = 0; j < kBlock; ++j) logit[k + j] += w[slot[i[j]]];
+    }
+    for (; k < n; ++k) {
+      std::uint32_t i = 0;
+      for (int level = 0; level < depth; ++level) i = FlatForest::step_finite(tree, i, rows + k * kF);
+      logit[k] += w[slot[i]];
+    }
+  }
 }
 
 void GbdtLrCtrModel::predict(const core::RequestContext& request, std::span<const core::AdId> ads, std::span<float> pctr) {
@@ -162,11 +191,7 @@ void GbdtLrCtrModel::learn_now(std::span<const core::LabeledExample> examples) {
     const UserContext u = UserContext::of_impression(i, learner_.extractor().interests_of(i.user));
     float* row = &rows_[k * kF];
     request_row(u, row);
-    const float* ad = &ad_columns_[std::size_t{i.ad} * kTreeAdFeatures];
-    std::copy_n(ad, kTreeAdFeatures, row + kTreeCategory);
-    const auto category = static_cast<std::uint16_t>(ad[0]);
-    row[kTreeInterestMatch] = category < 64 && ((u.interests >> category) & 1u) != 0 ? 1.0f : 0.0f;
-    row[kTreeQueryMatch] = u.surface == core::Surface::kSearch ? (category == u.query_category ? 1.0f : 0.0f) : kMissing;
+    ad_part(u, i.ad, row);
   }
   const auto trees = static_cast<std::size_t>(forest_.trees());
   if (trees > 0) {
@@ -263,6 +288,10 @@ void GbdtLrCtrModel::maybe_activate(core::SimTime now) {
   pending_.reset();
   leaf_ftrl_ = std::move(pending_leaf_ftrl_);
   pending_leaf_ftrl_.reset();
+  const auto leaves = std::uint32_t{1} << forest_.depth();
+  leaf_slots_.resize(static_cast<std::size_t>(forest_.trees()) * leaves);
+  for (int t = 0; t < forest_.trees(); ++t)
+    for (std::uint32_t p = 0; p < leaves; ++p) leaf_slots_[static_cast<std::size_t>(t) * leaves + p] = leaf_slot(t, p);
   ++generation_;
   forest_newest_example_ = pending_newest_example_;
   ++stats_.retrains;

@@ -18,12 +18,12 @@ namespace adsim::models {
 // The dense columns the trees split on: what the hashed LR sees, as numbers a tree can cut.
 enum TreeFeature : int {
   // the request (shared by its candidates)
-  kTreeRegion, kTreeAgeBand, kTreeDevice, kTreeHour, kTreeSearch, kTreeQueryCategory /* NaN on feed */,
+  kTreeRegion, kTreeAgeBand, kTreeDevice, kTreeHour, kTreeSearch, kTreeQueryCategory /* -1 on feed */,
   kTreeSlot, kTreeInterestCount,
   // the ad (cached per ad; its counters re-read every counter sweep)
   kTreeCategory, kTreeCampaign, kTreeAdvertiser, kTreeShortCtr, kTreeLongCtr, kTreeShortCount, kTreeLongCount,
   // the pair
-  kTreeInterestMatch /* ad category ∈ user interests */, kTreeQueryMatch /* ad category = query's; NaN on feed */,
+  kTreeInterestMatch /* ad category ∈ user interests */, kTreeQueryMatch /* ad category = query's; -1 on feed */,
   kTreeFeatures
 };
 inline constexpr int kTreeRequestFeatures = kTreeCategory;
@@ -80,6 +80,7 @@ class GbdtLrCtrModel final : public core::CtrModel {
   void maybe_sweep(core::SimTime now);
   void maybe_train(core::SimTime now);
   void request_row(const UserContext& user, float* row) const;
+  void ad_part(const UserContext& user, core::AdId ad, float* row) const;
   void candidate_rows(const UserContext& user, std::span<const core::AdId> ads);
   void add_leaf_logits(std::size_t n, std::span<float> logit) const;
   void push_window(const float* row, bool label, float base_logit, core::SimTime t);
@@ -99,6 +100,7 @@ class GbdtLrCtrModel final : public core::CtrModel {
   // and the trees trained but not yet serving with theirs.
   FlatForest forest_;
   std::optional<Ftrl> leaf_ftrl_;
+  std::vector<std::uint32_t> leaf_slots_;  // trees × 2^depth: leaf_slot() of each position
   std::uint64_t generation_ = 0;
   core::SimTime forest_newest_example_ = 0;
   std::optional<FlatForest> pending_;
