@@ -88,7 +88,7 @@ void GbdtLrCtrModel::request_row(const UserContext& u, float* row) const {
 
 void GbdtLrCtrModel::candidate_rows(const UserContext& u, std::span<const core::AdId> ads) {
   if (rows_.size() < ads.size() * kF) rows_.resize(ads.size() * kF);  // grows to the largest batch once
-  std::array<float, kTreeRequestFeatures> shared{};
+  std::array<float, kTreeRequestFeatures>& shared = request_row_;
   request_row(u, shared.data());
   for (std::size_t k = 0; k < ads.size(); ++k) {
     float* row = &rows_[k * kF];
@@ -115,31 +115,47 @@ void GbdtLrCtrModel::tree_row(const UserContext& user, core::SimTime now, core::
   std::copy_n(rows_.data(), kF, row.data());
 }
 
-// Trees outside, candidates inside: one tree's few hundred bytes stay in L1 while every candidate
-// walks it. A walk is a chain of dependent loads (node, then the row's value, then the next node),
-// so blocks of kBlock candidates step down a level together: kBlock independent chains in flight.
-void GbdtLrCtrModel::add_leaf_logits(std::size_t n, std::span<float> logit) const {
+namespace {
+
+// Walks rows [0, n) (kTreeFeatures floats each, no NaN) down one tree from node `start` for `steps`
+// levels and calls leaf(k, node) with each row's final heap index. A walk is a chain of dependent
+// loads (node, the row's value, the next node), so blocks of kBlock rows step down a level
+// together: kBlock independent chains in flight.
+template <typename Leaf>
+void walk(const FlatForest::Node* tree, std::uint32_t start, int steps, const float* rows, std::size_t n, Leaf&& leaf) {
   constexpr std::size_t kBlock = 8;
+  std::size_t k = 0;
+  for (; k + kBlock <= n; k += kBlock) {
+    std::array<std::uint32_t, kBlock> i;
+    i.fill(start);
+    for (int s = 0; s < steps; ++s)
+      for (std::size_t j = 0; j < kBlock; ++j) i[j] = FlatForest::step_finite(tree, i[j], rows + (k + j) * kF);
+    for (std::size_t j = 0; j < kBlock; ++j) leaf(k + j, i[j]);
+  }
+  for (; k < n; ++k) {
+    std::uint32_t i = start;
+    for (int s = 0; s < steps; ++s) i = FlatForest::step_finite(tree, i, rows + k * kF);
+    leaf(k, i);
+  }
+}
+
+}  // namespace
+
+// Trees outside, candidates inside: one tree's few hundred bytes stay in L1 while every candidate
+// walks it. Each tree's top splits on request columns (often the slot, always served at the
+// reference slot, and the padding's always-left splits) send every candidate the same way: they are
+// walked once for the request, and the candidates start below them.
+void GbdtLrCtrModel::add_leaf_logits(std::size_t n, std::span<float> logit) const {
   const float* w = leaf_ftrl_->weights();
   const int depth = forest_.depth();
-  const auto leaves = std::size_t{1} << depth;
-  const float* rows = rows_.data();
   for (int t = 0; t < forest_.trees(); ++t) {
     const FlatForest::Node* tree = forest_.tree(t);
-    // Leaf position → slot, offset by the split nodes so a walk's final node index reads it.
-    const std::uint32_t* slot = &leaf_slots_[static_cast<std::size_t>(t) * leaves] - forest_.splits();
-    std::size_t k = 0;
-    for (; k + kBlock <= n; k += kBlock) {
-      std::array<std::uint32_t, kBlock> i{};
-      for (int level = 0; level < depth; ++level)
-        for (std::size_t j = 0; j < kBlock; ++j) i[j] = FlatForest::step_finite(tree, i[j], rows + (k + j) * kF);
-      for (std::size_t j = 0; j < kBlock; ++j) logit[k + j] += w[slot[i[j]]];
-    }
-    for (; k < n; ++k) {
-      std::uint32_t i = 0;
-      for (int level = 0; level < depth; ++level) i = FlatForest::step_finite(tree, i, rows + k * kF);
-      logit[k] += w[slot[i]];
-    }
+    const std::uint32_t* slot = node_slots(t);
+    std::uint32_t start = 0;
+    int level = 0;
+    for (; level < depth && tree[start].feature < kTreeRequestFeatures; ++level)
+      start = FlatForest::step_finite(tree, start, request_row_.data());
+    walk(tree, start, depth - level, rows_.data(), n, [&](std::size_t k, std::uint32_t i) { logit[k] += w[slot[i]]; });
   }
 }
 
@@ -197,12 +213,13 @@ void GbdtLrCtrModel::learn_now(std::span<const core::LabeledExample> examples) {
   if (trees > 0) {
     slots_.resize(n * trees);
     const float* w = leaf_ftrl_->weights();
-    for (std::size_t k = 0; k < n; ++k)
-      for (std::size_t t = 0; t < trees; ++t) {
-        const std::uint32_t slot = leaf_slot(static_cast<int>(t), forest_.leaf_position(static_cast<int>(t), &rows_[k * kF]));
-        slots_[k * trees + t] = slot;
-        extra_[k] += w[slot];
-      }
+    for (std::size_t t = 0; t < trees; ++t) {
+      const std::uint32_t* slot = node_slots(static_cast<int>(t));
+      walk(forest_.tree(static_cast<int>(t)), 0, forest_.depth(), rows_.data(), n, [&](std::size_t k, std::uint32_t i) {
+        slots_[k * trees + t] = slot[i];
+        extra_[k] += w[slot[i]];
+      });
+    }
   }
   learner_.learn(examples, extra_, trained_logit_);
   const double prior = learner_.prior_offset();

@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -83,6 +84,11 @@ class GbdtLrCtrModel final : public core::CtrModel {
   void ad_part(const UserContext& user, core::AdId ad, float* row) const;
   void candidate_rows(const UserContext& user, std::span<const core::AdId> ads);
   void add_leaf_logits(std::size_t n, std::span<float> logit) const;
+  // Tree t's leaf slots indexed by a walk's final heap index (2^d − 1 .. 2^(d+1) − 2).
+  const std::uint32_t* node_slots(int t) const {
+    const auto leaves = std::size_t{1} << forest_.depth();
+    return &leaf_slots_[static_cast<std::size_t>(t) * leaves] - forest_.splits();
+  }
   void push_window(const float* row, bool label, float base_logit, core::SimTime t);
   Ftrl warm_leaf_weights(const FlatForest& forest, std::span<const float> rows, std::span<const float> labels,
                          std::span<const float> base_logits) const;
@@ -118,7 +124,8 @@ class GbdtLrCtrModel final : public core::CtrModel {
   std::size_t window_count_ = 0;
   core::SimTime window_newest_ = 0;
 
-  // Scratch, reused: candidate rows, example logits and gradients, buffered examples.
+  // Scratch, reused: the request's columns and candidate rows, example logits and gradients, buffered examples.
+  std::array<float, kTreeRequestFeatures> request_row_{};
   std::vector<float> rows_;
   std::vector<float> extra_;
   std::vector<float> trained_logit_;
