@@ -288,7 +288,9 @@ void GbdtLrCtrModel::maybe_train(core::SimTime now) {
   const auto start = std::chrono::steady_clock::now();
   GbdtParams params = config_.trees;
   params.seed = config_.trees.seed + generation_;
-  pending_ = GbdtBooster::train(rows, labels, kTreeFeatures, params).forest();
+  pending_ = GbdtBooster::train(rows, labels, kTreeFeatures, params,
+                                config_.fit_residual ? std::span<const float>(base_logits) : std::span<const float>())
+                 .forest();
   pending_leaf_ftrl_.emplace(warm_leaf_weights(*pending_, rows, labels, base_logits));
   stats_.train_wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   pending_at_ = now + config_.train_delay;

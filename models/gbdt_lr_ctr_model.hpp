@@ -40,6 +40,10 @@ struct GbdtLrConfig {
   std::size_t min_examples = 2'000;      // ... once the window holds at least this many
   core::SimTime interval = 2 * core::kHour;        // a training every interval of simulated time
   core::SimTime train_delay = 10 * core::kMinute;  // trees trained at t serve from t + delay
+  // Trees boosted from the LR's own logit of each window example (they fit what the LR leaves
+  // unexplained) instead of from the labels alone (He et al.'s trees, which relearn what the LR
+  // already knows).
+  bool fit_residual = true;
 };
 
 // GBDT+LR (He et al., "Practical Lessons from Predicting Clicks on Ads at Facebook", ADKDD 2014):

@@ -36,7 +36,7 @@ void set(BoosterHandle b, const char* key, const std::string& value) {
 }  // namespace
 
 GbdtBooster GbdtBooster::train(std::span<const float> rows, std::span<const float> labels, int features,
-                               const GbdtParams& p) {
+                               const GbdtParams& p, std::span<const float> base_margin) {
   if (features < 1 || rows.size() != labels.size() * static_cast<std::size_t>(features) || labels.empty())
     throw std::invalid_argument("gbdt: need at least one row and one label per row of `features` columns");
   if (p.trees < 1 || p.depth < 1 || p.depth > 12 || !(p.learning_rate > 0.0) || p.min_child_weight < 0.0 || p.max_bin < 2)
@@ -44,6 +44,11 @@ GbdtBooster GbdtBooster::train(std::span<const float> rows, std::span<const floa
   Matrix data(rows, features);
   check(XGDMatrixSetFloatInfo(data.handle, "label", labels.data(), static_cast<bst_ulong>(labels.size())),
         "XGDMatrixSetFloatInfo");
+  if (!base_margin.empty()) {
+    if (base_margin.size() != labels.size()) throw std::invalid_argument("gbdt: one base margin per row");
+    check(XGDMatrixSetFloatInfo(data.handle, "base_margin", base_margin.data(), static_cast<bst_ulong>(base_margin.size())),
+          "XGDMatrixSetFloatInfo");
+  }
   BoosterHandle b = nullptr;
   check(XGBoosterCreate(&data.handle, 1, &b), "XGBoosterCreate");
   GbdtBooster booster(b, features, p);

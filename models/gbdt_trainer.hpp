@@ -11,7 +11,7 @@ namespace adsim::models {
 
 // Hyper-parameters of the boosted trees (XGBoost's gbtree with the hist method).
 struct GbdtParams {
-  int trees = 12;                 // boosting rounds, one tree each
+  int trees = 8;                  // boosting rounds, one tree each
   int depth = 4;                  // max_depth
   double learning_rate = 0.3;     // eta
   double min_child_weight = 5.0;  // minimum hessian sum of a leaf
@@ -24,8 +24,10 @@ struct GbdtParams {
 // Throws std::runtime_error with XGBoost's message if XGBoost fails.
 class GbdtBooster {
  public:
+  // `base_margin` (empty, or one logit per row): boost from these logits instead of the labels'
+  // mean, so the trees fit what they leave unexplained.
   static GbdtBooster train(std::span<const float> rows, std::span<const float> labels, int features,
-                           const GbdtParams& params);
+                           const GbdtParams& params, std::span<const float> base_margin = {});
   GbdtBooster(GbdtBooster&&) noexcept;
   GbdtBooster& operator=(GbdtBooster&&) noexcept;
   ~GbdtBooster();
