@@ -53,7 +53,7 @@ GbdtLrCtrModel::GbdtLrCtrModel(const core::World& world, GbdtLrConfig config, co
   next_training_ = config.interval;
   window_rows_.assign(config.window_examples * kF, 0.0f);
   window_labels_.assign(config.window_examples, 0.0f);
-  window_base_logits_.assign(config.window_examples, 0.0f);
+  window_impressions_.assign(config.window_examples, core::LoggedImpression{});
 }
 
 void GbdtLrCtrModel::maybe_sweep(core::SimTime now) {
@@ -229,15 +229,15 @@ void GbdtLrCtrModel::learn_now(std::span<const core::LabeledExample> examples) {
     const bool y = examples[k].clicked;
     // The learner's own step's gradient, to the letter (HashedLogisticLearner::learn).
     if (trees > 0) leaf_ftrl_->apply_gradient({&slots_[k * trees], trees}, sigmoid(static_cast<double>(logit) + prior) - (y ? 1.0 : 0.0));
-    push_window(&rows_[k * kF], y, logit - extra_[k] + static_cast<float>(prior), examples[k].released_at);
+    push_window(&rows_[k * kF], y, examples[k].impression, examples[k].released_at);
   }
   maybe_train(now);
 }
 
-void GbdtLrCtrModel::push_window(const float* row, bool label, float base_logit, core::SimTime t) {
+void GbdtLrCtrModel::push_window(const float* row, bool label, const core::LoggedImpression& impression, core::SimTime t) {
   std::copy_n(row, kF, &window_rows_[window_head_ * kF]);
   window_labels_[window_head_] = label ? 1.0f : 0.0f;
-  window_base_logits_[window_head_] = base_logit;
+  window_impressions_[window_head_] = impression;
   window_head_ = (window_head_ + 1) % config_.window_examples;
   window_count_ = std::min(window_count_ + 1, config_.window_examples);
   window_newest_ = std::max(window_newest_, t);
@@ -253,15 +253,16 @@ void GbdtLrCtrModel::window(std::vector<float>& rows, std::vector<float>& labels
     const std::size_t at = (first + j) % cap;
     rows.insert(rows.end(), &window_rows_[at * kF], &window_rows_[at * kF] + kF);
     labels.push_back(window_labels_[at]);
-    if (base_logits != nullptr) base_logits->push_back(window_base_logits_[at]);
+    if (base_logits != nullptr) base_logits->push_back(learner_.logit_logged(window_impressions_[at]));
   }
 }
 
 // The new trees' leaf weights, learnt before they serve: one FTRL pass over the window, oldest
-// first, each example's logit being what the learner's own features gave it when it was learnt
-// plus the new leaves' weights. The leaves then start as a correction to the LR that already holds
-// what the window taught it, instead of at 0 (which would drop their whole contribution at every
-// refresh until the LR relearnt it).
+// first, each example's logit being what the learner's own features give it now (the LR that has
+// learnt the window: scored as it was when it learnt each example, the residual would count again
+// what the LR learnt from it since, and the model over-predict) plus the new leaves' weights. The
+// leaves then start as a correction to that LR instead of at 0 (which would drop their whole
+// contribution at every refresh until the LR relearnt it).
 Ftrl GbdtLrCtrModel::warm_leaf_weights(const FlatForest& forest, std::span<const float> rows, std::span<const float> labels,
                                        std::span<const float> base_logits) const {
   const auto trees = static_cast<std::size_t>(forest.trees());

@@ -70,7 +70,7 @@ class GbdtLrCtrModel final : public core::CtrModel {
   const FlatForest& forest() const { return forest_; }
   std::uint64_t generation() const { return generation_; }
   // The examples the next training would see, row-major (kTreeFeatures columns), oldest first, and
-  // optionally the logit the learner's own features gave each when it was learnt (prior included).
+  // optionally the logit the learner's own features give each now (prior offset included).
   void window(std::vector<float>& rows, std::vector<float>& labels, std::vector<float>* base_logits = nullptr) const;
   // The dense row of a candidate, as serving builds it (tests).
   void tree_row(const UserContext& user, core::SimTime now, core::AdId ad, std::span<float, kTreeFeatures> row);
@@ -93,7 +93,7 @@ class GbdtLrCtrModel final : public core::CtrModel {
     const auto leaves = std::size_t{1} << forest_.depth();
     return &leaf_slots_[static_cast<std::size_t>(t) * leaves] - forest_.splits();
   }
-  void push_window(const float* row, bool label, float base_logit, core::SimTime t);
+  void push_window(const float* row, bool label, const core::LoggedImpression& impression, core::SimTime t);
   Ftrl warm_leaf_weights(const FlatForest& forest, std::span<const float> rows, std::span<const float> labels,
                          std::span<const float> base_logits) const;
 
@@ -123,7 +123,7 @@ class GbdtLrCtrModel final : public core::CtrModel {
   // The sliding window (a ring) of kept examples: rows, labels, release times.
   std::vector<float> window_rows_;
   std::vector<float> window_labels_;
-  std::vector<float> window_base_logits_;
+  std::vector<core::LoggedImpression> window_impressions_;  // to score with the LR as it is when training
   std::size_t window_head_ = 0;  // next slot to write
   std::size_t window_count_ = 0;
   core::SimTime window_newest_ = 0;

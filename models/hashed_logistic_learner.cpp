@@ -209,6 +209,13 @@ float HashedLogisticLearner::predict_logged(const core::LoggedImpression& impres
   return sigmoid(ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)}) + serving_offset_f_);
 }
 
+float HashedLogisticLearner::logit_logged(const core::LoggedImpression& impression) const {
+  std::array<std::uint32_t, kMaxFeatures> index{};
+  const UserContext u = UserContext::of_impression(impression, extractor_.interests_of(impression.user));
+  const int n = extractor_.extract(u, impression.ad, index);
+  return ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)}) + static_cast<float>(prior_offset_);
+}
+
 const RequestFeatures& HashedLogisticLearner::features_of(const core::LoggedImpression& i) {
   const UserContext u = UserContext::of_impression(i, extractor_.interests_of(i.user));
   const UserContext& c = example_context_;

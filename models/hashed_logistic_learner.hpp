@@ -82,6 +82,8 @@ class HashedLogisticLearner {
   void predict_logits(const UserContext& user, core::SimTime now, std::span<const core::AdId> ads, std::span<float> logit);
   // The model's current (recalibrated) prediction for a logged impression, at its logged slot.
   float predict_logged(const core::LoggedImpression& impression) const;
+  // Its logit on the training scale: the weights' sum plus prior_offset() (no recalibration).
+  float logit_logged(const core::LoggedImpression& impression) const;
 
   void learn(std::span<const core::LabeledExample> examples) { learn(examples, {}, {}); }
   // The same with features kept outside this learner (GbdtLrCtrModel's tree leaves), learnt jointly:
