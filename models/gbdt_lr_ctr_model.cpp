@@ -5,6 +5,7 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 
@@ -92,7 +93,7 @@ void GbdtLrCtrModel::candidate_rows(const UserContext& u, std::span<const core::
   request_row(u, shared.data());
   for (std::size_t k = 0; k < ads.size(); ++k) {
     float* row = &rows_[k * kF];
-    std::copy(shared.begin(), shared.end(), row);
+    std::memcpy(row, shared.data(), sizeof shared);  // fixed sizes: inlined (std::copy called memmove)
     ad_part(u, ads[k], row);
   }
 }
@@ -100,7 +101,7 @@ void GbdtLrCtrModel::candidate_rows(const UserContext& u, std::span<const core::
 // The ad's columns and the pair's, after a row's request part.
 void GbdtLrCtrModel::ad_part(const UserContext& u, core::AdId ad, float* row) const {
   const float* columns = &ad_columns_[std::size_t{ad} * kTreeAdFeatures];
-  std::copy_n(columns, kTreeAdFeatures, row + kTreeCategory);
+  std::memcpy(row + kTreeCategory, columns, kTreeAdFeatures * sizeof(float));
   const auto category = static_cast<std::uint16_t>(columns[0]);
   row[kTreeInterestMatch] = category < 64 && ((u.interests >> category) & 1u) != 0 ? 1.0f : 0.0f;
   row[kTreeQueryMatch] =
@@ -235,7 +236,7 @@ void GbdtLrCtrModel::learn_now(std::span<const core::LabeledExample> examples) {
 }
 
 void GbdtLrCtrModel::push_window(const float* row, bool label, const core::LoggedImpression& impression, core::SimTime t) {
-  std::copy_n(row, kF, &window_rows_[window_head_ * kF]);
+  std::memcpy(&window_rows_[window_head_ * kF], row, kF * sizeof(float));
   window_labels_[window_head_] = label ? 1.0f : 0.0f;
   window_impressions_[window_head_] = impression;
   window_head_ = (window_head_ + 1) % config_.window_examples;

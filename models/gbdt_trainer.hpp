@@ -11,7 +11,7 @@ namespace adsim::models {
 
 // Hyper-parameters of the boosted trees (XGBoost's gbtree with the hist method).
 struct GbdtParams {
-  int trees = 8;                  // boosting rounds, one tree each
+  int trees = 6;                  // boosting rounds, one tree each
   int depth = 4;                  // max_depth
   double learning_rate = 0.3;     // eta
   double min_child_weight = 5.0;  // minimum hessian sum of a leaf

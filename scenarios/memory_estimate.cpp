@@ -29,9 +29,10 @@ constexpr std::uint64_t kPerAdPerDimension = 5;     // the embedding's float and
 constexpr std::uint64_t kPerCampaign = 1'100;       // ledger, pacer, totals, tracking (1,093 B/campaign)
 constexpr std::uint64_t kPerLearner = 16 * kMiB;    // a learned model besides its hashed table (16 MiB at 2^20)
 constexpr std::uint64_t kPerBucket = 2 * sizeof(double) + sizeof(float);  // FTRL's z, sqrt(n) and w
-// gbdt_lr's window: the ring (17 floats and a label), the copy trained on, XGBoost's dense matrix,
-// its quantized columns and gradient pairs while training (sum of their sizes, 72+72+68+17+8).
-constexpr std::uint64_t kPerGbdtWindowExample = 240;
+// gbdt_lr's window: the ring (17 floats, a label, the logged impression: 128 B), the copy trained on
+// (rows, labels, LR logits: 76 B), XGBoost's dense matrix, quantized columns, gradient pairs and
+// margins while training (about 100 B); sizes summed, not measured.
+constexpr std::uint64_t kPerGbdtWindowExample = 304;
 constexpr std::uint64_t kPerGbdtAd = 7 * sizeof(float);  // the trees' per-ad columns
 constexpr std::uint64_t kPerCalibrationExample = 32;  // score, label, sort scratch, growth (iso, 10M window)
 constexpr std::uint64_t kPerPendingClick = 48;        // a click waiting for its conversion window

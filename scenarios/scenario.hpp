@@ -110,7 +110,7 @@ struct ModelSpec {
   bool recalibrate = true;       // q = p / (p + (1 - p) / w) after downsampling
   std::string position_mode = "feature";  // "feature": slot as a feature, served at the top; "naive"
   // GBDT+LR (ctr_model = "gbdt_lr"): XGBoost trees retrained on a window, their leaves fed to the LR.
-  int gbdt_trees = 8;
+  int gbdt_trees = 6;
   int gbdt_depth = 4;
   double gbdt_learning_rate = 0.3;
   double gbdt_min_child_weight = 5.0;
