@@ -296,6 +296,28 @@ TEST(GbdtLrCtrModel, TreesServeOnlyAfterTheTrainingDelay) {
   EXPECT_GE(s.mean_staleness_seconds, 15.0 * 60.0);  // served at least the delay after its newest example
 }
 
+TEST(GbdtLrCtrModel, PeriodicRefreshHoldsWhatWasLearntUntilRefresh) {
+  // model.refresh_minutes > 0: learn() only buffers; refresh(now) learns the buffer (and may train).
+  SyntheticLog log(SyntheticSpec{});
+  GbdtLrConfig c = gbdt_config();
+  c.learner.prior_rate = 0.02;
+  c.learner.refresh_interval = 10 * core::kMinute;
+  GbdtLrCtrModel model(log.world(), c, stream("downsample"));
+  EXPECT_EQ(model.refresh_interval(), 10 * core::kMinute);
+  const auto examples = log.next(3'000);
+  feed_in_batches(examples, [&](auto b) { model.learn(b); });
+  const core::RequestContext r = log.request_for(7, examples.back().released_at);
+  std::vector<core::AdId> ads = {0, 1, 2};
+  std::vector<float> before(ads.size()), after(ads.size());
+  model.predict(r, ads, before);
+  for (const float p : before) EXPECT_NEAR(p, 0.02, 2e-6 * 0.02) << "nothing applied before the refresh";
+  EXPECT_EQ(model.learner().examples_seen(), 0u);
+  model.refresh(r.time);
+  EXPECT_EQ(model.learner().examples_seen(), examples.size());
+  model.predict(r, ads, after);
+  EXPECT_NE(before, after);
+}
+
 TEST(GbdtLrCtrModel, RejectsBadConfiguration) {
   SyntheticLog log(SyntheticSpec{});
   GbdtLrConfig c = gbdt_config();
