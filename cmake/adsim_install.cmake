@@ -65,5 +65,5 @@ static libraries with their headers and CMake package (find_package(adsim)).")
 # their development packages too.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
-    "libboost-dev, libeigen3-dev, libsqlitecpp-dev, libtomlplusplus-dev, libspdlog-dev, nlohmann-json3-dev")
+    "libboost-dev, libeigen3-dev, libsqlitecpp-dev, libtomlplusplus-dev, libspdlog-dev, nlohmann-json3-dev, libxgboost-dev, pkg-config")
 include(CPack)

@@ -89,6 +89,8 @@ class Marketplace final : public EventHandler {
   const Simulation& simulation() const { return sim_; }
   const AdServer& ad_server() const { return server_; }
   const MarketplaceConfig& config() const { return config_; }
+  // The platform's click model (e.g. its training_stats() after a run).
+  const CtrModel& ctr_model() const { return *components_.ctr_model; }
   RunSummary summary() const;
 
   void handle(const Event& event, Simulation& sim) override;

@@ -1,6 +1,7 @@
 #include "models/hashed_logistic_learner.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 #include <Eigen/Core>
@@ -208,6 +209,13 @@ float HashedLogisticLearner::predict_logged(const core::LoggedImpression& impres
   return sigmoid(ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)}) + serving_offset_f_);
 }
 
+float HashedLogisticLearner::logit_logged(const core::LoggedImpression& impression) const {
+  std::array<std::uint32_t, kMaxFeatures> index{};
+  const UserContext u = UserContext::of_impression(impression, extractor_.interests_of(impression.user));
+  const int n = extractor_.extract(u, impression.ad, index);
+  return ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)}) + static_cast<float>(prior_offset_);
+}
+
 const RequestFeatures& HashedLogisticLearner::features_of(const core::LoggedImpression& i) {
   const UserContext u = UserContext::of_impression(i, extractor_.interests_of(i.user));
   const UserContext& c = example_context_;
@@ -248,9 +256,13 @@ void HashedLogisticLearner::stage(const core::LabeledExample& e, Staged& x) {
   }
 }
 
-void HashedLogisticLearner::learn(std::span<const core::LabeledExample> examples) {
+void HashedLogisticLearner::learn(std::span<const core::LabeledExample> examples, std::span<const float> extra_logit,
+                                  std::span<float> trained_logit) {
   for (const core::LabeledExample& e : examples)  // before anything changes: a bad batch is refused whole
     if (e.impression.ad >= extractor_.ads()) throw std::out_of_range("learner: ad id outside the catalog");
+  const bool extra = !extra_logit.empty();
+  if (extra && (extra_logit.size() != examples.size() || trained_logit.size() != examples.size() || config_.refresh_interval != 0))
+    throw std::invalid_argument("learner: outside logits need one per example, an output each, and continuous mode");
   if (config_.refresh_interval == 0 && !examples.empty()) model_changed();  // steps and counters
   const double w = config_.downsample_rate;
   boost::random::uniform_01<double> uniform;
@@ -271,7 +283,7 @@ void HashedLogisticLearner::learn(std::span<const core::LabeledExample> examples
     ++seen_;
     const bool y = label_of(e);
     // Progressive validation: the prediction at the logged slot before this example is learned.
-    const float logit = ftrl_.partial_logit(index);
+    const float logit = extra ? ftrl_.partial_logit(index) + extra_logit[k] : ftrl_.partial_logit(index);
     if (config_.validate) validator_.add(sigmoid(logit + serving_offset_f_), y, segment_of(i));
     // Downsampling draws only for negatives, so the stream's use depends on the labels alone.
     const bool train = y || w >= 1.0 || uniform(rng_) < w;
@@ -279,7 +291,10 @@ void HashedLogisticLearner::learn(std::span<const core::LabeledExample> examples
       if (train) {
         // The same logit as the one validated: the weights have not changed since.
         ftrl_.apply_gradient(index, sigmoid(static_cast<double>(logit) + prior_offset_) - (y ? 1.0 : 0.0));
+        if (extra) trained_logit[k] = logit;
         ++trained_;
+      } else if (extra) {
+        trained_logit[k] = std::numeric_limits<float>::quiet_NaN();
       }
       counters_.add(i.ad, e.released_at, y);
       extractor_.set_counters(i.ad, counters_.view(i.ad, e.released_at));

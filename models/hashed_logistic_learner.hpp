@@ -82,8 +82,19 @@ class HashedLogisticLearner {
   void predict_logits(const UserContext& user, core::SimTime now, std::span<const core::AdId> ads, std::span<float> logit);
   // The model's current (recalibrated) prediction for a logged impression, at its logged slot.
   float predict_logged(const core::LoggedImpression& impression) const;
+  // Its logit on the training scale: the weights' sum plus prior_offset() (no recalibration).
+  float logit_logged(const core::LoggedImpression& impression) const;
 
-  void learn(std::span<const core::LabeledExample> examples);
+  void learn(std::span<const core::LabeledExample> examples) { learn(examples, {}, {}); }
+  // The same with features kept outside this learner (GbdtLrCtrModel's tree leaves), learnt jointly:
+  // extra_logit[k] is added to example k's logit (validated and trained), and trained_logit[k]
+  // receives the logit of its step (the learner's features plus extra_logit[k], without
+  // prior_offset()), from which the caller takes the same g = σ(logit + prior_offset()) − y for the
+  // outside features' own step; NaN if the example was not trained on (a dropped negative). Both
+  // empty, or both of the batch's size; continuous mode only (refresh_interval == 0), since a
+  // buffered step would need the outside logit later.
+  void learn(std::span<const core::LabeledExample> examples, std::span<const float> extra_logit,
+             std::span<float> trained_logit);
   // Applies buffered examples (periodic mode) and re-buckets every ad's decayed counters.
   void refresh(core::SimTime now);
 

@@ -10,6 +10,7 @@
 #include "models/global_ctr_model.hpp"
 #include "models/historical_ctr.hpp"
 #include "models/historical_cvr.hpp"
+#include "models/gbdt_lr_ctr_model.hpp"
 #include "models/logistic_ctr_model.hpp"
 #include "models/negative_feedback_quality.hpp"
 #include "models/oracle_ctr_model.hpp"
@@ -39,7 +40,7 @@ std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::Wo
     c.prior_strength = s.model.prior_strength;
     return std::make_unique<models::GlobalCtrModel>(c);
   }
-  if (name == "logistic") {
+  if (name == "logistic" || name == "gbdt_lr") {
     models::LearnerConfig c;
     c.features.hash_bits = s.model.hash_bits;
     c.features.position = s.model.position_mode == "naive" ? models::PositionMode::kNaive : models::PositionMode::kFeature;
@@ -50,7 +51,24 @@ std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::Wo
     c.refresh_interval = minutes(s.model.refresh_minutes);
     c.prior_rate = s.model.prior_ctr;  // cold, it serves the prior the historical model starts from
     c.validate = false;  // the run's evaluator scores what was served; nothing reads the learner's own
-    return std::make_unique<models::LogisticCtrModel>(world, c, core::RandomStreams(s.run.seed).stream("ctr_model.downsample"));
+    core::Rng downsample = core::RandomStreams(s.run.seed).stream("ctr_model.downsample");
+    if (name == "logistic") return std::make_unique<models::LogisticCtrModel>(world, c, downsample);
+    models::GbdtLrConfig g;
+    g.learner = c;
+    g.trees.trees = s.model.gbdt_trees;
+    g.trees.depth = s.model.gbdt_depth;
+    g.trees.learning_rate = s.model.gbdt_learning_rate;
+    g.trees.min_child_weight = s.model.gbdt_min_child_weight;
+    g.trees.seed = s.run.seed;
+    g.window_examples = static_cast<std::size_t>(s.model.gbdt_window_examples);
+    g.min_examples = std::min<std::size_t>(g.window_examples, 1000);
+    g.interval = std::max<core::SimTime>(1, minutes(s.model.gbdt_interval_minutes));
+    g.train_delay = minutes(s.model.gbdt_train_delay_minutes);
+    try {
+      return std::make_unique<models::GbdtLrCtrModel>(world, g, downsample);
+    } catch (const std::invalid_argument& e) {
+      throw BuildError(std::string("model.ctr_model = 'gbdt_lr': ") + e.what());
+    }
   }
   throw BuildError("model.ctr_model = '" + name + "' is not a known click model");
 }

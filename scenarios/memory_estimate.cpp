@@ -29,6 +29,11 @@ constexpr std::uint64_t kPerAdPerDimension = 5;     // the embedding's float and
 constexpr std::uint64_t kPerCampaign = 1'100;       // ledger, pacer, totals, tracking (1,093 B/campaign)
 constexpr std::uint64_t kPerLearner = 16 * kMiB;    // a learned model besides its hashed table (16 MiB at 2^20)
 constexpr std::uint64_t kPerBucket = 2 * sizeof(double) + sizeof(float);  // FTRL's z, sqrt(n) and w
+// gbdt_lr's window: the ring (17 floats, a label, the logged impression: 128 B), the copy trained on
+// (rows, labels, LR logits: 76 B), XGBoost's dense matrix, quantized columns, gradient pairs and
+// margins while training (about 100 B); sizes summed, not measured.
+constexpr std::uint64_t kPerGbdtWindowExample = 304;
+constexpr std::uint64_t kPerGbdtAd = 7 * sizeof(float);  // the trees' per-ad columns
 constexpr std::uint64_t kPerCalibrationExample = 32;  // score, label, sort scratch, growth (iso, 10M window)
 constexpr std::uint64_t kPerPendingClick = 48;        // a click waiting for its conversion window
 
@@ -88,8 +93,11 @@ void add_marketplace(MemoryEstimate& e, const Scenario& s) {
   add(e, fmt::format("campaigns ({} x {} B)", s.world.campaigns, kPerCampaign), s.world.campaigns * kPerCampaign);
   const std::uint64_t buckets = std::uint64_t{1} << std::clamp(s.model.hash_bits, 0, 40);
   const std::uint64_t learner = kPerLearner + buckets * kPerBucket;
-  if (s.model.ctr_model == "logistic")
+  if (s.model.ctr_model == "logistic" || s.model.ctr_model == "gbdt_lr")
     add(e, fmt::format("click model (2^{} weights)", s.model.hash_bits), learner);
+  if (s.model.ctr_model == "gbdt_lr")
+    add(e, fmt::format("boosted trees' window ({} examples)", s.model.gbdt_window_examples),
+        static_cast<std::uint64_t>(std::max(0, s.model.gbdt_window_examples)) * kPerGbdtWindowExample + ads * kPerGbdtAd);
   if (s.model.quality_source == "model")
     add(e, fmt::format("quality model (2^{} weights)", s.model.hash_bits), learner);
   if (s.model.calibrator != "none")

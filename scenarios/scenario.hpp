@@ -109,6 +109,14 @@ struct ModelSpec {
   double downsample_rate = 1.0;  // w: share of non-clicks kept for training
   bool recalibrate = true;       // q = p / (p + (1 - p) / w) after downsampling
   std::string position_mode = "feature";  // "feature": slot as a feature, served at the top; "naive"
+  // GBDT+LR (ctr_model = "gbdt_lr"): XGBoost trees retrained on a window, their leaves fed to the LR.
+  int gbdt_trees = 6;
+  int gbdt_depth = 4;
+  double gbdt_learning_rate = 0.3;
+  double gbdt_min_child_weight = 5.0;
+  int gbdt_window_examples = 50'000;      // trees train on this many most recent kept examples
+  double gbdt_interval_minutes = 120.0;   // a training every this many simulated minutes
+  double gbdt_train_delay_minutes = 10.0; // trees trained at t serve from t + delay
   // Calibrators fitted on a recent window of released examples.
   int calibration_window = 50'000;
   double calibration_refit_minutes = 15.0;

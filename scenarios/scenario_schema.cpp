@@ -404,9 +404,10 @@ std::vector<KeySpec> build_schema() {
              open_closed(0, 366), "days", "Half-life of the novelty effect."),
 
       // [model]
-      choice("model.ctr_model", field(m, &ModelSpec::ctr_model), {"historical", "global", "oracle", "logistic"},
+      choice("model.ctr_model", field(m, &ModelSpec::ctr_model), {"historical", "global", "oracle", "logistic", "gbdt_lr"},
              "The platform's click model: smoothed historical CTR per ad, one global CTR, the true probability "
-             "(oracle), or online logistic regression."),
+             "(oracle), online logistic regression, or boosted trees whose leaves feed that logistic regression "
+             "(gbdt_lr, docs/learning.md)."),
       number("model.prior_ctr", field(m, &ModelSpec::prior_ctr), open(0, 1), "probability",
              "Mean of the Beta prior that smooths historical CTRs; also what a logistic model serves (after "
              "recalibration) before it has learnt from any example."),
@@ -442,6 +443,25 @@ std::vector<KeySpec> build_schema() {
       choice("model.position_mode", field(m, &ModelSpec::position_mode), {"feature", "naive"},
              "Position bias: 'feature' trains with the slot as a feature and serves at the top slot; 'naive' "
              "ignores the slot."),
+      integer("model.gbdt_trees", field(m, &ModelSpec::gbdt_trees), closed(1, 500), "trees",
+              "gbdt_lr: boosted trees per training; each adds one leaf feature to the logistic regression and a walk "
+              "of model.gbdt_depth steps per candidate scored."),
+      integer("model.gbdt_depth", field(m, &ModelSpec::gbdt_depth), closed(1, 10), "levels",
+              "gbdt_lr: maximum depth of each tree (at most 2^depth leaves)."),
+      number("model.gbdt_learning_rate", field(m, &ModelSpec::gbdt_learning_rate), open_closed(0, 1), "",
+             "gbdt_lr: XGBoost's shrinkage eta of each tree."),
+      number("model.gbdt_min_child_weight", field(m, &ModelSpec::gbdt_min_child_weight), closed(0, 1e6), "hessian",
+             "gbdt_lr: XGBoost's minimum hessian sum in a leaf (about p (1 - p) per example)."),
+      integer("model.gbdt_window_examples", field(m, &ModelSpec::gbdt_window_examples), closed(100, 10'000'000),
+              "examples",
+              "gbdt_lr: trees train on this many most recent released examples kept after downsampling (the first "
+              "training waits for min(this, 1000) of them)."),
+      number("model.gbdt_interval_minutes", field(m, &ModelSpec::gbdt_interval_minutes), open_closed(0, kMinutesPerYear),
+             "minutes", "gbdt_lr: trees are retrained every this many simulated minutes."),
+      number("model.gbdt_train_delay_minutes", field(m, &ModelSpec::gbdt_train_delay_minutes),
+             closed(0, kMinutesPerYear), "minutes",
+             "gbdt_lr: trees trained at simulated time t serve from t + delay (training takes time on a real "
+             "platform; the measured wall time never affects the run)."),
       integer("model.calibration_window", field(m, &ModelSpec::calibration_window), closed(100, 10'000'000),
               "examples", "Calibrators (platt, isotonic) are fitted on this many most recent examples."),
       number("model.calibration_refit_minutes", field(m, &ModelSpec::calibration_refit_minutes),

@@ -15,6 +15,7 @@ build=(
   libsqlite3-dev libsqlitecpp-dev
   libtomlplusplus-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libxgboost-dev                 # boosted trees of the gbdt_lr click model (XGBoost's C API)
   libssl-dev                     # SHA-256 of the scenario in --json's provenance (libcrypto)
   libboost-mpi-dev openmpi-bin   # studies across machines under mpirun
 )
