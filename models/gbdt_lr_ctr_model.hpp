@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/ctr_model.hpp"
+#include "models/serving_cost.hpp"
 #include "core/random_streams.hpp"
 #include "core/world.hpp"
 #include "models/ftrl.hpp"
@@ -63,6 +64,13 @@ class GbdtLrCtrModel final : public core::CtrModel {
   void refresh(core::SimTime now) override;
   std::uint64_t prior_predictions() const override { return prior_predictions_; }
   core::ModelTrainingStats training_stats() const override;
+  // The LR's features plus one walk per tree: the measured default forest's extra cost scaled by
+  // trees x depth (each level is one load and compare per candidate).
+  double serving_ns_per_candidate() const override {
+    const double levels = static_cast<double>(config_.trees.trees) * static_cast<double>(config_.trees.depth);
+    return serving_cost::kLogisticNs +
+           (serving_cost::kGbdtLrNs - serving_cost::kLogisticNs) * levels / serving_cost::kGbdtLrLevels;
+  }
 
   const GbdtLrConfig& config() const { return config_; }
   const HashedLogisticLearner& learner() const { return learner_; }
