@@ -109,6 +109,18 @@ struct ModelSpec {
   double downsample_rate = 1.0;  // w: share of non-clicks kept for training
   bool recalibrate = true;       // q = p / (p + (1 - p) / w) after downsampling
   std::string position_mode = "feature";  // "feature": slot as a feature, served at the top; "naive"
+  // Neural ranker (ctr_model = "mlp", models/mlp_ctr_model.hpp); it also reads downsample_rate,
+  // recalibrate, position_mode and prior_ctr above.
+  int mlp_embedding_dim = 8;
+  int mlp_hidden1 = 32;
+  int mlp_hidden2 = 16;  // 0: one hidden layer
+  int mlp_batch = 256;
+  int mlp_epochs = 2;
+  int mlp_window_examples = 200'000;
+  int mlp_id_buckets = 32'768;
+  double mlp_learning_rate = 0.003;
+  double mlp_interval_minutes = 60.0;
+  double mlp_train_delay_minutes = 10.0;
   // Calibrators fitted on a recent window of released examples.
   int calibration_window = 50'000;
   double calibration_refit_minutes = 15.0;
