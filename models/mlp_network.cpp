@@ -105,7 +105,8 @@ EmbeddingTable::EmbeddingTable(int dim, std::uint32_t rows, float scale, core::R
       v_(Eigen::MatrixXf::Zero(dim, static_cast<Eigen::Index>(rows))),
       touched_flag_(rows, 0) {
   if (dim < 1 || rows < 1) throw std::invalid_argument("mlp: an embedding table needs a dimension and rows");
-  fill_uniform(table_, scale, init);
+  if (scale > 0.0f) fill_uniform(table_, scale, init);
+  else table_.setZero();
   touched_.reserve(rows);
 }
 

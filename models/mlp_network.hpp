@@ -62,7 +62,7 @@ class DenseMlp {
 class EmbeddingTable {
  public:
   EmbeddingTable() = default;
-  // Entries uniform in ±scale.
+  // Entries uniform in ±scale (0: all zero, drawing nothing).
   EmbeddingTable(int dim, std::uint32_t rows, float scale, core::Rng& init);
 
   int dim() const { return static_cast<int>(table_.rows()); }
