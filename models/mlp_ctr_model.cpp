@@ -14,7 +14,9 @@ namespace adsim::models {
 namespace {
 
 // Embedding groups, in input order: the user and context side first (their rows come first in the
-// table too), then the ad side; the two dense inputs follow the last group.
+// table too), then the ad side; the dense inputs follow the last group: the two match indicators
+// and two dot-product interactions (DLRM-style) of the user's interests bag with the ad's id and
+// category embeddings, computed from the current embeddings.
 enum Group : int {
   kRegion,
   kAge,
@@ -31,7 +33,8 @@ enum Group : int {
   kGroups
 };
 constexpr int kUserGroups = kAd;
-constexpr int kDense = 2;
+constexpr int kDense = 4;
+constexpr int kDotAd = 2, kDotCategory = 3;  // dense input positions of the dot products
 constexpr float kEmbeddingScale = 0.1f;  // initial entries uniform in ±0.1
 
 std::uint32_t bucket(std::uint64_t id, std::uint64_t count, std::uint32_t buckets) {
@@ -105,6 +108,7 @@ MlpCtrModel::MlpCtrModel(const core::World& world, MlpConfig config, core::Rng d
   prior_value_ = static_cast<float>(1.0 / (1.0 + std::exp(-(prior_offset_ + logit_offset_))));
   act_.resize(config_.hidden.size() + 1);
   user_.resize(config_.hidden.front());
+  bag_.resize(dim);
 }
 
 void MlpCtrModel::user_rows(std::uint8_t region, std::uint8_t age, std::uint8_t device, std::uint8_t hour,
@@ -153,14 +157,24 @@ void MlpCtrModel::gather(const MlpExample& x, Eigen::Ref<Eigen::VectorXf> out) c
       if (x.interests > 1) part /= static_cast<float>(x.interests);
     }
   }
-  out(kGroups * dim) = x.match;
-  out(kGroups * dim + 1) = x.query_match;
+  const int d = kGroups * dim;
+  out(d) = x.match;
+  out(d + 1) = x.query_match;
+  out(d + kDotAd) = out.segment(kInterest * dim, dim).dot(out.segment(kAd * dim, dim));
+  out(d + kDotCategory) = out.segment(kInterest * dim, dim).dot(out.segment(kCategory * dim, dim));
 }
 
 void MlpCtrModel::scatter(const MlpExample& x, Eigen::Index col) {
   const int dim = config_.embedding_dim;
+  // The dot products pass their gradient to both factors, read from the gathered input (the
+  // embeddings have not moved since the forward pass).
+  const float g_ad = dx_(kGroups * dim + kDotAd, col), g_cat = dx_(kGroups * dim + kDotCategory, col);
+  auto input = [&](int g) { return x_.block(g * dim, col, dim, 1); };
   for (int g = 0; g < kGroups; ++g) {
-    const auto part = dx_.block(g * dim, col, dim, 1);
+    auto part = dx_.block(g * dim, col, dim, 1);
+    if (g == kInterest) part += g_ad * input(kAd) + g_cat * input(kCategory);
+    else if (g == kAd) part += g_ad * input(kInterest);
+    else if (g == kCategory) part += g_cat * input(kInterest);
     if (g != kInterest) {
       table_.accumulate(x.row[static_cast<std::size_t>(g)], part);
     } else if (x.interests > 0) {
@@ -266,6 +280,11 @@ void MlpCtrModel::snapshot(Snapshot& s) const {
       col.noalias() += w1.middleCols(g * dim, dim) * table_.row(ad_rows_[a][static_cast<std::size_t>(g - kAd)]);
   }
   s.dense = w1.rightCols(kDense);
+  const auto& e = table_.table();
+  s.interest_emb = e.middleCols(group_offset_[kInterest], categories_);
+  s.category_emb = e.middleCols(group_offset_[kCategory], categories_);
+  s.ad_emb.resize(dim, n_ads_);
+  for (std::uint32_t a = 0; a < n_ads_; ++a) s.ad_emb.col(a) = table_.row(ad_rows_[a][0]);
   s.weight.resize(static_cast<std::size_t>(net_.layers() - 1));
   s.bias.resize(s.weight.size());
   for (int l = 1; l < net_.layers(); ++l) {
@@ -311,13 +330,18 @@ void MlpCtrModel::predict(const core::RequestContext& request, std::span<const c
     const float share = 1.0f / static_cast<float>(u.interests);
     for (int j = 0; j < u.interests; ++j) user_ += share * s.user_proj.col(u.interest[static_cast<std::size_t>(j)]);
   }
+  bag_.setZero();
+  for (int j = 0; j < u.interests; ++j)
+    bag_ += s.interest_emb.col(u.interest[static_cast<std::size_t>(j)] - group_offset_[kInterest]);
+  if (u.interests > 1) bag_ /= static_cast<float>(u.interests);
   const bool search = request.is_search();
   Eigen::MatrixXf& h = act_[0];
   for (std::size_t k = 0; k < n; ++k) {
     const core::AdId a = ads[k];
     const std::uint16_t cat = ad_category_[a];
     auto col = h.col(static_cast<Eigen::Index>(k));
-    col = user_ + s.ad_proj.col(a);
+    col = user_ + s.ad_proj.col(a) + bag_.dot(s.ad_emb.col(a)) * s.dense.col(kDotAd) +
+          bag_.dot(s.category_emb.col(cat % categories_)) * s.dense.col(kDotCategory);
     if (cat < 64 && ((request.interests >> cat) & 1u) != 0) col += s.dense.col(0);
     if (search && cat == request.query_category) col += s.dense.col(1);
     col = col.cwiseMax(0.0f);
@@ -361,7 +385,7 @@ std::uint64_t MlpCtrModel::estimated_bytes(const MlpConfig& c, std::uint64_t ads
                              rows_of(advertisers, c.id_buckets) + static_cast<std::uint64_t>(regions + 3 * categories + 64);
   const std::uint64_t table = rows * dim * 4 * sizeof(float);  // entries, gradients, two moments
   const std::uint64_t window = c.window_examples * sizeof(MlpExample);
-  const std::uint64_t serving = 2 * (ads * h1 * sizeof(float) + ads * 12);  // two snapshots' ad projections, ad rows
+  const std::uint64_t serving = 2 * (ads * (h1 + dim) * sizeof(float) + ads * 12);  // two snapshots' ad tables, ad rows
   std::uint64_t dense = 0, fan_in = kGroups * dim + kDense;
   for (int h : c.hidden) {
     dense += 6 * fan_in * static_cast<std::uint64_t>(std::max(0, h)) * sizeof(float);  // weights, grads, moments, 2 copies

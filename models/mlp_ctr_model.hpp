@@ -46,15 +46,16 @@ struct MlpExample {
 };
 
 // The neural ranker (model.ctr_model = "mlp"): embeddings of the categorical features, concatenated
-// with two dense match features, through a small ReLU MLP to one logit (docs/learning.md, "The
+// with two match indicators and the dot products of the user's interests bag with the ad's id and
+// category embeddings, through a small ReLU MLP to one logit (docs/learning.md, "The
 // neural ranker"). Retrained every `interval` of simulated time by minibatch Adam over a window of
 // the most recent kept examples, warm-started from the previous weights; the new weights serve
 // `train_delay` of simulated time after the retrain started (measured wall time is only reported).
 //
 // Serving: the first layer is linear in one-hot rows, so its part from each user-side row and from
 // each ad is precomputed when a model is trained (W1 · embedding): per request the user's part is a
-// sum of a few columns, per candidate one column add, a ReLU, then one matrix product per further
-// layer over all the request's candidates, into buffers that only grow.
+// sum of a few columns, per candidate one column add, two 8-float dot products and a ReLU, then one
+// matrix product per further layer over all the request's candidates, into buffers that only grow.
 class MlpCtrModel final : public core::CtrModel {
  public:
   // Streams: `downsample` only for downsampling draws, `init` for the initial weights, `shuffle` for
@@ -92,7 +93,9 @@ class MlpCtrModel final : public core::CtrModel {
     bool trained = false;
     Eigen::MatrixXf user_proj;  // H1 x user-side rows: W1 block of the row's group x its embedding
     Eigen::MatrixXf ad_proj;    // H1 x ads: b1 + the ad-side groups' part
-    Eigen::MatrixXf dense;      // H1 x 2
+    Eigen::MatrixXf dense;      // H1 x 4: the dense inputs' columns of W1
+    // The embeddings the dot-product inputs read: interest and category rows, each ad's id row.
+    Eigen::MatrixXf interest_emb, category_emb, ad_emb;
     std::vector<Eigen::MatrixXf> weight;  // layers after the first
     std::vector<Eigen::VectorXf> bias;
     core::SimTime newest_example = 0;
@@ -140,7 +143,7 @@ class MlpCtrModel final : public core::CtrModel {
   core::SimTime pending_at_ = 0;
 
   // Serving buffers, grown to the largest request seen.
-  Eigen::VectorXf user_;
+  Eigen::VectorXf user_, bag_;
   std::vector<Eigen::MatrixXf> act_;
   std::size_t capacity_ = 0;
 
