@@ -19,12 +19,12 @@ namespace adsim::models {
 struct MlpConfig {
   int embedding_dim = 8;
   std::vector<int> hidden = {32, 16};  // ReLU layers, 1 to 3
-  AdamParams adam;
+  AdamParams adam;  // step 0.0003 (tuned on the reference marketplace: docs/learning.md)
   int batch = 256;
-  int epochs = 2;                      // passes over the window per retrain
+  int epochs = 1;                      // passes over the window per retrain
   std::size_t window_examples = 200'000;  // most recent kept (downsampled) examples trained on
-  core::SimTime interval = 60 * core::kMinute;     // a retrain starts every interval
-  core::SimTime train_delay = 10 * core::kMinute;  // simulated time from a retrain's start to serving
+  core::SimTime interval = 30 * core::kMinute;     // a retrain starts every interval
+  core::SimTime train_delay = 5 * core::kMinute;   // simulated time from a retrain's start to serving
   std::uint32_t id_buckets = 4096;  // embedding rows of each of ad, campaign, advertiser (hashed beyond)
   double downsample_rate = 1.0;     // w: share of negatives kept, as for the logistic model
   bool recalibrate = true;          // serve logit + ln w

@@ -10,7 +10,7 @@ namespace adsim::models {
 
 // Adam (Kingma & Ba 2015) with bias correction; one step per minibatch.
 struct AdamParams {
-  float learning_rate = 0.003f;
+  float learning_rate = 0.0003f;
   float beta1 = 0.9f;
   float beta2 = 0.999f;
   float epsilon = 1e-8f;

@@ -115,12 +115,12 @@ struct ModelSpec {
   int mlp_hidden1 = 32;
   int mlp_hidden2 = 16;  // 0: one hidden layer
   int mlp_batch = 256;
-  int mlp_epochs = 2;
+  int mlp_epochs = 1;
   int mlp_window_examples = 200'000;
   int mlp_id_buckets = 32'768;
-  double mlp_learning_rate = 0.003;
-  double mlp_interval_minutes = 60.0;
-  double mlp_train_delay_minutes = 10.0;
+  double mlp_learning_rate = 0.0003;
+  double mlp_interval_minutes = 30.0;
+  double mlp_train_delay_minutes = 5.0;
   // Calibrators fitted on a recent window of released examples.
   int calibration_window = 50'000;
   double calibration_refit_minutes = 15.0;

@@ -9,6 +9,7 @@
 #include "models/ground_truth.hpp"
 #include "scenarios/component_registry.hpp"
 #include "scenarios/factory.hpp"
+#include "scenarios/memory_estimate.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "tests/scenarios/loader_errors.hpp"
 
@@ -25,7 +26,7 @@ TEST(MlpKeys, ReachTheModelsConfiguration) {
   const models::MlpConfig c = mlp_config(s);
   EXPECT_EQ(c.hidden, std::vector<int>{48}) << "hidden2 = 0: one hidden layer";
   EXPECT_EQ(c.train_delay, 5 * core::kMinute);
-  EXPECT_EQ(c.interval, 60 * core::kMinute);
+  EXPECT_EQ(c.interval, 30 * core::kMinute);
   EXPECT_EQ(c.downsample_rate, 0.25);
   EXPECT_EQ(c.prior_rate, 0.04);
   EXPECT_EQ(c.embedding_dim, 8);
@@ -38,7 +39,7 @@ TEST(MlpKeys, TheRegistryBuildsTheModel) {
   const auto model = make_ctr_model(s, world, truth);
   ASSERT_NE(model, nullptr);
   EXPECT_EQ(model->name(), "mlp");
-  EXPECT_EQ(model->refresh_interval(), 60 * core::kMinute);
+  EXPECT_EQ(model->refresh_interval(), 30 * core::kMinute);
 }
 
 TEST(MlpKeys, BadValuesAreRefusedWithTheKeyAndWhy) {
@@ -56,9 +57,18 @@ TEST(MlpKeys, BadValuesAreRefusedWithTheKeyAndWhy) {
   EXPECT_EQ(rate.key_path, "model.mlp_learning_rate");
 }
 
+TEST(MlpKeys, TheMemoryEstimateCountsTheModel) {
+  // The window dominates: a million kept examples of sizeof(MlpExample) bytes each, at least.
+  const std::string path = std::string(ADSIM_SOURCE_DIR) + "/scenarios/marketplace.toml";
+  const auto base = estimate_memory(load_scenario_file(path, std::vector<std::string>{"model.ctr_model=historical"}));
+  const auto mlp = estimate_memory(load_scenario_file(path, std::vector<std::string>{"model.ctr_model=mlp", "model.mlp_window_examples=1000000"}));
+  EXPECT_GE(mlp.total() - base.total(), 1'000'000u * sizeof(models::MlpExample));
+  EXPECT_LE(mlp.total() - base.total(), 2'000'000u * sizeof(models::MlpExample)) << "and not much more at this size";
+}
+
 TEST(MlpMarketplace, ARunIsDeterministicForItsSeed) {
   // A quarter day of the quickstart market: the first model serves after the attribution window,
-  // the first hourly retrain and its 10-minute delay; several retrains follow.
+  // the first half-hourly retrain and its 5-minute delay; several retrains follow.
   const std::vector<std::string> overrides = {"model.ctr_model=mlp", "run.days=0.25"};
   const std::string path = std::string(ADSIM_SOURCE_DIR) + "/scenarios/quickstart.toml";
   auto run = [&] { return build_marketplace(load_scenario_file(path, overrides))->run(); };
