@@ -73,8 +73,10 @@ class MlpCtrModel final : public core::CtrModel {
   core::ModelTrainingStats training_stats() const override;
 
   const MlpConfig& config() const { return config_; }
-  // The served probability for one impression's context at its logged slot, through the full
-  // network (the training path): what predict() computes at the reference slot, by another route.
+  // The probability for one impression's context at its logged slot through the full network (the
+  // training path), with the latest trained weights (the serving model's unless a newer one waits
+  // out its delay); the prior before any training. At the reference slot: what predict() serves,
+  // by another route.
   float predict_logged(const core::LoggedImpression& impression) const;
   bool serving_trained() const { return serving_.trained; }
   std::size_t window_size() const { return window_size_; }

@@ -96,7 +96,9 @@ TEST(MlpCtrModel, LearnsAnInteractionNoAdditiveModelCan) {
   ASSERT_FALSE(data.by_parity[0].empty());
   ASSERT_FALSE(data.by_parity[1].empty());
   // The scenario's step (0.0003) was chosen on the reference marketplace, where warm-started
-  // retrains add up to ~35,000 Adam steps a day; one retrain here gets ~6,000 (10 epochs).
+  // retrains add up to ~35,000 Adam steps a day; one retrain here gets ~6,000 (10 epochs). (At
+  // that step 3 epochs of batches of 64, ~7,000 smaller steps, learn almost nothing: 6 % of the
+  // gap.)
   MlpConfig c = test_config();
   c.epochs = 10;
   auto model = make_model(log.world(), c);
@@ -169,6 +171,8 @@ TEST(MlpCtrModel, RecalibrationRestoresTheMeanAfterDownsampling) {
   std::vector<double> ratio_on, ratio_off;
   for (int run = 1; run <= kRuns; ++run) {
     for (bool recalibrate : {true, false}) {
+      // 3 epochs (test_config): one pass, 113 steps of 0.0003, leaves the model most of the way
+      // from its prior (0.02) to the data's rate (served mean 0.69 p).
       MlpConfig c = test_config();
       c.downsample_rate = w;
       c.recalibrate = recalibrate;
