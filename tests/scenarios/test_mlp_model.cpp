@@ -66,6 +66,18 @@ TEST(MlpKeys, TheMemoryEstimateCountsTheModel) {
   EXPECT_LE(mlp.total() - base.total(), 2'000'000u * sizeof(models::MlpExample)) << "and not much more at this size";
 }
 
+TEST(MlpMarketplace, AColdModelServesThePriorAndSaysSo) {
+  // 20 simulated minutes are shorter than the 30-minute attribution window: no example is released,
+  // no retrain runs, every prediction is the prior model.prior_ctr (float rounding: 2e-6 of it, as
+  // for the logistic model) and is counted as such.
+  const std::string path = std::string(ADSIM_SOURCE_DIR) + "/scenarios/quickstart.toml";
+  const core::RunSummary cold =
+      build_marketplace(load_scenario_file(path, std::vector<std::string>{"model.ctr_model=mlp", "run.days=0.0138889"}))->run();
+  ASSERT_GT(cold.totals.impressions, 100u);
+  EXPECT_NEAR(cold.totals.sum_pctr_shown / static_cast<double>(cold.totals.impressions), 0.02, 2e-6 * 0.02);
+  EXPECT_EQ(cold.prior_predictions, cold.totals.candidates_ranked);
+}
+
 TEST(MlpMarketplace, ARunIsDeterministicForItsSeed) {
   // A quarter day of the quickstart market: the first model serves after the attribution window,
   // the first half-hourly retrain and its 5-minute delay; several retrains follow.
