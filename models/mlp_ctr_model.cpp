@@ -308,6 +308,24 @@ void MlpCtrModel::ensure_capacity(std::size_t n) {
     act_[l].resize(l < config_.hidden.size() ? config_.hidden[l] : 1, cols);
 }
 
+void MlpCtrModel::user_part(const core::RequestContext& request) {
+  const Snapshot& s = serving_;
+  MlpExample u;
+  user_rows(request.region, request.age_band, request.device, request.hour, request.surface, request.query_category,
+            config_.reference_slot, request.interests, u);
+  user_.setZero();
+  for (int g = 0; g < kInterest; ++g) user_ += s.user_proj.col(u.row[static_cast<std::size_t>(g)]);
+  bag_.setZero();
+  if (u.interests == 0) return;
+  const float share = 1.0f / static_cast<float>(u.interests);
+  for (int j = 0; j < u.interests; ++j) {
+    const std::uint32_t row = u.interest[static_cast<std::size_t>(j)];
+    user_ += share * s.user_proj.col(row);
+    bag_ += s.interest_emb.col(row - group_offset_[kInterest]);
+  }
+  if (u.interests > 1) bag_ /= static_cast<float>(u.interests);
+}
+
 void MlpCtrModel::predict(const core::RequestContext& request, std::span<const core::AdId> ads, std::span<float> pctr) {
   if (ads.size() != pctr.size()) throw std::invalid_argument("mlp: ads and output differ in size");
   for (const core::AdId ad : ads)
@@ -321,19 +339,7 @@ void MlpCtrModel::predict(const core::RequestContext& request, std::span<const c
   const std::size_t n = ads.size();
   ensure_capacity(n);
   const Snapshot& s = serving_;
-  MlpExample u;
-  user_rows(request.region, request.age_band, request.device, request.hour, request.surface, request.query_category,
-            config_.reference_slot, request.interests, u);
-  user_.setZero();
-  for (int g = 0; g < kInterest; ++g) user_ += s.user_proj.col(u.row[static_cast<std::size_t>(g)]);
-  if (u.interests > 0) {
-    const float share = 1.0f / static_cast<float>(u.interests);
-    for (int j = 0; j < u.interests; ++j) user_ += share * s.user_proj.col(u.interest[static_cast<std::size_t>(j)]);
-  }
-  bag_.setZero();
-  for (int j = 0; j < u.interests; ++j)
-    bag_ += s.interest_emb.col(u.interest[static_cast<std::size_t>(j)] - group_offset_[kInterest]);
-  if (u.interests > 1) bag_ /= static_cast<float>(u.interests);
+  user_part(request);
   const bool search = request.is_search();
   Eigen::MatrixXf& h = act_[0];
   for (std::size_t k = 0; k < n; ++k) {

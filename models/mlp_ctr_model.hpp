@@ -115,6 +115,8 @@ class MlpCtrModel final : public core::CtrModel {
   void snapshot(Snapshot& s) const;
   void activate();
   void ensure_capacity(std::size_t n);
+  // The request's first-layer part (user_: its user-side rows through W1) and its interests bag.
+  void user_part(const core::RequestContext& request);
 
   MlpConfig config_;
   core::Rng downsample_rng_, shuffle_rng_;
