@@ -95,12 +95,12 @@ TEST(MlpCtrModel, LearnsAnInteractionNoAdditiveModelCan) {
   ASSERT_GE(log.world().num_regions, 2);
   ASSERT_FALSE(data.by_parity[0].empty());
   ASSERT_FALSE(data.by_parity[1].empty());
-  // The scenario's step (0.0003) was chosen on the reference marketplace, where warm-started
-  // retrains add up to ~35,000 Adam steps a day; one retrain here gets ~6,000 (10 epochs). (At
-  // that step 3 epochs of batches of 64, ~7,000 smaller steps, learn almost nothing: 6 % of the
-  // gap.)
+  // What the architecture can learn, at the step of 0.003 (3 epochs, ~1,800 steps): the scenario's
+  // 0.0003, chosen on the reference marketplace where warm-started retrains add up to ~35,000
+  // steps a day, needs 10 epochs here (measured: 98 % of the gap), 3x the time of a test that the
+  // sanitizer build already runs for minutes.
   MlpConfig c = test_config();
-  c.epochs = 10;
+  c.adam.learning_rate = 0.003f;
   auto model = make_model(log.world(), c);
   std::vector<core::LabeledExample> train;
   for (int k = 0; k < 150'000; ++k) train.push_back(data.next());
@@ -112,7 +112,8 @@ TEST(MlpCtrModel, LearnsAnInteractionNoAdditiveModelCan) {
   // a logit c + α a + β b has the same loss after (a, b) → (1 − a, 1 − b), which keeps a XOR b and
   // maps (α, β) to (−α, −β); the loss is strictly convex in (c, α, β), so its optimum is α = β = 0
   // and the constant p̄ = (p_low + p_high) / 2, with expected loss H(p̄) (binary entropy; every other
-  // feature is independent of the label and adds nothing). The Bayes predictor's loss is the mean of
+  // feature is independent of the label and adds nothing; a term per region or per ad reduces to one
+  // per a or b, since regions, and ads, of one parity are exchangeable). The Bayes predictor's loss is the mean of
   // H(p_low) and H(p_high); the gap between them (Jensen, 0.047 nats here) is what the interaction
   // is worth.
   const double mean_rate = (XorData::kLow + XorData::kHigh) / 2.0;
@@ -151,7 +152,8 @@ TEST(MlpCtrModel, RecalibrationRestoresTheMeanAfterDownsampling) {
   XorData data(log.world());
   core::Rng rng = core::RandomStreams(9).stream("clicks");
   std::vector<core::LabeledExample> train;
-  for (int k = 0; k < 200'000; ++k) {
+  constexpr int kExamples = 100'000;
+  for (int k = 0; k < kExamples; ++k) {
     core::LabeledExample e = data.next();
     e.clicked = boost::random::bernoulli_distribution<double>(p)(rng);
     train.push_back(e);
@@ -159,18 +161,20 @@ TEST(MlpCtrModel, RecalibrationRestoresTheMeanAfterDownsampling) {
   std::vector<core::LabeledExample> held_out;
   for (int k = 0; k < 5'000; ++k) held_out.push_back(data.next());
   // The served mean's error has two parts. The labels: the model's mean logit is estimated from
-  // `kept` Bernoulli(p') labels, standard error 1 / sqrt(kept p' (1 − p')) ≈ 0.012, which moves the
+  // `kept` Bernoulli(p') labels, standard error 1 / sqrt(kept p' (1 − p')) ≈ 0.017, which moves the
   // recalibrated mean q by (1 − q) times that, relatively. The optimizer: minibatch Adam with a
   // constant step ends wherever its last steps left it, a noise the labels' variance does not
   // capture; it is measured here as the spread of the mean over K trainings on the same kept data
   // that differ only in their initial weights and batch order, and their average divides it by √K.
   constexpr int kRuns = 8;
-  const double kept = 200'000 * (p + (1 - p) * w);
+  const double kept = kExamples * (p + (1 - p) * w);
   const double p_kept = p / (p + (1 - p) * w);
   const double se_labels = (1 - p) / std::sqrt(kept * p_kept * (1 - p_kept));
   std::vector<double> ratio_on, ratio_off;
   for (int run = 1; run <= kRuns; ++run) {
+    // Without recalibration once: the contrast, several times the real rate.
     for (bool recalibrate : {true, false}) {
+      if (!recalibrate && run > 1) continue;
       // 3 epochs (test_config): one pass, 113 steps of 0.0003, leaves the model most of the way
       // from its prior (0.02) to the data's rate (served mean 0.69 p).
       MlpConfig c = test_config();
@@ -199,10 +203,11 @@ TEST(MlpCtrModel, RecalibrationRestoresTheMeanAfterDownsampling) {
     return std::pair{m, std::sqrt(v / static_cast<double>(x.size() - 1))};
   };
   const auto [on, sd_on] = mean_sd(ratio_on);
-  const auto [off, sd_off] = mean_sd(ratio_off);
   // 4 standard errors of the average of K runs.
   EXPECT_NEAR(on, 1.0, 4.0 * std::sqrt(se_labels * se_labels + sd_on * sd_on / kRuns)) << "sd over runs " << sd_on;
-  EXPECT_NEAR(off, 1.0, 4.0 * std::sqrt(se_labels * se_labels + sd_off * sd_off / kRuns)) << "sd over runs " << sd_off;
+  // One run: its own spread is that of a single training.
+  EXPECT_NEAR(ratio_off.front(), 1.0, 4.0 * std::sqrt(se_labels * se_labels + sd_on * sd_on))
+      << "without recalibration the downsampled scale, p / p' = " << p / p_kept << " of it";
   RecordProperty("recalibrated_mean_over_p", std::to_string(on));
   RecordProperty("optimizer_sd", std::to_string(sd_on));
 }
@@ -287,7 +292,8 @@ TEST(MlpCtrModel, ServingAtTheReferenceSlotRemovesPositionBias) {
   // impressions has expectation 1; a naive model learns the slots' average, 0.575 of the top slot's
   // rate. The threshold is the midpoint, 0.79: each expectation is more than 4 standard errors from
   // it (Poisson noise of ~1,000 clicks: 3 %; the spread between trainings the recalibration test
-  // measures: 2 %).
+  // measures: 2 %). (With half the training requests the ratios were 1.09 and 0.65: the fit, not
+  // the noise, then dominates; 60,000 give 0.97 and 0.55.)
   SyntheticSpec spec;
   spec.seed = 9;
   SyntheticLog log(spec);
