@@ -149,3 +149,4 @@ BENCHMARK_CAPTURE(BM_Score, global, std::string("global"));
 BENCHMARK_CAPTURE(BM_Score, oracle, std::string("oracle"));
 BENCHMARK_CAPTURE(BM_Score, logistic, std::string("logistic"));
 BENCHMARK_CAPTURE(BM_Score, gbdt_lr, std::string("gbdt_lr"));
+BENCHMARK_CAPTURE(BM_Score, mlp, std::string("mlp"));

@@ -39,6 +39,15 @@ int main(int argc, char** argv) {
     std::printf("events              %llu  (%.0f per second)\n", static_cast<unsigned long long>(summary.events),
                 static_cast<double>(summary.events) / run_s);
     std::printf("peak memory         %.1f MiB (max resident set)\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
+    std::printf("click model         %s: NE %.4f, AUC %.4f over %llu served predictions\n",
+                std::string(market->ctr_model().name()).c_str(), summary.model.normalized_entropy, summary.model.auc,
+                static_cast<unsigned long long>(summary.model.examples));
+    if (const adsim::core::ModelTrainingStats t = market->ctr_model().training_stats(); t.retrains > 0)
+      std::printf("model training      %llu retrains, %.2f s wall (%.3f s each), last window %llu examples, "
+                  "mean staleness %.0f s simulated\n",
+                  static_cast<unsigned long long>(t.retrains), t.train_wall_seconds,
+                  t.train_wall_seconds / static_cast<double>(t.retrains),
+                  static_cast<unsigned long long>(t.last_window_examples), t.mean_staleness_seconds);
     std::printf("candidates/request  retrieved %.0f, pre-ranked %.0f, ranked %.0f\n",
                 static_cast<double>(summary.totals.candidates_retrieved) / requests,
                 static_cast<double>(summary.totals.candidates_prerank) / requests,

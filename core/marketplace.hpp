@@ -88,6 +88,8 @@ class Marketplace final : public EventHandler {
   const Counters& totals() const { return totals_; }
   const Simulation& simulation() const { return sim_; }
   const AdServer& ad_server() const { return server_; }
+  // The click model, for what it reports about itself (CtrModel::training_stats()).
+  const CtrModel& ctr_model() const { return *components_.ctr_model; }
   const MarketplaceConfig& config() const { return config_; }
   // The platform's click model (e.g. its training_stats() after a run).
   const CtrModel& ctr_model() const { return *components_.ctr_model; }

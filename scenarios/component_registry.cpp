@@ -12,6 +12,7 @@
 #include "models/historical_cvr.hpp"
 #include "models/gbdt_lr_ctr_model.hpp"
 #include "models/logistic_ctr_model.hpp"
+#include "models/mlp_ctr_model.hpp"
 #include "models/negative_feedback_quality.hpp"
 #include "models/oracle_ctr_model.hpp"
 #include "models/served_prediction_evaluator.hpp"
@@ -26,6 +27,26 @@ namespace adsim::scenarios {
 namespace {
 core::SimTime minutes(double m) { return static_cast<core::SimTime>(std::llround(m * static_cast<double>(core::kMinute))); }
 }  // namespace
+
+models::MlpConfig mlp_config(const Scenario& s) {
+  const ModelSpec& m = s.model;
+  models::MlpConfig c;
+  c.embedding_dim = m.mlp_embedding_dim;
+  c.hidden = {m.mlp_hidden1};
+  if (m.mlp_hidden2 > 0) c.hidden.push_back(m.mlp_hidden2);
+  c.adam.learning_rate = static_cast<float>(m.mlp_learning_rate);
+  c.batch = m.mlp_batch;
+  c.epochs = m.mlp_epochs;
+  c.window_examples = static_cast<std::size_t>(m.mlp_window_examples);
+  c.interval = std::max<core::SimTime>(core::kSecond, minutes(m.mlp_interval_minutes));
+  c.train_delay = minutes(m.mlp_train_delay_minutes);
+  c.id_buckets = static_cast<std::uint32_t>(m.mlp_id_buckets);
+  c.downsample_rate = m.downsample_rate;
+  c.recalibrate = m.recalibrate;
+  c.prior_rate = m.prior_ctr;  // cold, it serves the prior, as the logistic model does
+  c.position = m.position_mode == "naive" ? models::PositionMode::kNaive : models::PositionMode::kFeature;
+  return c;
+}
 
 std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::World& world,
                                                const core::UserResponse& truth) {
@@ -69,6 +90,12 @@ std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::Wo
     } catch (const std::invalid_argument& e) {
       throw BuildError(std::string("model.ctr_model = 'gbdt_lr': ") + e.what());
     }
+  }
+  if (name == "mlp") {
+    const core::RandomStreams streams(s.run.seed);
+    return std::make_unique<models::MlpCtrModel>(world, mlp_config(s), streams.stream("ctr_model.downsample"),
+                                                 streams.stream("ctr_model.mlp_init"),
+                                                 streams.stream("ctr_model.mlp_shuffle"));
   }
   throw BuildError("model.ctr_model = '" + name + "' is not a known click model");
 }

@@ -9,6 +9,7 @@
 #include "core/pacer.hpp"
 #include "core/user_response.hpp"
 #include "core/world.hpp"
+#include "models/mlp_ctr_model.hpp"
 #include "pacing/pacer_params.hpp"
 #include "scenarios/scenario.hpp"
 
@@ -17,6 +18,8 @@ namespace adsim::scenarios {
 // Names in scenario files map to implementations here, in one place, so adding a mechanism, model
 // or pacer means adding one branch (and a schema value).
 std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::World& world, const core::UserResponse& truth);
+// The neural ranker's configuration from the scenario's model.mlp_* keys (and the shared ones).
+models::MlpConfig mlp_config(const Scenario& s);
 std::unique_ptr<core::Calibrator> make_calibrator(const Scenario& s, const core::World& world);
 std::unique_ptr<core::Pacer> make_pacer(const Scenario& s, const core::World& world);
 // The [pacing] section's strategies, in the order none, throttling, dual_descent, pid, each updating

@@ -14,6 +14,8 @@
 #include "auction/auction_only.hpp"
 #include "core/training_log.hpp"
 #include "core/world.hpp"
+#include "models/mlp_ctr_model.hpp"
+#include "scenarios/component_registry.hpp"
 
 namespace adsim::scenarios {
 namespace {
@@ -98,6 +100,10 @@ void add_marketplace(MemoryEstimate& e, const Scenario& s) {
   if (s.model.ctr_model == "gbdt_lr")
     add(e, fmt::format("boosted trees' window ({} examples)", s.model.gbdt_window_examples),
         static_cast<std::uint64_t>(std::max(0, s.model.gbdt_window_examples)) * kPerGbdtWindowExample + ads * kPerGbdtAd);
+  if (s.model.ctr_model == "mlp")
+    add(e, fmt::format("neural click model ({} window examples)", s.model.mlp_window_examples),
+        models::MlpCtrModel::estimated_bytes(mlp_config(s), ads, s.world.campaigns, s.world.advertisers,
+                                             static_cast<int>(s.world.region_weights.size()), s.world.interest_categories));
   if (s.model.quality_source == "model")
     add(e, fmt::format("quality model (2^{} weights)", s.model.hash_bits), learner);
   if (s.model.calibrator != "none")

@@ -117,6 +117,18 @@ struct ModelSpec {
   int gbdt_window_examples = 50'000;      // trees train on this many most recent kept examples
   double gbdt_interval_minutes = 120.0;   // a training every this many simulated minutes
   double gbdt_train_delay_minutes = 10.0; // trees trained at t serve from t + delay
+  // Neural ranker (ctr_model = "mlp", models/mlp_ctr_model.hpp); it also reads downsample_rate,
+  // recalibrate, position_mode and prior_ctr above.
+  int mlp_embedding_dim = 8;
+  int mlp_hidden1 = 32;
+  int mlp_hidden2 = 16;  // 0: one hidden layer
+  int mlp_batch = 256;
+  int mlp_epochs = 1;
+  int mlp_window_examples = 200'000;
+  int mlp_id_buckets = 32'768;
+  double mlp_learning_rate = 0.0003;
+  double mlp_interval_minutes = 30.0;
+  double mlp_train_delay_minutes = 5.0;
   // Calibrators fitted on a recent window of released examples.
   int calibration_window = 50'000;
   double calibration_refit_minutes = 15.0;

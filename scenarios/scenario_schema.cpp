@@ -404,10 +404,11 @@ std::vector<KeySpec> build_schema() {
              open_closed(0, 366), "days", "Half-life of the novelty effect."),
 
       // [model]
-      choice("model.ctr_model", field(m, &ModelSpec::ctr_model), {"historical", "global", "oracle", "logistic", "gbdt_lr"},
+      choice("model.ctr_model", field(m, &ModelSpec::ctr_model),
+             {"historical", "global", "oracle", "logistic", "gbdt_lr", "mlp"},
              "The platform's click model: smoothed historical CTR per ad, one global CTR, the true probability "
-             "(oracle), online logistic regression, or boosted trees whose leaves feed that logistic regression "
-             "(gbdt_lr, docs/learning.md)."),
+             "(oracle), online logistic regression, boosted trees whose leaves feed that logistic regression "
+             "(gbdt_lr), or a neural ranker retrained on a schedule (mlp); docs/learning.md."),
       number("model.prior_ctr", field(m, &ModelSpec::prior_ctr), open(0, 1), "probability",
              "Mean of the Beta prior that smooths historical CTRs; also what a logistic model serves (after "
              "recalibration) before it has learnt from any example."),
@@ -462,6 +463,33 @@ std::vector<KeySpec> build_schema() {
              closed(0, kMinutesPerYear), "minutes",
              "gbdt_lr: trees trained at simulated time t serve from t + delay (training takes time on a real "
              "platform; the measured wall time never affects the run)."),
+      integer("model.mlp_embedding_dim", field(m, &ModelSpec::mlp_embedding_dim), closed(1, 64), "dimensions",
+              "Neural ranker (model.ctr_model = mlp): size of each categorical feature's embedding. The mlp model "
+              "also uses model.downsample_rate, model.recalibrate, model.position_mode and model.prior_ctr as the "
+              "logistic model does (docs/learning.md)."),
+      integer("model.mlp_hidden1", field(m, &ModelSpec::mlp_hidden1), closed(1, 1024), "units",
+              "Neural ranker: ReLU units of the first hidden layer."),
+      integer("model.mlp_hidden2", field(m, &ModelSpec::mlp_hidden2), closed(0, 1024), "units",
+              "Neural ranker: ReLU units of the second hidden layer; 0: one hidden layer only."),
+      integer("model.mlp_batch", field(m, &ModelSpec::mlp_batch), closed(1, 65'536), "examples",
+              "Neural ranker: minibatch size of its Adam steps."),
+      integer("model.mlp_epochs", field(m, &ModelSpec::mlp_epochs), closed(1, 100), "passes",
+              "Neural ranker: passes over the window per retrain, warm-started from the previous weights."),
+      integer("model.mlp_window_examples", field(m, &ModelSpec::mlp_window_examples), closed(100, 100'000'000),
+              "examples", "Neural ranker: each retrain uses this many most recent released examples (after "
+              "downsampling)."),
+      integer("model.mlp_id_buckets", field(m, &ModelSpec::mlp_id_buckets), closed(1, 16'777'216), "rows",
+              "Neural ranker: embedding rows for each of ad, campaign and advertiser ids; more ids than rows share "
+              "rows by hashing."),
+      number("model.mlp_learning_rate", field(m, &ModelSpec::mlp_learning_rate), open_closed(0, 1), "",
+             "Neural ranker: Adam step size."),
+      number("model.mlp_interval_minutes", field(m, &ModelSpec::mlp_interval_minutes), open_closed(0, kMinutesPerYear),
+             "minutes", "Neural ranker: a retrain starts every this many simulated minutes (when examples arrived "
+             "since the last one and no trained model is still waiting to serve)."),
+      number("model.mlp_train_delay_minutes", field(m, &ModelSpec::mlp_train_delay_minutes),
+             closed(0, kMinutesPerYear), "minutes",
+             "Neural ranker: simulated time from a retrain's start until its model serves (the training and "
+             "deployment time of a real pipeline; measured wall time never enters the simulation)."),
       integer("model.calibration_window", field(m, &ModelSpec::calibration_window), closed(100, 10'000'000),
               "examples", "Calibrators (platt, isotonic) are fitted on this many most recent examples."),
       number("model.calibration_refit_minutes", field(m, &ModelSpec::calibration_refit_minutes),

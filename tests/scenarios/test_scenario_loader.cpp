@@ -151,6 +151,16 @@ void expect_same(const Scenario& a, const Scenario& b) {
   ADSIM_EXPECT_FIELD(model.gbdt_window_examples);
   ADSIM_EXPECT_FIELD(model.gbdt_interval_minutes);
   ADSIM_EXPECT_FIELD(model.gbdt_train_delay_minutes);
+  ADSIM_EXPECT_FIELD(model.mlp_embedding_dim);
+  ADSIM_EXPECT_FIELD(model.mlp_hidden1);
+  ADSIM_EXPECT_FIELD(model.mlp_hidden2);
+  ADSIM_EXPECT_FIELD(model.mlp_batch);
+  ADSIM_EXPECT_FIELD(model.mlp_epochs);
+  ADSIM_EXPECT_FIELD(model.mlp_window_examples);
+  ADSIM_EXPECT_FIELD(model.mlp_id_buckets);
+  ADSIM_EXPECT_FIELD(model.mlp_learning_rate);
+  ADSIM_EXPECT_FIELD(model.mlp_interval_minutes);
+  ADSIM_EXPECT_FIELD(model.mlp_train_delay_minutes);
   ADSIM_EXPECT_FIELD(model.calibration_window);
   ADSIM_EXPECT_FIELD(model.calibration_refit_minutes);
   ADSIM_EXPECT_FIELD(model.exploration_share);
@@ -791,20 +801,20 @@ TEST(ScenarioSchema, CoversEveryFieldOfScenario) {
   // These sizes change when a field is added to Scenario or its sections: add a schema entry in
   // scenarios/scenario_schema.cpp and a line to expect_same() above, then update the size here.
   // The sizes are those of libstdc++ on a 64-bit target (the project's Debian toolchain).
-  EXPECT_EQ(scenario_schema().size(), 181u);
+  EXPECT_EQ(scenario_schema().size(), 191u);
 #if defined(__GLIBCXX__) && defined(__x86_64__)
   EXPECT_EQ(sizeof(core::WorldSpec), 296u);
   EXPECT_EQ(sizeof(core::TrafficSpec), 64u);
   EXPECT_EQ(sizeof(core::FunnelSpec), 80u);
   EXPECT_EQ(sizeof(AuctionSpec), 208u);
   EXPECT_EQ(sizeof(models::GroundTruthParams), 280u);
-  EXPECT_EQ(sizeof(ModelSpec), 376u);
+  EXPECT_EQ(sizeof(ModelSpec), 432u);
   EXPECT_EQ(sizeof(PacingSpec), 256u);
   EXPECT_EQ(sizeof(core::RunSpec), 40u);
   // Includes AuctionOnlySpec (376, with its [[auction_only.bidder]] list, compared in expect_same)
   // and ExperimentSpec (264, with its claims): the [experiment] table is not keys of the schema but
   // a study the loader reads (tests/experiments/test_study.cpp and test_lesson.cpp cover it).
-  EXPECT_EQ(sizeof(Scenario), 2424u);
+  EXPECT_EQ(sizeof(Scenario), 2480u);
 #endif
 }
 
