@@ -52,15 +52,6 @@ int main(int argc, char** argv) {
                 static_cast<double>(summary.totals.candidates_retrieved) / requests,
                 static_cast<double>(summary.totals.candidates_prerank) / requests,
                 static_cast<double>(summary.totals.candidates_ranked) / requests);
-    std::printf("served pCTR         AUC %.4f, NE %.4f, calibration %.3f (%llu examples)\n", summary.model.auc,
-                summary.model.normalized_entropy, summary.model.calibration_ratio,
-                static_cast<unsigned long long>(summary.model.examples));
-    if (const adsim::core::ModelTrainingStats t = market->ctr_model().training_stats(); t.retrains > 0)
-      std::printf("model retrains      %llu, %.3f s wall in all (%.3f s each), last window %llu examples, mean "
-                  "staleness %.0f s\n",
-                  static_cast<unsigned long long>(t.retrains), t.train_wall_seconds,
-                  t.train_wall_seconds / static_cast<double>(t.retrains),
-                  static_cast<unsigned long long>(t.last_window_examples), t.mean_staleness_seconds);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "adsim_throughput: %s\n", e.what());

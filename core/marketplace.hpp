@@ -91,8 +91,6 @@ class Marketplace final : public EventHandler {
   // The click model, for what it reports about itself (CtrModel::training_stats()).
   const CtrModel& ctr_model() const { return *components_.ctr_model; }
   const MarketplaceConfig& config() const { return config_; }
-  // The platform's click model (e.g. its training_stats() after a run).
-  const CtrModel& ctr_model() const { return *components_.ctr_model; }
   RunSummary summary() const;
 
   void handle(const Event& event, Simulation& sim) override;

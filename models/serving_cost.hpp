@@ -21,7 +21,7 @@ inline constexpr double kGbdtLrNs = 33.6;
 inline constexpr double kGbdtLrLevels = 6 * 4;
 // mlp at its defaults (embeddings of 8, layers 32 and 16: kMlpMadds multiply-adds per candidate,
 // MlpCtrModel::serving_madds); other networks scale by their multiply-adds.
-inline constexpr double kMlpNs = 0.0;
+inline constexpr double kMlpNs = 59.8;
 inline constexpr double kMlpMadds = 32 + 2 * 8 + 32 * 16 + 16;
 
 }  // namespace adsim::models::serving_cost

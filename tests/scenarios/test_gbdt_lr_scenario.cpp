@@ -45,7 +45,7 @@ TEST(GbdtLrScenario, BadValuesAreRefusedWithTheKeyAndTheRule) {
   const Diagnostic name = error_of("", {"model.ctr_model=gbdt"});
   EXPECT_EQ(name.key_path, "model.ctr_model");
   EXPECT_EQ(name.message,
-            "invalid value 'gbdt': must be one of historical, global, oracle, logistic, gbdt_lr");
+            "invalid value 'gbdt': must be one of historical, global, oracle, logistic, gbdt_lr, mlp");
 }
 
 TEST(GbdtLrScenario, AWholeRunIsDeterministicForItsSeed) {

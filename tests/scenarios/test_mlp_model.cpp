@@ -45,7 +45,7 @@ TEST(MlpKeys, TheRegistryBuildsTheModel) {
 TEST(MlpKeys, BadValuesAreRefusedWithTheKeyAndWhy) {
   const Diagnostic name = error_of("", {"model.ctr_model=mpl"});
   EXPECT_EQ(name.key_path, "model.ctr_model");
-  EXPECT_NE(name.message.find("must be one of historical, global, oracle, logistic, mlp"), std::string::npos)
+  EXPECT_NE(name.message.find("must be one of historical, global, oracle, logistic, gbdt_lr, mlp"), std::string::npos)
       << name.message;
   const Diagnostic hidden = error_of("[model]\nmlp_hidden1 = 0\n");
   EXPECT_EQ(hidden.key_path, "model.mlp_hidden1");

@@ -619,8 +619,8 @@ TEST(AuctionOnlyStore, Version2FileOpensAsItIsThenGainsTheAuctionOnlyTables) {
         // version 7
         "prediction_log_rate", "prediction_samples", "smart_pacing_error",
         // version 8
-        "model_prior_predictions", "model_retrains", "model_window_examples", "model_train_wall_seconds",
-        "model_staleness_seconds"}) {
+        "model_prior_predictions", "model_retrains", "model_window_examples",
+        "model_staleness_seconds"}) {  // (model_train_wall_seconds is wall time: not in the dump)
     const std::string null_value = std::string(" ") + column + "=NULL";
     ASSERT_NE(dump.find(null_value), std::string::npos) << column;
     for (auto at = dump.find(null_value); at != std::string::npos; at = dump.find(null_value))
