@@ -80,6 +80,11 @@ std::string summary_table(const core::RunSummary& s, int top_campaigns, std::spa
        fmt::format("{:.0f}", static_cast<double>(t.candidates_ranked) / req));
   line("funnel cost / req", fmt::format("{:.0f} us", r.funnel_cost_us_per_request), "exploration requests",
        thousands(t.explore_requests), "exploration revenue", money(t.explore_revenue));
+  // The prediction stage's share: with funnel.predict_cost = "measured", the click model's own cost.
+  line("prediction / cand.",
+       fmt::format("{:.3f} us", ratio(t.funnel_cost_us[3], static_cast<double>(t.candidates_ranked))),
+       "  of funnel cost",
+       fmt::format("{:.1f} %", 100 * ratio(t.funnel_cost_us[3], r.funnel_cost_us_per_request * req)), "", "");
   out += "Auction\n";
   line("advertiser surplus", fmt::format("{:.2f}", r.advertiser_surplus), "price / bid", fmt::format("{:.3f}", r.price_to_bid),
        "reserve-bind rate", fmt::format("{:.1f} %", 100 * r.reserve_bind_rate));
