@@ -10,6 +10,7 @@
 #include <boost/random/bernoulli_distribution.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 
+#include "bench/bench_requests.hpp"
 #include "core/random_streams.hpp"
 #include "core/world_generator.hpp"
 #include "models/ftrl.hpp"
@@ -49,30 +50,15 @@ struct Fixture {
     boost::random::bernoulli_distribution<double> click(0.03);
     for (std::size_t r = 0; r < kRequests; ++r) {
       const core::UserId u = user(rng);
-      core::RequestContext c;
-      c.request_id = r;
-      c.user = u;
-      c.region = world->users.region[u];
-      c.age_band = world->users.age_band[u];
-      c.device = world->users.device[u];
-      c.hour = static_cast<std::uint8_t>(r % 24);
-      c.interests = world->users.interests[u];
-      c.user_embedding = world->users.embedding_of(u);
-      requests.push_back(c);
+      requests.push_back(bench::request_of(*world, u, r, static_cast<std::uint8_t>(r % 24)));
       for (std::size_t k = 0; k < kCandidates; ++k) candidates.push_back(ad(rng));
     }
     for (std::size_t i = 0; i < 400'000; ++i) {
-      core::LabeledExample e;
       const core::RequestContext& c = requests[i % kRequests];
-      e.impression.user = c.user;
-      e.impression.region = c.region;
-      e.impression.age_band = c.age_band;
-      e.impression.device = c.device;
-      e.impression.hour = c.hour;
-      e.impression.ad = candidates[(i * 7) % candidates.size()];
-      e.impression.slot = static_cast<std::uint8_t>(slot(rng));
-      e.impression.served_at = static_cast<core::SimTime>(i) * 10 * core::kMillisecond;
-      e.released_at = e.impression.served_at + 30 * core::kMinute;
+      const core::SimTime served_at = static_cast<core::SimTime>(i) * 10 * core::kMillisecond;
+      core::LabeledExample e = bench::impression_of(*world, c, candidates[(i * 7) % candidates.size()], slot(rng),
+                                                    served_at + 30 * core::kMinute);
+      e.impression.served_at = served_at;
       e.clicked = click(rng);
       examples.push_back(e);
     }

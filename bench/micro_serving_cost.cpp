@@ -20,6 +20,7 @@
 #include <boost/random/bernoulli_distribution.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 
+#include "bench/bench_requests.hpp"
 #include "core/random_streams.hpp"
 #include "core/world_generator.hpp"
 #include "models/ground_truth.hpp"
@@ -44,20 +45,6 @@ struct Setup {
   core::SimTime now = 0;
 };
 
-core::RequestContext request_of(const core::World& world, core::UserId u, std::uint64_t id, core::SimTime t) {
-  core::RequestContext c;
-  c.request_id = id;
-  c.time = t;
-  c.user = u;
-  c.region = world.users.region[u];
-  c.age_band = world.users.age_band[u];
-  c.device = world.users.device[u];
-  c.hour = static_cast<std::uint8_t>((t / core::kHour) % 24);
-  c.interests = world.users.interests[u];
-  c.user_embedding = world.users.embedding_of(u);
-  return c;
-}
-
 // Labelled impressions of random (user, ad, slot) triples, clicked with the truth's probability,
 // released in order over six simulated hours; models retrained on a schedule are refreshed at
 // each multiple of their interval, as the marketplace does.
@@ -72,17 +59,10 @@ void train(Setup& s) {
   std::vector<core::LabeledExample> batch;
   for (std::size_t i = 0; i < kTrainingExamples; ++i) {
     const core::SimTime t = static_cast<core::SimTime>(i) * (span / static_cast<core::SimTime>(kTrainingExamples));
-    const core::RequestContext c = request_of(*s.world, user(rng), i, t);
-    core::LabeledExample e;
-    e.impression.user = c.user;
-    e.impression.region = c.region;
-    e.impression.age_band = c.age_band;
-    e.impression.device = c.device;
-    e.impression.hour = c.hour;
-    e.impression.ad = ad(rng);
-    e.impression.slot = static_cast<std::uint8_t>(slot(rng));
-    e.impression.served_at = t;
-    e.released_at = t;
+    const core::RequestContext c =
+        bench::request_of(*s.world, user(rng), i, static_cast<std::uint8_t>((t / core::kHour) % 24), t);
+    const core::AdId shown = ad(rng);  // drawn in a fixed order (not as two arguments of one call)
+    core::LabeledExample e = bench::impression_of(*s.world, c, shown, slot(rng), t);
     float p = 0.0f;
     s.truth->true_ctr(c, {&e.impression.ad, 1}, {&p, 1});
     e.clicked = boost::random::bernoulli_distribution<double>(p * s.scenario.auction.position_factors[e.impression.slot])(rng);
@@ -118,7 +98,7 @@ Setup& setup(const std::string& model) {
   boost::random::uniform_int_distribution<core::UserId> user(0, static_cast<core::UserId>(s.world->users.size() - 1));
   boost::random::uniform_int_distribution<core::AdId> ad(0, static_cast<core::AdId>(s.world->ads.size() - 1));
   for (std::size_t r = 0; r < kRequests; ++r) {
-    s.requests.push_back(request_of(*s.world, user(rng), r, s.now));
+    s.requests.push_back(bench::request_of(*s.world, user(rng), r, static_cast<std::uint8_t>((s.now / core::kHour) % 24), s.now));
     for (std::size_t k = 0; k < kCandidates; ++k) s.candidates.push_back(ad(rng));
   }
   return s;
