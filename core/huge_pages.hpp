@@ -44,7 +44,8 @@ struct PageAlignedAllocator {
     return std::align_val_t{n * sizeof(T) >= kHuge ? kHuge : std::size_t{64}};
   }
   T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment(n))); }
-  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, n * sizeof(T), alignment(n)); }
+  // The unsized aligned delete: clang (the fuzzing build) has no sized deallocation by default.
+  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, alignment(n)); }
   template <class U>
   bool operator==(const PageAlignedAllocator<U>&) const noexcept { return true; }
 };
