@@ -26,6 +26,40 @@
 namespace adsim::scenarios {
 namespace {
 core::SimTime minutes(double m) { return static_cast<core::SimTime>(std::llround(m * static_cast<double>(core::kMinute))); }
+
+models::PositionMode position_mode(const Scenario& s) {
+  return s.model.position_mode == "naive" ? models::PositionMode::kNaive : models::PositionMode::kFeature;
+}
+
+// The online hashed LR, alone (logistic) or under the trees' leaves (gbdt_lr).
+models::LearnerConfig learner_config(const Scenario& s) {
+  models::LearnerConfig c;
+  c.features.hash_bits = s.model.hash_bits;
+  c.features.position = position_mode(s);
+  c.features.counter_prior_rate = s.model.prior_ctr;
+  c.ftrl = {s.model.ftrl_alpha, s.model.ftrl_beta, s.model.ftrl_l1, s.model.ftrl_l2};
+  c.downsample_rate = s.model.downsample_rate;
+  c.recalibrate = s.model.recalibrate;
+  c.refresh_interval = minutes(s.model.refresh_minutes);
+  c.prior_rate = s.model.prior_ctr;  // cold, it serves the prior the historical model starts from
+  c.validate = false;  // the run's evaluator scores what was served; nothing reads the learner's own
+  return c;
+}
+
+models::GbdtLrConfig gbdt_lr_config(const Scenario& s) {
+  models::GbdtLrConfig g;
+  g.learner = learner_config(s);
+  g.trees.trees = s.model.gbdt_trees;
+  g.trees.depth = s.model.gbdt_depth;
+  g.trees.learning_rate = s.model.gbdt_learning_rate;
+  g.trees.min_child_weight = s.model.gbdt_min_child_weight;
+  g.trees.seed = s.run.seed;
+  g.window_examples = static_cast<std::size_t>(s.model.gbdt_window_examples);
+  g.min_examples = std::min<std::size_t>(g.window_examples, 1000);
+  g.interval = std::max<core::SimTime>(1, minutes(s.model.gbdt_interval_minutes));
+  g.train_delay = minutes(s.model.gbdt_train_delay_minutes);
+  return g;
+}
 }  // namespace
 
 models::MlpConfig mlp_config(const Scenario& s) {
@@ -44,7 +78,7 @@ models::MlpConfig mlp_config(const Scenario& s) {
   c.downsample_rate = m.downsample_rate;
   c.recalibrate = m.recalibrate;
   c.prior_rate = m.prior_ctr;  // cold, it serves the prior, as the logistic model does
-  c.position = m.position_mode == "naive" ? models::PositionMode::kNaive : models::PositionMode::kFeature;
+  c.position = position_mode(s);
   return c;
 }
 
@@ -61,32 +95,13 @@ std::unique_ptr<core::CtrModel> make_ctr_model(const Scenario& s, const core::Wo
     c.prior_strength = s.model.prior_strength;
     return std::make_unique<models::GlobalCtrModel>(c);
   }
-  if (name == "logistic" || name == "gbdt_lr") {
-    models::LearnerConfig c;
-    c.features.hash_bits = s.model.hash_bits;
-    c.features.position = s.model.position_mode == "naive" ? models::PositionMode::kNaive : models::PositionMode::kFeature;
-    c.features.counter_prior_rate = s.model.prior_ctr;
-    c.ftrl = {s.model.ftrl_alpha, s.model.ftrl_beta, s.model.ftrl_l1, s.model.ftrl_l2};
-    c.downsample_rate = s.model.downsample_rate;
-    c.recalibrate = s.model.recalibrate;
-    c.refresh_interval = minutes(s.model.refresh_minutes);
-    c.prior_rate = s.model.prior_ctr;  // cold, it serves the prior the historical model starts from
-    c.validate = false;  // the run's evaluator scores what was served; nothing reads the learner's own
-    core::Rng downsample = core::RandomStreams(s.run.seed).stream("ctr_model.downsample");
-    if (name == "logistic") return std::make_unique<models::LogisticCtrModel>(world, c, downsample);
-    models::GbdtLrConfig g;
-    g.learner = c;
-    g.trees.trees = s.model.gbdt_trees;
-    g.trees.depth = s.model.gbdt_depth;
-    g.trees.learning_rate = s.model.gbdt_learning_rate;
-    g.trees.min_child_weight = s.model.gbdt_min_child_weight;
-    g.trees.seed = s.run.seed;
-    g.window_examples = static_cast<std::size_t>(s.model.gbdt_window_examples);
-    g.min_examples = std::min<std::size_t>(g.window_examples, 1000);
-    g.interval = std::max<core::SimTime>(1, minutes(s.model.gbdt_interval_minutes));
-    g.train_delay = minutes(s.model.gbdt_train_delay_minutes);
+  if (name == "logistic")
+    return std::make_unique<models::LogisticCtrModel>(world, learner_config(s),
+                                                      core::RandomStreams(s.run.seed).stream("ctr_model.downsample"));
+  if (name == "gbdt_lr") {
     try {
-      return std::make_unique<models::GbdtLrCtrModel>(world, g, downsample);
+      return std::make_unique<models::GbdtLrCtrModel>(world, gbdt_lr_config(s),
+                                                      core::RandomStreams(s.run.seed).stream("ctr_model.downsample"));
     } catch (const std::invalid_argument& e) {
       throw BuildError(std::string("model.ctr_model = 'gbdt_lr': ") + e.what());
     }
