@@ -1,6 +1,7 @@
 #include "models/hashed_logistic_learner.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 #include <stdexcept>
 
@@ -44,9 +45,7 @@ HashedLogisticLearner::HashedLogisticLearner(const core::World& world, LearnerCo
       counters_(world.ads.size(), config.counters),
       validator_(sized_validation(world, config)),
       category_logit_(category_slots(world), 0.0f),
-      category_epoch_(category_slots(world), 0),
-      category_index_(category_slots(world) * kMaxCategoryFeatures, 0),
-      category_count_(category_slots(world), 0) {
+      category_epoch_(category_slots(world), 0) {
   if (!(config.downsample_rate > 0.0) || config.downsample_rate > 1.0) {
     throw std::invalid_argument("learner: downsample_rate must be in (0, 1]");
   }
@@ -63,11 +62,10 @@ HashedLogisticLearner::HashedLogisticLearner(const core::World& world, LearnerCo
   }
   serving_offset_f_ = static_cast<float>(prior_offset_ + logit_offset_);
   serving_.resize(extractor_.ads());
-  stale_.reserve(extractor_.ads());
+  stale_.resize(extractor_.ads());
   categories_.reserve(category_logit_.size());
   for (std::size_t a = 0; a < serving_.size(); ++a) {
     const auto ad = static_cast<core::AdId>(a);
-    serving_[a].row = extractor_.ad_static(ad)[0];
     serving_[a].category = extractor_.category_of(ad);
   }
 }
@@ -123,7 +121,7 @@ void HashedLogisticLearner::predict_logits(const UserContext& user, core::SimTim
   // another, so they overlap, and the passes after it find their lines loaded.
   start_loading(rf, ads);
   refresh_static_logits();
-  sum_category_logits();
+  sum_category_logits(rf);
   sum_logits(ftrl_.partial_logit(user_index), rf, ads, logit);
 }
 
@@ -133,43 +131,65 @@ void HashedLogisticLearner::start_loading(const RequestFeatures& rf, std::span<c
   const std::uint32_t last_offset = rf.ad_offset_count > 0 ? rf.ad_offset[static_cast<std::size_t>(rf.ad_offset_count - 1)] : 0;
   const float* w = ftrl_.weights();
   const AdServing* serving = serving_.data();
-  for (const core::AdId ad : ads) {
-    __builtin_prefetch(&serving[ad]);
-    const std::uint32_t row = extractor_.row_of(ad);
-    __builtin_prefetch(w + row + first_offset);
-    __builtin_prefetch(w + row + last_offset);
+  // Members copied to locals: the stores below could alias them, and would force a reload each time.
+  if (extractor_.ad_rows() == extractor_.ads()) {  // every ad has its own row: its start is arithmetic
+    const float* rows = w + extractor_.hashed_size();
+    const std::size_t length = static_cast<std::size_t>(extractor_.ad_row_length());
+    for (const core::AdId ad : ads) {
+      __builtin_prefetch(&serving[ad]);
+      const float* row = rows + std::size_t{ad} * length;
+      __builtin_prefetch(row + first_offset);
+      __builtin_prefetch(row + last_offset);
+    }
+  } else {
+    for (const core::AdId ad : ads) {
+      __builtin_prefetch(&serving[ad]);
+      const std::uint32_t row = extractor_.row_of(ad);
+      __builtin_prefetch(w + row + first_offset);
+      __builtin_prefetch(w + row + last_offset);
+    }
   }
-  stale_.clear();
+  // The candidates whose static logit is stale (appended without a branch: whether an ad is stale
+  // follows no pattern a predictor could learn) and the distinct categories among them.
+  const std::uint16_t version = weights_version_;
+  core::AdId* stale = stale_.data();  // sized to the catalog at construction
+  std::size_t n_stale = 0;
   categories_.clear();
-  const std::uint64_t epoch = ++epoch_;
-  const std::uint32_t version = weights_version_;
-  for (const core::AdId ad : ads) {
-    const AdServing& entry = serving[ad];
-    if (entry.version != version) {  // the model changed since this ad's static part was summed
-      __builtin_prefetch(extractor_.ad_static(ad));
-      stale_.push_back(ad);  // capacity: the catalog's size, reserved at construction
+  if (category_logit_.size() <= 64) {  // the categories present fit one word: a bit each, in a register
+    std::uint64_t present = 0;
+    for (const core::AdId ad : ads) {
+      const AdServing& entry = serving[ad];
+      present |= std::uint64_t{1} << entry.category;
+      stale[n_stale] = ad;
+      n_stale += entry.version != version ? 1 : 0;
     }
-    if (category_epoch_[entry.category] != epoch) {
-      category_epoch_[entry.category] = epoch;
-      categories_.push_back(entry.category);  // capacity: every category, reserved likewise
+    for (; present != 0; present &= present - 1) categories_.push_back(static_cast<std::uint16_t>(std::countr_zero(present)));
+  } else {
+    const std::uint64_t epoch = ++epoch_;
+    for (const core::AdId ad : ads) {
+      const AdServing& entry = serving[ad];
+      if (category_epoch_[entry.category] != epoch) {
+        category_epoch_[entry.category] = epoch;
+        categories_.push_back(entry.category);  // capacity: every category, reserved at construction
+      }
+      stale[n_stale] = ad;
+      n_stale += entry.version != version ? 1 : 0;
     }
   }
-  for (const std::uint16_t c : categories_) {
-    std::uint32_t* index = &category_index_[std::size_t{c} * kMaxCategoryFeatures];
-    category_count_[c] = static_cast<std::uint8_t>(extractor_.category_indices(rf, c, index));
-    ftrl_.prefetch_weights({index, category_count_[c]});
-  }
+  stale_count_ = n_stale;
+  for (std::size_t k = 0; k < n_stale; ++k) __builtin_prefetch(extractor_.ad_static(stale[k]));
 }
 
 void HashedLogisticLearner::refresh_static_logits() {
   const float* w = ftrl_.weights();
   const int n_static = extractor_.ad_static_count();
-  for (const core::AdId ad : stale_) {
+  const std::span<const core::AdId> stale{stale_.data(), stale_count_};
+  for (const core::AdId ad : stale) {
     const std::uint32_t* st = extractor_.ad_static(ad);
     for (int j = 1; j < n_static; ++j) __builtin_prefetch(w + st[j]);  // st[0] is in the row's first line
   }
-  const std::uint32_t version = weights_version_;
-  for (const core::AdId ad : stale_) {
+  const std::uint16_t version = weights_version_;
+  for (const core::AdId ad : stale) {
     const std::uint32_t* st = extractor_.ad_static(ad);
     float sum = 0.0f;
     for (int j = 0; j < n_static; ++j) sum += w[st[j]];
@@ -179,19 +199,66 @@ void HashedLogisticLearner::refresh_static_logits() {
   }
 }
 
-void HashedLogisticLearner::sum_category_logits() {
-  for (const std::uint16_t c : categories_)
-    category_logit_[c] = ftrl_.partial_logit({&category_index_[std::size_t{c} * kMaxCategoryFeatures], category_count_[c]});
+// The category group's weights are few and read by every request (a category crossed with a region,
+// an age band, an hour...): they stay cached, and are summed as soon as their indices are known.
+void HashedLogisticLearner::sum_category_logits(const RequestFeatures& rf) {
+  std::array<std::uint32_t, kMaxCategoryFeatures> index{};
+  for (const std::uint16_t c : categories_) {
+    const int n = extractor_.category_indices(rf, c, index.data());
+    category_logit_[c] = ftrl_.partial_logit({index.data(), static_cast<std::size_t>(n)});
+  }
 }
+
+namespace {
+// logit_k = shared + category logit + static logit + the N row weights, added in this order. N is a
+// constant here so that the row's loads are unrolled: this loop runs once per candidate scored.
+template <int N, typename RowOf>
+void sum_row_logits(float shared, const float* category_logit, const float* w, const std::uint32_t* offset,
+                    const auto* serving, RowOf row_of, std::span<const core::AdId> ads, std::span<float> logit) {
+  std::uint32_t off[N > 0 ? N : 1];
+  for (int j = 0; j < N; ++j) off[j] = offset[j];
+  for (std::size_t k = 0; k < ads.size(); ++k) {
+    const core::AdId ad = ads[k];
+    const auto& entry = serving[ad];
+    float s = shared + category_logit[entry.category] + entry.static_logit;
+    const float* row = w + row_of(ad);
+    for (int j = 0; j < N; ++j) s += row[off[j]];
+    logit[k] = s;
+  }
+}
+
+template <typename RowOf>
+void sum_row_logits(int n, float shared, const float* category_logit, const float* w, const std::uint32_t* offset,
+                    const auto* serving, RowOf row_of, std::span<const core::AdId> ads, std::span<float> logit) {
+  static_assert(kMaxAdDynamicFeatures == 8, "one case per count of row features");
+  switch (n) {
+    case 0: return sum_row_logits<0>(shared, category_logit, w, offset, serving, row_of, ads, logit);
+    case 1: return sum_row_logits<1>(shared, category_logit, w, offset, serving, row_of, ads, logit);
+    case 2: return sum_row_logits<2>(shared, category_logit, w, offset, serving, row_of, ads, logit);
+    case 3: return sum_row_logits<3>(shared, category_logit, w, offset, serving, row_of, ads, logit);
+    case 4: return sum_row_logits<4>(shared, category_logit, w, offset, serving, row_of, ads, logit);
+    case 5: return sum_row_logits<5>(shared, category_logit, w, offset, serving, row_of, ads, logit);
+    case 6: return sum_row_logits<6>(shared, category_logit, w, offset, serving, row_of, ads, logit);
+    case 7: return sum_row_logits<7>(shared, category_logit, w, offset, serving, row_of, ads, logit);
+    default: return sum_row_logits<8>(shared, category_logit, w, offset, serving, row_of, ads, logit);
+  }
+}
+}  // namespace
 
 void HashedLogisticLearner::sum_logits(float shared, const RequestFeatures& rf, std::span<const core::AdId> ads,
                                        std::span<float> logit) const {
   const float* w = ftrl_.weights();
-  for (std::size_t k = 0; k < ads.size(); ++k) {
-    const AdServing& entry = serving_[ads[k]];
-    float s = shared + category_logit_[entry.category] + entry.static_logit;
-    for (int j = 0; j < rf.ad_offset_count; ++j) s += w[entry.row + rf.ad_offset[static_cast<std::size_t>(j)]];
-    logit[k] = s;
+  const float* category = category_logit_.data();
+  const std::uint32_t* offset = rf.ad_offset.data();
+  const AdServing* serving = serving_.data();
+  if (extractor_.ad_rows() == extractor_.ads()) {  // every ad has its own row: its start is arithmetic
+    const auto base = static_cast<std::uint32_t>(extractor_.hashed_size());
+    const auto length = static_cast<std::uint32_t>(extractor_.ad_row_length());
+    const auto row_of = [base, length](core::AdId ad) { return base + ad * length; };
+    sum_row_logits(rf.ad_offset_count, shared, category, w, offset, serving, row_of, ads, logit);
+  } else {
+    const auto row_of = [this](core::AdId ad) { return extractor_.row_of(ad); };
+    sum_row_logits(rf.ad_offset_count, shared, category, w, offset, serving, row_of, ads, logit);
   }
 }
 

@@ -54,45 +54,98 @@ TEST(Recalibration, FormulaByHand) {
   }
 }
 
+// Whether the served prediction of each ad equals the training path's (predict_logged at the reference
+// slot) for a request of `user`, up to the order of the float sums.
+void expect_serving_equals_training(const LogisticCtrModel& model, const core::RequestContext& r,
+                                    const std::vector<core::AdId>& ads, const std::vector<float>& p, const char* what) {
+  for (std::size_t k = 0; k < ads.size(); ++k) {
+    core::LoggedImpression i;
+    i.user = r.user;
+    i.ad = ads[k];
+    i.slot = 0;
+    i.region = r.region;
+    i.age_band = r.age_band;
+    i.device = r.device;
+    i.hour = r.hour;
+    // Only the order of the float sums differs.
+    EXPECT_NEAR(p[k], model.learner().predict_logged(i), 2e-6f * p[k] + 1e-7f) << what << " ad " << ads[k];
+    EXPECT_GT(p[k], 0.0f);
+    EXPECT_LT(p[k], 1.0f);
+  }
+}
+
 TEST(LogisticCtrModel, BatchPredictEqualsTheTrainingPathAtTheReferenceSlot) {
   // Serving caches each ad's static partial logit until the model next changes; predictions made
-  // between rounds of learning (continuous) and of refreshes (periodic) must see every change.
+  // between rounds of learning (continuous) and of refreshes (periodic) must see every change. The
+  // serving path has two more branches: ads sharing hashed rows (a catalog larger than 2^bits
+  // weights hold: 200 ads of 16-weight rows in 2^8) and categories beyond 64 (listed by stamps, not
+  // by a bit each). The candidate list repeats an ad, as a funnel never does but a caller may.
   SyntheticLog log(SyntheticSpec{});
   LearnerConfig periodic_cfg = default_config();
   periodic_cfg.refresh_interval = 30 * core::kMinute;
-  for (const LearnerConfig& cfg : {default_config(), periodic_cfg}) {
-    LogisticCtrModel model(log.world(), cfg, stream("downsample"));
+  LearnerConfig shared_rows_cfg = default_config();
+  shared_rows_cfg.features.hash_bits = 8;
+  core::World many_categories = log.world();
+  for (std::size_t a = 0; a < many_categories.ads.size(); a += 2) many_categories.ads.category[a] = static_cast<std::uint16_t>(64 + a % 7);
+  struct Case {
+    const char* what;
+    const core::World& world;
+    LearnerConfig cfg;
+  };
+  for (const Case& c : {Case{"continuous", log.world(), default_config()}, Case{"periodic", log.world(), periodic_cfg},
+                        Case{"shared rows", log.world(), shared_rows_cfg}, Case{"categories beyond 64", many_categories, default_config()}}) {
+    SyntheticLog fresh(SyntheticSpec{});  // the same log for every case
+    LogisticCtrModel model(c.world, c.cfg, stream("downsample"));
+    if (c.cfg.features.hash_bits == 8) {
+      ASSERT_LT(model.learner().extractor().ad_rows(), c.world.ads.size());
+    }
     std::vector<core::AdId> ads;
-    for (core::AdId a = 0; a < log.world().ads.size(); a += 3) ads.push_back(a);
+    for (core::AdId a = 0; a < c.world.ads.size(); a += 3) ads.push_back(a);
+    ads.push_back(ads.front());
     std::vector<float> p(ads.size()), previous;
     for (int round = 0; round < 3; ++round) {
       // Predicting first fills the cache (and sweeps the counters at this time, so the prediction
       // after learning, at the same time, does not: only learning itself may invalidate it).
-      const core::RequestContext r = log.request_for(17, log.now());
+      const core::RequestContext r = fresh.request_for(17, fresh.now());
       model.predict(r, ads, p);
-      const auto examples = log.next(5'000);
+      const auto examples = fresh.next(5'000);
       feed_in_batches(examples, [&](auto batch) { model.learn(batch); });
-      if (cfg.refresh_interval > 0) model.refresh(log.now());
-      ASSERT_GT(model.learner().ftrl().nonzero_weights(), 100u);
+      if (c.cfg.refresh_interval > 0) model.refresh(fresh.now());
+      ASSERT_GT(model.learner().ftrl().nonzero_weights(), 20u) << c.what;
       model.predict(r, ads, p);
-      EXPECT_NE(p, previous) << "round " << round;
-      for (std::size_t k = 0; k < ads.size(); ++k) {
-        core::LoggedImpression i;
-        i.user = r.user;
-        i.ad = ads[k];
-        i.slot = 0;
-        i.region = r.region;
-        i.age_band = r.age_band;
-        i.device = r.device;
-        i.hour = r.hour;
-        // Only the order of the float sums differs.
-        EXPECT_NEAR(p[k], model.learner().predict_logged(i), 2e-6f * p[k] + 1e-7f) << "round " << round << " ad " << ads[k];
-        EXPECT_GT(p[k], 0.0f);
-        EXPECT_LT(p[k], 1.0f);
-      }
+      EXPECT_NE(p, previous) << c.what << " round " << round;
+      expect_serving_equals_training(model, r, ads, p, c.what);
       previous = p;
     }
   }
+}
+
+TEST(LogisticCtrModel, ServingCacheStaysRightAcrossItsVersionCounterWrapping) {
+  // The cached static logits are stamped with a 16-bit version of the model, which wraps after
+  // 65,535 changes (one per learn() call here). Ads scored once at the start and again when the
+  // counter next shows their stamp must be re-summed, not served from before the wrap.
+  SyntheticLog log(SyntheticSpec{});
+  LogisticCtrModel model(log.world(), default_config(), stream("downsample"));
+  const auto examples = log.next(17'500);  // four examples a request
+  ASSERT_GT(examples.size(), 66'000u);
+  const core::RequestContext r = log.request_for(17, log.now());
+  const std::vector<core::AdId> early{40, 41, 42, 43}, every{0, 1, 2, 3};
+  std::vector<float> p(4);
+  model.learn({&examples[0], 1});
+  model.predict(r, early, p);
+  const std::uint16_t stamp = model.learner().serving_version();
+  std::size_t k = 1;
+  for (bool wrapped = false; k < examples.size(); ++k) {
+    model.learn({&examples[k], 1});
+    model.predict(r, every, p);
+    wrapped = wrapped || model.learner().serving_version() < stamp;
+    if (wrapped && model.learner().serving_version() == stamp) break;
+  }
+  ASSERT_LT(k, examples.size()) << "the version never came back to the early ads' stamp";
+  model.predict(r, early, p);
+  expect_serving_equals_training(model, r, early, p, "early ads after the wrap");
+  model.predict(r, every, p);
+  expect_serving_equals_training(model, r, every, p, "ads scored at every step");
 }
 
 TEST(LogisticCtrModel, DownsamplingKeepsEveryClickAndShareWOfTheRest) {
